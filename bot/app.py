@@ -1,0 +1,110 @@
+"""The composition root: the one place that builds settings, ports, services, router and dispatcher."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.database import Database
+from bot.dispatch import Dispatcher
+from bot.outbox import Outbox
+from bot.platforms.base import ChatPort
+from bot.roles import Roles
+from bot.router import Router
+from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+
+def build_ports(settings: Settings) -> dict[str, ChatPort]:
+    """Outbound clients of the enabled platforms (lark-oapi is imported only when Feishu is enabled)."""
+    ports: dict[str, ChatPort] = {}
+    if settings.slack_enabled:
+        from bot.platforms.slack import create_port as create_slack_port
+
+        ports["slack"] = create_slack_port(settings)
+    if settings.feishu_enabled:
+        from bot.platforms.feishu import create_port as create_feishu_port
+
+        ports["feishu"] = create_feishu_port(settings)
+    return ports
+
+
+def build_router() -> Router:
+    from handlers import register_handlers
+
+    router = Router()
+    register_handlers(router)
+    return router
+
+
+def build_services(
+    settings: Settings,
+    *,
+    ports: Mapping[str, ChatPort] | None = None,
+    clock: Clock | None = None,
+    db: Database | None = None,
+) -> Services:
+    db = db or Database(settings.database_url)
+    clock = clock or Clock()
+    port_map = dict(ports) if ports is not None else build_ports(settings)
+    return Services(
+        settings=settings,
+        db=db,
+        clock=clock,
+        ports=port_map,
+        outbox=Outbox(db=db, ports=port_map, clock=clock),
+        roles=Roles(settings=settings, db=db),
+    )
+
+
+@dataclass
+class Application:
+    services: Services
+    router: Router
+    dispatcher: Dispatcher
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    def start_background(self, *, outbox_interval: float = 1.0) -> None:
+        """The outbox retry loop (every process runs one; leases keep them from double-sending)."""
+
+        def loop() -> None:
+            while not self._stop.wait(outbox_interval):
+                try:
+                    self.services.outbox.flush()
+                except Exception:
+                    logger.exception("outbox flush failed")
+
+        thread = threading.Thread(target=loop, name="outbox", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.dispatcher.wait_idle(timeout=10)
+        self.dispatcher.shutdown()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+
+def build_application(
+    settings: Settings | None = None,
+    *,
+    ports: Mapping[str, ChatPort] | None = None,
+    clock: Clock | None = None,
+    migrate: bool = True,
+    db: Database | None = None,
+) -> Application:
+    settings = settings or Settings()
+    services = build_services(settings, ports=ports, clock=clock, db=db)
+    if migrate:
+        services.db.upgrade()
+    router = build_router()
+    return Application(
+        services=services, router=router, dispatcher=Dispatcher(services=services, router=router)
+    )

@@ -1,0 +1,101 @@
+"""The `salesbridge` command. Imports stay light at module level so `--help` is instant."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(
+    help="SalesBridge: the sales ↔ product chat bot for Slack and Feishu.", no_args_is_help=True
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from bot.config import Settings
+
+    return Settings()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all database migrations."""
+    from bot.database import Database
+
+    settings = _settings()
+    Database(settings.database_url).upgrade()
+    typer.echo("database is up to date")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("0.0.0.0", help="Interface to listen on (HTTP mode)."),
+    port: int = typer.Option(3000, help="Port to listen on (HTTP mode)."),
+    socket: bool = typer.Option(False, "--socket", help="Slack Socket Mode + Feishu long connection."),
+) -> None:
+    """Run the bot: HTTP endpoints for Slack and Feishu, or outbound connections with --socket."""
+    from bot.app import build_application
+    from bot.errors import ConfigurationError
+    from bot.logging_setup import configure_logging
+
+    settings = _settings()
+    configure_logging(settings)
+    try:
+        settings.validate_platforms(socket_mode=socket)
+    except ConfigurationError as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    application = build_application(settings)
+    application.start_background()
+    try:
+        if socket:
+            from bot.socket_runner import run_socket_mode
+
+            run_socket_mode(application, host=host, port=port)
+        else:
+            import uvicorn
+
+            from bot.server import create_asgi_app
+
+            uvicorn.run(create_asgi_app(application), host=host, port=port, log_level="warning")
+    finally:
+        application.stop()
+
+
+@app.command()
+def chat(user: str = typer.Option("you", help="Your user id in the console.")) -> None:
+    """Chat with the bot in this terminal (no credentials needed). Reads stdin lines when piped."""
+    from bot.app import build_application
+    from bot.platforms.console import ConsolePort, ConsoleSession
+
+    port = ConsolePort()
+    application = build_application(_settings(), ports={"console": port})
+    interactive = sys.stdin.isatty()
+    if interactive:
+        typer.echo(
+            "SalesBridge console — `@bot <question>` in #general, plain lines are DMs, `help`, `quit`."
+        )
+    ConsoleSession(port=port, process=application.dispatcher.process, user=user).run(
+        sys.stdin, interactive=interactive
+    )
+
+
+@app.command()
+def demo() -> None:
+    """Set up the embedded default (SQLite, sample knowledge base) and open the console chat."""
+    Path("var").mkdir(exist_ok=True)
+    os.environ.setdefault("DATABASE_URL", "sqlite:///var/demo.db")
+    os.environ.setdefault("SALESBRIDGE_ADMIN_USERS", "you")
+    chat(user="you")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""The one Settings object. Read from the environment and `.env`; every field is listed in `.env.example`."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigurationError
+
+
+def _split_csv(value: str) -> list[str]:
+    return [item.strip() for item in value.replace("，", ",").split(",") if item.strip()]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # --- storage ---------------------------------------------------------------------------------
+    database_url: str = Field(default="sqlite:///salesbridge.db", alias="DATABASE_URL")
+
+    # --- Slack -----------------------------------------------------------------------------------
+    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+
+    # --- Feishu / Lark ---------------------------------------------------------------------------
+    feishu_app_id: str | None = Field(default=None, alias="FEISHU_APP_ID")
+    feishu_app_secret: SecretStr | None = Field(default=None, alias="FEISHU_APP_SECRET")
+    feishu_verification_token: SecretStr | None = Field(default=None, alias="FEISHU_VERIFICATION_TOKEN")
+    feishu_encrypt_key: SecretStr | None = Field(default=None, alias="FEISHU_ENCRYPT_KEY")
+    feishu_domain: str = Field(default="https://open.feishu.cn", alias="FEISHU_DOMAIN")
+
+    # --- LLM (any OpenAI-compatible endpoint) ----------------------------------------------------
+    openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
+    openai_model: str = Field(default="gpt-4o-mini", alias="OPENAI_MODEL")
+    openai_embedding_model: str | None = Field(default=None, alias="OPENAI_EMBEDDING_MODEL")
+
+    # --- behaviour -------------------------------------------------------------------------------
+    timezone: str = Field(default="Asia/Shanghai", alias="SALESBRIDGE_TIMEZONE")
+    pm_users_csv: str = Field(default="", alias="SALESBRIDGE_PM_USERS")
+    admin_users_csv: str = Field(default="", alias="SALESBRIDGE_ADMIN_USERS")
+    pm_channels_csv: str = Field(default="", alias="SALESBRIDGE_PM_CHANNELS")
+    log_level: str = Field(default="INFO", alias="SALESBRIDGE_LOG_LEVEL")
+    replay_window_seconds: int = Field(default=300, alias="SALESBRIDGE_REPLAY_WINDOW_SECONDS")
+    worker_threads: int = Field(default=8, alias="SALESBRIDGE_WORKER_THREADS")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except Exception as exc:  # ZoneInfoNotFoundError or ValueError for malformed keys
+            raise ValueError(f"unknown timezone {value!r}") from exc
+        return value
+
+    # --- derived values --------------------------------------------------------------------------
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def pm_users(self) -> list[str]:
+        return _split_csv(self.pm_users_csv)
+
+    @property
+    def admin_users(self) -> list[str]:
+        return _split_csv(self.admin_users_csv)
+
+    @property
+    def pm_channels(self) -> list[tuple[str, str]]:
+        """`slack:C0123,feishu:oc_abc` → [("slack", "C0123"), ("feishu", "oc_abc")]."""
+        pairs = []
+        for item in _split_csv(self.pm_channels_csv):
+            platform, sep, channel = item.partition(":")
+            if not sep or platform not in {"slack", "feishu", "console"} or not channel:
+                raise ConfigurationError(
+                    f"SALESBRIDGE_PM_CHANNELS entry {item!r} must look like slack:C0123 or feishu:oc_abc"
+                )
+            pairs.append((platform, channel))
+        return pairs
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None
+
+    @property
+    def feishu_enabled(self) -> bool:
+        return bool(self.feishu_app_id)
+
+    @property
+    def llm_enabled(self) -> bool:
+        return self.openai_api_key is not None or self.openai_base_url is not None
+
+    def validate_platforms(self, *, socket_mode: bool = False) -> None:
+        """Absent credentials disable a platform; half of them is a start-up error naming what is missing."""
+        slack_given = {
+            "SLACK_BOT_TOKEN": self.slack_bot_token,
+            "SLACK_SIGNING_SECRET": self.slack_signing_secret,
+            "SLACK_APP_TOKEN": self.slack_app_token,
+        }
+        if any(slack_given.values()):
+            needed = ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN" if socket_mode else "SLACK_SIGNING_SECRET"]
+            missing = [name for name in needed if not slack_given[name]]
+            if missing:
+                raise ConfigurationError("Slack is half-configured; missing: " + ", ".join(missing))
+        feishu_given = {
+            "FEISHU_APP_ID": self.feishu_app_id,
+            "FEISHU_APP_SECRET": self.feishu_app_secret,
+            "FEISHU_VERIFICATION_TOKEN": self.feishu_verification_token,
+            "FEISHU_ENCRYPT_KEY": self.feishu_encrypt_key,
+        }
+        if any(feishu_given.values()):
+            needed = ["FEISHU_APP_ID", "FEISHU_APP_SECRET"]
+            if not socket_mode:
+                needed += ["FEISHU_VERIFICATION_TOKEN", "FEISHU_ENCRYPT_KEY"]
+            missing = [name for name in needed if not feishu_given[name]]
+            if missing:
+                raise ConfigurationError("Feishu is half-configured; missing: " + ", ".join(missing))
+        self.pm_channels  # noqa: B018  (validates the format)
+
+
+def secret(value: SecretStr | None) -> str:
+    return value.get_secret_value() if value is not None else ""

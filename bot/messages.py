@@ -1,0 +1,184 @@
+"""The platform-neutral vocabulary: `IncomingMessage` in, `Reply` out.
+
+Adapters translate Slack events / Feishu events / console lines into `IncomingMessage`, and render `Reply`
+into Block Kit / Feishu cards / terminal text. Handlers see nothing else. `Reply` and its parts are pydantic
+models so that the outbox can persist them as JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.i18n import Language, detect_language
+
+
+class Platform(StrEnum):
+    SLACK = "slack"
+    FEISHU = "feishu"
+    CONSOLE = "console"
+
+
+class Kind(StrEnum):
+    MESSAGE = "message"  # a chat message (mention, DM, thread reply)
+    COMMAND = "command"  # an explicit slash command (Slack `/request …`, console `/request …`)
+    ACTION = "action"  # a button click on one of our messages
+    FORM = "form"  # a submitted modal / card form
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncomingMessage:
+    """One thing a user did, on any platform.
+
+    `thread` is where a threaded reply goes: Slack's `thread_ts` (or the message's own `ts`), Feishu's
+    message id to reply to. `text` has the bot mention stripped. `command`/`args` are filled by the router
+    when the text starts with a known command word. `action_id`/`action_value` describe a button click,
+    `form` holds submitted form values keyed by input name.
+    """
+
+    platform: str
+    conversation: str
+    user: str
+    text: str = ""
+    kind: Kind = Kind.MESSAGE
+    workspace: str = ""
+    thread: str | None = None
+    message_id: str | None = None
+    in_thread: bool = False  # the message itself sits inside an existing thread
+    mentions_bot: bool = False
+    is_direct: bool = False
+    command: str | None = None
+    args: str = ""
+    action_id: str | None = None
+    action_value: str = ""
+    form_id: str | None = None
+    form: Mapping[str, str] = field(default_factory=dict)
+    event_id: str | None = None
+    user_name: str | None = None
+    trigger_id: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def language(self) -> Language:
+        return detect_language(self.text or self.args)
+
+    @property
+    def addressed_to_bot(self) -> bool:
+        """In channels the bot reacts only to mentions, commands and its own buttons; in DMs to everything."""
+        return self.is_direct or self.mentions_bot or self.kind is not Kind.MESSAGE
+
+    def evolve(self, **changes: Any) -> IncomingMessage:
+        return replace(self, **changes)
+
+
+# --- outgoing ----------------------------------------------------------------------------------------
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Button(_Model):
+    action_id: str
+    label: str
+    value: str = ""
+    style: Literal["default", "primary", "danger"] = "default"
+
+
+class Citation(_Model):
+    index: int
+    title: str
+    section: str = ""
+    source: str = ""  # path or URL
+    updated: date | None = None
+    stale: bool = False
+
+
+class KeyValue(_Model):
+    label: str
+    value: str
+
+
+class FormInput(_Model):
+    name: str
+    label: str
+    placeholder: str = ""
+    multiline: bool = False
+    required: bool = True
+    initial: str = ""
+    options: list[tuple[str, str]] = []  # (value, label); a select when non-empty
+
+
+class Form(_Model):
+    """A modal on Slack (views.open), an interactive card with inputs on Feishu, prompts on the console."""
+
+    form_id: str
+    title: str
+    submit_label: str = "Submit"
+    inputs: list[FormInput]
+    private_value: str = ""  # echoed back on submit (e.g. the id the form is about)
+
+
+class Attachment(_Model):
+    filename: str
+    content: str
+    mimetype: str = "text/plain"
+
+
+class Address(_Model):
+    """Where a message goes. `user` alone is a DM; `conversation` + `user` with `ephemeral` is a private note."""
+
+    platform: str
+    conversation: str | None = None
+    thread: str | None = None
+    user: str | None = None
+    ephemeral: bool = False
+    workspace: str = ""
+
+
+Where = Literal["thread", "channel", "dm", "ephemeral"]
+
+
+class Reply(_Model):
+    """Platform-neutral content. `text` is markdown-ish: **bold**, _italic_, `code`, [label](url), bullets.
+
+    `where` is relative to the incoming message; `to` is an explicit address (jobs, notifications of other
+    users). `form` asks the adapter to open a form instead of posting a message.
+    """
+
+    text: str = ""
+    title: str | None = None
+    fields: list[KeyValue] = []
+    citations: list[Citation] = []
+    buttons: list[Button] = []
+    context: list[str] = []
+    form: Form | None = None
+    attachment: Attachment | None = None
+    where: Where = "thread"
+    to: Address | None = None
+    color: Literal["default", "info", "success", "warning", "danger"] = "default"
+
+    def plain_text(self) -> str:
+        """A text fallback (notifications, console, logs)."""
+        parts = [f"*{self.title}*"] if self.title else []
+        if self.text:
+            parts.append(self.text)
+        parts.extend(f"{f.label}: {f.value}" for f in self.fields)
+        parts.extend(
+            f"[{c.index}] {c.title}" + (f" › {c.section}" if c.section else "") for c in self.citations
+        )
+        return "\n".join(parts) or " "
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What a platform returned for a posted message: enough to update it or reply under it."""
+
+    platform: str
+    conversation: str
+    message_id: str

@@ -1,0 +1,58 @@
+"""Tables of the core: idempotency keys, role grants, the outbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, DateTime, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def timestamp_column(*, nullable: bool = False, index: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(DateTime(timezone=True), nullable=nullable, index=index)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """One row per inbound event/message id we handled: a retry or redelivery finds it and stops."""
+
+    __tablename__ = "processed_event"
+
+    key: str = Field(primary_key=True, max_length=255)
+    platform: str = Field(max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(index=True))
+
+
+class RoleGrant(SQLModel, table=True):
+    __tablename__ = "role_grant"
+    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    user_id: str = Field(max_length=128)
+    role: str = Field(max_length=16)
+    granted_by: str = Field(default="", max_length=128)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+
+
+class OutboxMessage(SQLModel, table=True):
+    """Every outgoing message, persisted before it is sent; marked sent only when the platform accepted it."""
+
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str | None = Field(default=None, max_length=255, unique=True)
+    platform: str = Field(max_length=16, index=True)
+    address: str = Field(sa_column=Column(Text, nullable=False))  # Address JSON
+    reply: str = Field(sa_column=Column(Text, nullable=False))  # Reply JSON
+    status: str = Field(default="pending", max_length=16, index=True)  # pending | sending | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(index=True))
+    last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    message_id: str | None = Field(default=None, max_length=255)
+    conversation: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+    sent_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))

@@ -1,0 +1,166 @@
+"""The outbox: every outgoing message is written down before it is sent, and marked sent only when the
+platform accepted it. Transient failures (rate limits, 5xx, timeouts) are retried with backoff, honouring
+`Retry-After`; a process that dies mid-send leaves a lease that expires, so another process resends.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from bot.clock import Clock
+from bot.database import Database
+from bot.errors import DeliveryError
+from bot.messages import Address, Reply, Sent
+from bot.models import OutboxMessage
+from bot.platforms.base import ChatPort
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+
+
+def backoff(attempts: int) -> timedelta:
+    """1 s, 2 s, 4 s … capped at 10 minutes."""
+    return timedelta(seconds=min(2 ** max(attempts - 1, 0), 600))
+
+
+class Outbox:
+    def __init__(
+        self, *, db: Database, ports: Mapping[str, ChatPort], clock: Clock, max_attempts: int = 10
+    ) -> None:
+        self._db = db
+        self._ports = ports
+        self._clock = clock
+        self.max_attempts = max_attempts
+
+    def deliver(self, address: Address, reply: Reply, *, dedupe_key: str | None = None) -> Sent | None:
+        """Persist and try to send now. Returns what was sent, or None when queued for a retry (or a
+        message with the same `dedupe_key` was already queued)."""
+        if address.platform not in self._ports:
+            logger.warning("no port for platform %s; dropping message", address.platform)
+            return None
+        row = OutboxMessage(
+            dedupe_key=dedupe_key,
+            platform=address.platform,
+            address=address.model_dump_json(),
+            reply=reply.model_dump_json(),
+            conversation=address.conversation or address.user,
+            next_attempt_at=self._clock.now(),
+        )
+        try:
+            with self._db.session() as session:
+                session.add(row)
+                session.flush()
+                row_id = row.id
+        except IntegrityError:
+            logger.info("outbox: %s already queued", dedupe_key)
+            return None
+        assert row_id is not None
+        return self._attempt(row_id)
+
+    def flush(self, *, limit: int = 100) -> int:
+        """Send due messages (pending ones and expired leases). Returns how many were sent."""
+        now = self._clock.now()
+        with self._db.session() as session:
+            ids = list(
+                session.exec(
+                    select(OutboxMessage.id)
+                    .where(
+                        col(OutboxMessage.status).in_(("pending", "sending")),
+                        col(OutboxMessage.next_attempt_at) <= now,
+                    )
+                    .order_by(col(OutboxMessage.id))
+                    .limit(limit)
+                )
+            )
+        return sum(1 for row_id in ids if row_id is not None and self._attempt(row_id) is not None)
+
+    def depth(self) -> int:
+        with self._db.session() as session:
+            return int(
+                session.exec(
+                    select(func.count()).where(col(OutboxMessage.status).in_(("pending", "sending")))
+                ).one()
+            )
+
+    def _claim(self, row_id: int) -> OutboxMessage | None:
+        """Take the lease on a row atomically; None if someone else holds it or it is done."""
+        now = self._clock.now()
+        with self._db.session() as session:
+            result = session.execute(
+                update(OutboxMessage)
+                .where(
+                    col(OutboxMessage.id) == row_id,
+                    col(OutboxMessage.status).in_(("pending", "sending")),
+                    col(OutboxMessage.next_attempt_at) <= now,
+                )
+                .values(status="sending", next_attempt_at=now + LEASE)
+            )
+            if not getattr(result, "rowcount", 0):
+                return None
+            return session.get(OutboxMessage, row_id)
+
+    def _attempt(self, row_id: int) -> Sent | None:
+        row = self._claim(row_id)
+        if row is None:
+            return None
+        port = self._ports.get(row.platform)
+        address = Address.model_validate_json(row.address)
+        reply = Reply.model_validate_json(row.reply)
+        try:
+            if port is None:
+                raise DeliveryError(f"platform {row.platform} is not enabled", permanent=True)
+            sent = port.send(address, reply)
+        except DeliveryError as exc:
+            self._record_failure(row, str(exc), retry_after=exc.retry_after, permanent=exc.permanent)
+            return None
+        except Exception as exc:  # network errors, SDK exceptions: transient until proven otherwise
+            logger.exception("outbox: sending message %s failed", row_id)
+            self._record_failure(row, f"{type(exc).__name__}: {exc}", retry_after=None, permanent=False)
+            return None
+        with self._db.session() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == row_id)
+                .values(
+                    status="sent",
+                    message_id=sent.message_id,
+                    sent_at=self._clock.now(),
+                    attempts=row.attempts + 1,
+                )
+            )
+        return sent
+
+    def _record_failure(
+        self, row: OutboxMessage, error: str, *, retry_after: float | None, permanent: bool
+    ) -> None:
+        attempts = row.attempts + 1
+        give_up = permanent or attempts >= self.max_attempts
+        delay = backoff(attempts)
+        if retry_after is not None:
+            delay = max(delay, timedelta(seconds=retry_after))
+        logger.warning(
+            "outbox: message %s to %s failed (attempt %d%s): %s",
+            row.id,
+            row.platform,
+            attempts,
+            ", giving up" if give_up else f", retry in {delay.total_seconds():.0f}s",
+            error,
+        )
+        with self._db.session() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == row.id)
+                .values(
+                    status="failed" if give_up else "pending",
+                    attempts=attempts,
+                    last_error=error[:2000],
+                    next_attempt_at=self._clock.now() + delay,
+                )
+            )

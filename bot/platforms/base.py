@@ -1,0 +1,27 @@
+"""The outbound port every platform implements. Handlers never see it; the dispatcher and outbox do."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.messages import Address, Form, IncomingMessage, Reply, Sent
+
+
+class ChatPort(Protocol):
+    platform: str
+
+    def send(self, address: Address, reply: Reply) -> Sent:
+        """Post `reply` (with its attachment, if any). Raise `DeliveryError` when the platform refuses."""
+        ...
+
+    def update(self, sent: Sent, reply: Reply) -> None:
+        """Replace the content of a message we posted earlier."""
+        ...
+
+    def open_form(self, msg: IncomingMessage, form: Form) -> None:
+        """Show a form to the user who triggered `msg` (Slack modal, Feishu card with inputs)."""
+        ...
+
+    def members(self, conversation: str) -> list[str]:
+        """User ids of the human members of a channel / group chat."""
+        ...

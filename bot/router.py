@@ -1,0 +1,198 @@
+"""The router: explicit registration of commands, button actions, forms, thread listeners and the fallback.
+
+Every capability registers here (see `handlers/__init__.py`); reading those calls tells you every command
+the bot knows. The router also owns the three user-facing failure modes: a usage error, a permission error
+and an unexpected crash, each answered politely and never propagated to a platform listener.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.commands import split_command_word
+from bot.errors import PermissionDenied, UsageError, UserFacingError
+from bot.i18n import both
+from bot.messages import IncomingMessage, Kind, Reply
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+HandlerResult = Reply | Iterable[Reply] | None
+Handler = Callable[[IncomingMessage, "Services"], HandlerResult]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    handler: Handler
+    aliases: tuple[str, ...]
+    summary_en: str
+    summary_zh: str
+    usage: str  # one or more example lines, shown by help and on usage errors
+    roles: frozenset[str]  # empty: everyone
+    placeholder: bool  # slow command: post "Looking it up…" first, then replace it
+    details_en: str = ""  # longer explanation for `help <command>`
+    details_zh: str = ""
+
+
+def as_replies(result: HandlerResult) -> list[Reply]:
+    if result is None:
+        return []
+    if isinstance(result, Reply):
+        return [result]
+    return list(result)
+
+
+def usage_reply(spec: CommandSpec, en: str = "", zh: str = "") -> Reply:
+    lines = [both(en, zh)] if en else []
+    lines.append(f"Usage / 用法:\n```\n{spec.usage}\n```")
+    return Reply(text="\n".join(lines), where="ephemeral", color="warning")
+
+
+class Router:
+    def __init__(self) -> None:
+        self.commands: dict[str, CommandSpec] = {}  # canonical name → spec
+        self._words: dict[str, CommandSpec] = {}  # every spelling (aliases too) → spec
+        self._actions: list[tuple[str, Handler]] = []
+        self._forms: dict[str, Handler] = {}
+        self._thread_listeners: list[Handler] = []
+        self._fallback: Handler | None = None
+        self._fallback_placeholder = False
+
+    # --- registration ------------------------------------------------------------------------------
+    def command(
+        self,
+        name: str,
+        handler: Handler,
+        *,
+        aliases: Iterable[str] = (),
+        summary_en: str,
+        summary_zh: str,
+        usage: str,
+        roles: Iterable[str] = (),
+        placeholder: bool = False,
+        details_en: str = "",
+        details_zh: str = "",
+    ) -> None:
+        spec = CommandSpec(
+            name=name,
+            handler=handler,
+            aliases=tuple(aliases),
+            summary_en=summary_en,
+            summary_zh=summary_zh,
+            usage=usage,
+            roles=frozenset(roles),
+            placeholder=placeholder,
+            details_en=details_en,
+            details_zh=details_zh,
+        )
+        for word in (name, *spec.aliases):
+            key = word.lower()
+            if key in self._words:
+                raise ValueError(f"command word {word!r} registered twice")
+            self._words[key] = spec
+        self.commands[name] = spec
+
+    def action(self, prefix: str, handler: Handler) -> None:
+        """Button clicks whose action id starts with `prefix` (e.g. "request." or "kb.feedback")."""
+        self._actions.append((prefix, handler))
+
+    def form(self, form_id: str, handler: Handler) -> None:
+        self._forms[form_id] = handler
+
+    def thread_listener(self, handler: Handler) -> None:
+        """Called for channel messages inside a thread that do not mention the bot (e.g. practice answers).
+
+        The handler returns nothing when the thread is not one it follows.
+        """
+        self._thread_listeners.append(handler)
+
+    def fallback(self, handler: Handler, *, placeholder: bool = False) -> None:
+        """Free text addressed to the bot that is not a command (a question for the knowledge base)."""
+        self._fallback = handler
+        self._fallback_placeholder = placeholder
+
+    # --- lookup ------------------------------------------------------------------------------------
+    def lookup(self, word: str) -> CommandSpec | None:
+        return self._words.get(word.lower())
+
+    def resolve(self, msg: IncomingMessage) -> tuple[Handler | None, IncomingMessage, CommandSpec | None]:
+        """Which handler takes this message, with command/args filled in."""
+        if msg.kind is Kind.ACTION:
+            for prefix, handler in self._actions:
+                if msg.action_id and msg.action_id.startswith(prefix):
+                    return handler, msg, None
+            return None, msg, None
+        if msg.kind is Kind.FORM:
+            return self._forms.get(msg.form_id or ""), msg, None
+        if not msg.addressed_to_bot:
+            return None, msg, None
+        word, rest = split_command_word(msg.text)
+        spec = self.lookup(word) if word else None
+        if spec is not None:
+            return spec.handler, msg.evolve(command=spec.name, args=rest), spec
+        if msg.kind is Kind.COMMAND or not msg.text.strip():
+            help_spec = self.commands.get("help")
+            return (help_spec.handler if help_spec else None), msg.evolve(command="help", args=""), help_spec
+        return self._fallback, msg, None
+
+    def wants_placeholder(self, msg: IncomingMessage) -> bool:
+        handler, _, spec = self.resolve(msg)
+        if spec is not None:
+            return spec.placeholder
+        return handler is not None and handler is self._fallback and self._fallback_placeholder
+
+    # --- dispatch ----------------------------------------------------------------------------------
+    def handle(self, msg: IncomingMessage, services: Services) -> list[Reply]:
+        """Route one message and return the replies. Never raises."""
+        try:
+            if msg.kind is Kind.MESSAGE and not msg.addressed_to_bot:
+                return self._thread_replies(msg, services) if msg.in_thread else []
+            handler, routed, spec = self.resolve(msg)
+            if handler is None:
+                logger.info("no handler for %s action=%s form=%s", msg.kind, msg.action_id, msg.form_id)
+                return []
+            if spec is not None and spec.roles:
+                role = services.roles.role_of(platform=msg.platform, user=msg.user)
+                if role not in spec.roles and role != "admin":
+                    raise PermissionDenied(
+                        f"`{spec.name}` is for {' / '.join(sorted(spec.roles))} only; your role is {role}.",
+                        f"`{spec.name}` 仅限 {' / '.join(sorted(spec.roles))} 使用；你的角色是 {role}。",
+                    )
+            return as_replies(handler(routed, services))
+        except UsageError as exc:
+            if exc.usage:
+                text = both(exc.en, exc.zh) + f"\nUsage / 用法:\n```\n{exc.usage}\n```"
+            elif (spec := self.lookup(msg.command or split_command_word(msg.text)[0])) is not None:
+                return [usage_reply(spec, exc.en, exc.zh)]
+            else:
+                text = both(exc.en, exc.zh)
+            return [Reply(text=text, where="ephemeral", color="warning")]
+        except UserFacingError as exc:
+            return [Reply(text=both(exc.en, exc.zh), where="ephemeral", color="warning")]
+        except Exception:
+            logger.exception(
+                "handler failed event_id=%s platform=%s kind=%s", msg.event_id, msg.platform, msg.kind
+            )
+            return [
+                Reply(
+                    text=both(
+                        "Sorry, something went wrong on my side. The team has been notified in the logs.",
+                        "抱歉，我这边出了点问题，已记录在日志中。",
+                    ),
+                    where="ephemeral",
+                    color="danger",
+                )
+            ]
+
+    def _thread_replies(self, msg: IncomingMessage, services: Services) -> list[Reply]:
+        for listener in self._thread_listeners:
+            replies = as_replies(listener(msg, services))
+            if replies:
+                return replies
+        return []

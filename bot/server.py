@@ -1,0 +1,63 @@
+"""One ASGI app: `POST /slack/events`, `POST /feishu/events`, `GET /healthz`.
+
+Each platform's inbound adapter verifies the request with the platform SDK, acknowledges it at once and
+hands an `IncomingMessage` to the dispatcher, which does the slow work after the ack.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+import bot
+from bot.app import Application
+
+logger = logging.getLogger(__name__)
+
+
+def create_asgi_app(application: Application) -> Starlette:
+    settings = application.services.settings
+    inbound: dict[str, Any] = {}
+    if "slack" in application.services.ports:
+        from bot.platforms.slack import SlackInbound
+
+        inbound["slack"] = SlackInbound(application)
+    if "feishu" in application.services.ports and settings.feishu_encrypt_key is not None:
+        from bot.platforms.feishu import FeishuInbound
+
+        inbound["feishu"] = FeishuInbound(application)
+
+    def endpoint(platform: str) -> Any:
+        async def handle(request: Request) -> Response:
+            adapter = inbound.get(platform)
+            if adapter is None:
+                return JSONResponse({"error": f"{platform} is not enabled"}, status_code=404)
+            response: Response = await adapter.handle(request)
+            return response
+
+        return handle
+
+    async def healthz(_request: Request) -> Response:
+        database = application.services.db.ping()
+        body = {
+            "status": "ok" if database else "degraded",
+            "version": bot.__version__,
+            "database": database,
+            "platforms": {
+                "slack": "slack" in inbound,
+                "feishu": "feishu" in application.services.ports,
+            },
+        }
+        return JSONResponse(body, status_code=200 if database else 503)
+
+    routes = [
+        Route("/slack/events", endpoint("slack"), methods=["POST"]),
+        Route("/feishu/events", endpoint("feishu"), methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ]
+    return Starlette(routes=routes)

@@ -1,0 +1,44 @@
+"""What a handler receives besides the message: settings, database, clock, roles, outbound delivery.
+
+Built once, in the composition root (`bot/app.py`). Capabilities add their own long-lived objects here
+(the knowledge base, the LLM client) as explicit, typed fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.database import Database
+from bot.messages import Address, Reply, Sent
+from bot.outbox import Outbox
+from bot.platforms.base import ChatPort
+from bot.roles import Roles
+
+if TYPE_CHECKING:
+    pass
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock
+    ports: dict[str, ChatPort]
+    outbox: Outbox
+    roles: Roles
+    extras: dict[str, object] = field(default_factory=dict)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def send(self, address: Address, reply: Reply, *, dedupe_key: str | None = None) -> Sent | None:
+        """Send a message outside a conversation turn (jobs, notifications) through the outbox."""
+        return self.outbox.deliver(address, reply.model_copy(update={"to": address}), dedupe_key=dedupe_key)
+
+    def members(self, *, platform: str, conversation: str) -> list[str]:
+        port = self.ports.get(platform)
+        return port.members(conversation) if port is not None else []

@@ -1,0 +1,1 @@
+"""Every scheduled job, registered in one place: `register_jobs(scheduler, services)`."""

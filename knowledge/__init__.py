@@ -1,0 +1,1 @@
+"""The product knowledge base: ingestion, tokenisation, index, retrieval, answers, evaluation."""

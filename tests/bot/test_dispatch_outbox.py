@@ -1,0 +1,68 @@
+from datetime import timedelta
+
+from bot.dispatch import resolve_address
+from bot.errors import DeliveryError
+from bot.messages import Address, Reply
+from tests.fakes.harness import Harness
+
+
+def test_duplicate_event_ids_produce_one_reply(any_db_bot: Harness) -> None:
+    msg = any_db_bot.message("help", event_id="Ev1")
+    assert len(any_db_bot.process(msg)) == 1
+    assert any_db_bot.process(msg) == []
+    assert len(any_db_bot.slack.posted) == 1
+
+
+def test_reply_addresses() -> None:
+    msg = Harness.message(None, "hi", channel="C7", user="U3")  # type: ignore[arg-type]
+    thread = resolve_address(msg, Reply(text="x"))
+    assert (thread.conversation, thread.thread) == ("C7", msg.message_id)
+    eph = resolve_address(msg, Reply(text="x", where="ephemeral"))
+    assert eph.ephemeral and eph.user == "U3"
+    dm = resolve_address(msg, Reply(text="x", where="dm"))
+    assert dm.user == "U3" and dm.conversation is None
+    direct = Harness.message(None, "hi", dm=True)  # type: ignore[arg-type]
+    assert resolve_address(direct, Reply(text="x", where="ephemeral")).ephemeral is False
+
+
+def test_outbox_retries_after_rate_limit_and_marks_sent(any_db_bot: Harness) -> None:
+    port = any_db_bot.slack
+    port.fail_next = [DeliveryError("ratelimited", retry_after=30), DeliveryError("500")]
+    outbox = any_db_bot.services.outbox
+    address = Address(platform="slack", conversation="C1")
+    assert outbox.deliver(address, Reply(text="hello")) is None
+    assert outbox.depth() == 1
+    assert outbox.flush() == 0  # not due yet: Retry-After 30 s
+    any_db_bot.clock.advance(seconds=31)
+    assert outbox.flush() == 0  # 500 this time, backoff 2 s
+    any_db_bot.clock.advance(seconds=3)
+    assert outbox.flush() == 1
+    assert outbox.depth() == 0
+    assert [p.reply.text for p in port.posted] == ["hello"]
+
+
+def test_outbox_gives_up_on_permanent_errors(bot: Harness) -> None:
+    bot.slack.fail_next = [DeliveryError("channel_not_found", permanent=True)]
+    assert bot.services.outbox.deliver(Address(platform="slack", conversation="CX"), Reply(text="x")) is None
+    bot.clock.advance(timedelta(hours=1))
+    assert bot.services.outbox.flush() == 0 and bot.services.outbox.depth() == 0
+
+
+def test_outbox_dedupe_key(bot: Harness) -> None:
+    address = Address(platform="slack", user="U1")
+    assert bot.services.send(address, Reply(text="a"), dedupe_key="k1") is not None
+    assert bot.services.send(address, Reply(text="a"), dedupe_key="k1") is None
+    assert len(bot.slack.posted) == 1
+
+
+def test_expired_lease_is_resent(bot: Harness) -> None:
+    outbox = bot.services.outbox
+    bot.slack.fail_next = [DeliveryError("boom")]
+    outbox.deliver(Address(platform="slack", conversation="C1"), Reply(text="x"))
+    bot.clock.advance(seconds=2)
+    claimed = outbox._claim(1)  # another process took the lease and died
+    assert claimed is not None
+    bot.clock.advance(seconds=30)
+    assert outbox.flush() == 0
+    bot.clock.advance(minutes=3)
+    assert outbox.flush() == 1

@@ -1,0 +1,78 @@
+from bot.errors import UsageError
+from bot.messages import Kind, Reply
+from bot.router import Router
+from tests.fakes.harness import Harness
+
+
+def test_help_lists_commands_in_both_languages(bot: Harness) -> None:
+    [reply] = bot.say("help")
+    assert "role" in reply.text and reply.where == "ephemeral"
+    [reply_zh] = bot.say("帮助")
+    assert "命令" in (reply_zh.title or "")
+
+
+def test_help_for_unknown_command(bot: Harness) -> None:
+    [reply] = bot.say("help nosuchthing")
+    assert "nosuchthing" in reply.text
+
+
+def test_group_message_without_mention_is_ignored(bot: Harness) -> None:
+    assert bot.say("help", mention=False) == []
+
+
+def test_dm_is_answered_without_mention(bot: Harness) -> None:
+    [reply] = bot.say("help", dm=True)
+    assert "SalesBridge" in (reply.title or "")
+
+
+def test_leading_slash_and_aliases_resolve(bot: Harness) -> None:
+    assert bot.say("/help")[0].title == bot.say("help")[0].title
+
+
+def test_unknown_slash_command_word_shows_help(bot: Harness) -> None:
+    [reply] = bot.command("frobnicate now")
+    assert "help" in reply.text
+
+
+def test_usage_error_becomes_bilingual_ephemeral_reply(bot: Harness) -> None:
+    [reply] = bot.say("role grant onlyone", user="UADMIN")
+    assert reply.where == "ephemeral"
+    assert "Usage / 用法" in reply.text and "需要" in reply.text
+
+
+def test_crash_in_handler_is_answered_politely(bot: Harness) -> None:
+    router = Router()
+
+    def boom(msg, services):  # type: ignore[no-untyped-def]
+        raise RuntimeError("kaboom")
+
+    router.command("boom", boom, summary_en="x", summary_zh="x", usage="boom")
+    [reply] = router.handle(bot.message("boom"), bot.services)
+    assert "Sorry" in reply.text and "抱歉" in reply.text
+
+
+def test_role_restricted_command_refused_for_sales(bot: Harness) -> None:
+    router = Router()
+    router.command(
+        "secret", lambda m, s: Reply(text="ok"), summary_en="x", summary_zh="x", usage="secret", roles={"pm"}
+    )
+    [refused] = router.handle(bot.message("secret", user="U1"), bot.services)
+    assert "pm" in refused.text and refused.where == "ephemeral"
+    [allowed] = router.handle(bot.message("secret", user="UPM"), bot.services)
+    assert allowed.text == "ok"
+    [admin] = router.handle(bot.message("secret", user="UADMIN"), bot.services)
+    assert admin.text == "ok"
+
+
+def test_usage_error_uses_command_usage() -> None:
+    router = Router()
+
+    def needs_args(msg, services):  # type: ignore[no-untyped-def]
+        raise UsageError("Missing text.", "缺少内容。")
+
+    router.command("x", needs_args, summary_en="x", summary_zh="x", usage="x <text>")
+    from tests.fakes.harness import Harness as H
+
+    msg = H.message(None, "x", kind=Kind.COMMAND)  # type: ignore[arg-type]
+    [reply] = router.handle(msg, None)  # type: ignore[arg-type]
+    assert "x <text>" in reply.text and "缺少内容" in reply.text
