@@ -10,7 +10,7 @@ import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.messages import Address, Button, Form, IncomingMessage, Kind, Reply, Sent
 
@@ -91,7 +91,7 @@ class ConsoleSession:
     user: str = "you"
 
     def message_for(self, line: str) -> IncomingMessage | None:
-        base = {"platform": "console", "user": self.user, "user_name": self.user}  # type: dict[str, Any]
+        base: dict[str, Any] = {"platform": "console", "user": self.user, "user_name": self.user}
         if line.startswith("!") and line[1:].isdigit():
             index = int(line[1:]) - 1
             if not 0 <= index < len(self.port.buttons):
