@@ -1,0 +1,39 @@
+"""The knowledge base's public vocabulary, shared by retrieval, answering, handlers and jobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Section:
+    """A retrievable unit: one heading's section of one document."""
+
+    id: int
+    document_id: int
+    path: str  # relative to the folder given to `kb ingest`, or a URL / "faq:<id>" for chat-made entries
+    title: str  # document title
+    heading: str  # the section's own heading text ("" for the preamble)
+    headings: tuple[str, ...]  # the trail of headings above it, outermost first, excluding `heading`
+    text: str
+    language: str  # "en" | "zh"
+    updated: date | None = None
+    product: str | None = None
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    section: Section
+    score: float
+    rank: int = 0
+    signals: dict[str, float] = field(default_factory=dict)  # per-retriever scores, for debugging/eval
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    hits: list[Hit]
+    confidence: float  # calibrated 0..1: how well the best hits support an answer
+    answerable: bool  # False: say "I don't know" and escalate
