@@ -23,10 +23,15 @@ def resolve_address(msg: IncomingMessage, reply: Reply) -> Address:
     """Where a reply to `msg` goes, per `reply.where` (unless the reply names its own `to`)."""
     if reply.to is not None:
         return reply.to
-    base = Address(platform=msg.platform, workspace=msg.workspace, conversation=msg.conversation)
+    base = Address(
+        platform=msg.platform,
+        workspace=msg.workspace,
+        conversation=msg.conversation,
+        reply_url=msg.raw.get("response_url") if reply.where == "ephemeral" else None,
+    )
     match reply.where:
         case "dm":
-            return base.model_copy(update={"conversation": None, "user": msg.user})
+            return base.model_copy(update={"conversation": None, "user": msg.user, "reply_url": None})
         case "ephemeral" if not msg.is_direct:
             return base.model_copy(update={"user": msg.user, "ephemeral": True, "thread": msg.thread})
         case "channel":

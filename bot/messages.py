@@ -139,6 +139,7 @@ class Address(_Model):
     user: str | None = None
     ephemeral: bool = False
     workspace: str = ""
+    reply_url: str | None = None  # a platform callback URL for replying to a command (Slack response_url)
 
 
 Where = Literal["thread", "channel", "dm", "ephemeral"]
