@@ -18,7 +18,7 @@ demo: install
 	$(BIN)/salesbridge demo
 
 lint: install
-	$(BIN)/ruff check bot handlers knowledge jobs tests benchmarks migrations
+	$(BIN)/ruff check .
 
 typecheck: install
 	$(BIN)/mypy

@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.database import Database
 from bot.dispatch import Dispatcher
+from bot.llm import LLM
 from bot.outbox import Outbox
 from bot.platforms.base import ChatPort
 from bot.roles import Roles
@@ -59,6 +60,7 @@ def build_services(
         ports=port_map,
         outbox=Outbox(db=db, ports=port_map, clock=clock),
         roles=Roles(settings=settings, db=db),
+        llm=LLM.from_settings(settings),
     )
 
 

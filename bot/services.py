@@ -19,7 +19,7 @@ from bot.platforms.base import ChatPort
 from bot.roles import Roles
 
 if TYPE_CHECKING:
-    pass
+    from bot.llm import LLM
 
 
 @dataclass
@@ -30,6 +30,7 @@ class Services:
     ports: dict[str, ChatPort]
     outbox: Outbox
     roles: Roles
+    llm: LLM | None = None  # None: no model configured, answers are extractive
     extras: dict[str, object] = field(default_factory=dict)
 
     def now(self) -> datetime:
