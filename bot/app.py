@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -14,9 +15,14 @@ from bot.dispatch import Dispatcher
 from bot.llm import LLM
 from bot.outbox import Outbox
 from bot.platforms.base import ChatPort
+from bot.rate_limits import RateLimiter, parse_limits
 from bot.roles import Roles
 from bot.router import Router
 from bot.services import Services
+from knowledge.base import KnowledgeBase
+
+if TYPE_CHECKING:
+    from jobs.scheduler import SchedulerRuntime
 
 logger = logging.getLogger(__name__)
 
@@ -53,14 +59,21 @@ def build_services(
     db = db or Database(settings.database_url)
     clock = clock or Clock()
     port_map = dict(ports) if ports is not None else build_ports(settings)
+    llm = LLM.from_settings(settings)
     return Services(
         settings=settings,
         db=db,
         clock=clock,
         ports=port_map,
-        outbox=Outbox(db=db, ports=port_map, clock=clock),
+        outbox=Outbox(
+            db=db,
+            ports=port_map,
+            clock=clock,
+            rate_limiter=RateLimiter(parse_limits(settings.outbox_rate_limits)),
+        ),
         roles=Roles(settings=settings, db=db),
-        llm=LLM.from_settings(settings),
+        knowledge=KnowledgeBase(db=db, settings=settings, llm=llm),
+        llm=llm,
     )
 
 
@@ -71,9 +84,11 @@ class Application:
     dispatcher: Dispatcher
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
+    _scheduler: SchedulerRuntime | None = None
 
-    def start_background(self, *, outbox_interval: float = 1.0) -> None:
-        """The outbox retry loop (every process runs one; leases keep them from double-sending)."""
+    def start_background(self, *, outbox_interval: float = 1.0, scheduler: bool = True) -> None:
+        """The outbox retry loop (every process runs one; leases keep them from double-sending) and the
+        scheduler's leader election (only the elected process fires scheduled jobs)."""
 
         def loop() -> None:
             while not self._stop.wait(outbox_interval):
@@ -85,9 +100,18 @@ class Application:
         thread = threading.Thread(target=loop, name="outbox", daemon=True)
         thread.start()
         self._threads.append(thread)
+        self.services.knowledge.warm_in_background()  # the first question must not pay for loading the index
+        if scheduler:
+            from jobs.scheduler import SchedulerRuntime
+
+            self._scheduler = SchedulerRuntime(self.services)
+            self._scheduler.start()
 
     def stop(self) -> None:
         self._stop.set()
+        if self._scheduler is not None:
+            self._scheduler.stop()
+            self._scheduler = None
         self.dispatcher.wait_idle(timeout=10)
         self.dispatcher.shutdown()
         for thread in self._threads:

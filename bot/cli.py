@@ -8,11 +8,18 @@ from pathlib import Path
 
 import typer
 
+from handlers.requests.cli import requests_app
+from jobs.cli import jobs_app
+from knowledge.cli import kb_app
+
 app = typer.Typer(
     help="SalesBridge: the sales ↔ product chat bot for Slack and Feishu.", no_args_is_help=True
 )
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(kb_app, name="kb")
+app.add_typer(requests_app, name="requests")
+app.add_typer(jobs_app, name="jobs")
 
 
 def _settings():  # type: ignore[no-untyped-def]
@@ -90,6 +97,12 @@ def demo() -> None:
     Path("var").mkdir(exist_ok=True)
     os.environ.setdefault("DATABASE_URL", "sqlite:///var/demo.db")
     os.environ.setdefault("SALESBRIDGE_ADMIN_USERS", "you")
+    os.environ.setdefault("SALESBRIDGE_PM_CHANNELS", "console:product-team")  # where escalations go
+    from knowledge.demo import TRY_THESE, prepare_demo_knowledge
+
+    typer.echo(prepare_demo_knowledge())
+    if sys.stdin.isatty():
+        typer.echo(TRY_THESE)
     chat(user="you")
 
 

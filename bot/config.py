@@ -48,6 +48,27 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="SALESBRIDGE_LOG_LEVEL")
     replay_window_seconds: int = Field(default=300, alias="SALESBRIDGE_REPLAY_WINDOW_SECONDS")
     worker_threads: int = Field(default=8, alias="SALESBRIDGE_WORKER_THREADS")
+    kb_stale_days: int = Field(default=365, ge=0, alias="SALESBRIDGE_KB_STALE_DAYS")
+
+    # --- announcements (handlers/announcements, jobs/announcements.py) ----------------------------
+    ack_reminder_hours: float = Field(default=24, gt=0, alias="SALESBRIDGE_ACK_REMINDER_HOURS")
+    ack_reminder_max: int = Field(default=2, ge=0, alias="SALESBRIDGE_ACK_REMINDER_MAX")
+    eos_reminder_days_csv: str = Field(default="60,30,7", alias="SALESBRIDGE_EOS_REMINDER_DAYS")
+
+    @property
+    def eos_reminder_days(self) -> list[int]:
+        """Days before an end-of-sale notice's last-order date on which a reminder is posted."""
+        days = set()
+        for item in _split_csv(self.eos_reminder_days_csv):
+            if not item.isdigit() or int(item) <= 0:
+                raise ConfigurationError(
+                    f"SALESBRIDGE_EOS_REMINDER_DAYS entry {item!r} must be a positive number of days"
+                )
+            days.add(int(item))
+        return sorted(days, reverse=True)
+    log_format: str = Field(default="text", alias="SALESBRIDGE_LOG_FORMAT")  # text | json
+    # per-platform outbox rate limits, e.g. "slack:conversation=1/3,feishu:app=16/50" (rate/s / burst); "off"
+    outbox_rate_limits: str = Field(default="", alias="SALESBRIDGE_OUTBOX_RATE_LIMITS")
 
     @field_validator("timezone")
     @classmethod

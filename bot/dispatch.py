@@ -12,7 +12,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from bot.i18n import pick
 from bot.idempotency import claim_event
+from bot.logging_setup import log_context
 from bot.messages import Address, IncomingMessage, Reply, Sent
+from bot.metrics import metrics
 from bot.router import Router
 from bot.services import Services
 
@@ -84,14 +86,24 @@ class Dispatcher:
 
     def process(self, msg: IncomingMessage) -> list[Sent]:
         """Route and deliver; never raises (a listener must not crash)."""
+        with log_context(event_id=msg.event_id or msg.message_id, platform=msg.platform):
+            return self._process(msg)
+
+    def _process(self, msg: IncomingMessage) -> list[Sent]:
+        counters = metrics()
+        kind = str(msg.kind)
+        counters.events_received.labels(platform=msg.platform, kind=kind).inc()
         try:
             if not self.claim(msg):
+                counters.events_duplicate.labels(platform=msg.platform).inc()
                 logger.info("duplicate delivery of %s/%s ignored", msg.platform, msg.event_id)
                 return []
-            placeholder = self._post_placeholder(msg) if self.router.wants_placeholder(msg) else None
-            replies = self.router.handle(msg, self.services)
-            return self.deliver(msg, replies, placeholder=placeholder)
+            with counters.time_answer(platform=msg.platform, kind=kind):
+                placeholder = self._post_placeholder(msg) if self.router.wants_placeholder(msg) else None
+                replies = self.router.handle(msg, self.services)
+                return self.deliver(msg, replies, placeholder=placeholder)
         except Exception:
+            counters.events_failed.labels(platform=msg.platform).inc()
             logger.exception("dispatch failed event_id=%s platform=%s", msg.event_id, msg.platform)
             return []
 

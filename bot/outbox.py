@@ -1,12 +1,19 @@
 """The outbox: every outgoing message is written down before it is sent, and marked sent only when the
 platform accepted it. Transient failures (rate limits, 5xx, timeouts) are retried with backoff, honouring
 `Retry-After`; a process that dies mid-send leaves a lease that expires, so another process resends.
+
+Sends respect per-conversation and per-app rate limits (`bot.rate_limits`): a short wait (up to
+`max_inline_wait` seconds) is slept in the sending thread; a longer one puts the message back in the queue
+for that moment, without counting an attempt, and the flush loop sends it then. Two processes never send
+the same row: a row is claimed with one conditional UPDATE (status and due time in the WHERE clause), which
+PostgreSQL serialises on the row lock and SQLite on its write lock.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from sqlalchemy import func, update
@@ -17,8 +24,10 @@ from bot.clock import Clock
 from bot.database import Database
 from bot.errors import DeliveryError
 from bot.messages import Address, Reply, Sent
+from bot.metrics import metrics
 from bot.models import OutboxMessage
 from bot.platforms.base import ChatPort
+from bot.rate_limits import RateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +41,23 @@ def backoff(attempts: int) -> timedelta:
 
 class Outbox:
     def __init__(
-        self, *, db: Database, ports: Mapping[str, ChatPort], clock: Clock, max_attempts: int = 10
+        self,
+        *,
+        db: Database,
+        ports: Mapping[str, ChatPort],
+        clock: Clock,
+        max_attempts: int = 10,
+        rate_limiter: RateLimiter | None = None,
+        max_inline_wait: float = 2.0,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._db = db
         self._ports = ports
         self._clock = clock
         self.max_attempts = max_attempts
+        self.rate_limiter = rate_limiter
+        self.max_inline_wait = max_inline_wait
+        self._sleep = sleep
 
     def deliver(self, address: Address, reply: Reply, *, dedupe_key: str | None = None) -> Sent | None:
         """Persist and try to send now. Returns what was sent, or None when queued for a retry (or a
@@ -45,24 +65,22 @@ class Outbox:
         if address.platform not in self._ports:
             logger.warning("no port for platform %s; dropping message", address.platform)
             return None
-        row = OutboxMessage(
+        row = OutboxMessage(  # written already leased to us: no second round trip to claim it
             dedupe_key=dedupe_key,
             platform=address.platform,
             address=address.model_dump_json(),
             reply=reply.model_dump_json(),
             conversation=address.conversation or address.user,
-            next_attempt_at=self._clock.now(),
+            status="sending",
+            next_attempt_at=self._clock.now() + LEASE,
         )
         try:
             with self._db.session() as session:
                 session.add(row)
-                session.flush()
-                row_id = row.id
         except IntegrityError:
             logger.info("outbox: %s already queued", dedupe_key)
             return None
-        assert row_id is not None
-        return self._attempt(row_id)
+        return self._send(row, address, reply)
 
     def flush(self, *, limit: int = 100) -> int:
         """Send due messages (pending ones and expired leases). Returns how many were sent."""
@@ -110,14 +128,21 @@ class Outbox:
         row = self._claim(row_id)
         if row is None:
             return None
+        return self._send(row, Address.model_validate_json(row.address), Reply.model_validate_json(row.reply))
+
+    def _send(self, row: OutboxMessage, address: Address, reply: Reply) -> Sent | None:
+        """Send a row we hold the lease on; record the outcome."""
+        row_id = row.id
         port = self._ports.get(row.platform)
-        address = Address.model_validate_json(row.address)
-        reply = Reply.model_validate_json(row.reply)
+        if port is not None and not self._wait_for_slot(row, address):
+            return None
         try:
             if port is None:
                 raise DeliveryError(f"platform {row.platform} is not enabled", permanent=True)
             sent = port.send(address, reply)
         except DeliveryError as exc:
+            if exc.retry_after is not None and self.rate_limiter is not None:
+                self.rate_limiter.penalize(row.platform, _limit_key(address), exc.retry_after)
             self._record_failure(row, str(exc), retry_after=exc.retry_after, permanent=exc.permanent)
             return None
         except Exception as exc:  # network errors, SDK exceptions: transient until proven otherwise
@@ -135,7 +160,28 @@ class Outbox:
                     attempts=row.attempts + 1,
                 )
             )
+        metrics().replies_sent.labels(platform=row.platform).inc()
         return sent
+
+    def _wait_for_slot(self, row: OutboxMessage, address: Address) -> bool:
+        """Honour the rate limits: sleep a short wait; requeue the row for a long one (returns False)."""
+        if self.rate_limiter is None:
+            return True
+        wait = self.rate_limiter.reserve(row.platform, _limit_key(address), max_wait=self.max_inline_wait)
+        if wait <= 0:
+            return True
+        if wait <= self.max_inline_wait:
+            self._sleep(wait)
+            return True
+        metrics().delivery_failures.labels(platform=row.platform, reason="rate_limited").inc()
+        logger.info("outbox: message %s to %s rate-limited locally; due in %.1fs", row.id, row.platform, wait)
+        with self._db.session() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == row.id)
+                .values(status="pending", next_attempt_at=self._clock.now() + timedelta(seconds=wait))
+            )
+        return False
 
     def _record_failure(
         self, row: OutboxMessage, error: str, *, retry_after: float | None, permanent: bool
@@ -145,6 +191,9 @@ class Outbox:
         delay = backoff(attempts)
         if retry_after is not None:
             delay = max(delay, timedelta(seconds=retry_after))
+        metrics().delivery_failures.labels(
+            platform=row.platform, reason="gave_up" if give_up else "retry"
+        ).inc()
         logger.warning(
             "outbox: message %s to %s failed (attempt %d%s): %s",
             row.id,
@@ -164,3 +213,10 @@ class Outbox:
                     next_attempt_at=self._clock.now() + delay,
                 )
             )
+
+
+def _limit_key(address: Address) -> str | None:
+    """The conversation a message counts against; ephemeral messages have their own, looser limits."""
+    if address.ephemeral or address.reply_url:
+        return None
+    return address.conversation or address.user

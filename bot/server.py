@@ -1,4 +1,4 @@
-"""One ASGI app: `POST /slack/events`, `POST /feishu/events`, `GET /healthz`.
+"""One ASGI app: `POST /slack/events`, `POST /feishu/events`, `GET /healthz`, `GET /metrics`.
 
 Each platform's inbound adapter verifies the request with the platform SDK, acknowledges it at once and
 hands an `IncomingMessage` to the dispatcher, which does the slow work after the ack.
@@ -19,6 +19,24 @@ from bot.app import Application
 
 logger = logging.getLogger(__name__)
 
+MAX_BODY_BYTES = 1024 * 1024  # platform payloads are a few KB; anything near a megabyte is not from them
+
+
+async def _too_large(request: Request) -> bool:
+    """Refuse oversized bodies before any parsing (the body stays cached for the adapter)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return True
+    size = 0
+    chunks = []
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return True
+        chunks.append(chunk)
+    request._body = b"".join(chunks)  # what request.body() returns to the adapter
+    return False
+
 
 def create_asgi_app(application: Application) -> Starlette:
     settings = application.services.settings
@@ -37,6 +55,8 @@ def create_asgi_app(application: Application) -> Starlette:
             adapter = inbound.get(platform)
             if adapter is None:
                 return JSONResponse({"error": f"{platform} is not enabled"}, status_code=404)
+            if await _too_large(request):
+                return JSONResponse({"error": "request body too large"}, status_code=413)
             response: Response = await adapter.handle(request)
             return response
 
@@ -55,9 +75,18 @@ def create_asgi_app(application: Application) -> Starlette:
         }
         return JSONResponse(body, status_code=200 if database else 503)
 
+    async def prometheus(_request: Request) -> Response:
+        from starlette.concurrency import run_in_threadpool
+
+        from bot.metrics import CONTENT_TYPE, metrics
+
+        body = await run_in_threadpool(metrics().render, outbox_depth=application.services.outbox.depth)
+        return Response(body, media_type=CONTENT_TYPE)
+
     routes = [
         Route("/slack/events", endpoint("slack"), methods=["POST"]),
         Route("/feishu/events", endpoint("feishu"), methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", prometheus, methods=["GET"]),
     ]
     return Starlette(routes=routes)

@@ -20,6 +20,7 @@ from bot.roles import Roles
 
 if TYPE_CHECKING:
     from bot.llm import LLM
+    from knowledge.base import KnowledgeBase
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Services:
     ports: dict[str, ChatPort]
     outbox: Outbox
     roles: Roles
+    knowledge: KnowledgeBase  # search / add_document; the index loads lazily on first search
     llm: LLM | None = None  # None: no model configured, answers are extractive
     extras: dict[str, object] = field(default_factory=dict)
 

@@ -1,15 +1,24 @@
 """Every command, button, form and listener the bot knows, registered in one place.
 
 Read `register_handlers` to learn what the bot can do; each capability's `register` lists its commands.
+The capability modules are imported inside the function so that importing one of them (the CLI imports
+`handlers.requests.cli`) does not load them all.
 """
 
 from __future__ import annotations
 
 from bot.router import Router
-from handlers import help as help_
-from handlers import roles
 
 
 def register_handlers(router: Router) -> None:
-    help_.register(router)
-    roles.register(router)
+    from handlers import announcements, ask, objections, roles, schedules
+    from handlers import help as help_
+    from handlers import requests as feature_requests
+
+    help_.register(router)  # help, 帮助
+    roles.register(router)  # role, 角色
+    feature_requests.register(router)  # request, requests, 需求
+    announcements.register(router)  # announce, audience, launch, 公告
+    schedules.register(router)  # schedule, 提醒
+    objections.register(router)  # objection, 异议 (+ practice-thread listener)
+    ask.register(router)  # ask, answer, kb, 提问 (+ the free-text fallback: questions)

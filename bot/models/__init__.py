@@ -3,7 +3,29 @@
 One module per capability; add the import of a new one here.
 """
 
+from bot.models.announcements import (  # noqa: F401
+    Acknowledgement,
+    AckReminder,
+    Announcement,
+    AnnouncementPost,
+    Audience,
+    LaunchPlan,
+)
 from bot.models.core import OutboxMessage, ProcessedEvent, RoleGrant
+from bot.models.knowledge import (  # noqa: F401
+    KnowledgeDocument,
+    KnowledgeEmbedding,
+    KnowledgeSection,
+    KnowledgeVersion,
+)
+from bot.models.qa import QaEscalation, QaFeedback, QaQuestion, QaThread  # noqa: F401
+from bot.models.requests import (  # noqa: F401
+    FeatureRequest,
+    RequestCustomer,
+    RequestEvent,
+    RequestRequester,
+    RequestToken,
+)
 from bot.models.schedules import (  # noqa: F401
     AgendaItem,
     Objection,
@@ -12,13 +34,6 @@ from bot.models.schedules import (  # noqa: F401
     Schedule,
     SchedulerLease,
     SyncAbsence,
-)
-from bot.models.requests import (  # noqa: F401
-    FeatureRequest,
-    RequestCustomer,
-    RequestEvent,
-    RequestRequester,
-    RequestToken,
 )
 
 __all__ = ["OutboxMessage", "ProcessedEvent", "RoleGrant"]

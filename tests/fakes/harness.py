@@ -27,6 +27,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "SALESBRIDGE_ADMIN_USERS": "UADMIN,ou_admin",
         "SALESBRIDGE_PM_USERS": "UPM,ou_pm",
         "SALESBRIDGE_PM_CHANNELS": "slack:CPM,feishu:oc_pm",
+        "SALESBRIDGE_OUTBOX_RATE_LIMITS": "off",  # logic tests run on a frozen clock; tests/scale tests limits
     }
     values.update({k: str(v) for k, v in overrides.items()})
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -1,0 +1,249 @@
+"""`FeishuInbound`: webhook requests and the long connection → `IncomingMessage`s for the dispatcher.
+
+lark-oapi's `EventDispatcherHandler` decrypts (AES-256-CBC), checks the verification token and the
+signature, and answers URL verification. lark-oapi 1.7.5 does not check the request timestamp, so this
+module rejects signed requests outside `replay_window_seconds` itself, before dispatch. Every listener
+translates, hands the message to `dispatcher.submit` and returns at once; nothing raises into lark.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from bot.config import secret
+from bot.messages import IncomingMessage, Kind
+from bot.platforms.feishu import translate
+from bot.platforms.feishu.render import submitted_card
+
+if TYPE_CHECKING:
+    import lark_oapi
+
+    from bot.app import Application
+
+logger = logging.getLogger(__name__)
+
+TIMESTAMP = "X-Lark-Request-Timestamp"
+NONCE = "X-Lark-Request-Nonce"
+SIGNATURE = "X-Lark-Signature"
+REQUEST_ID = "X-Request-Id"
+_AUTH_FAILURES = ("signature verification failed", "verification_token", "encrypt_key not found")
+ACK_ACTION = {"toast": {"type": "info", "content": "Got it, working on it… / 收到，处理中…"}}
+ACK_FORM = {"toast": {"type": "success", "content": "Submitted / 已提交"}}
+ACK_UNKNOWN = {"toast": {"type": "warning", "content": "This button is no longer active / 此按钮已失效"}}
+
+
+def _as_dict(data: Any) -> dict[str, Any]:
+    """A lark-oapi event model back to the plain JSON shape of the payload."""
+    from lark_oapi.core.json import JSON
+
+    decoded = json.loads(JSON.marshal(data) or "{}")
+    return decoded if isinstance(decoded, dict) else {}
+
+
+class FeishuInbound:
+    def __init__(self, application: Application) -> None:
+        self.application = application
+        self.settings = application.services.settings
+        self._webhook: lark_oapi.EventDispatcherHandler | None = None
+        self._lock = threading.Lock()
+        self._ws_client: Any = None
+        self._ws_loop: asyncio.AbstractEventLoop | None = None
+        self._ws_thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        # Build the webhook handler (and so import lark-oapi, ~2.5 s) now, at start-up, not inside the
+        # first request's 3-second budget; then learn the bot's open_id in the background.
+        self._webhook_handler()
+        threading.Thread(target=self.bot_open_id, name="feishu-bot-info", daemon=True).start()
+
+    # --- translation + hand-off (no lark needed) ---------------------------------------------------
+    def bot_open_id(self) -> str | None:
+        port = self.application.services.ports.get("feishu")
+        lookup = getattr(port, "bot_open_id", None)
+        if not callable(lookup):
+            return None
+        try:
+            result = lookup()
+        except Exception:
+            logger.warning("could not read the Feishu bot's identity", exc_info=True)
+            return None
+        return str(result) if result else None
+
+    def accept_message(self, payload: Mapping[str, Any]) -> IncomingMessage | None:
+        """Translate an `im.message.receive_v1` payload and queue it. Never raises."""
+        try:
+            msg = translate.message_event(payload, bot_open_id=self.bot_open_id())
+            if msg is not None:
+                self.application.dispatcher.submit(msg)
+            return msg
+        except Exception:
+            logger.exception("feishu message event could not be handled")
+            return None
+
+    def accept_card_action(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """Translate a `card.action.trigger` payload, queue it and return the toast to answer with."""
+        try:
+            msg = translate.card_action(payload)
+            if msg is None:
+                return ACK_UNKNOWN
+            self.application.dispatcher.submit(msg)
+            if msg.kind is Kind.FORM:
+                # Replace the form with a read-only summary, so it cannot be submitted twice by accident.
+                return {**ACK_FORM, "card": {"type": "raw", "data": submitted_card(msg.form)}}
+            return ACK_ACTION
+        except Exception:
+            logger.exception("feishu card action could not be handled")
+            return ACK_UNKNOWN
+
+    # --- lark-oapi listeners -----------------------------------------------------------------------
+    def _on_message(self, data: Any) -> None:
+        try:
+            self.accept_message(_as_dict(data))
+        except Exception:
+            logger.exception("feishu message event could not be decoded")
+
+    def _on_card_action(self, data: Any) -> Any:
+        from lark_oapi.event.callback.model.p2_card_action_trigger import P2CardActionTriggerResponse
+
+        try:
+            answer = self.accept_card_action(_as_dict(data))
+        except Exception:
+            logger.exception("feishu card action could not be decoded")
+            answer = ACK_UNKNOWN
+        return P2CardActionTriggerResponse(answer)
+
+    def build_handler(self, encrypt_key: str, verification_token: str) -> lark_oapi.EventDispatcherHandler:
+        import lark_oapi as lark
+
+        return (
+            lark.EventDispatcherHandler.builder(encrypt_key, verification_token)
+            .register_p2_im_message_receive_v1(self._on_message)
+            .register_p2_card_action_trigger(self._on_card_action)
+            .build()
+        )
+
+    def _webhook_handler(self) -> lark_oapi.EventDispatcherHandler:
+        with self._lock:
+            if self._webhook is None:
+                self._webhook = self.build_handler(
+                    secret(self.settings.feishu_encrypt_key), secret(self.settings.feishu_verification_token)
+                )
+            return self._webhook
+
+    # --- webhook -----------------------------------------------------------------------------------
+    def _stale(self, timestamp: str) -> bool:
+        try:
+            sent_at = int(timestamp)
+        except ValueError:
+            return True
+        now = self.application.services.now().timestamp()
+        return abs(now - sent_at) > self.settings.replay_window_seconds
+
+    async def handle(self, request: Request) -> Response:
+        body = await request.body()
+        headers = {
+            name: request.headers.get(name.lower(), "") for name in (TIMESTAMP, NONCE, SIGNATURE, REQUEST_ID)
+        }
+        if headers[TIMESTAMP] and self._stale(headers[TIMESTAMP]):
+            logger.warning(
+                "feishu request rejected: timestamp %s outside the replay window", headers[TIMESTAMP]
+            )
+            return JSONResponse({"msg": "request timestamp outside the replay window"}, status_code=401)
+        if not body:
+            return JSONResponse({"msg": "empty body"}, status_code=400)
+        return await run_in_threadpool(self._dispatch, request.url.path, headers, body)
+
+    def _dispatch(self, uri: str, headers: dict[str, str], body: bytes) -> Response:
+        from lark_oapi.core.model import RawRequest
+
+        raw = RawRequest()
+        raw.uri = uri
+        raw.headers = dict(headers)  # exact case: lark-oapi's lookups are case-sensitive
+        raw.body = body
+        try:
+            result = self._webhook_handler().do(raw)
+        except Exception:  # lark catches its own errors; this is belt and braces
+            logger.exception("feishu webhook dispatch failed")
+            return JSONResponse({"msg": "internal error"}, status_code=500)
+        content = bytes(result.content or b"")
+        status = int(result.status_code or 500)
+        if status != 200:
+            status = self._status_for_failure(content)
+            if status == 200:
+                content = b'{"msg":"ignored"}'
+        return Response(content=content, status_code=status, media_type="application/json; charset=utf-8")
+
+    @staticmethod
+    def _status_for_failure(content: bytes) -> int:
+        """lark-oapi answers every failure with 500; tell the platform what really happened."""
+        try:
+            message = str(json.loads(content).get("msg", ""))
+        except (ValueError, AttributeError):
+            message = ""
+        if any(marker in message for marker in _AUTH_FAILURES):
+            logger.warning("feishu request rejected: %s", message)
+            return 401
+        if message.startswith("processor not found"):
+            logger.info("feishu event ignored (no handler): %s", message)
+            return 200  # an event type we do not subscribe to: do not make Feishu retry it
+        logger.warning("feishu request not understood: %s", message)
+        return 400
+
+    # --- long connection ---------------------------------------------------------------------------
+    def start_long_connection(self) -> None:
+        """Connect over lark's WebSocket client in its own thread (it blocks on a module-level loop)."""
+        import lark_oapi as lark
+
+        handler = self.build_handler("", "")
+        client = lark.ws.Client(
+            self.settings.feishu_app_id or "",
+            secret(self.settings.feishu_app_secret),
+            event_handler=handler,
+            domain=self.settings.feishu_domain.rstrip("/"),
+            log_level=lark.LogLevel.INFO,
+        )
+        self._ws_client = client
+        ready = threading.Event()
+
+        def run() -> None:
+            import lark_oapi.ws.client as ws_client
+
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            ws_client.loop = loop  # type: ignore[attr-defined]  # the client schedules on this global
+            self._ws_loop = loop
+            ready.set()
+            try:
+                client.start()
+            except Exception:
+                if not self._stopping.is_set():
+                    logger.exception("feishu long connection stopped")
+            finally:
+                loop.close()
+
+        self._ws_thread = threading.Thread(target=run, name="feishu-long-connection", daemon=True)
+        self._ws_thread.start()
+        ready.wait(timeout=5)
+
+    def stop_long_connection(self, timeout: float = 5.0) -> None:
+        """Close the WebSocket and end the thread (graceful shutdown, tests)."""
+        loop, client, thread = self._ws_loop, self._ws_client, self._ws_thread
+        if loop is None or client is None or thread is None:
+            return
+        self._stopping.set()
+        client._auto_reconnect = False
+        if loop.is_running():
+            try:
+                asyncio.run_coroutine_threadsafe(client._disconnect(), loop).result(timeout=timeout)
+            except Exception:
+                logger.debug("feishu long connection did not close cleanly", exc_info=True)
+            loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=timeout)

@@ -1,0 +1,203 @@
+"""`Reply` / `Form` → Feishu interactive card JSON (schema 2.0). Pure: dicts in, dicts out.
+
+Card markdown understands `**bold**`, `*italic*`, `` `code` ``, `[label](url)`, `<at id=ou_x></at>` and
+`<font color='grey'>…</font>`. Text from handlers may contain user input, so `&`, `<` and `>` are escaped
+as HTML entities first; the neutral mention `<@ou_x>` is then turned into a native `<at>` tag.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from bot.messages import Button, Citation, Form, FormInput, KeyValue, Reply
+
+TEMPLATES = {
+    "default": "blue",
+    "info": "wathet",
+    "success": "green",
+    "warning": "orange",
+    "danger": "red",
+}
+BUTTON_TYPES = {"default": "default", "primary": "primary_filled", "danger": "danger"}
+
+_MENTION = re.compile(r"&lt;@([A-Za-z0-9_\-]+)(?:\|[^&]*)?&gt;")
+_ITALIC = re.compile(r"(?<![\w*])_([^_\n]+)_(?![\w*])")
+MAX_MARKDOWN = 8000  # stay well inside the card size limit (30 KB of JSON)
+
+
+def escape(text: str) -> str:
+    """Neutralise characters that card markdown reads as HTML-ish tags or entities."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def markdown(text: str) -> str:
+    """Neutral markdown-ish text → card markdown (escaped; mentions and italics converted)."""
+    converted = _MENTION.sub(lambda m: f"<at id={m.group(1)}></at>", escape(text))
+    converted = _ITALIC.sub(r"*\1*", converted)
+    if len(converted) > MAX_MARKDOWN:
+        converted = converted[: MAX_MARKDOWN - 1] + "…"
+    return converted
+
+
+def plain(text: str) -> dict[str, str]:
+    return {"tag": "plain_text", "content": text}
+
+
+def _markdown_element(content: str) -> dict[str, Any]:
+    return {"tag": "markdown", "content": content}
+
+
+def grey(text: str) -> str:
+    return f"<font color='grey'>{markdown(text)}</font>"
+
+
+def _fields(fields: list[KeyValue]) -> list[dict[str, Any]]:
+    """Key/value pairs, two per row."""
+    rows = []
+    for start in range(0, len(fields), 2):
+        columns = [
+            {
+                "tag": "column",
+                "width": "weighted",
+                "weight": 1,
+                "elements": [_markdown_element(f"**{markdown(f.label)}**\n{markdown(f.value)}")],
+            }
+            for f in fields[start : start + 2]
+        ]
+        rows.append({"tag": "column_set", "flex_mode": "bisect", "columns": columns})
+    return rows
+
+
+def citation_line(citation: Citation) -> str:
+    title = markdown(citation.title)
+    if citation.source.startswith(("http://", "https://")):
+        title = f"[{title}]({citation.source})"
+    line = f"[{citation.index}] {title}"
+    if citation.section:
+        line += f" › {markdown(citation.section)}"
+    if citation.updated is not None:
+        line += f" · {citation.updated.isoformat()}"
+    if citation.stale:
+        line += " · ⚠️ may be outdated / 可能已过时"
+    return line
+
+
+def _citations(citations: list[Citation]) -> dict[str, Any]:
+    lines = "\n".join(citation_line(c) for c in citations)
+    return _markdown_element(f"<font color='grey'>{lines}</font>")
+
+
+def button(label: str, value: dict[str, str], *, style: str = "default", name: str = "") -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "tag": "button",
+        "text": plain(label),
+        "type": BUTTON_TYPES.get(style, "default"),
+        "behaviors": [{"type": "callback", "value": value}],
+    }
+    if name:
+        element["name"] = name
+    return element
+
+
+def _buttons(buttons: list[Button]) -> dict[str, Any]:
+    columns = [
+        {
+            "tag": "column",
+            "width": "auto",
+            "elements": [
+                button(b.label, {"action": b.action_id, "value": b.value}, style=b.style, name=f"b{n}")
+            ],
+        }
+        for n, b in enumerate(buttons)
+    ]
+    return {"tag": "column_set", "flex_mode": "flow", "columns": columns}
+
+
+def _card(elements: list[dict[str, Any]], *, title: str | None, color: str) -> dict[str, Any]:
+    card: dict[str, Any] = {
+        "schema": "2.0",
+        "config": {"update_multi": True, "width_mode": "fill"},
+        "body": {"elements": elements or [_markdown_element(" ")]},
+    }
+    if title:
+        card["header"] = {"title": plain(title), "template": TEMPLATES.get(color, "blue")}
+    return card
+
+
+def render_card(reply: Reply) -> dict[str, Any]:
+    """One reply → one card."""
+    elements: list[dict[str, Any]] = []
+    if reply.text:
+        elements.append(_markdown_element(markdown(reply.text)))
+    elements.extend(_fields(reply.fields))
+    if reply.citations:
+        elements.append(_citations(reply.citations))
+    if reply.buttons:
+        elements.append(_buttons(reply.buttons))
+    if reply.context:
+        elements.append(_markdown_element("\n".join(grey(note) for note in reply.context)))
+    return _card(elements, title=reply.title, color=reply.color)
+
+
+def _form_input(item: FormInput) -> list[dict[str, Any]]:
+    label = f"**{markdown(item.label)}**" + (
+        "" if item.required else " <font color='grey'>(optional / 选填)</font>"
+    )
+    placeholder = plain(item.placeholder or item.label)
+    field: dict[str, Any]
+    if item.options:
+        field = {
+            "tag": "select_static",
+            "name": item.name,
+            "placeholder": placeholder,
+            "required": item.required,
+            "options": [{"text": plain(text), "value": value} for value, text in item.options],
+        }
+        if item.initial:
+            field["initial_option"] = item.initial
+    else:
+        field = {
+            "tag": "input",
+            "name": item.name,
+            "placeholder": placeholder,
+            "required": item.required,
+            "max_length": 1000,
+        }
+        if item.multiline:
+            field.update({"input_type": "multiline_text", "rows": 4, "auto_resize": True})
+        if item.initial:
+            field["default_value"] = item.initial
+    return [_markdown_element(label), field]
+
+
+def render_form_card(form: Form) -> dict[str, Any]:
+    """A card with a `form` container: one input per `FormInput`, then a submit button whose callback
+    value names the form (`{"form": form_id, "value": private_value}`)."""
+    inputs: list[dict[str, Any]] = []
+    for item in form.inputs:
+        inputs.extend(_form_input(item))
+    submit = button(
+        form.submit_label, {"form": form.form_id, "value": form.private_value}, style="primary", name="submit"
+    )
+    submit["form_action_type"] = "submit"
+    container = {"tag": "form", "name": "form", "elements": [*inputs, submit]}
+    return _card([container], title=form.title, color="default")
+
+
+def submitted_card(values: Mapping[str, str]) -> dict[str, Any]:
+    """What a form card turns into once submitted: the values, read-only."""
+    fields = [KeyValue(label=name, value=value[:500]) for name, value in values.items() if value]
+    return render_card(Reply(title="Submitted / 已提交", fields=fields, color="success"))
+
+
+_NEUTRAL_MENTION = re.compile(r"<@([A-Za-z0-9_\-]+)(?:\|[^>]*)?>")
+
+
+def text_fallback(reply: Reply) -> str:
+    """A `text` message body for when a card is refused: the reply's plain text, mentions kept."""
+    text = reply.plain_text()
+    if reply.context:
+        text += "\n" + "\n".join(reply.context)
+    return _NEUTRAL_MENTION.sub(lambda m: f'<at user_id="{m.group(1)}"></at>', text)[:MAX_MARKDOWN]

@@ -1,0 +1,158 @@
+"""Inbound Slack: a slack-bolt `App` that verifies requests, acks at once and hands an `IncomingMessage` to the
+dispatcher. HTTP mode feeds it the raw Starlette body and headers; Socket Mode uses bolt's own handler.
+
+Every listener acknowledges first (nothing slow before the ack), translates with `translate.py`, submits,
+and never raises.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, BoltContext, BoltRequest
+from slack_sdk import WebClient
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bot.config import secret
+from bot.messages import IncomingMessage
+from bot.platforms.slack import translate
+from bot.platforms.slack.codec import OPEN_FORM_ACTION, original_action_id, unpack_form
+from bot.platforms.slack.port import create_client
+from bot.platforms.slack.render import render_view
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import Application
+
+logger = logging.getLogger(__name__)
+
+Translator = Callable[[Mapping[str, Any]], IncomingMessage | None]
+_ANY = re.compile(".*")
+
+
+def build_bolt_app(
+    *, client: WebClient, signing_secret: str, submit: Callable[[IncomingMessage], object]
+) -> App:
+    """The bolt App with one listener per payload family; `submit` receives every translated message."""
+    app = App(
+        name="salesbridge",
+        client=client,
+        signing_secret=signing_secret,
+        token_verification_enabled=False,  # auth.test runs on the first request, not at start-up
+        request_verification_enabled=bool(signing_secret),  # Socket Mode needs no signing secret
+        process_before_response=False,
+    )
+
+    def forward(kind: str, body: Mapping[str, Any], translator: Translator) -> None:
+        try:
+            msg = translator(body)
+            if msg is not None:
+                submit(msg)
+        except Exception:
+            logger.exception("slack %s payload could not be handled", kind)
+
+    def on_event(body: dict[str, Any], context: BoltContext) -> None:
+        # events are acknowledged by bolt before this runs (auto-ack, listener in its thread pool)
+        forward("event", body, lambda b: translate.from_event(b, bot_user_id=context.bot_user_id))
+
+    def on_command(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        forward("command", body, translate.from_command)
+
+    def on_action(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        if open_form_from_button(body, client):
+            return
+        forward("block action", body, translate.from_block_action)
+
+    def on_view(ack: Ack, body: dict[str, Any]) -> None:
+        ack()  # an empty 200 closes the modal; the answer follows as a message
+        forward("view submission", body, translate.from_view_submission)
+
+    def on_shortcut(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        forward("shortcut", body, translate.from_message_shortcut)
+
+    app.event("app_mention")(on_event)
+    app.event("message")(on_event)
+    app.command(_ANY)(on_command)
+    app.block_action(_ANY)(on_action)
+    app.view_submission(_ANY)(on_view)
+    app.shortcut(translate.LOG_REQUEST_SHORTCUT)(on_shortcut)
+    return app
+
+
+def open_form_from_button(body: Mapping[str, Any], client: WebClient) -> bool:
+    """The "Open form" button the port offers when it had no trigger: open the modal with this click's
+    fresh trigger. Returns False for every other action."""
+    actions = body.get("actions") or [{}]
+    if original_action_id(str(actions[0].get("action_id") or "")) != OPEN_FORM_ACTION:
+        return False
+    try:
+        form, context = unpack_form(str(actions[0].get("value") or ""))
+        client.views_open(trigger_id=body.get("trigger_id"), view=render_view(form, context=context))
+    except Exception:
+        logger.exception("could not open the offered form")
+    return True
+
+
+class SlackInbound:
+    """`POST /slack/events` (events, slash commands, interactivity on one URL) and Socket Mode."""
+
+    def __init__(self, application: Application) -> None:
+        settings = application.services.settings
+        self.application = application
+        self.app = build_bolt_app(
+            client=create_client(settings),
+            signing_secret=secret(settings.slack_signing_secret),
+            submit=application.dispatcher.submit,
+        )
+        self._app_token = secret(settings.slack_app_token)
+        self._socket: SocketModeHandler | None = None
+
+    async def handle(self, request: Request) -> Response:
+        body = await request.body()
+        try:  # bolt parses the body (JSON or form) before verifying it: garbage must not become a 500
+            bolt_request = BoltRequest(
+                body=body.decode("utf-8", errors="replace"),
+                query=request.url.query,
+                headers={key: value for key, value in request.headers.items()},
+            )
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+            logger.warning("slack request rejected: body is not a Slack payload")
+            return Response(
+                status_code=400, content=b'{"error": "malformed request"}', media_type="application/json"
+            )
+        bolt_response = await run_in_threadpool(self.app.dispatch, bolt_request)
+        if bolt_response.status >= 500:  # bolt's middleware or matchers choked on a malformed payload
+            logger.warning("slack request rejected: bolt could not process the payload")
+            return Response(
+                status_code=400, content=b'{"error": "malformed request"}', media_type="application/json"
+            )
+        return Response(
+            status_code=bolt_response.status,
+            content=bolt_response.body,
+            headers=bolt_response.first_headers_without_set_cookie(),
+        )
+
+    def start_socket_mode(self) -> None:
+        """Connect to Slack over a WebSocket (apps.connections.open with the xapp- token); returns at once."""
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        if not self._app_token:
+            from bot.errors import ConfigurationError
+
+            raise ConfigurationError("Slack Socket Mode needs SLACK_APP_TOKEN (an xapp- app-level token)")
+        self._socket = SocketModeHandler(self.app, app_token=self._app_token)
+        self._socket.connect()
+
+    def stop_socket_mode(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None

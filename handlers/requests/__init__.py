@@ -1,0 +1,19 @@
+"""Customer feature requests: capture, priority (P0–P3 + RICE), duplicates, workflow, notifications, export.
+
+`register` adds the `request` and `requests` commands, the buttons and the form; other capabilities use the
+data functions in `handlers.requests.service` (`mark_shipped`, `top_requests`, …). The package itself
+imports nothing heavy, so `handlers.requests.cli` loads fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.router import Router
+
+
+def register(router: Router) -> None:
+    from handlers.requests.commands import register as register_commands
+
+    register_commands(router)

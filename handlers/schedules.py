@@ -1,0 +1,407 @@
+"""`schedule` / `提醒`: recurring sync reminders, digests and LSCPA practice, managed in chat by PMs/admins.
+
+schedule list
+schedule add sync weekly mon 10:00 channels:slack:C0123,feishu:oc_abc tz:Asia/Shanghai calendar:cn
+schedule pause|resume|remove|run <id>
+
+Also the sync reminder's buttons ("Add agenda item" → form, "Can't attend") and the agenda form.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.clock import as_utc
+from bot.commands import parse_args, split_command_word, tokenize
+from bot.errors import UsageError
+from bot.i18n import both, pick
+from bot.messages import IncomingMessage, KeyValue, Reply
+from bot.models import Schedule
+from bot.router import Router
+from bot.services import Services
+from handlers.common import mention, parse_id
+from jobs import calendars
+from jobs.posting import KIND_ALIASES, KINDS, load_schedule, parse_channels, run_schedule_detailed
+from jobs.sync import (
+    ADD_ITEM_ACTION,
+    AGENDA_FORM,
+    CANT_ATTEND_ACTION,
+    absentees,
+    add_agenda_item,
+    agenda_form,
+    record_absence,
+)
+from jobs.timing import WHEN_HELP_EN, WHEN_HELP_ZH, build_trigger, next_fire_times, parse_timezone, parse_when
+
+USAGE = (
+    "schedule list\n"
+    "schedule add sync weekly mon 10:00 channels:slack:C0123,feishu:oc_abc tz:Asia/Shanghai calendar:cn\n"
+    "schedule add digest daily 09:30\n"
+    "schedule add pm-digest monthly 1 10:00 calendar:us tz:America/New_York\n"
+    'schedule add lscpa "30 9 * * 1-5" calendar:cn\n'
+    "schedule pause|resume|remove|run <id>\n"
+    "提醒 add sync 每周 周一 10:00 频道:feishu:oc_abc 日历:cn"
+)
+OPTION_KEYS = {
+    "channels": "channels", "channel": "channels", "频道": "channels", "群": "channels",
+    "tz": "tz", "timezone": "tz", "时区": "tz",
+    "calendar": "calendar", "cal": "calendar", "日历": "calendar",
+}  # fmt: skip
+SUBCOMMANDS = {
+    "list": "list", "ls": "list", "列表": "list", "查看": "list",
+    "add": "add", "new": "add", "添加": "add", "新建": "add",
+    "pause": "pause", "暂停": "pause",
+    "resume": "resume", "恢复": "resume",
+    "remove": "remove", "delete": "remove", "rm": "remove", "删除": "remove",
+    "run": "run", "立即运行": "run", "运行": "run",
+}  # fmt: skip
+LOOKAHEAD = timedelta(days=45)  # warn this early that next year's Chinese holiday data is missing
+KIND_LABELS = {
+    "sync": ("weekly sync reminder", "周同步会提醒"),
+    "digest": ("sales digest", "销售周报"),
+    "pm-digest": ("PM digest", "产品经理周报"),
+    "lscpa": ("LSCPA objection practice", "LSCPA 异议处理练习"),
+}
+
+
+def register(router: Router) -> None:
+    router.command(
+        "schedule",
+        handle_schedule,
+        aliases=("schedules", "提醒", "定时"),
+        summary_en="Recurring sync reminders, digests and LSCPA practice: `schedule add sync weekly mon 10:00`",
+        summary_zh="定时任务：同步会提醒、周报、LSCPA 练习：`提醒 add sync weekly mon 10:00`",
+        usage=USAGE,
+        details_en=(
+            "Kinds: `sync` (weekly product–sales sync with a live agenda), `digest` (sales digest), "
+            "`pm-digest` (PM digest), `lscpa` (objection practice). " + WHEN_HELP_EN + " Options: "
+            "`channels:` (default: this channel), `tz:` (default SALESBRIDGE_TIMEZONE), `calendar:none|cn|us|…` "
+            "(`cn` skips Chinese public holidays and runs on make-up workdays). Adding, pausing, removing and "
+            "running need the PM or admin role."
+        ),
+        details_zh=(
+            "类型：`sync`（产品–销售周同步会，议程来自实时数据）、`digest`（销售周报）、`pm-digest`（产品经理周报）、"
+            "`lscpa`（异议处理练习）。" + WHEN_HELP_ZH + " 选项：`channels:`（默认当前频道）、`tz:`（默认 "
+            "SALESBRIDGE_TIMEZONE）、`calendar:none|cn|us|…`（`cn` 跳过中国法定节假日并在调休日运行）。"
+            "添加、暂停、删除和立即运行需要产品经理或管理员角色。"
+        ),
+    )
+    router.action(ADD_ITEM_ACTION, handle_add_item_button)
+    router.action(CANT_ATTEND_ACTION, handle_cant_attend)
+    router.form(AGENDA_FORM, handle_agenda_form)
+
+
+def handle_schedule(msg: IncomingMessage, services: Services) -> Reply:
+    words = tokenize(msg.args)
+    if not words:
+        return list_schedules(msg, services)
+    sub = SUBCOMMANDS.get(words[0].lower())
+    if sub is None:
+        raise UsageError(
+            f"Unknown subcommand {words[0]!r}: use list, add, pause, resume, remove or run.",
+            f"未知子命令 {words[0]!r}：可用 list、add、pause、resume、remove、run。",
+            usage=USAGE,
+        )
+    if sub == "list":
+        return list_schedules(msg, services)
+    services.roles.require(platform=msg.platform, user=msg.user, roles=("pm", "admin"))
+    rest = split_command_word(msg.args)[1]
+    if sub == "add":
+        return add_schedule(msg, services, rest)
+    if len(words) != 2:
+        raise UsageError(
+            f"`schedule {sub}` needs exactly one schedule id, e.g. `schedule {sub} 3`.",
+            f"`schedule {sub}` 需要一个任务编号，例如 `schedule {sub} 3`。",
+            usage=USAGE,
+        )
+    schedule_id = parse_id(words[1], what_en="schedule", what_zh="定时任务")
+    if sub == "run":
+        return run_now(msg, services, schedule_id)
+    return change_schedule(msg, services, schedule_id, sub)
+
+
+# --- add -------------------------------------------------------------------------------------------------
+def add_schedule(msg: IncomingMessage, services: Services, text: str) -> Reply:
+    parsed = parse_args(text, keys=OPTION_KEYS)
+    if parsed.duplicates:
+        raise UsageError(
+            f"Option {parsed.duplicates[0]}: given twice.",
+            f"选项 {parsed.duplicates[0]}: 重复出现。",
+            usage=USAGE,
+        )
+    words = parsed.text.split()
+    if not words:
+        raise UsageError(
+            "Say what to schedule: sync, digest, pm-digest or lscpa, then when.",
+            "请指定类型（sync、digest、pm-digest、lscpa）和时间。",
+            usage=USAGE,
+        )
+    kind = KIND_ALIASES.get(words[0].lower())
+    if kind is None:
+        raise UsageError(
+            f"Unknown kind {words[0]!r}; choose one of {', '.join(KINDS)}.",
+            f"未知类型 {words[0]!r}；可选：{', '.join(KINDS)}。",
+            usage=USAGE,
+        )
+    when_text = " ".join(words[1:])
+    cron = parse_when(when_text)
+    timezone = parse_timezone(parsed.get("tz") or services.settings.timezone)
+    calendar = calendars.normalize_calendar(parsed.get("calendar"))
+    channels_option = parsed.get("channels")
+    if channels_option is None:
+        if msg.is_direct:
+            raise UsageError(
+                "In a direct message, name the channels: `channels:slack:C0123,feishu:oc_abc`.",
+                "在私聊中请指定频道：`channels:slack:C0123,feishu:oc_abc`。",
+                usage=USAGE,
+            )
+        channels = [(msg.platform, msg.conversation)]
+    else:
+        channels = parse_channels(channels_option)
+    disabled = sorted({platform for platform, _ in channels if platform not in services.ports})
+    if disabled:
+        raise UsageError(
+            f"{', '.join(disabled)} is not connected in this deployment; posts there would be dropped.",
+            f"本部署未接入 {', '.join(disabled)}；发往那里的消息会被丢弃。",
+            usage=USAGE,
+        )
+    upcoming = upcoming_runs(cron=cron, timezone=timezone, calendar=calendar, now=services.now(), count=3)
+    if not upcoming:
+        raise UsageError(
+            f"`{when_text}` never runs on a working day of calendar `{calendar}`.",
+            f"`{when_text}` 在日历 `{calendar}` 中没有任何工作日会运行。",
+            usage=USAGE,
+        )
+    schedule = Schedule(
+        kind=kind,
+        when_text=when_text[:128],
+        cron=cron,
+        timezone=timezone,
+        calendar=calendar,
+        channels=",".join(f"{p}:{c}" for p, c in channels),
+        created_by=msg.user,
+        created_at=services.now(),
+        last_slot=services.now(),  # nothing before creation is "missed"
+    )
+    with services.db.session() as session:
+        session.add(schedule)
+    _apply_now()
+    lang = msg.language
+    en_kind, zh_kind = KIND_LABELS[kind]
+    return Reply(
+        title=pick(lang, f"Schedule #{schedule.id} added", f"已添加定时任务 #{schedule.id}"),
+        text=pick(
+            lang,
+            f"{en_kind.capitalize()}: `{when_text}` ({timezone})",
+            f"{zh_kind}：`{when_text}`（{timezone}）",
+        ),
+        fields=_describe_fields(schedule, upcoming, lang, services.now()),
+        where="ephemeral",
+        color="success",
+    )
+
+
+def upcoming_runs(*, cron: str, timezone: str, calendar: str, now: datetime, count: int) -> list[datetime]:
+    """The next `count` times that will actually post (holiday-skipped dates left out), in `timezone`."""
+    trigger = build_trigger(cron=cron, timezone=timezone, calendar=calendar)
+    runs: list[datetime] = []
+    cursor = now
+    for _ in range(60):  # look ahead a bounded number of fire times
+        batch = next_fire_times(trigger, after=cursor, count=10)
+        if not batch:
+            break
+        for fire in batch:
+            if calendars.verdict(calendar=calendar, day=fire.date()).run:
+                runs.append(fire)
+                if len(runs) == count:
+                    return runs
+        cursor = batch[-1]
+    return runs
+
+
+def _describe_fields(
+    schedule: Schedule, upcoming: list[datetime], lang: str, now: datetime
+) -> list[KeyValue]:
+    fields = [
+        KeyValue(label=pick(lang, "Channels", "频道"), value=schedule.channels.replace(",", ", ")),
+        KeyValue(label=pick(lang, "Holiday calendar", "节假日日历"), value=schedule.calendar),
+        KeyValue(
+            label=pick(lang, "Next runs", "接下来运行"),
+            value=", ".join(t.strftime("%a %Y-%m-%d %H:%M") for t in upcoming) or "—",
+        ),
+    ]
+    warning = _calendar_warning(schedule.calendar, upcoming, now)
+    if warning:
+        fields.append(KeyValue(label="⚠️", value=warning))
+    return fields
+
+
+def _calendar_warning(calendar: str, upcoming: list[datetime], now: datetime) -> str:
+    """A visible warning when Chinese holiday data is missing for a year the schedule runs in soon."""
+    if calendar != calendars.CHINA:
+        return ""
+    years = sorted({t.year for t in upcoming} | {(now + LOOKAHEAD).year})
+    missing = [y for y in years if not calendars.china_covers(y)]
+    if not missing:
+        return ""
+    return both(
+        f"Chinese holiday data for {', '.join(map(str, missing))} is not installed: Monday–Friday are treated as "
+        "working days until `chinese-calendar` is upgraded.",
+        f"未安装 {'、'.join(map(str, missing))} 年的中国节假日数据：在升级 `chinese-calendar` 之前按周一至周五为工作日。",
+    )
+
+
+def _apply_now() -> None:
+    """When this process leads the scheduler, apply the change at once (others pick it up within a minute)."""
+    from jobs.scheduler import running_engine
+
+    engine = running_engine()
+    if engine is not None:
+        engine.sync_schedules()
+
+
+# --- list / change / run -----------------------------------------------------------------------------
+def list_schedules(msg: IncomingMessage, services: Services) -> Reply:
+    from sqlmodel import col, select
+
+    lang = msg.language
+    with services.db.session() as session:
+        rows = list(session.exec(select(Schedule).order_by(col(Schedule.id))))
+    if not rows:
+        return Reply(
+            text=pick(
+                lang,
+                "No schedules yet. A PM can add one: `schedule add sync weekly mon 10:00`.",
+                "还没有定时任务。产品经理可以添加：`提醒 add sync weekly mon 10:00`。",
+            ),
+            where="ephemeral",
+        )
+    fields = []
+    now = services.now()
+    for row in rows:
+        en_kind, zh_kind = KIND_LABELS.get(row.kind, (row.kind, row.kind))
+        upcoming = (
+            []
+            if row.paused
+            else upcoming_runs(cron=row.cron, timezone=row.timezone, calendar=row.calendar, now=now, count=1)
+        )
+        state = (
+            pick(lang, "paused", "已暂停")
+            if row.paused
+            else (
+                pick(lang, "next ", "下次 ")
+                + (upcoming[0].strftime("%a %Y-%m-%d %H:%M") if upcoming else "—")
+            )
+        )
+        value = (
+            f"`{row.when_text}` {row.timezone} · {pick(lang, 'calendar', '日历')} {row.calendar} · {state}\n"
+        )
+        value += row.channels.replace(",", ", ")
+        if row.last_posted_at:
+            value += pick(lang, " · last posted ", " · 上次发送 ") + as_utc(row.last_posted_at).astimezone(
+                ZoneInfo(row.timezone)
+            ).strftime("%Y-%m-%d %H:%M")
+        if row.last_note:
+            value += pick(lang, f" · last skipped: {row.last_note}", f" · 上次跳过：{row.last_note}")
+        warning = _calendar_warning(row.calendar, upcoming, now)
+        if warning:
+            value += "\n⚠️ " + warning
+        fields.append(KeyValue(label=f"#{row.id} {pick(lang, en_kind, zh_kind)}", value=value))
+    return Reply(title=pick(lang, "Schedules", "定时任务"), fields=fields, where="ephemeral")
+
+
+def change_schedule(msg: IncomingMessage, services: Services, schedule_id: int, action: str) -> Reply:
+    lang = msg.language
+    load_schedule(services=services, schedule_id=schedule_id)  # NotFound → bilingual reply
+    with services.db.session() as session:
+        row = session.get(Schedule, schedule_id)
+        assert row is not None
+        if action == "remove":
+            session.delete(row)
+        else:
+            row.paused = action == "pause"
+            if action == "resume":
+                row.last_slot = services.now()  # slots missed while paused are not posted late
+            session.add(row)
+    _apply_now()
+    done = {
+        "pause": (f"Schedule #{schedule_id} paused.", f"定时任务 #{schedule_id} 已暂停。"),
+        "resume": (f"Schedule #{schedule_id} resumed.", f"定时任务 #{schedule_id} 已恢复。"),
+        "remove": (f"Schedule #{schedule_id} removed.", f"定时任务 #{schedule_id} 已删除。"),
+    }[action]
+    return Reply(text=pick(lang, *done), where="ephemeral", color="success")
+
+
+def run_now(msg: IncomingMessage, services: Services, schedule_id: int) -> Reply:
+    load_schedule(services=services, schedule_id=schedule_id)
+    result = run_schedule_detailed(services=services, schedule_id=schedule_id, force=True)
+    return Reply(
+        text=pick(
+            msg.language,
+            f"Schedule #{schedule_id} posted now to {result.posted} channel(s).",
+            f"定时任务 #{schedule_id} 已立即发送到 {result.posted} 个频道。",
+        ),
+        where="ephemeral",
+        color="success" if result.posted else "warning",
+    )
+
+
+# --- sync reminder buttons and form ---------------------------------------------------------------------
+def _schedule_id_from(value: str) -> int:
+    head = value.split(":", 1)[0]
+    if not head.isdigit():
+        raise UsageError("This button is no longer valid.", "此按钮已失效。")
+    return int(head)
+
+
+def handle_add_item_button(msg: IncomingMessage, services: Services) -> Reply:
+    schedule_id = _schedule_id_from(msg.action_value)
+    load_schedule(services=services, schedule_id=schedule_id)
+    return Reply(form=agenda_form(schedule_id))
+
+
+def handle_agenda_form(msg: IncomingMessage, services: Services) -> Reply:
+    schedule_id = _schedule_id_from(msg.action_value)
+    load_schedule(services=services, schedule_id=schedule_id)
+    text = (msg.form.get("item") or "").strip()
+    if not text:
+        raise UsageError("The agenda item is empty; nothing was added.", "议题为空，未添加。")
+    add_agenda_item(
+        services=services, schedule_id=schedule_id, text=text, platform=msg.platform, user=msg.user
+    )
+    return Reply(
+        text=both(
+            f"Added to the next sync agenda: “{text[:200]}”",
+            f"已加入下次同步会议程：“{text[:200]}”",
+        ),
+        where="ephemeral",
+        color="success",
+    )
+
+
+def handle_cant_attend(msg: IncomingMessage, services: Services) -> Reply:
+    schedule_id = _schedule_id_from(msg.action_value)
+    slot = msg.action_value.partition(":")[2] or "next"
+    load_schedule(services=services, schedule_id=schedule_id)
+    new = record_absence(
+        services=services, schedule_id=schedule_id, slot_key=slot, platform=msg.platform, user=msg.user
+    )
+    names = ", ".join(
+        mention(a.user_id) for a in absentees(services=services, schedule_id=schedule_id, slot_key=slot)
+    )
+    if not new:
+        return Reply(
+            text=both(
+                f"You're already on the can't-attend list. Can't attend: {names}",
+                f"你已在无法参加名单中。无法参加：{names}",
+            ),
+            where="ephemeral",
+        )
+    return Reply(
+        text=both(
+            f"{mention(msg.user)} can't attend. Can't attend so far: {names}",
+            f"{mention(msg.user)} 无法参加。目前无法参加：{names}",
+        ),
+        where="thread",
+    )

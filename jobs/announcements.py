@@ -1,0 +1,203 @@
+"""Announcement jobs. Each is a plain, idempotent `job(services) -> int` (number of messages queued),
+safe to run as often as the scheduler likes: every post carries an outbox dedupe key, so a rerun, a second
+process or a crash-and-retry never posts twice.
+
+- `deliver_due_announcements` — scheduled (`at:`) announcements whose time has come.
+- `remind_unacknowledged` — DMs to channel members who have not clicked Acknowledge / 已阅, after
+  `SALESBRIDGE_ACK_REMINDER_HOURS` and again after each further interval, at most `SALESBRIDGE_ACK_REMINDER_MAX` times.
+- `post_eos_reminders` — T-60, T-30, T-7 (`SALESBRIDGE_EOS_REMINDER_DAYS`) before a notice's last-order date.
+- `post_launch_milestones` — T-90 … T+90 milestone checklists of every active launch plan.
+
+Day-based posts (end-of-sale reminders, launch milestones) go out on their day in the schedule timezone,
+not before `POST_FROM` local time; a run that was missed (the bot was down) catches up later the same
+day or on a later day, but only with the most recent milestone, never one from before the plan existed.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, func, select
+
+from bot.clock import as_utc
+from bot.messages import Address, Reply
+from bot.models import AckReminder, Announcement
+from bot.services import Services
+from handlers.announcements import service
+from handlers.announcements.launch import MILESTONES, active_launches, milestone_day, milestone_reply
+from handlers.announcements.parse import Target, load_targets
+from handlers.announcements.render import ack_reminder_reply, eos_reminder_reply
+
+logger = logging.getLogger(__name__)
+
+POST_FROM = time(9, 0)  # day-based posts wait for the working day in the schedule timezone
+REMINDER_HORIZON = timedelta(days=30)  # announcements older than this are not chased any more
+
+
+def _local_today(services: Services) -> tuple[date, bool]:
+    """Today in the schedule timezone, and whether it is late enough in the day to post."""
+    local = services.now().astimezone(services.settings.tz)
+    return local.date(), local.time() >= POST_FROM
+
+
+def _local_day(services: Services, moment: datetime) -> date:
+    return as_utc(moment).astimezone(services.settings.tz).date()
+
+
+def deliver_due_announcements(services: Services) -> int:
+    """Publish every scheduled announcement whose `at:` time has passed. Returns channel posts made."""
+    with services.db.session() as session:
+        due = service.due_announcements(session=session, now=services.now())
+    posts = 0
+    for announcement_id in due:
+        published = service.publish_announcement(services=services, announcement_id=announcement_id)
+        if published is not None:
+            posts += len(published.targets)
+            author = published.announcement
+            notes = "\n".join(f"{en}\n{zh}" for en, zh in published.notes)
+            services.send(
+                Address(platform=author.author_platform, user=author.author),
+                _published_note(published.announcement, published.targets, notes),
+                dedupe_key=f"announce:{announcement_id}:published-note",
+            )
+    return posts
+
+
+def _published_note(a: Announcement, targets: list[Target], notes: str) -> Reply:
+    where = ", ".join(str(t) for t in targets)
+    text = (
+        f"Your scheduled announcement #{a.id} was posted to {where}.\n你定时的公告 #{a.id} 已发布到 {where}。"
+    )
+    return Reply(text=text + (f"\n{notes}" if notes else ""), where="dm", color="success")
+
+
+def remind_unacknowledged(services: Services) -> int:
+    """DM members who have not acknowledged, once per interval, at most N rounds. Returns DMs queued."""
+    settings = services.settings
+    if settings.ack_reminder_max <= 0:
+        return 0
+    now = services.now()
+    interval = timedelta(hours=settings.ack_reminder_hours)
+    with services.db.session() as session:
+        recent = list(
+            session.exec(
+                select(Announcement).where(
+                    col(Announcement.status) == "published",
+                    col(Announcement.published_at) >= now - REMINDER_HORIZON,
+                    col(Announcement.published_at) <= now - interval,
+                )
+            )
+        )
+    sent = 0
+    members: dict[Target, list[str] | None] = {}
+    for a in recent:
+        assert a.id is not None and a.published_at is not None
+        with services.db.session() as session:
+            posts = service.posts_of(session=session, announcement_id=a.id)
+            acked = service.acknowledged_users(session=session, announcement_id=a.id)
+            rounds = {
+                (platform, user): (count, as_utc(last))
+                for platform, user, count, last in session.exec(
+                    select(
+                        AckReminder.platform,
+                        AckReminder.user_id,
+                        func.count(),
+                        func.max(AckReminder.sent_at),
+                    )
+                    .where(col(AckReminder.announcement_id) == a.id)
+                    .group_by(col(AckReminder.platform), col(AckReminder.user_id))
+                )
+            }
+        elapsed = now - as_utc(a.published_at)
+        due_round = min(int(elapsed / interval), settings.ack_reminder_max)
+        pending: dict[tuple[str, str], None] = {}
+        for post in posts:
+            readers, _live = service.expected_readers(
+                services=services, post=post, author=a.author, cache=members
+            )
+            for user in readers:
+                if (post.platform, user) not in acked:
+                    pending[(post.platform, user)] = None
+        for platform, user in pending:
+            done, last = rounds.get((platform, user), (0, None))
+            if done >= due_round or (last is not None and now - last < interval):
+                continue  # not due, all rounds sent, or the last one went out less than an interval ago
+            round_ = done + 1
+            queued = service.send_once(
+                services=services,
+                address=Address(platform=platform, user=user),
+                reply=ack_reminder_reply(a, round_=round_),
+                key=f"announce:{a.id}:ack-remind:{platform}:{user}:{round_}",
+            )
+            try:
+                with services.db.session() as session:
+                    session.add(
+                        AckReminder(
+                            announcement_id=a.id, platform=platform, user_id=user, round=round_, sent_at=now
+                        )
+                    )
+            except IntegrityError:
+                logger.info("ack reminder %s/%s round %d already recorded", platform, user, round_)
+            sent += int(queued)
+    return sent
+
+
+def post_eos_reminders(services: Services) -> int:
+    """On T-60 / T-30 / T-7 (configurable) before each last-order date, remind the notice's channels."""
+    today, working_hours = _local_today(services)
+    if not working_hours:
+        return 0
+    offsets = services.settings.eos_reminder_days
+    with services.db.session() as session:
+        notices = [
+            a
+            for a in session.exec(
+                select(Announcement).where(
+                    col(Announcement.kind) == "eos", col(Announcement.status) == "published"
+                )
+            )
+            if a.last_order is not None and a.last_order > today and a.published_at is not None
+        ]
+    posts = 0
+    for a in notices:
+        assert a.last_order is not None and a.published_at is not None
+        published_day = _local_day(services, a.published_at)
+        due = [days for days in offsets if published_day < a.last_order - timedelta(days=days) <= today]
+        if not due:
+            continue
+        days = min(due)  # the most recent reminder; older missed ones are superseded by it
+        days_left = (a.last_order - today).days
+        for target in load_targets(a.targets):
+            posts += service.send_once(
+                services=services,
+                address=Address(platform=target.platform, conversation=target.conversation),
+                reply=eos_reminder_reply(a, days_left=days_left),
+                key=f"announce:{a.id}:eos-reminder:T-{days}:{target}",
+            )
+    return posts
+
+
+def post_launch_milestones(services: Services) -> int:
+    """Post each active launch plan's milestone checklist on its day (in the schedule timezone)."""
+    today, working_hours = _local_today(services)
+    if not working_hours:
+        return 0
+    with services.db.session() as session:
+        plans = active_launches(session=session)
+    posts = 0
+    for plan in plans:
+        created_day = _local_day(services, plan.created_at)
+        due = [m for m in MILESTONES if created_day <= milestone_day(plan, m) <= today]
+        if not due:
+            continue
+        milestone = due[-1]  # the latest one due; a long outage does not flood channels with stale ones
+        for target in load_targets(plan.targets):
+            posts += service.send_once(
+                services=services,
+                address=Address(platform=target.platform, conversation=target.conversation),
+                reply=milestone_reply(plan, milestone),
+                key=f"launch:{plan.id}:{milestone.label}:{target}",
+            )
+    return posts

@@ -1,0 +1,149 @@
+"""Holiday calendars: should a schedule post on this local date?
+
+- `none` (default): every date the cron expression names.
+- `cn`: Chinese working days via `chinese-calendar` — public holidays are skipped and the official make-up
+  workdays (调休, a Saturday or Sunday) count as working days. The library ships data per year; for a year it
+  does not cover we fall back to Monday–Friday and say so (log warning + a note on the post), never crash.
+- any other ISO country code (`us`, `gb`, `de`, `jp`, `sg`, …): the `holidays` package, Monday–Friday minus
+  that country's public holidays.
+
+A schedule with a calendar treats weekends as non-working days unless the calendar says otherwise; the
+scheduler widens a Monday–Friday trigger to every day so a make-up Saturday can fire (see `jobs.timing`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from bot.errors import UsageError
+
+logger = logging.getLogger(__name__)
+
+_warned_years: set[int] = set()
+NONE = "none"
+CHINA = "cn"
+
+
+@dataclass(frozen=True)
+class DayVerdict:
+    run: bool
+    reason_en: str = ""
+    reason_zh: str = ""
+    note_en: str = ""  # shown on the post (e.g. calendar data missing for this year)
+    note_zh: str = ""
+
+
+def normalize_calendar(value: str | None) -> str:
+    """`CN`, `china`, `中国` → `cn`; validates the country code; raises a bilingual UsageError if unknown."""
+    cleaned = (value or NONE).strip().lower()
+    if cleaned in {"", NONE, "off", "无"}:
+        return NONE
+    if cleaned in {CHINA, "china", "zh", "中国", "prc"}:
+        return CHINA
+    if not _country_supported(cleaned):
+        raise UsageError(
+            f"Unknown holiday calendar {value!r}. Use `calendar:none`, `calendar:cn` (Chinese holidays and "
+            "make-up workdays) or a country code such as `calendar:us`, `calendar:gb`, `calendar:jp`.",
+            f"未知的节假日日历 {value!r}。可用 `calendar:none`、`calendar:cn`（中国法定节假日与调休）"
+            "或国家代码，例如 `calendar:us`、`calendar:gb`、`calendar:jp`。",
+        )
+    return cleaned
+
+
+@lru_cache(maxsize=64)
+def _country_supported(code: str) -> bool:
+    import holidays
+
+    return code.upper() in holidays.list_supported_countries()
+
+
+@lru_cache(maxsize=128)
+def _country_holidays(code: str, year: int) -> dict[date, str]:
+    import holidays
+
+    return dict(holidays.country_holidays(code.upper(), years=year).items())
+
+
+def china_covers(year: int) -> bool:
+    """Whether the installed chinese-calendar ships data for `year`."""
+    import chinese_calendar
+
+    try:
+        chinese_calendar.is_workday(date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def verdict(*, calendar: str, day: date) -> DayVerdict:
+    """Whether a schedule with `calendar` posts on local date `day`, and why not."""
+    if calendar == NONE:
+        return DayVerdict(run=True)
+    if calendar == CHINA:
+        return _china(day)
+    name = _country_holidays(calendar, day.year).get(day)
+    if name:
+        return DayVerdict(
+            run=False,
+            reason_en=f"{day.isoformat()} is a public holiday ({calendar.upper()}: {name})",
+            reason_zh=f"{day.isoformat()} 是公共假日（{calendar.upper()}：{name}）",
+        )
+    if day.weekday() >= 5:
+        return DayVerdict(
+            run=False,
+            reason_en=f"{day.isoformat()} is a weekend day",
+            reason_zh=f"{day.isoformat()} 是周末",
+        )
+    return DayVerdict(run=True)
+
+
+def _china(day: date) -> DayVerdict:
+    import chinese_calendar
+
+    try:
+        workday = chinese_calendar.is_workday(day)
+        holiday_name = chinese_calendar.get_holiday_detail(day)[1]
+    except NotImplementedError:
+        if day.year not in _warned_years:
+            _warned_years.add(day.year)
+            logger.warning(
+                "chinese-calendar has no data for %d; treating Monday-Friday as working days. "
+                "Upgrade the chinese-calendar package.",
+                day.year,
+            )
+        note_en = (
+            f"Chinese holiday data for {day.year} is not installed; Monday–Friday treated as working days "
+            "(upgrade `chinese-calendar`)."
+        )
+        note_zh = (
+            f"未安装 {day.year} 年的中国节假日数据，暂按周一至周五为工作日（请升级 `chinese-calendar`）。"
+        )
+        if day.weekday() >= 5:
+            return DayVerdict(
+                run=False,
+                reason_en=f"{day.isoformat()} is a weekend day",
+                reason_zh=f"{day.isoformat()} 是周末",
+                note_en=note_en,
+                note_zh=note_zh,
+            )
+        return DayVerdict(run=True, note_en=note_en, note_zh=note_zh)
+    if workday:
+        if day.weekday() >= 5:
+            return DayVerdict(
+                run=True,
+                note_en=f"{day.isoformat()} is an official make-up workday.",
+                note_zh=f"{day.isoformat()} 是调休工作日。",
+            )
+        return DayVerdict(run=True)
+    if holiday_name:
+        return DayVerdict(
+            run=False,
+            reason_en=f"{day.isoformat()} is a Chinese public holiday ({holiday_name})",
+            reason_zh=f"{day.isoformat()} 是中国法定节假日（{holiday_name}）",
+        )
+    return DayVerdict(
+        run=False, reason_en=f"{day.isoformat()} is a weekend day", reason_zh=f"{day.isoformat()} 是周末"
+    )

@@ -1,0 +1,29 @@
+"""Small system jobs: forget old idempotency keys, keep scheduler jobs in step with the `schedule` table."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from bot.idempotency import RETENTION, forget_events_before
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+
+def forget_old_events(services: Services) -> int:
+    """Drop processed-event keys older than the retention window (platforms stop retrying long before)."""
+    removed = forget_events_before(db=services.db, cutoff=services.now() - RETENTION)
+    if removed:
+        logger.info("housekeeping: forgot %d processed event keys", removed)
+    return removed
+
+
+def sync_schedules(services: Services) -> int:
+    """Apply schedule changes made in chat by any process to the running scheduler (leader only)."""
+    from jobs.scheduler import running_engine
+
+    engine = running_engine()
+    return engine.sync_schedules() if engine is not None else 0

@@ -1,0 +1,202 @@
+"""Run one schedule: find the slot that is due, check the holiday calendar, post to every channel once.
+
+Deterministic on `services.now()`: the slot is the latest cron fire time after the last posted slot and
+within the misfire grace time, so an APScheduler run that comes late (restart, coalesced misfires) posts
+the slot it missed, and a second run for the same slot finds nothing to do. Every post carries the outbox
+dedupe key `schedule:<id>:<slot>:<platform>:<channel>`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.clock import as_utc
+from bot.errors import NotFound, UsageError
+from bot.messages import Address, Reply
+from bot.models import Schedule
+from bot.services import Services
+from jobs.calendars import DayVerdict, verdict
+from jobs.scheduler import MISFIRE_GRACE
+from jobs.timing import build_trigger, latest_slot, wall_clock_key
+
+logger = logging.getLogger(__name__)
+
+KINDS = ("sync", "digest", "pm-digest", "lscpa")
+KIND_ALIASES = {
+    "sync": "sync", "同步会": "sync", "例会": "sync",
+    "digest": "digest", "周报": "digest", "摘要": "digest",
+    "pm-digest": "pm-digest", "pmdigest": "pm-digest", "产品周报": "pm-digest",
+    "lscpa": "lscpa", "objection": "lscpa", "practice": "lscpa", "异议练习": "lscpa",
+}  # fmt: skip
+PLATFORMS = ("slack", "feishu", "console")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    posted: int
+    slot: datetime | None
+    skipped_reason: str = ""
+
+
+def parse_channels(value: str) -> list[tuple[str, str]]:
+    """`slack:C0123,feishu:oc_abc` → [("slack", "C0123"), ("feishu", "oc_abc")]; bilingual error if bad."""
+    pairs: list[tuple[str, str]] = []
+    for item in value.replace("，", ",").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        platform, sep, channel = item.partition(":")
+        if not sep or platform.lower() not in PLATFORMS or not channel.strip():
+            raise UsageError(
+                f"Channel {item!r} must look like `slack:C0123` or `feishu:oc_abc`.",
+                f"频道 {item!r} 的格式应为 `slack:C0123` 或 `feishu:oc_abc`。",
+            )
+        pairs.append((platform.lower(), channel.strip()))
+    if not pairs:
+        raise UsageError("Name at least one channel.", "请至少指定一个频道。")
+    return list(dict.fromkeys(pairs))
+
+
+def slot_key(slot: datetime) -> str:
+    return as_utc(slot).strftime("%Y%m%dT%H%MZ")
+
+
+def load_schedule(*, services: Services, schedule_id: int) -> Schedule:
+    with services.db.session() as session:
+        schedule = session.get(Schedule, schedule_id)
+    if schedule is None:
+        raise NotFound(f"There is no schedule #{schedule_id}.", f"没有编号为 #{schedule_id} 的定时任务。")
+    return schedule
+
+
+def run_schedule(
+    *, services: Services, schedule_id: int, force: bool = False, grace: timedelta = MISFIRE_GRACE
+) -> int:
+    """Post what is due for this schedule (or post now with `force`). Returns the number of posts."""
+    return run_schedule_detailed(services=services, schedule_id=schedule_id, force=force, grace=grace).posted
+
+
+def run_schedule_detailed(
+    *, services: Services, schedule_id: int, force: bool = False, grace: timedelta = MISFIRE_GRACE
+) -> RunResult:
+    try:
+        schedule = load_schedule(services=services, schedule_id=schedule_id)
+    except NotFound:
+        logger.warning("schedule %s no longer exists; nothing to run", schedule_id)
+        return RunResult(posted=0, slot=None, skipped_reason="missing")
+    now = services.now()
+    tz = ZoneInfo(schedule.timezone)
+    if force:
+        slot = now.replace(second=0, microsecond=0)
+        key_part = f"manual-{now.strftime('%Y%m%dT%H%M%S.%fZ')}"
+        day_verdict = DayVerdict(run=True)
+    else:
+        if schedule.paused:
+            return RunResult(posted=0, slot=None, skipped_reason="paused")
+        trigger = build_trigger(cron=schedule.cron, timezone=schedule.timezone, calendar=schedule.calendar)
+        last = as_utc(schedule.last_slot) if schedule.last_slot else None
+        not_before = max(last, now - grace) if last else now - grace
+        found = latest_slot(trigger, now=now, not_before=not_before)
+        if found is None:
+            return RunResult(posted=0, slot=None, skipped_reason="nothing due")
+        slot = as_utc(found)
+        key_part = wall_clock_key(found.astimezone(tz))  # one post per local slot, even on DST fall-back
+        if last is not None and wall_clock_key(last.astimezone(tz)) == key_part:
+            _mark(services=services, schedule_id=schedule_id, slot=slot, posted=False, note="")
+            return RunResult(posted=0, slot=slot, skipped_reason="repeated wall-clock time (DST)")
+        day_verdict = verdict(calendar=schedule.calendar, day=found.astimezone(tz).date())
+        if not day_verdict.run:
+            logger.info("schedule %s: slot %s skipped: %s", schedule_id, slot, day_verdict.reason_en)
+            _mark(
+                services=services,
+                schedule_id=schedule_id,
+                slot=slot,
+                posted=False,
+                note=day_verdict.reason_en,
+            )
+            return RunResult(posted=0, slot=slot, skipped_reason=day_verdict.reason_en)
+    since = as_utc(schedule.last_posted_at) if schedule.last_posted_at else now - timedelta(days=7)
+    reply: Reply | None = None
+    agenda_ids: list[int] = []
+    if schedule.kind != "lscpa":  # one message for every channel, built once
+        if schedule.kind == "sync":
+            from jobs.sync import pending_agenda_items
+
+            agenda_ids = [
+                i.id for i in pending_agenda_items(services=services, schedule_id=schedule_id) if i.id
+            ]
+        reply = compose(services=services, schedule=schedule, since=since, slot=slot)
+        if day_verdict.note_en:
+            reply = reply.model_copy(
+                update={"context": [*reply.context, f"{day_verdict.note_en} / {day_verdict.note_zh}"]}
+            )
+    posted = 0
+    for platform, channel in parse_channels(schedule.channels):
+        address = Address(platform=platform, conversation=channel)
+        dedupe_key = f"schedule:{schedule_id}:{key_part}:{platform}:{channel}"[:255]
+        try:
+            if _post(services=services, address=address, dedupe_key=dedupe_key, reply=reply):
+                posted += 1
+        except Exception:  # one channel's failure must not stop the others
+            logger.exception("schedule %s: posting to %s:%s failed", schedule_id, platform, channel)
+    if posted and agenda_ids:
+        from jobs.sync import mark_agenda_items_used
+
+        mark_agenda_items_used(services=services, item_ids=agenda_ids, slot=slot)
+    _mark(
+        services=services, schedule_id=schedule_id, slot=None if force else slot, posted=posted > 0, note=""
+    )
+    return RunResult(posted=posted, slot=slot)
+
+
+def _mark(*, services: Services, schedule_id: int, slot: datetime | None, posted: bool, note: str) -> None:
+    with services.db.session() as session:
+        schedule = session.get(Schedule, schedule_id)
+        if schedule is None:
+            return
+        if slot is not None:
+            schedule.last_slot = slot
+        if posted:
+            schedule.last_posted_at = services.now()
+        schedule.last_note = note[:255]
+        session.add(schedule)
+
+
+def _post(*, services: Services, address: Address, dedupe_key: str, reply: Reply | None) -> bool:
+    """Post to one channel; True when this call queued or sent it (False: that slot was already posted)."""
+    if reply is None:  # LSCPA: a scenario per channel, remembered for its thread
+        from jobs.objections import post_practice
+
+        return post_practice(services=services, address=address, dedupe_key=dedupe_key)
+    return services.send(address, reply, dedupe_key=dedupe_key) is not None or _queued(services, dedupe_key)
+
+
+def _queued(services: Services, dedupe_key: str) -> bool:
+    """The outbox returns None both for 'queued for retry' and 'already sent'; tell them apart."""
+    from sqlmodel import col, select
+
+    from bot.models import OutboxMessage
+
+    with services.db.session() as session:
+        row = session.exec(select(OutboxMessage).where(col(OutboxMessage.dedupe_key) == dedupe_key)).first()
+    return row is not None and row.status in {"pending", "sending"} and row.attempts > 0
+
+
+def compose(*, services: Services, schedule: Schedule, since: datetime, slot: datetime) -> Reply:
+    """The message of a sync / digest / PM digest schedule (LSCPA posts are built per channel)."""
+    assert schedule.id is not None
+    now = services.now()
+    if schedule.kind == "sync":
+        from jobs.sync import build_agenda
+
+        return build_agenda(services=services, schedule_id=schedule.id, since=since, now=now, slot=slot)
+    if schedule.kind == "pm-digest":
+        from jobs.digest import build_pm_digest
+
+        return build_pm_digest(services=services, since=since, now=now)
+    from jobs.digest import build_digest
+
+    return build_digest(services=services, since=since, now=now)

@@ -1,0 +1,143 @@
+"""Should the bot answer? A calibrated decision from how well the best sections cover the question.
+
+Signals (all computed from the BM25F index, no model):
+- `coverage`: the idf-weighted share of the question's terms that occur in the top section (any field).
+  A question about something the knowledge base never mentions ("our CEO", "escrow agreement", a feature
+  name that does not exist) leaves its most specific terms uncovered.
+- `unknown`: the idf-weighted share of the question's terms that occur nowhere in the corpus.
+- `strength`: the top score relative to the score a section matching every term perfectly would get.
+- `unknown_names`: how many names the question uses (CamelCase, ALL-CAPS, capitalised, Latin words in
+  Chinese) that the knowledge base has never seen: `AutoShard`, `OceanBase`, `CEO`, `escrow`.
+- `uncovered_commercial`: the question is about a commercial matter (price, discount, contract, SLA,
+  trial, headcount …, see `COMMERCIAL_WORDS`) and the top section does not mention it. Product
+  documentation shares many words with such questions ("support", "enterprise", "service") but does not
+  settle them; a PM's answer saved as an FAQ entry does mention the word and is used.
+
+`confidence = sigmoid(a·coverage + b·strength − c·unknown − d·[unknown name] − e·[uncovered commercial]
+− bias)`; `answerable = confidence ≥ 0.5`. The coefficients were set on the dev questions' answerable vs
+unanswerable split and a separate hand-written probe set (docs/knowledge.md); they are few and smooth.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AbstentionModel:
+    coverage_weight: float = 4.8
+    strength_weight: float = 3.2
+    unknown_weight: float = 1.5
+    unknown_name_weight: float = 8.0
+    commercial_weight: float = 8.0
+    bias: float = 1.6
+    threshold: float = 0.5
+
+    def confidence(
+        self,
+        *,
+        coverage: float,
+        strength: float,
+        unknown: float,
+        unknown_names: float = 0.0,
+        uncovered_commercial: float = 0.0,
+    ) -> float:
+        z = (
+            self.coverage_weight * coverage
+            + self.strength_weight * strength
+            - self.unknown_weight * unknown
+            - self.unknown_name_weight * min(unknown_names, 1.0)
+            - self.commercial_weight * min(uncovered_commercial, 1.0)
+            - self.bias
+        )
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+DEFAULT_MODEL = AbstentionModel()
+
+
+# Commercial matters product documentation does not settle (English words are stemmed when used).
+COMMERCIAL_WORDS = (
+    *[
+        "price",
+        "pricing",
+        "priced",
+        "cost",
+        "quote",
+        "quotation",
+        "discount",
+        "rebate",
+        "invoice",
+        "billing",
+        "payment",
+        "fee",
+        "fees",
+        "contract",
+        "escrow",
+        "sla",
+        "renewal",
+        "subscription",
+        "trial",
+        "refund",
+        "commission",
+        "margin",
+        "headcount",
+        "employee",
+        "employees",
+        "ceo",
+        "cto",
+        "cfo",
+        "founder",
+        "revenue",
+        "valuation",
+        "funding",
+        "investor",
+        "roadmap",
+        "sales",
+        "salesperson",
+        "office",
+        "headquarters",
+    ],
+    *[
+        "价格",
+        "报价",
+        "定价",
+        "折扣",
+        "打折",
+        "降价",
+        "优惠",
+        "费用",
+        "收费",
+        "付款",
+        "发票",
+        "合同",
+        "签约",
+        "续约",
+        "续费",
+        "订阅",
+        "试用",
+        "退款",
+        "佣金",
+        "毛利",
+        "员工",
+        "人数",
+        "融资",
+        "估值",
+        "投资人",
+        "创始人",
+        "路线图",
+        "规划",
+        "销售",
+        "客户经理",
+        "办公室",
+        "分公司",
+        "总部",
+    ],
+)
+
+
+def commercial_terms() -> frozenset[str]:
+    from knowledge.tokenize import tokens
+
+    return frozenset(term for word in COMMERCIAL_WORDS for term in tokens(word, keep_stop_words=True))

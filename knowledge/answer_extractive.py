@@ -1,0 +1,238 @@
+"""Extractive answers: the most relevant sentences of the best sections, quoted with their citations.
+
+The embedded default (no LLM). Sections are split into sentences in a way that works for Chinese and
+English (。！？；, ". " before a capital, bullets, table rows turned into "row — column: value" sentences),
+each sentence is scored against the question's terms (`knowledge.tokenize.tokens`, rarer terms weigh more),
+and the best few are quoted in document order under their section's citation number.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from knowledge.tokenize import tokens
+from knowledge.types import Hit
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# Split after Chinese sentence punctuation, or after . ! ? followed by whitespace (not "8.5", not "e.g. x").
+_SENTENCE_END = re.compile(rf"(?<=[。！？；!?])\s*|(?<=[.;])\s+(?=[A-Z0-9\"'“(\[{_CJK}*_`])")
+_BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)、])\s+")
+_TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_FRONT_MATTER_KEY = re.compile(r"^[a-z_]+:\s")
+_MARKUP = re.compile(r"\*\*|__|`")
+
+MAX_SENTENCES = 4
+MIN_SHARE = 0.5  # a sentence is quoted when it scores at least this share of the best one
+HEADER_WEIGHT = 0.25  # a table's column names, repeated in every row, count this much
+LIST_ITEMS = 4  # items brought along by a sentence ending with ":"
+SHORT = 25  # a bare "No." / "可以。" shorter than this brings the next sentence along (its reason)
+MAX_CHARS = 700
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    position: int  # order inside its section
+    length: int = 0  # content terms it is judged by (its cells, for a table row)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Sentences chosen from one section, in document order."""
+
+    hit: Hit
+    sentences: tuple[str, ...]
+    score: float
+
+
+def _clean(line: str) -> str:
+    line = _MARKUP.sub("", line)
+    line = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line)  # [label](url) → label
+    return re.sub(r"\s+", " ", line).strip()
+
+
+_CJK_OR_PUNCT = rf"[{_CJK}\u3000-\u303f\uff00-\uffef]"
+
+
+def _join(parts: list[str]) -> str:
+    """Join wrapped lines: no space between Chinese characters or punctuation, one space otherwise."""
+    out = ""
+    for part in parts:
+        if out and not (re.search(f"{_CJK_OR_PUNCT}$", out) or re.match(_CJK_OR_PUNCT, part)):
+            out += " "
+        out += part
+    return out
+
+
+def _table_sentences(rows: list[list[str]]) -> list[tuple[str, str]]:
+    """Each body row as "first cell — column: value; …", with its cells alone (the length it is judged by:
+    the repeated column names would otherwise make every row look long)."""
+    if not rows:
+        return []
+    header, body = rows[0], rows[1:]
+    if not body:
+        line = " · ".join(c for c in header if c)
+        return [(line, line)]
+    out = []
+    for row in body:
+        cells = list(row)
+        if not any(cells):
+            continue
+        pairs = [
+            f"{header[i]}: {cell}" if i < len(header) and header[i] else cell
+            for i, cell in enumerate(cells[1:], start=1)
+            if cell
+        ]
+        out.append((f"{cells[0]} — " + "; ".join(pairs) if pairs else cells[0], " ".join(cells)))
+    return out
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a Markdown-ish section, in order; headings, fences and table rules are dropped."""
+    return [sentence for sentence, _ in split_units(text)]
+
+
+def split_units(text: str) -> list[tuple[str, str]]:
+    """(sentence, the text its length is judged by) pairs; see `split_sentences`."""
+    units: list[tuple[str, str]] = []
+    paragraph: list[str] = []
+    table: list[list[str]] = []
+    in_fence = False
+
+    def flush_paragraph() -> None:
+        if paragraph:
+            units.extend((s, s) for s in _split_paragraph(_join(paragraph)))
+            paragraph.clear()
+
+    def flush_table() -> None:
+        if table:
+            units.extend(_table_sentences(table))
+            table.clear()
+
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("```"):
+            flush_paragraph()
+            flush_table()
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        if line.startswith("|"):
+            flush_paragraph()
+            if _TABLE_SEPARATOR.match(line):
+                continue
+            table.append([_clean(c) for c in line.strip("|").split("|")])
+            continue
+        flush_table()
+        if not line or line.startswith("#") or line == "---":
+            flush_paragraph()
+            continue
+        if _BULLET.match(line):
+            flush_paragraph()
+            paragraph.append(_clean(_BULLET.sub("", line)))
+            flush_paragraph()
+            continue
+        if line.startswith(">"):
+            line = line.lstrip("> ")
+        paragraph.append(_clean(line))
+    flush_paragraph()
+    flush_table()
+    return [u for u in units if len(u[0]) > 1]
+
+
+def _split_paragraph(paragraph: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(paragraph) if s and s.strip()]
+
+
+def _weights(query_terms: set[str], sentences: Sequence[set[str]]) -> dict[str, float]:
+    """Rarer query terms (across the candidate sentences) weigh more."""
+    df: Counter[str] = Counter()
+    for terms in sentences:
+        df.update(terms & query_terms)
+    n = max(len(sentences), 1)
+    return {t: math.log(1 + n / (1 + df[t])) + 0.5 for t in query_terms}
+
+
+def select_quotes(
+    query: str, hits: Sequence[Hit], *, max_sentences: int = MAX_SENTENCES, max_chars: int = MAX_CHARS
+) -> list[Quote]:
+    """The best sentences of `hits` for `query`, grouped by section in rank order."""
+    if not hits:
+        return []
+    query_terms = set(tokens(query))
+    top_score = max(h.score for h in hits) or 1.0
+    # (hit index, sentence, its own terms, its table-header terms, rank prior, query terms its heading matches)
+    candidates: list[tuple[int, Sentence, set[str], set[str], float, set[str]]] = []
+    for index, hit in enumerate(hits):
+        prior = math.sqrt(max(hit.score, 0.0) / top_score) if top_score > 0 else 1.0 / (index + 1)
+        heading_terms = set(tokens(" ".join((*hit.section.headings, hit.section.heading)))) & query_terms
+        for position, (text, basis) in enumerate(split_units(hit.section.text)):
+            terms = set(tokens(text))
+            own = terms if basis == text else set(tokens(basis))  # a table row: its cells
+            candidates.append(
+                (index, Sentence(text, position, len(own)), own, terms - own, prior, heading_terms)
+            )
+    if not candidates:
+        return []
+    weights = _weights(query_terms, [c[2] | c[3] for c in candidates])
+    query_weight = sum(weights.values()) or 1.0
+    scored: list[tuple[float, int, Sentence]] = []
+    for index, sentence, own, header, prior, heading in candidates:
+        # Column names repeat in every row of a table: they count little, the row's own cells decide.
+        overlap = sum(weights[t] for t in own & query_terms) + HEADER_WEIGHT * sum(
+            weights[t] for t in (header - own) & query_terms
+        )
+        # Under a heading that states most of the question ("## Does it support HIPAA?", "## LumenCRM 5.2"),
+        # the sentences answer it even when they repeat none of its words; the first one most of all.
+        heading_bonus = 0.0
+        if sum(weights[t] for t in heading) >= 0.5 * query_weight:
+            missing = sum(weights[t] for t in heading - own - header)
+            heading_bonus = missing * (0.7 if sentence.position == 0 else 0.4)
+        length_norm = 1.0 + 0.15 * math.log(1 + sentence.length)
+        scored.append((prior * (overlap + heading_bonus) / length_norm, index, sentence))
+    scored.sort(key=lambda s: (-s[0], s[1], s[2].position))
+    best = scored[0][0]
+    chosen: dict[int, list[Sentence]] = {}
+    best_of: dict[int, float] = {}  # each quoted section's best sentence score
+    total = count = 0
+    if best <= 0:  # nothing overlaps: the lead of the best section is still the most useful text
+        scored = [(1.0, i, s) for _, i, s in sorted(scored, key=lambda s: (s[1], s[2].position)) if i == 0][
+            :2
+        ]
+        best = 1.0
+    for score, index, sentence in scored:
+        if count >= max_sentences or score < MIN_SHARE * best:
+            break
+        if total and total + len(sentence.text) > max_chars:
+            continue
+        chosen.setdefault(index, []).append(sentence)
+        best_of.setdefault(index, score)
+        total += len(sentence.text)
+        count += 1
+    sentences_of: dict[int, list[Sentence]] = {}
+    for index, sentence, *_ in candidates:
+        sentences_of.setdefault(index, []).append(sentence)
+    quotes = []
+    for index in sorted(chosen, key=lambda i: -best_of[i]):
+        picked = {s.position: s for s in chosen[index]}
+        section_sentences = sentences_of[index]
+        for sentence in list(picked.values()):
+            following = sentence.position + 1
+            if sentence.text.endswith((":", "：")):  # it introduces a list: the list is the answer
+                for extra in section_sentences[following : following + LIST_ITEMS]:
+                    picked.setdefault(extra.position, extra)
+            elif sentence.length <= 1 and len(sentence.text) < SHORT and following < len(section_sentences):
+                picked.setdefault(following, section_sentences[following])
+        quotes.append(
+            Quote(
+                hit=hits[index],
+                sentences=tuple(picked[p].text for p in sorted(picked)),
+                score=best_of[index],
+            )
+        )
+    return quotes

@@ -1,0 +1,511 @@
+"""`KnowledgeBase`: the one object handlers, jobs and the CLI use to search and change the knowledge base.
+
+The index lives in memory, built from the section terms stored in the database (lazily on the first
+search, or warmed in a background thread by `serve`). Every change bumps a version row; each process
+compares it (at most once per `version_check_seconds`) and rebuilds when another process changed the
+knowledge base. Changes made through this object are visible to its very next search.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import col, select
+
+from bot.config import Settings
+from bot.database import Database
+from knowledge.abstention import DEFAULT_MODEL, AbstentionModel
+from knowledge.types import Hit, SearchResult, Section
+
+if TYPE_CHECKING:
+    from bot.llm import LLM
+    from knowledge.index import SectionIndex
+    from knowledge.store import DocumentInfo
+
+logger = logging.getLogger(__name__)
+
+OTHER_LANGUAGE_FACTOR = 0.75  # sections in another language than the question's rank lower, not out
+CANDIDATES = 50
+HEADING_MATCH_WEIGHT = 0.5  # weight of the stop-words-kept heading index next to the BM25F score
+DOCUMENT_WEIGHT = 0.3  # weight of the whole document's BM25 score added to each of its sections
+QUESTION_HEADING_FACTOR = 1.2  # FAQ entries (headings that are questions) answer questions most directly
+
+
+@dataclass(frozen=True)
+class Indexes:
+    sections: SectionIndex  # BM25F over heading / context / body
+    headings: SectionIndex  # headings with their stop words: "How to log in?"
+    documents: SectionIndex  # one unit per document
+    document_of: Any  # np.ndarray: section number → document number in `documents`
+
+
+class KnowledgeBase:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        settings: Settings,
+        llm: LLM | None = None,
+        abstention: AbstentionModel = DEFAULT_MODEL,
+        version_check_seconds: float = 1.0,
+        expand_queries: bool = True,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.llm = llm
+        self.abstention = abstention
+        self.version_check_seconds = version_check_seconds
+        self.expand_queries = expand_queries
+        self._lock = threading.RLock()
+        self._indexes: Indexes | None = None
+        self._version = -1
+        self._checked_at = 0.0
+        self._stale = True
+        self._dense: Any = None  # (model, section numbers, matrix) when embeddings are configured
+
+    # --- changes -------------------------------------------------------------------------------
+    def add_document(
+        self,
+        *,
+        path: str,
+        title: str,
+        text: str,
+        language: str | None = None,
+        product: str | None = None,
+        owner: str | None = None,
+        updated: date | None = None,
+        kind: str = "doc",
+    ) -> int:
+        """Add or replace a Markdown document (chunked by headings); returns its id. Searchable at once."""
+        from knowledge.chunking import chunk_markdown, split_front_matter
+        from knowledge.store import content_hash, save_document
+        from knowledge.tokenize import add_terms, detect_language
+
+        path = path.strip()
+        if not path:
+            raise ValueError("a document needs a path")
+        _, body = split_front_matter(text)
+        chunks = chunk_markdown(body)
+        if not chunks:
+            from knowledge.chunking import Chunk
+
+            chunks = [Chunk(heading=title, headings=(), text=title)]
+        language = language or detect_language(title + "\n" + body)
+        add_terms([title])
+        with self.db.session() as session:
+            document_id = save_document(
+                session=session,
+                path=path,
+                title=title.strip() or path,
+                chunks=chunks,
+                language=language,
+                product=product,
+                owner=owner,
+                updated=updated,
+                kind=kind,
+                digest=content_hash(text),
+            )
+        self._embed_new_sections()
+        self.invalidate()
+        return document_id
+
+    def remove_document(self, *, path: str) -> bool:
+        from knowledge.store import delete_document
+
+        with self.db.session() as session:
+            removed = delete_document(session=session, path=path)
+        if removed:
+            self.invalidate()
+        return removed
+
+    def invalidate(self) -> None:
+        """Forget the in-memory index: the next search rebuilds it from the database."""
+        with self._lock:
+            self._stale = True
+
+    # --- reading -------------------------------------------------------------------------------
+    def documents(self, *, kind: str | None = None) -> list[DocumentInfo]:
+        from knowledge.store import list_documents
+
+        with self.db.session() as session:
+            return list_documents(session=session, kind=kind)
+
+    def section(self, section_id: int) -> Section | None:
+        from bot.models.knowledge import KnowledgeDocument, KnowledgeSection
+        from knowledge.store import to_section
+
+        with self.db.session() as session:
+            row = session.get(KnowledgeSection, section_id)
+            if row is None:
+                return None
+            document = session.get(KnowledgeDocument, row.document_id)
+            return to_section(row, document) if document is not None else None
+
+    def warm(self) -> None:
+        """Build the index now (start-up), so the first question does not pay for it."""
+        self.indexes()
+
+    def warm_in_background(self) -> threading.Thread:
+        def run() -> None:
+            try:
+                self.warm()
+            except Exception:
+                logger.exception("warming the knowledge index failed")
+
+        thread = threading.Thread(target=run, name="knowledge-warm", daemon=True)
+        thread.start()
+        return thread
+
+    @property
+    def size(self) -> int:
+        return self.indexes().sections.size
+
+    # --- search --------------------------------------------------------------------------------
+    def search(
+        self, query: str, *, k: int = 5, language: str | None = None, product: str | None = None
+    ) -> SearchResult:
+        """Ranked sections for `query`, with a calibrated confidence and the answer/abstain decision.
+
+        `language` is the asker's language (detected from the query when absent): sections in other
+        languages still rank, a little lower. `product` restricts the search to that product's documents.
+        """
+        import numpy as np
+
+        from knowledge.synonyms import expand
+        from knowledge.tokenize import detect_language, tokens
+
+        query = (query or "").strip()
+        k = max(1, min(int(k), 100))
+        indexes = self.indexes()  # first: loading it teaches jieba the product terms
+        index = indexes.sections
+        all_terms = tokens(query)
+        terms = list(dict.fromkeys(all_terms))
+        if not terms or index.size == 0:
+            return SearchResult(query=query, hits=[], confidence=0.0, answerable=False)
+        language = (language or detect_language(query)).strip().lower()[:2]  # "zh-CN" → "zh"
+        expansions = expand(terms) if self.expand_queries else {}
+        weights = query_term_weights(all_terms)
+        scores = index.scores([*terms, *expansions], term_weights={**weights, **expansions})
+        # a question phrased like a heading ranks that heading first
+        full_terms = list(dict.fromkeys(tokens(query, keep_stop_words=True)))
+        scores = scores + HEADING_MATCH_WEIGHT * indexes.headings.scores(full_terms)
+        if indexes.documents.size:
+            document_scores = indexes.documents.scores(
+                [*terms, *expansions], term_weights={**weights, **expansions}
+            )
+            scores = scores + DOCUMENT_WEIGHT * document_scores[indexes.document_of]
+        scores = np.where(index.languages == language, scores, scores * OTHER_LANGUAGE_FACTOR)
+        scores = np.where(index.question_headings, scores * QUESTION_HEADING_FACTOR, scores)
+        mask = None
+        if product:
+            wanted = product.strip().lower()
+            mask = np.array([(p or "").lower() == wanted for p in index.products], dtype=bool)
+        ranked = index.top(scores, max(k, CANDIDATES), mask=mask)
+        dense = self._dense_ranking(query, mask=mask)
+        if dense:
+            ranked = _reciprocal_rank_fusion([ranked, dense])
+        hits = [
+            Hit(
+                section=index.sections[number],
+                score=float(scores[number]),
+                rank=rank,
+                signals={"bm25": float(scores[number])},
+            )
+            for rank, number in enumerate(ranked[:k], 1)
+        ]
+        if not hits:
+            return SearchResult(query=query, hits=[], confidence=0.0, answerable=False)
+        features = self.abstention_features(
+            index=index, query=query, terms=terms, top=ranked[0], top_score=scores[ranked[0]]
+        )
+        confidence = self.abstention.confidence(**features)
+        hits[0] = Hit(
+            section=hits[0].section, score=hits[0].score, rank=1, signals={**hits[0].signals, **features}
+        )
+        return SearchResult(
+            query=query,
+            hits=hits,
+            confidence=round(confidence, 4),
+            answerable=confidence >= self.abstention.threshold,
+        )
+
+    @staticmethod
+    def abstention_features(
+        *, index: SectionIndex, query: str, terms: Sequence[str], top: int, top_score: float
+    ) -> dict[str, float]:
+        from knowledge.tokenize import named_terms
+
+        idf = {term: index.idf(term) for term in terms}
+        unknown_names = [name for name in named_terms(query) if name not in index.vocabulary]
+        total = sum(idf.values()) or 1.0
+        covered = sum(weight for term, weight in idf.items() if index.contains(top, term))
+        unknown = sum(weight for term, weight in idf.items() if term not in index.vocabulary)
+        k1 = index.params.k1
+        best_possible = sum(idf.values()) * (k1 + 1.0)
+        return {
+            "coverage": covered / total,
+            "unknown": unknown / total,
+            "strength": float(top_score) / best_possible if best_possible else 0.0,
+            "unknown_names": float(len(unknown_names)),
+            "uncovered_commercial": float(
+                any(term in _commercial_terms() and not index.contains(top, term) for term in terms)
+            ),
+        }
+
+    # --- index lifecycle -----------------------------------------------------------------------
+    def indexes(self) -> Indexes:
+        """The current in-memory indexes (an immutable snapshot; rebuilt when the knowledge base changed)."""
+        with self._lock:
+            now = time.monotonic()
+            current = self._indexes
+            if (
+                current is not None
+                and not self._stale
+                and now - self._checked_at < self.version_check_seconds
+            ):
+                return current
+            from knowledge.store import current_version
+
+            with self.db.session() as session:
+                version = current_version(session=session)
+            self._checked_at = now
+            if current is None or self._stale or version != self._version:
+                current = self._indexes = self._load_index()
+                self._version = version
+                self._stale = False
+                self._dense = None
+            return current
+
+    def _load_index(self) -> Indexes:
+        import numpy as np
+
+        from bot.models.knowledge import KnowledgeDocument, KnowledgeSection
+        from knowledge.index import DOCUMENT_PARAMS, HEADING_PARAMS, IndexedSection, SectionIndex
+        from knowledge.store import to_section
+        from knowledge.tokenize import add_terms, drop_stop_terms, tokens
+
+        started = time.perf_counter()
+        items: list[IndexedSection] = []
+        heading_items: list[IndexedSection] = []
+        document_terms: dict[int, list[str]] = {}
+        document_of: list[int] = []
+        with self.db.session() as session:
+            documents = {doc.id: doc for doc in session.exec(select(KnowledgeDocument))}
+            rows = session.exec(
+                select(KnowledgeSection).order_by(
+                    col(KnowledgeSection.document_id), col(KnowledgeSection.position)
+                )
+            )
+            for row in rows:
+                document = documents.get(row.document_id)
+                if document is None:
+                    continue
+                section = to_section(row, document)
+                heading_all = row.heading_terms.split()
+                items.append(
+                    IndexedSection(
+                        section=section,
+                        fields=(" ".join(drop_stop_terms(heading_all)), row.context_terms, row.body_terms),
+                    )
+                )
+                heading_items.append(IndexedSection(section=section, fields=(row.heading_terms, "", "")))
+                document_terms.setdefault(row.document_id, []).extend((items[-1].fields[0], row.body_terms))
+                document_of.append(row.document_id)
+        add_terms([doc.title for doc in documents.values() if doc.language == "zh"])
+        index = SectionIndex.build(items)
+        headings = SectionIndex.build(heading_items, params=HEADING_PARAMS)
+        # Whole documents as one unit each: a section of a document that is about the question's subject
+        # as a whole ranks above a same-named section ("Limitations") of an unrelated document.
+        first_section: dict[int, Section] = {}
+        for item in items:
+            first_section.setdefault(item.section.document_id, item.section)
+        document_ids = list(document_terms)
+        documents_index = SectionIndex.build(
+            [
+                IndexedSection(
+                    section=first_section[doc_id],
+                    fields=("", " ".join(tokens(documents[doc_id].title)), " ".join(document_terms[doc_id])),
+                )
+                for doc_id in document_ids
+            ],
+            params=DOCUMENT_PARAMS,
+        )
+        position = {doc_id: number for number, doc_id in enumerate(document_ids)}
+        document_numbers = np.array([position[doc_id] for doc_id in document_of], dtype=np.int32)
+        logger.info(
+            "knowledge index: %d sections of %d documents in %.0f ms",
+            index.size,
+            len(documents),
+            (time.perf_counter() - started) * 1000,
+        )
+        return Indexes(
+            sections=index,
+            headings=headings,
+            documents=documents_index,
+            document_of=document_numbers,
+        )
+
+    # --- optional dense retrieval --------------------------------------------------------------
+    def _embedding_model(self) -> str | None:
+        llm = self.llm
+        if llm is None or not self.settings.openai_embedding_model or not llm.can_embed:
+            return None
+        return self.settings.openai_embedding_model
+
+    def _embed_new_sections(self) -> int:
+        """Embed sections that have no vector for the configured model yet (no-op without embeddings)."""
+        model = self._embedding_model()
+        if model is None or self.llm is None:
+            return 0
+        import numpy as np
+
+        from bot.models.knowledge import KnowledgeDocument, KnowledgeEmbedding, KnowledgeSection
+
+        with self.db.session() as session:
+            done = set(
+                session.exec(
+                    select(KnowledgeEmbedding.section_id).where(col(KnowledgeEmbedding.model) == model)
+                )
+            )
+            todo = [
+                (row.id, doc.title, row.heading, row.text)
+                for row, doc in session.exec(
+                    select(KnowledgeSection, KnowledgeDocument).where(
+                        col(KnowledgeSection.document_id) == col(KnowledgeDocument.id)
+                    )
+                )
+                if row.id not in done
+            ]
+        if not todo:
+            return 0
+        try:
+            vectors = self.llm.embed(
+                [f"{title}\n{heading}\n{text}"[:6000] for _, title, heading, text in todo]
+            )
+        except Exception:
+            logger.exception("embedding %d sections failed; dense retrieval stays partial", len(todo))
+            return 0
+        with self.db.session() as session:
+            for (section_id, *_), vector in zip(todo, vectors, strict=False):
+                if section_id is None:
+                    continue
+                array = np.asarray(vector, dtype=np.float32)
+                norm = float(np.linalg.norm(array)) or 1.0
+                session.merge(
+                    KnowledgeEmbedding(section_id=section_id, model=model, vector=(array / norm).tobytes())
+                )
+        return len(todo)
+
+    def embed_missing(self) -> int:
+        """Public hook for `kb ingest`: embed what is not embedded yet (0 without embeddings)."""
+        count = self._embed_new_sections()
+        if count:
+            self.invalidate()
+        return count
+
+    def _dense_ranking(self, query: str, *, mask: Any | None) -> list[int]:
+        model = self._embedding_model()
+        if model is None or self.llm is None:
+            return []
+        import numpy as np
+
+        dense = self._dense
+        if dense is None or dense[0] != model:
+            dense = self._dense = self._load_vectors(model)
+        _, numbers, matrix = dense
+        if matrix is None or not len(numbers):
+            return []
+        try:
+            vector = np.asarray(self.llm.embed([query])[0], dtype=np.float32)
+        except Exception:
+            logger.warning("query embedding failed; using BM25 only", exc_info=True)
+            return []
+        similarities = matrix @ (vector / (float(np.linalg.norm(vector)) or 1.0))
+        order = np.argsort(-similarities)[:CANDIDATES]
+        ranked = [int(numbers[i]) for i in order]
+        if mask is not None:
+            ranked = [n for n in ranked if mask[n]]
+        return ranked
+
+    def _load_vectors(self, model: str) -> tuple[str, list[int], Any]:
+        import numpy as np
+
+        from bot.models.knowledge import KnowledgeEmbedding
+
+        index = self.indexes().sections
+        position = {section.id: number for number, section in enumerate(index.sections)}
+        numbers: list[int] = []
+        vectors: list[Any] = []
+        with self.db.session() as session:
+            for row in session.exec(select(KnowledgeEmbedding).where(col(KnowledgeEmbedding.model) == model)):
+                if row.section_id in position:
+                    numbers.append(position[row.section_id])
+                    vectors.append(np.frombuffer(row.vector, dtype=np.float32))
+        matrix = np.vstack(vectors) if vectors else None
+        return model, numbers, matrix
+
+
+@lru_cache(maxsize=1)
+def _commercial_terms() -> frozenset[str]:
+    from knowledge.abstention import commercial_terms
+
+    return commercial_terms()
+
+
+SUBWORD_WEIGHT = 0.5
+
+
+REPEAT_WEIGHT = 0.5
+
+
+def query_term_weights(all_terms: Sequence[str]) -> dict[str, float]:
+    """Weights of the question's terms: a term the rep repeats ("from a cluster to a cluster") counts
+    `1 + REPEAT_WEIGHT` per repetition; parts of a Chinese compound count half (`subword_weights`)."""
+    weights = subword_weights(list(dict.fromkeys(all_terms)))
+    for term, count in Counter(all_terms).items():
+        if count > 1:
+            weights[term] = weights.get(term, 1.0) * (1.0 + REPEAT_WEIGHT * (count - 1))
+    return weights
+
+
+def subword_weights(terms: Sequence[str]) -> dict[str, float]:
+    """jieba's search mode yields a compound and its parts ("使用限制", "使用", "限制"); the parts count half,
+    so a compound in the question does not score three times against a generic heading."""
+    weights: dict[str, float] = {}
+    for term in terms:
+        if any(term != other and term in other for other in terms):
+            weights[term] = SUBWORD_WEIGHT
+    return weights
+
+
+def _reciprocal_rank_fusion(rankings: Sequence[Sequence[int]], *, k: int = 60) -> list[int]:
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, number in enumerate(ranking, 1):
+            fused[number] = fused.get(number, 0.0) + 1.0 / (k + rank)
+    return sorted(fused, key=lambda n: -fused[n])
+
+
+def section_json(section: Section, *, score: float) -> dict[str, Any]:
+    """The JSON shape of one search result (`kb search --json`)."""
+    return {
+        "path": section.path,
+        "heading": section.heading,
+        "headings": list(section.headings),
+        "title": section.title,
+        "score": round(score, 4),
+        "text": section.text,
+    }
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)

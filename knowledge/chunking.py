@@ -1,0 +1,153 @@
+"""Markdown → sections along headings, so that a citation points to a section (path + heading trail).
+
+A section is the text under one heading up to the next heading of any level. Sections with no text of
+their own (a heading directly followed by a sub-heading) are folded away: their heading lives on in the
+trail of the sections below. Very long sections are split into overlapping parts that keep their heading.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_ANCHOR = re.compile(r"\s*\{#[^}]*\}\s*$")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+_HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+
+MAX_SECTION_CHARS = 1800
+OVERLAP_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Chunk:
+    heading: str
+    headings: tuple[str, ...]  # trail above `heading`, outermost first
+    text: str
+    level: int = 0
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """YAML front matter (`---` … `---`) as a dict, and the rest of the text. Bad YAML → no metadata."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    import yaml
+
+    try:
+        data = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        return {}, text[match.end() :]
+    return (data if isinstance(data, dict) else {}), text[match.end() :]
+
+
+def clean_heading(raw: str) -> str:
+    heading = _ANCHOR.sub("", raw)
+    heading = _HTML_TAG.sub("", heading)
+    return heading.strip()
+
+
+def chunk_markdown(
+    text: str, *, max_chars: int = MAX_SECTION_CHARS, overlap: int = OVERLAP_CHARS
+) -> list[Chunk]:
+    """Sections of a Markdown document (without front matter), long ones split with overlap."""
+    text = _COMMENT.sub("", text.replace("\r\n", "\n"))
+    stack: list[tuple[int, str]] = []
+    current_heading, current_level = "", 0
+    current_trail: tuple[str, ...] = ()
+    lines: list[str] = []
+    raw: list[Chunk] = []
+    in_fence = False
+
+    def flush() -> None:
+        body = "\n".join(lines).strip()
+        if body:
+            raw.append(Chunk(heading=current_heading, headings=current_trail, text=body, level=current_level))
+
+    for line in text.split("\n"):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        match = None if in_fence else _HEADING.match(line)
+        if match is None:
+            lines.append(line)
+            continue
+        flush()
+        lines = []
+        level, heading = len(match.group(1)), clean_heading(match.group(2))
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        current_trail = tuple(h for _, h in stack)
+        current_heading, current_level = heading, level
+        stack.append((level, heading))
+    flush()
+    if not raw and current_heading:  # headings only: keep the last one as an (empty-bodied) section
+        raw.append(Chunk(heading=current_heading, headings=current_trail, text="", level=current_level))
+    chunks: list[Chunk] = []
+    for chunk in raw:
+        for part in split_long(chunk.text, max_chars=max_chars, overlap=overlap):
+            chunks.append(Chunk(heading=chunk.heading, headings=chunk.headings, text=part, level=chunk.level))
+    return chunks
+
+
+def chunk_plain_text(
+    text: str, *, max_chars: int = MAX_SECTION_CHARS, overlap: int = OVERLAP_CHARS
+) -> list[Chunk]:
+    return [
+        Chunk(heading="", headings=(), text=part)
+        for part in split_long(text.strip(), max_chars=max_chars, overlap=overlap)
+        if part
+    ]
+
+
+def split_long(text: str, *, max_chars: int = MAX_SECTION_CHARS, overlap: int = OVERLAP_CHARS) -> list[str]:
+    """Split at paragraph, then line, then sentence boundaries into parts ≤ max_chars, overlapping."""
+    if len(text) <= max_chars:
+        return [text]
+    units = _units(text, max_chars=max(1, max_chars - overlap - 1))  # room for the carried-over overlap
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
+    for unit in units:
+        if current and size + len(unit) > max_chars:
+            parts.append("\n".join(current).strip())
+            kept: list[str] = []
+            kept_size = 0
+            for previous in reversed(current):  # carry the tail over as overlap
+                if kept_size + len(previous) > overlap:
+                    break
+                kept.insert(0, previous)
+                kept_size += len(previous) + 1
+            if not kept and overlap > 0:  # the last unit alone is longer than the overlap: carry its tail
+                tail = current[-1][-overlap:]
+                cut = tail.find(" ")
+                tail = tail[cut + 1 :] if 0 <= cut < len(tail) // 2 else tail
+                kept, kept_size = [tail], len(tail) + 1
+            current, size = kept, kept_size
+        current.append(unit)
+        size += len(unit) + 1
+    if current:
+        tail = "\n".join(current).strip()
+        if tail and (not parts or tail not in parts[-1]):
+            parts.append(tail)
+    return [p for p in parts if p]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？；;])\s*")
+
+
+def _units(text: str, *, max_chars: int) -> list[str]:
+    units: list[str] = []
+    for line in text.split("\n"):
+        if len(line) <= max_chars:
+            units.append(line)
+            continue
+        sentences = [s for s in _SENTENCE_END.split(line) if s]
+        for sentence in sentences:
+            while len(sentence) > max_chars:
+                units.append(sentence[:max_chars])
+                sentence = sentence[max_chars:]
+            units.append(sentence)
+    return units

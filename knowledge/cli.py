@@ -1,0 +1,239 @@
+"""`salesbridge kb …`: ingest, list, remove, search and evaluate the knowledge base from a terminal.
+
+Module-level imports stay light (typer only) so `salesbridge --help` stays instant; each command imports
+what it needs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from knowledge.answer_cli import register as register_answer_commands
+
+if TYPE_CHECKING:
+    from knowledge.base import KnowledgeBase
+
+kb_app = typer.Typer(
+    help="Knowledge base: ingest documents, search, evaluate. 知识库：导入文档、检索、评测。",
+    no_args_is_help=True,
+)
+register_answer_commands(kb_app)  # `kb ask`, `kb gaps` (knowledge/answer_cli.py)
+
+
+def open_knowledge_base() -> KnowledgeBase:
+    """The knowledge base of the configured database (migrated; knowledge tables created if missing)."""
+    from bot.config import Settings
+    from bot.database import Database
+    from bot.llm import LLM
+    from knowledge.base import KnowledgeBase
+
+    settings = Settings()
+    db = Database(settings.database_url)
+    db.upgrade()
+    ensure_tables(db)
+    return KnowledgeBase(db=db, settings=settings, llm=LLM.from_settings(settings))
+
+
+def ensure_tables(db: object) -> None:
+    """Create the knowledge tables when no migration has created them yet (a no-op once migrated)."""
+    from sqlmodel import SQLModel
+
+    import bot.models  # noqa: F401  (registers the tables)
+    from bot.database import Database
+
+    assert isinstance(db, Database)
+    names = ("knowledge_document", "knowledge_section", "knowledge_embedding", "knowledge_version")
+    SQLModel.metadata.create_all(db.engine, tables=[SQLModel.metadata.tables[n] for n in names])
+
+
+def _fail(en: str, zh: str) -> typer.Exit:
+    typer.echo(f"{en}\n{zh}", err=True)
+    return typer.Exit(2)
+
+
+@kb_app.command("ingest")
+def ingest(
+    paths: list[Path] = typer.Argument(None, help="Files or folders (recursively). 文件或文件夹。"),
+    prune: bool = typer.Option(
+        False, "--prune", help="Remove documents whose files are gone. 删除已不存在的文件。"
+    ),
+) -> None:
+    """Import Markdown, text, HTML, PDF and DOCX files; unchanged files are skipped. 导入文档。"""
+    from knowledge.ingest import ingest_paths
+
+    if not paths:
+        raise _fail(
+            "Usage: salesbridge kb ingest PATH... [--prune]  (give at least one file or folder)",
+            "用法：salesbridge kb ingest 路径... [--prune]（至少给出一个文件或文件夹）",
+        )
+    kb = open_knowledge_base()
+    if sys.stderr.isatty():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(
+            TextColumn("ingesting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}", style="dim"),
+            transient=True,
+        ) as bar:
+            task = bar.add_task("", total=None)
+            report = ingest_paths(
+                kb,
+                paths,
+                prune=prune,
+                on_total=lambda total: bar.update(task, total=total),
+                progress=lambda label: bar.update(task, advance=1, description=label[-60:]),
+            )
+    else:
+        report = ingest_paths(kb, paths, prune=prune)
+    typer.echo(report.summary())
+    if report.files == 0 and report.skipped:
+        raise typer.Exit(1)
+
+
+@kb_app.command("list")
+def list_documents(
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per document. 以 JSON 输出。"),
+) -> None:
+    """List documents with their language, product, update date and section count. 列出文档。"""
+    kb = open_knowledge_base()
+    documents = kb.documents()
+    if as_json:
+        for doc in documents:
+            typer.echo(
+                json.dumps(
+                    {
+                        "path": doc.path,
+                        "title": doc.title,
+                        "language": doc.language,
+                        "product": doc.product,
+                        "owner": doc.owner,
+                        "updated": doc.updated.isoformat() if doc.updated else None,
+                        "kind": doc.kind,
+                        "sections": doc.sections,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        return
+    if not documents:
+        typer.echo(
+            "The knowledge base is empty — run `salesbridge kb ingest PATH`.\n知识库为空——请先运行 `salesbridge kb ingest 路径`。"
+        )
+        return
+    for doc in documents:
+        updated = doc.updated.isoformat() if doc.updated else "-"
+        typer.echo(
+            f"{doc.path}  [{doc.language}] {doc.title}  · {doc.sections} sections · {updated}"
+            + (f" · {doc.product}" if doc.product else "")
+            + (f" · {doc.owner}" if doc.owner else "")
+        )
+    typer.echo(f"{len(documents)} documents, {sum(d.sections for d in documents)} sections")
+
+
+@kb_app.command("remove")
+def remove(path: str = typer.Argument("", help="Document path as shown by `kb list`. 文档路径。")) -> None:
+    """Remove one document and its sections. 删除一个文档。"""
+    if not path.strip():
+        raise _fail(
+            "Usage: salesbridge kb remove PATH  (as shown by `kb list`)",
+            "用法：salesbridge kb remove 路径（见 `kb list`）",
+        )
+    kb = open_knowledge_base()
+    if not kb.remove_document(path=path.strip()):
+        raise _fail(
+            f"No document with path {path!r} (see `salesbridge kb list`).",
+            f"没有路径为 {path!r} 的文档（见 `salesbridge kb list`）。",
+        )
+    typer.echo(f"removed {path}")
+
+
+@kb_app.command("search")
+def search(
+    query: str = typer.Argument(
+        "", help="The question; none: one query per stdin line. 问题；留空则逐行读取标准输入。"
+    ),
+    k: int = typer.Option(5, "--k", min=1, max=100, help="How many sections. 返回条数。"),
+    as_json: bool = typer.Option(False, "--json", help="JSON output. 以 JSON 输出。"),
+    language: str = typer.Option("", "--lang", help="Preferred language (en/zh). 优先语言。"),
+    product: str = typer.Option("", "--product", help="Only this product's documents. 仅检索该产品。"),
+) -> None:
+    """Ranked sections for a question (or for each stdin line, as JSON lines). 检索相关章节。"""
+    from knowledge.base import section_json
+
+    kb = open_knowledge_base()
+    options = {"k": k, "language": language or None, "product": product or None}
+    if query.strip():
+        result = kb.search(query, **options)  # type: ignore[arg-type]
+        if as_json:
+            typer.echo(json.dumps(_result_json(result, section_json), ensure_ascii=False))
+            return
+        if not result.hits:
+            typer.echo("No matching sections. 没有找到相关章节。")
+            return
+        verdict = "answerable" if result.answerable else "weak evidence: the bot would escalate"
+        typer.echo(f"confidence {result.confidence:.2f} ({verdict})")
+        for hit in result.hits:
+            trail = (
+                " › ".join(h for h in (*hit.section.headings, hit.section.heading) if h) or hit.section.title
+            )
+            snippet = " ".join(hit.section.text.split())[:160]
+            typer.echo(f"{hit.rank}. {hit.score:6.2f}  {hit.section.path} — {trail}\n     {snippet}")
+        return
+    if sys.stdin.isatty():
+        raise _fail(
+            "Usage: salesbridge kb search QUERY [--k 5] [--json]  (or pipe one query per line)",
+            "用法：salesbridge kb search 问题 [--k 5] [--json]（或通过管道每行输入一个问题）",
+        )
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        result = kb.search(line, **options)  # type: ignore[arg-type]
+        typer.echo(json.dumps(_result_json(result, section_json), ensure_ascii=False))
+        sys.stdout.flush()
+
+
+def _result_json(result, section_json) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    return {
+        "query": result.query,
+        "results": [section_json(hit.section, score=hit.score) for hit in result.hits],
+        "confidence": result.confidence,
+        "answerable": result.answerable,
+    }
+
+
+@kb_app.command("eval")
+def evaluate(
+    questions: Path = typer.Argument(None, help="Questions, JSON lines. 问题文件（JSON lines）。"),
+    k: int = typer.Option(5, "--k", min=1, max=100, help="Cut-off. 截断位置。"),
+    as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON. 以 JSON 输出。"),
+) -> None:
+    """Recall@1/3/5, MRR, abstention and latency on a question set. 评测检索质量。"""
+    from knowledge.evaluation import QuestionFileError, evaluate, format_report, load_questions, report
+
+    if questions is None:
+        raise _fail(
+            "Usage: salesbridge kb eval QUESTIONS.jsonl [--k 5] [--json]",
+            "用法：salesbridge kb eval 问题.jsonl [--k 5] [--json]",
+        )
+    try:
+        items = load_questions(questions)
+    except QuestionFileError as exc:
+        raise _fail(str(exc), f"问题文件无法读取：{exc}") from exc
+    kb = open_knowledge_base()
+    if kb.size == 0:
+        raise _fail(
+            "The knowledge base is empty — run `salesbridge kb ingest PATH` first.",
+            "知识库为空——请先运行 `salesbridge kb ingest 路径`。",
+        )
+    outcomes = evaluate(items, lambda q: kb.search(q, k=k), k=k)
+    data = report(outcomes, k=k)
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2) if as_json else format_report(data))

@@ -1,0 +1,30 @@
+"""The demo's knowledge base: `salesbridge demo` ingests `samples/knowledge/` (a fictional CRM, English and
+Chinese) into the demo database before opening the console chat. Unchanged files are skipped, so starting
+the demo again is quick and keeps what PMs added in chat."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "knowledge"
+
+TRY_THESE = (
+    "Try / 试试:  Do we support HIPAA?  ·  @bot Is LumenCRM Classic still sold?  ·  企业版有几个沙箱？\n"
+    "             ask How many API calls per day on Growth?  ·  客户问能不能用支付宝付款？ (escalates to #product-team)\n"
+    "             answer 1 <text> (you are admin)  ·  kb gaps  ·  help"
+)
+
+
+def prepare_demo_knowledge(samples: Path = SAMPLES) -> str:
+    """Ingest the sample knowledge base into the configured database; returns a one-line summary."""
+    from knowledge.answer_cli import ensure_qa_tables
+    from knowledge.cli import open_knowledge_base
+    from knowledge.ingest import ingest_paths
+
+    if not samples.is_dir():
+        return f"sample knowledge base not found at {samples}; the bot starts with an empty knowledge base"
+    kb = open_knowledge_base()
+    ensure_qa_tables(kb.db)
+    report = ingest_paths(kb, [samples])
+    kb.db.dispose()
+    return f"knowledge base: {report.summary()}"

@@ -1,0 +1,220 @@
+"""`kb ingest`: files and folders → documents and sections in the database.
+
+Paths are stored relative to the folder given (`en/faq/tidb-faq.md`); a single file is stored under its
+name. Unchanged files (same content hash) are skipped, changed ones replace their sections, broken ones
+are reported and skipped, and `prune` removes documents whose files under the ingested folders are gone.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+
+from knowledge.base import KnowledgeBase
+from knowledge.loaders import SUPPORTED_SUFFIXES, LoadedFile, LoadError, load_file
+
+logger = logging.getLogger(__name__)
+
+# Mixed into every content hash: bump it when chunking or tokenisation changes so re-ingest re-indexes.
+INDEX_FORMAT = "sections-v7"
+LANGUAGE_FOLDERS = {"en": "en", "zh": "zh", "zh-cn": "zh", "zh_cn": "zh", "cn": "zh", "en-us": "en"}
+IGNORED_NAMES = {"LICENSE", "LICENSE.md", "LICENSE.txt"}
+
+
+@dataclass
+class IngestReport:
+    files: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    chunks: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    removed: list[str] = field(default_factory=list)
+    embedded: int = 0
+
+    def summary(self) -> str:
+        lines = [
+            f"{self.files} files: {self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{len(self.skipped)} skipped; {self.chunks} sections indexed"
+            + (f"; {len(self.removed)} removed (pruned)" if self.removed else "")
+            + (f"; {self.embedded} sections embedded" if self.embedded else "")
+        ]
+        for path, reason in self.skipped:
+            lines.append(f"  skipped {path}: {reason}")
+        for path in self.removed:
+            lines.append(f"  removed {path}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    absolute: Path
+    relative: str  # POSIX path relative to the ingested folder
+    root: Path
+
+
+def discover(paths: Sequence[Path]) -> tuple[list[SourceFile], list[tuple[str, str]]]:
+    """Files to ingest under `paths` (folders recursively; hidden files and folders are ignored)."""
+    found: list[SourceFile] = []
+    problems: list[tuple[str, str]] = []
+    for given in paths:
+        path = given.expanduser()
+        if path.is_file():
+            root = path.parent.resolve()
+            found.append(SourceFile(absolute=path.resolve(), relative=path.name, root=root))
+        elif path.is_dir():
+            root = path.resolve()
+            for directory, subdirs, files in os.walk(root):
+                subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+                for name in sorted(files):
+                    if name.startswith(".") or name in IGNORED_NAMES:
+                        continue
+                    absolute = Path(directory) / name
+                    if absolute.suffix.lower() not in SUPPORTED_SUFFIXES:
+                        continue
+                    relative = absolute.relative_to(root).as_posix()
+                    found.append(SourceFile(absolute=absolute, relative=relative, root=root))
+        else:
+            problems.append((str(given), "no such file or folder"))
+    return found, problems
+
+
+def language_from_path(relative: str) -> str | None:
+    for part in PurePosixPath(relative).parts[:-1]:
+        language = LANGUAGE_FOLDERS.get(part.lower())
+        if language:
+            return language
+    return None
+
+
+def product_from_path(relative: str) -> str | None:
+    folders = [p for p in PurePosixPath(relative).parts[:-1] if p.lower() not in LANGUAGE_FOLDERS]
+    return folders[0] if folders else None
+
+
+def ingest_paths(
+    kb: KnowledgeBase,
+    paths: Sequence[Path],
+    *,
+    prune: bool = False,
+    progress: Callable[[str], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> IngestReport:
+    from knowledge.chunking import chunk_markdown, chunk_plain_text
+    from knowledge.store import content_hash, delete_document, find_document, list_documents, save_document
+    from knowledge.tokenize import add_terms, detect_language
+
+    report = IngestReport()
+    files, problems = discover(paths)
+    report.skipped.extend(problems)
+    report.files = len(files)
+    if on_total is not None:
+        on_total(len(files) * 2)
+
+    loaded: list[tuple[SourceFile, LoadedFile, str]] = []
+    with kb.db.session() as session:
+        known = {doc.path: doc.content_hash for doc in list_documents(session=session)}
+    for source in files:
+        try:
+            data = source.absolute.read_bytes()
+        except OSError as exc:
+            report.skipped.append((source.relative, f"cannot read: {exc.strerror or exc}"))
+            _tick(progress, source.relative, 2)
+            continue
+        digest = content_hash(INDEX_FORMAT.encode() + data)
+        if known.get(source.relative) == digest:
+            report.unchanged += 1
+            _tick(progress, source.relative, 2)
+            continue
+        try:
+            document = load_file(source.absolute)
+        except LoadError as exc:
+            report.skipped.append((source.relative, str(exc)))
+            logger.info("skipped %s: %s", source.relative, exc)
+            _tick(progress, source.relative, 2)
+            continue
+        loaded.append((source, document, digest))
+        _tick(progress, source.relative, 1)
+
+    # Teach jieba the product terms (document titles: 外键约束, 全局索引 …) before any text is tokenised.
+    # Section headings are not used: they are generic (使用限制, 注意事项) and would glue words together.
+    with kb.db.session() as session:
+        add_terms([doc.title for doc in list_documents(session=session)])
+    add_terms([doc.title for _, doc, _ in loaded])
+    for source, document, digest in loaded:
+        chunks = chunk_plain_text(document.markdown) if document.plain else chunk_markdown(document.markdown)
+        if not chunks:
+            report.skipped.append((source.relative, "no text"))
+            _tick(progress, source.relative, 1)
+            continue
+        title = document.title or source.absolute.stem.replace("-", " ").replace("_", " ")
+        language = (
+            _normalise_language(document.language)
+            or language_from_path(source.relative)
+            or detect_language(title + "\n" + document.markdown[:4000])
+        )
+        updated = document.updated or datetime.fromtimestamp(source.absolute.stat().st_mtime, UTC).date()
+        try:
+            with kb.db.session() as session:
+                existed = find_document(session=session, path=source.relative) is not None
+                save_document(
+                    session=session,
+                    path=source.relative,
+                    title=title,
+                    summary=document.summary,
+                    chunks=chunks,
+                    language=language,
+                    product=document.product or product_from_path(source.relative),
+                    owner=document.owner,
+                    updated=updated,
+                    kind="doc",
+                    source=str(source.absolute),
+                    digest=digest,
+                )
+        except Exception as exc:  # one bad document must not abort the run
+            logger.exception("storing %s failed", source.relative)
+            report.skipped.append((source.relative, f"could not store: {type(exc).__name__}"))
+            _tick(progress, source.relative, 1)
+            continue
+        report.chunks += len(chunks)
+        if existed:
+            report.updated += 1
+        else:
+            report.added += 1
+        _tick(progress, source.relative, 1)
+
+    if prune:
+        roots = {str(p.expanduser().resolve()) for p in paths if p.expanduser().is_dir()}
+        with kb.db.session() as session:
+            for doc in list_documents(session=session, kind="doc"):
+                if not doc.source or not any(_is_under(doc.source, root) for root in roots):
+                    continue
+                if not Path(doc.source).exists():
+                    delete_document(session=session, path=doc.path)
+                    report.removed.append(doc.path)
+    report.embedded = kb.embed_missing()
+    kb.invalidate()
+    return report
+
+
+def _tick(progress: Callable[[str], None] | None, label: str, steps: int) -> None:
+    if progress is not None:
+        for _ in range(steps):
+            progress(label)
+
+
+def _normalise_language(value: str | None) -> str | None:
+    if not value:
+        return None
+    return LANGUAGE_FOLDERS.get(value.strip().lower(), value.strip().lower()[:2] or None)
+
+
+def _is_under(path: str, root: str) -> bool:
+    try:
+        return os.path.commonpath([path, root]) == root
+    except ValueError:
+        return False

@@ -1,0 +1,65 @@
+"""Query expansion with the everyday words sales reps use for product-documentation concepts.
+
+Reps say "cap", "max" or "constraint" where the documentation says "limitation"; "goes down" or "dies"
+where it says "failure"; "迁到" where it says "迁移". Each group lists interchangeable words; a question
+term from a group adds the group's other terms to the query at a reduced weight (`EXPANSION_WEIGHT`), so
+the documentation's wording can match without outranking the rep's own words. The groups are generic
+vocabulary of the domain (limits, versions, failures, costs, places …), never answers to questions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+EXPANSION_WEIGHT = 0.4
+
+GROUPS: tuple[tuple[str, ...], ...] = (  # single words only: a phrase's words would trigger on their own
+    ("limit", "limitation", "restriction", "constraint", "cap", "maximum", "max", "quota"),
+    ("support", "compatible", "compatibility"),
+    ("latest", "recent", "newest"),
+    ("failure", "fail", "down", "die", "dies", "crash", "outage", "unavailable"),
+    ("cost", "price", "pricing", "budget", "expense"),
+    ("migrate", "migration", "move", "switch"),
+    ("replicate", "replication", "sync", "synchronize"),
+    ("region", "datacenter", "zone"),
+    ("performance", "latency", "fast", "slow", "speed"),
+    ("big", "large", "huge"),
+    ("secure", "security", "safe"),
+    ("encrypt", "encryption", "encrypted"),
+    ("限制", "约束", "上限", "最多", "最大"),
+    ("支持", "兼容"),
+    ("版本", "发版"),
+    ("最新", "最近"),
+    ("故障", "宕机", "挂掉", "不可用"),
+    ("迁移", "迁到", "搬迁"),
+    ("同步", "复制"),
+    ("地域", "机房", "区域", "数据中心"),
+    ("价格", "费用", "成本", "省钱"),
+    ("延迟", "性能"),
+    ("认证", "验证", "身份验证"),
+)
+
+
+@lru_cache(maxsize=1)
+def _term_groups() -> dict[str, frozenset[str]]:
+    from knowledge.tokenize import tokens
+
+    mapping: dict[str, set[str]] = {}
+    for group in GROUPS:
+        terms = {term for word in group for term in tokens(word, keep_stop_words=True)}
+        for term in terms:
+            mapping.setdefault(term, set()).update(terms)
+    return {term: frozenset(group) for term, group in mapping.items()}
+
+
+def expand(terms: Sequence[str]) -> dict[str, float]:
+    """Extra query terms (not already in `terms`) with their weight."""
+    groups = _term_groups()
+    present = set(terms)
+    extra: dict[str, float] = {}
+    for term in terms:
+        for other in groups.get(term, ()):
+            if other not in present:
+                extra[other] = EXPANSION_WEIGHT
+    return extra

@@ -1,0 +1,641 @@
+"""Language-aware terms for retrieval and duplicate detection.
+
+`tokens(text)` splits text into runs of Chinese (CJK) and everything else. Chinese runs are segmented
+with jieba in search mode (a long word also yields its dictionary sub-words); other runs are split into
+words, lower-cased and Snowball-stemmed. Stop words of both languages and the stock phrases of chat
+questions ("customer asks…", "does it support…", "客户问…", "能不能…") are dropped, so what is left is
+what the question is *about*. Version numbers stay whole ("8.5.7") and also yield their release line
+("8.5"). Product terms (document titles and headings) can be taught to jieba with `add_terms`.
+
+jieba and PyStemmer are imported on first use only.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_RUNS = re.compile(rf"([{_CJK}]+)|([^{_CJK}]+)")
+_WORD = re.compile(r"[a-z0-9]+(?:[._+#-][a-z0-9]+)*\+*", re.IGNORECASE)
+_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))*$")
+_CJK_CHAR = re.compile(rf"[{_CJK}]")
+
+# Chat stock phrases: removed before tokenising (longest first); what a rep says around the question.
+_CHAT_PHRASES_EN = [
+    r"(?:the |our |a |my )?(?:customer|client|prospect|user)s?(?:'s)? (?:asks?|asked|wants? to know|is asking|"
+    r"wonders?|would like to know|wants?|needs?|requires?|says?)(?: (?:us|me))?(?: whether| if| about| how)?",
+    r"(?:can|could) (?:you|someone|anyone) (?:tell|let) (?:me|us)(?: know)?(?: whether| if)?",
+    r"do (?:you|we) know(?: whether| if)?",
+    r"quick question",
+    r"any idea(?: whether| if)?",
+]
+_CHAT_PHRASES_ZH = [
+    "客户问",
+    "客户想知道",
+    "客户想了解",
+    "客户要求",
+    "客户希望",
+    "客户想",
+    "客户说",
+    "客户那边",
+    "客户",
+    "请问",
+    "想问一下",
+    "想问",
+    "问一下",
+    "咨询一下",
+    "能不能",
+    "能否",
+    "可不可以",
+    "是不是",
+    "有没有",
+    "会不会",
+    "支不支持",
+    "帮忙看下",
+    "麻烦",
+    "谢谢",
+]
+_CHAT_RE = re.compile(
+    "|".join([rf"\b{p}\b" for p in _CHAT_PHRASES_EN] + sorted(_CHAT_PHRASES_ZH, key=len, reverse=True)),
+    re.IGNORECASE,
+)
+
+STOP_EN = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "aren't",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "can't",
+        "cannot",
+        "could",
+        "couldn't",
+        "did",
+        "didn't",
+        "do",
+        "does",
+        "doesn't",
+        "doing",
+        "don't",
+        "down",
+        "during",
+        "each",
+        "either",
+        "etc",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "hadn't",
+        "has",
+        "hasn't",
+        "have",
+        "haven't",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "isn't",
+        "it",
+        "it's",
+        "its",
+        "itself",
+        "just",
+        "let's",
+        "like",
+        "me",
+        "more",
+        "most",
+        "much",
+        "must",
+        "my",
+        "myself",
+        "need",
+        "needs",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "ought",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "per",
+        "please",
+        "really",
+        "said",
+        "same",
+        "say",
+        "says",
+        "she",
+        "should",
+        "shouldn't",
+        "so",
+        "some",
+        "still",
+        "such",
+        "than",
+        "that",
+        "that's",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "there's",
+        "these",
+        "they",
+        "this",
+        "those",
+        "though",
+        "through",
+        "thus",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "upon",
+        "us",
+        "very",
+        "via",
+        "was",
+        "wasn't",
+        "way",
+        "we",
+        "were",
+        "weren't",
+        "what",
+        "what's",
+        "when",
+        "where",
+        "whether",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "whose",
+        "why",
+        "will",
+        "with",
+        "within",
+        "without",
+        "won't",
+        "would",
+        "wouldn't",
+        "yes",
+        "yet",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "s",
+        "t",
+        "d",
+        "ll",
+        "m",
+        "re",
+        "ve",
+        "tell",
+        "know",
+        "want",
+        "wants",
+        "wanted",
+        "ask",
+        "asks",
+        "asked",
+        "asking",
+        "question",
+        "questions",
+        "customer",
+        "customers",
+        "client",
+        "clients",
+        "prospect",
+        "prospects",
+        "someone",
+        "anyone",
+        "something",
+        "anything",
+        "thing",
+        "things",
+        "typically",
+        "roughly",
+        "say",
+        "e.g",
+        "i.e",
+        "whats",
+        "hows",
+    ]
+)
+
+STOP_ZH = frozenset(
+    [
+        "的",
+        "了",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+        "呀",
+        "么",
+        "嘛",
+        "和",
+        "与",
+        "及",
+        "或",
+        "或者",
+        "是",
+        "在",
+        "对",
+        "把",
+        "被",
+        "将",
+        "从",
+        "向",
+        "给",
+        "让",
+        "用",
+        "以",
+        "而",
+        "并",
+        "且",
+        "也",
+        "都",
+        "就",
+        "还",
+        "又",
+        "再",
+        "很",
+        "太",
+        "更",
+        "最",
+        "这",
+        "那",
+        "这个",
+        "那个",
+        "这些",
+        "那些",
+        "这样",
+        "那样",
+        "什么",
+        "怎么",
+        "怎样",
+        "如何",
+        "哪",
+        "哪些",
+        "哪个",
+        "哪里",
+        "多少",
+        "为什么",
+        "是否",
+        "能",
+        "可以",
+        "会",
+        "要",
+        "需要",
+        "想",
+        "应该",
+        "一个",
+        "一些",
+        "一下",
+        "有",
+        "没有",
+        "没",
+        "不",
+        "我",
+        "我们",
+        "你",
+        "你们",
+        "他",
+        "他们",
+        "她",
+        "它",
+        "它们",
+        "其",
+        "之",
+        "等",
+        "等等",
+        "吗？",
+        "？",
+        "呢？",
+        "一般",
+        "比如",
+        "例如",
+        "现在",
+        "目前",
+        "这边",
+        "那边",
+        "咱们",
+        "客户",
+        "请问",
+        "谢谢",
+        "麻烦",
+        "问",
+        "能不能",
+        "能否",
+        "可不可以",
+        "是不是",
+        "有没有",
+        "会不会",
+        "支不支持",
+        "到底",
+        "么样",
+        "怎么样",
+        "，",
+        "。",
+        "、",
+        "：",
+        "；",
+    ]
+)
+
+STOP_ZH = STOP_ZH | frozenset(
+    # function words and filler that jieba keeps as words in chat questions
+    [
+        "的吗",
+        "是什么",
+        "还是",
+        "着",
+        "里",
+        "往",
+        "成",
+        "上",
+        "出",
+        "做",
+        "时",
+        "地",
+        "一点",
+        "稍微",
+        "跟着",
+        "几个",
+        "为了",
+        "可行",
+        "做到",
+        "出于",
+        "某些",
+        "直接",
+        "不同",
+        "能够",
+        "能做",
+        "行不行",
+        "可行吗",
+        "一般来说",
+        "通常",
+        "情况",
+        "情况下",
+        "时候",
+        "的话",
+        "就是",
+        "而且",
+        "所以",
+        "因为",
+        "但是",
+        "不过",
+        "然后",
+        "之后",
+        "之前",
+        "以及",
+        "其他",
+        "其它",
+        "各种",
+    ]
+)
+
+_jieba_lock = threading.Lock()
+_jieba_tokenizer: Any = None
+_added_terms: set[str] = set()
+
+
+def _jieba() -> Any:
+    global _jieba_tokenizer
+    if _jieba_tokenizer is None:
+        with _jieba_lock:
+            if _jieba_tokenizer is None:
+                import logging
+
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                _jieba_tokenizer = tokenizer
+    return _jieba_tokenizer
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def add_terms(terms: Iterable[str]) -> int:
+    """Teach the Chinese segmenter product terms (document titles); returns how many were new.
+
+    Only short Chinese runs (2–8 characters) are added: long headings are sentences, not terms.
+    """
+    new = 0
+    tokenizer = None
+    for term in terms:
+        for match in _RUNS.finditer(term):
+            run = match.group(1)
+            if not run or not 2 <= len(run) <= 8 or run in _added_terms:
+                continue
+            tokenizer = tokenizer or _jieba()
+            with _jieba_lock:
+                tokenizer.add_word(run, freq=None)
+                _added_terms.add(run)
+            new += 1
+    if new:
+        _cut_cjk.cache_clear()
+    return new
+
+
+@lru_cache(maxsize=1)
+def _stop_terms() -> frozenset[str]:
+    stemmed = {_stem(word) for word in STOP_EN if word.isalpha()}
+    return frozenset(STOP_EN | STOP_ZH | _FUNCTION_CHARS | stemmed)
+
+
+def drop_stop_terms(terms: Iterable[str]) -> list[str]:
+    """Terms from `tokens(..., keep_stop_words=True)` without the stop words (stemmed forms included)."""
+    stop = _stop_terms()
+    return [term for term in terms if term not in stop]
+
+
+# Who is asking is not what is asked: "Acme asks whether…", "Acme Bank wants to know if…",
+# "Acme 客户问…", "客户 Acme 想知道…" — the customer's name must neither match nor look like an unknown subject.
+_ASKER_EN = re.compile(
+    r"\b(?:[A-Z][\w&.'-]*\s+){1,3}(?:asks?|asked|is asking|wants to know|would like to know|wonders?|"
+    r"needs to know)\b(?:\s+(?:us|me))?(?:\s+(?:whether|if|about|how))?"
+)
+_ASKER_ZH = re.compile(
+    r"(?:[A-Za-z][\w&.-]*\s*(?=(?:客户|公司|那边|这边|问|想知道|想了解)))"
+    r"|(?:(?<=客户)\s*[A-Za-z][\w&.-]*)"
+)
+
+
+def strip_chat_phrases(text: str) -> str:
+    text = _ASKER_EN.sub(" ", text)
+    if _CJK_CHAR.search(text):
+        text = _ASKER_ZH.sub(" ", text)
+    return _CHAT_RE.sub(" ", text)
+
+
+@lru_cache(maxsize=65536)
+def _cut_cjk(run: str) -> tuple[str, ...]:
+    return tuple(_jieba().cut_for_search(run, HMM=True))
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return str(_stemmer().stemWord(word))
+
+
+def _english_terms(run: str, *, keep_stop_words: bool) -> list[str]:
+    out: list[str] = []
+    for match in _WORD.finditer(run):
+        word = match.group(0).lower().strip("._-")
+        if not word:
+            continue
+        version = _VERSION.match(word)
+        if version:
+            out.append(word.lstrip("v"))
+            major_minor = f"{version.group(1)}.{version.group(2)}"
+            if major_minor != word.lstrip("v"):
+                out.append(major_minor)
+            continue
+        parts = [word]
+        if any(sep in word for sep in "._-") and not word.replace(".", "").isdigit():
+            parts = [p for p in re.split(r"[._-]+", word) if p]
+            out.append(word)  # the identifier as written: `tidb_enable_x`, `cpu-aware`
+        for part in parts:
+            if not keep_stop_words and part in STOP_EN:
+                continue
+            if len(part) == 1 and not part.isdigit():
+                continue
+            out.append(_stem(part) if part.isalpha() else part)
+    return out
+
+
+def tokens(text: str, *, keep_stop_words: bool = False) -> list[str]:
+    """Retrieval terms of `text`: Chinese words (jieba), English stems, version numbers; stop words dropped."""
+    if not text:
+        return []
+    if not keep_stop_words:
+        text = strip_chat_phrases(text)
+    out: list[str] = []
+    for match in _RUNS.finditer(text):
+        cjk, other = match.group(1), match.group(2)
+        if cjk:
+            for word in _cut_cjk(cjk):
+                if keep_stop_words or (word not in STOP_ZH and not _is_single_function_char(word)):
+                    out.append(word)
+        elif other:
+            out.extend(_english_terms(other, keep_stop_words=keep_stop_words))
+    return out
+
+
+_FUNCTION_CHARS = frozenset(
+    "的了吗呢吧啊呀么嘛和与及或是在对把被将从向给让用以而并且也都就还又再很太更最这那哪有没不我你他她它其之等个些"
+)
+
+
+def _is_single_function_char(word: str) -> bool:
+    return len(word) == 1 and word in _FUNCTION_CHARS
+
+
+_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?。！？]\s*)$")
+
+
+def named_terms(text: str) -> set[str]:
+    """Terms of `text` written as names: CamelCase / ALL-CAPS words, capitalised words inside a sentence,
+    and Latin words in a Chinese sentence — the products, companies and features a question is about."""
+    chinese = detect_language(text) == "zh"
+    text = strip_chat_phrases(text)
+    names: set[str] = set()
+    for match in _NAME_WORD.finditer(text):
+        word = match.group(0)
+        inner_capitals = any(c.isupper() for c in word[1:])
+        capitalised_inside = word[0].isupper() and not _SENTENCE_START.search(text[: match.start()])
+        if chinese or inner_capitals or capitalised_inside:
+            names.update(_english_terms(word, keep_stop_words=False))
+    return names
+
+
+def cjk_ratio(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 0.0
+    return sum(1 for c in letters if _CJK_CHAR.match(c)) / len(letters)
+
+
+def detect_language(text: str) -> str:
+    """ "zh" when Chinese characters make up a noticeable share of the letters, else "en"."""
+    return "zh" if cjk_ratio(text) >= 0.15 else "en"
+
+
+def baseline_tokens(text: str) -> list[str]:
+    """The plain baseline of the benchmark: lower-cased whitespace words and single Chinese characters."""
+    out: list[str] = []
+    for word in text.lower().split():
+        for match in _RUNS.finditer(word):
+            if match.group(1):
+                out.extend(match.group(1))
+            elif match.group(2):
+                out.append(match.group(2))
+    return out

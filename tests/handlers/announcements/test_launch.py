@@ -1,0 +1,79 @@
+"""`launch` / `上市`: creating, listing and cancelling launch plans."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from bot.models import LaunchPlan
+from tests.fakes.harness import Harness
+from tests.handlers.announcements.helpers import PM
+
+
+def _plans(bot: Harness) -> list[LaunchPlan]:
+    with bot.services.db.session() as session:
+        return list(session.exec(select(LaunchPlan)))
+
+
+def test_launch_creates_the_milestone_plan(bot: Harness) -> None:
+    [reply] = bot.say("launch CloudDB 3 date:2027-03-01 channels:slack:C9,feishu:oc_1", user=PM)
+    assert reply.title == "Launch plan #1: CloudDB 3 on 2027-03-01 / 上市计划 #1：CloudDB 3"
+    lines = reply.text.splitlines()
+    assert lines[0].startswith("• **T-90** 2026-12-01: Positioning and competitive analysis done")
+    assert [line.split("**")[1] for line in lines] == ["T-90", "T-60", "T-30", "T0", "T+30", "T+90"]
+    assert "2027-05-30: Quarter review / 季度复盘" in lines[-1]
+    [plan] = _plans(bot)
+    assert plan.targets == "slack:C9,feishu:oc_1" and plan.status == "active"
+
+
+def test_milestones_already_passed_are_marked(bot: Harness) -> None:
+    [reply] = bot.say("上市 CloudDB 3 日期:2026-12-30 频道:feishu:oc_1", user=PM)
+    passed = [line for line in reply.text.splitlines() if "passed" in line]
+    assert [line.split("**")[1] for line in passed] == ["T-90", "T-60"]
+
+
+def test_launch_list_and_cancel(bot: Harness) -> None:
+    bot.say("launch CloudDB 3 date:2027-03-01 channels:slack:C9", user=PM)
+    bot.say("launch Edge Box date:2026-12-01 channels:slack:C9", user=PM)
+    [listing] = bot.say("launch list", user=PM)
+    assert [f.label for f in listing.fields] == [
+        "#2 Edge Box — 2026-12-01",
+        "#1 CloudDB 3 — 2027-03-01",
+    ]
+    assert listing.fields[1].value.startswith("T-90 2026-12-01")
+    assert listing.fields[0].value.startswith("T0 2026-12-01")
+    [cancelled] = bot.say("launch cancel #2", user=PM)
+    assert "cancelled" in cancelled.text and "已取消" in cancelled.text
+    [again] = bot.say("launch cancel 2", user=PM)
+    assert "already cancelled" in again.text
+    [listing] = bot.say("launch list", user=PM)
+    assert [f.label for f in listing.fields] == ["#1 CloudDB 3 — 2027-03-01"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("launch", "Name the product"),
+        ("launch CloudDB", "date:"),
+        ("launch date:2027-03-01 channels:slack:C9", "product"),
+        ("launch CloudDB date:2027-03-01", "channels:"),
+        ("launch CloudDB date:soon channels:slack:C9", "not a valid date"),
+        ("launch CloudDB date:2026-01-01 channels:slack:C9", "in the past"),
+        ("launch CloudDB date:2027-03-01 channels:nowhere", "No audience named"),
+        ("launch cancel", "needs one launch id"),
+        ("launch cancel x", "Expected a launch id"),
+        ("launch cancel 42", "no launch plan #42"),
+    ],
+)
+def test_launch_bad_input(bot: Harness, text: str, expected: str) -> None:
+    [reply] = bot.say(text, user=PM)
+    assert reply.where == "ephemeral" and expected in reply.text, reply.text
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in reply.text)
+    assert _plans(bot) == []
+
+
+def test_launch_is_for_pms(bot: Harness) -> None:
+    [refused] = bot.say("launch CloudDB 3 date:2027-03-01 channels:slack:C9", user="U1")
+    assert "pm" in refused.text and _plans(bot) == []
+    [empty] = bot.say("launch list", user=PM)
+    assert "No active launch plans" in empty.text

@@ -1,0 +1,125 @@
+"""Parsing `request …` in both languages: options, quoting, defaults, bad values, ARR formats."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.errors import UsageError
+from handlers.requests.parse import Money, format_money, make_title, parse_money, parse_request_text
+
+
+def test_english_options_with_quotes() -> None:
+    data = parse_request_text(
+        'SAML SSO login customer:"Acme Corp" tier:gold urgency:high arr:120k area:"Admin console"'
+    )
+    assert data.description == "SAML SSO login"
+    assert data.customer == "Acme Corp"
+    assert (data.tier, data.urgency, data.area) == ("gold", "high", "Admin console")
+    assert data.arr == Money(120_000, "USD")
+
+
+def test_chinese_keys_and_values_with_fullwidth_colon() -> None:
+    data = parse_request_text(
+        "支持 SAML SSO 登录 客户：「某某银行」 等级:钻石 紧急度：阻塞 金额:¥80万 模块:安全"
+    )
+    assert data.description == "支持 SAML SSO 登录"
+    assert data.customer == "某某银行"
+    assert (data.tier, data.urgency, data.area) == ("diamond", "blocker", "安全")
+    assert data.arr == Money(800_000, "CNY")
+    assert data.arr.usd == pytest.approx(112_000)
+
+
+def test_only_description_is_required_and_defaults_apply() -> None:
+    data = parse_request_text("Dark mode for the mobile app")
+    assert (data.customer, data.tier, data.urgency, data.area) == (
+        "(unspecified)",
+        "silver",
+        "normal",
+        "general",
+    )
+    assert data.arr == Money(0.0, "USD")
+
+
+def test_urls_and_times_stay_in_the_description() -> None:
+    data = parse_request_text("Webhook to https://example.com/hook at 10:00 customer:Acme")
+    assert data.description == "Webhook to https://example.com/hook at 10:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "en_fragment", "zh_fragment"),
+    [
+        ("SSO tier:platinum", "diamond, gold, silver, bronze", "钻石"),
+        ("SSO urgency:asap", "blocker, high, normal, low", "阻塞"),
+        ("SSO arr:lots", "120k", "¥80万"),
+        ("tier:gold customer:Acme", "Describe", "描述"),
+        ("SSO customer:A customer:B", "more than once", "重复"),
+    ],
+)
+def test_bad_values_name_the_allowed_ones_in_both_languages(
+    text: str, en_fragment: str, zh_fragment: str
+) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_request_text(text)
+    assert en_fragment in caught.value.en
+    assert zh_fragment in caught.value.zh
+
+
+def test_description_over_4000_characters_is_refused() -> None:
+    with pytest.raises(UsageError):
+        parse_request_text("x" * 4001)
+    assert len(parse_request_text("x" * 4000).description) == 4000
+
+
+@pytest.mark.parametrize(
+    ("raw", "amount", "currency"),
+    [
+        ("120k", 120_000, "USD"),
+        ("1.2m", 1_200_000, "USD"),
+        ("$50,000", 50_000, "USD"),
+        ("¥80万", 800_000, "CNY"),
+        ("80万元", 800_000, "CNY"),
+        ("1.5亿", 150_000_000, "CNY"),
+        ("RMB 300k", 300_000, "CNY"),
+        ("€30k", 30_000, "EUR"),
+        ("50000", 50_000, "USD"),
+        ("200K USD", 200_000, "USD"),
+    ],
+)
+def test_money_formats(raw: str, amount: float, currency: str) -> None:
+    assert parse_money(raw) == Money(amount, currency)
+
+
+@pytest.mark.parametrize("raw", ["", "k", "12..5", "-5", "1e9", "abc"])
+def test_bad_money(raw: str) -> None:
+    with pytest.raises(UsageError):
+        parse_money(raw)
+
+
+def test_money_display() -> None:
+    assert format_money(120_000, "USD") == "$120k"
+    assert format_money(800_000, "CNY") == "¥80万"
+    assert format_money(1_500_000, "USD") == "$1.5M"
+
+
+def test_title_is_first_line_cut_at_a_word() -> None:
+    assert make_title("Short title\nmore detail") == "Short title"
+    long = "word " * 40
+    title = make_title(long)
+    assert title.endswith("…") and len(title) <= 81
+
+
+def test_description_keeps_line_breaks_and_inner_quotes() -> None:
+    data = parse_request_text('Customer wrote:\n  "We need SSO"\n\nThanks customer:Acme tier:gold')
+    assert data.description == 'Customer wrote:\n"We need SSO"\n\nThanks'
+    assert (data.customer, data.tier) == ("Acme", "gold")
+
+
+def test_wholly_quoted_description_is_unwrapped() -> None:
+    assert parse_request_text('"SAML SSO" customer:Acme').description == "SAML SSO"
+    assert parse_request_text("“单点登录” 客户:某某银行").description == "单点登录"
+
+
+def test_option_words_inside_the_description_are_not_options() -> None:
+    data = parse_request_text('Webhook "customer:abc" field for mailto:x@y.z')
+    assert data.customer == "(unspecified)"
+    assert data.description == 'Webhook "customer:abc" field for mailto:x@y.z'

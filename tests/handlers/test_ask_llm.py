@@ -1,0 +1,66 @@
+"""The bot answering with an LLM: the real KnowledgeBase retrieves, the fake OpenAI-compatible server (real
+`openai` client over loopback HTTP) writes the answer; its citations come back numbered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.llm import LLM
+from tests.fakes.harness import Harness
+from tests.fakes.openai_api import serve_openai
+from tests.handlers.test_ask import build_sample_database, copy_database, escalation_posts, only
+
+
+@pytest.fixture(scope="module")
+def sample_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_sample_database(tmp_path_factory.mktemp("kb"))
+
+
+def cite_first(messages: list[dict[str, Any]]) -> str:
+    question = messages[-1]["content"].rsplit("Question: ", 1)[-1]
+    if "CEO" in question:
+        return "NO_ANSWER"
+    return (
+        "不支持。LumenCRM 不符合 HIPAA [1]。"
+        if "HIPAA" in question and "吗" in question
+        else "No — LumenCRM is not HIPAA compliant [1]."
+    )
+
+
+def test_llm_answers_with_citations_and_declines_into_escalation(
+    sample_database: Path, tmp_path: Path
+) -> None:
+    with serve_openai(answer=cite_first) as fake:
+        bot = Harness.create(
+            copy_database(sample_database, tmp_path),
+            OPENAI_API_KEY="sk-test",
+            OPENAI_BASE_URL=fake.base_url,
+            OPENAI_MODEL="fake-model",
+        )
+        try:
+            assert isinstance(bot.services.llm, LLM)
+            reply = only(bot.say("Do we support HIPAA?"))
+            assert reply.text == "No — LumenCRM is not HIPAA compliant [1]."
+            assert reply.citations[0].index == 1 and reply.citations[0].title == "Sales FAQ"
+            assert any("AI" in note for note in reply.context)
+            request = fake.chat_requests()[0]
+            assert request["model"] == "fake-model"
+            assert (
+                "Does LumenCRM support HIPAA?" in request["messages"][1]["content"]
+            )  # the retrieved section
+
+            zh = only(bot.say("我们支持 HIPAA 吗？"))
+            assert (
+                zh.text.startswith("不支持")
+                and "Simplified Chinese" in fake.chat_requests()[1]["messages"][0]["content"]
+            )
+
+            # Retrieval finds something, the model says the sources do not answer it: escalate.
+            declined = bot.say("Who is the CEO of LumenCRM and what does the CEO think about HIPAA?")
+            assert "I don't know" in only(declined).text
+            assert len(escalation_posts(bot)) == 2
+        finally:
+            bot.close()

@@ -1,0 +1,203 @@
+"""`objection` / `异议`: library, LSCPA coaching, practice threads with per-step feedback, stats."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import select
+
+from bot.messages import Reply
+from bot.models import Objection, PracticeAttempt
+from jobs.lscpa import assess
+from jobs.objection_library import SEEDS
+from tests.fakes.harness import Harness
+
+GOOD = (
+    "So you're saying the price is too high compared to what you budgeted. "
+    "I understand, many customers felt the same at first. "
+    "Is it the license cost or the total cost over three years that worries you most? "
+    "For example, Acme cut reporting costs by 35% in the first year and paid back the license in 7 months. "
+    "Does that address your concern, and shall we set up a call with your finance lead next week?"
+)
+POOR = "Our product is the best on the market and everybody loves it."
+GOOD_ZH = (
+    "您的意思是价格比预算高，对吧。这个顾虑很正常，很多客户一开始也这么觉得。"
+    "您主要是担心一次性投入，还是三年的总成本？"
+    "比如某银行客户上线后第一年报表成本降低了35%，7个月就收回了投入。"
+    "这样能打消您的顾虑吗？我们约个时间和财务一起看看下一步，可以吗？"
+)
+
+
+def _seed_kb(bot: Harness) -> None:
+    bot.services.knowledge.add_document(
+        path="pricing/roi.md",
+        title="Insight pricing and ROI",
+        text=(
+            "# Insight pricing and ROI\n\n## Customer results\n\n"
+            "Customers reduce reporting costs by 35% on average in the first year. "
+            "Typical payback of the price is 7 months.\n"
+        ),
+    )
+
+
+def test_assess_good_and_poor_answers() -> None:
+    good = assess(answer=GOOD, objection="Your price is too high.")
+    assert good.covered == ["listen", "sympathize", "clarify", "present", "ask"]
+    poor = assess(answer=POOR, objection="Your price is too high.")
+    assert poor.score <= 1 and {"listen", "sympathize", "clarify", "ask"} <= set(poor.missed)
+    zh = assess(answer=GOOD_ZH, objection="你们的价格太高了。")
+    assert zh.covered == ["listen", "sympathize", "clarify", "present", "ask"]
+
+
+def test_library_is_seeded_bilingual_on_first_use(bot: Harness) -> None:
+    reply = bot.say("objection list", user="U1")[0]
+    assert f"({len(SEEDS)})" in reply.title and "Your price is too high." in reply.text
+    zh = bot.say("异议 列表", user="U1")[0]
+    assert "你们的价格太高了。" in zh.text
+    keys = {s.key for s in SEEDS}
+    assert {
+        "price",
+        "budget",
+        "competitor-cheaper",
+        "security",
+        "integration",
+        "timing",
+        "think-about-it",
+        "switching-cost",
+    } <= keys
+
+
+def test_add_objection_and_bad_input(bot: Harness) -> None:
+    reply = bot.say("objection add Your SLA is weaker than BigCo's | support", user="U1")[0]
+    assert reply.color == "success" and "(support)" in reply.text
+    with bot.services.db.session() as session:
+        added = session.exec(
+            select(Objection).where(Objection.area == "support", Objection.created_by == "U1")
+        ).one()
+    assert added.text_en == "Your SLA is weaker than BigCo's"
+    for bad in ("objection", "objection add", "objection add | pricing", "objection add Too expensive |"):
+        answer = bot.say(bad, user="U1")[0]
+        assert answer.where == "ephemeral" and answer.color == "warning", bad
+        assert "Usage / 用法" in answer.text
+    with bot.services.db.session() as session:
+        assert len(list(session.exec(select(Objection)))) == len(SEEDS) + 1
+
+
+def test_on_demand_coaching_uses_the_knowledge_base_with_citations(bot: Harness) -> None:
+    _seed_kb(bot)
+    reply = bot.say("objection Your price is too high", user="U1")[0]
+    assert "Listen" in reply.text and "Ask" in reply.text
+    assert "**Model answer**" in reply.text and "35%" in reply.text and "[1]" in reply.text
+    assert reply.citations and reply.citations[0].title == "Insight pricing and ROI"
+    zh = bot.say("异议 价格太贵了", user="U1")[0]
+    assert "参考回答" in zh.text and "倾听" in zh.text
+
+
+def test_coaching_without_knowledge_says_what_to_prepare(bot: Harness) -> None:
+    reply = bot.say("objection We need on-prem deployment in Antarctica", user="U1")[0]
+    assert "No matching facts in the knowledge base yet" in reply.text and not reply.citations
+
+
+def _practice_thread(bot: Harness, channel: str = "CPRACTICE") -> str:
+    ack = bot.say("objection practice", user="U1", channel=channel)[0]
+    assert ack.where == "ephemeral" and "Posted" in ack.text
+    post = bot.slack.to(conversation=channel)[-1]
+    assert "LSCPA practice" in post.reply.plain_text() and "Clarify" in post.reply.text
+    return post.message_id
+
+
+def test_practice_thread_answer_gets_per_step_feedback(bot: Harness) -> None:
+    _seed_kb(bot)
+    thread = _practice_thread(bot)
+    good = bot.say(GOOD, user="U7", channel="CPRACTICE", thread=thread, mention=False)
+    assert len(good) == 1 and good[0].where == "thread"
+    assert "**5/5**" in good[0].text and all(f.label.startswith("✅") for f in good[0].fields)
+    assert "<@U7>" in good[0].text
+    poor = bot.say(POOR, user="U8", channel="CPRACTICE", thread=thread, mention=False)[0]
+    labels = {f.label: f.value for f in poor.fields}
+    assert "❌ Clarify" in labels and "Ask one question" in labels["❌ Clarify"]
+    assert "❌ Ask" in labels and "next step" in labels["❌ Ask"]
+    assert "**Model answer**" in poor.text
+    # chatter and unrelated threads are ignored
+    assert bot.say("thanks!", user="U9", channel="CPRACTICE", thread=thread, mention=False) == []
+    assert bot.say(GOOD, user="U9", channel="CPRACTICE", thread="not-a-practice", mention=False) == []
+    with bot.services.db.session() as session:
+        attempts = list(session.exec(select(PracticeAttempt)))
+    assert [(a.user_id, a.missed == "") for a in attempts] == [("U7", True), ("U8", False)]
+
+
+def test_scheduled_practice_posts_and_answers_flow_into_stats(bot: Harness) -> None:
+    from jobs.posting import run_schedule
+
+    assert (
+        bot.say("schedule add lscpa daily 16:00 channels:slack:CTEAM tz:UTC", user="UPM")[0].color
+        == "success"
+    )
+    bot.clock.set(datetime(2026, 11, 23, 16, 0, 2, tzinfo=UTC))
+    assert run_schedule(services=bot.services, schedule_id=1) == 1
+    first = bot.slack.to(conversation="CTEAM")[0]
+    bot.clock.set(datetime(2026, 11, 24, 16, 0, 2, tzinfo=UTC))
+    assert run_schedule(services=bot.services, schedule_id=1) == 1
+    second = bot.slack.to(conversation="CTEAM")[1]
+    assert first.reply.context != second.reply.context  # a different objection each day
+    bot.say(POOR, user="U7", channel="CTEAM", thread=first.message_id, mention=False)
+    bot.say(GOOD, user="U7", channel="CTEAM", thread=second.message_id, mention=False)
+    bot.say(POOR + " Really.", user="U8", channel="CTEAM", thread=second.message_id, mention=False)
+    stats = bot.say("objection stats", user="U1")[0]
+    values = {f.label: f.value for f in stats.fields}
+    assert "2 practised" in values["<@U7>"] and "most missed:" in values["<@U7>"]
+    assert "1 practised" in values["<@U8>"] and "Listen ×1" in values["<@U8>"]
+    zh = bot.say("异议 统计", user="U1")[0]
+    assert "练习 2 次" in zh.fields[0].value
+
+
+def test_stats_before_any_practice(bot: Harness) -> None:
+    assert "No practice answers yet" in bot.say("objection stats", user="U1")[0].text
+
+
+class FakeLLM:
+    def __init__(self, answer: str = "• Listen: good restatement [1]") -> None:
+        self.answer = answer
+        self.calls: list[list[dict[str, str]]] = []
+
+    def chat(self, messages, **kwargs):  # type: ignore[no-untyped-def]
+        self.calls.append(list(messages))
+        return self.answer
+
+
+def test_with_an_llm_the_feedback_is_generated_and_grounded(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _seed_kb(bot)
+    llm = FakeLLM()
+    monkeypatch.setattr(bot.services, "llm", llm)
+    thread = _practice_thread(bot)
+    reply: Reply = bot.say(POOR, user="U7", channel="CPRACTICE", thread=thread, mention=False)[0]
+    assert "good restatement [1]" in reply.text
+    prompt = llm.calls[0][1]["content"]
+    assert POOR in prompt and "35%" in prompt and "clarify: missing" in prompt
+    assert reply.citations  # the model answer still cites the knowledge base
+
+
+def test_feishu_practice_thread_through_the_full_dispatch_path(bot: Harness) -> None:
+    from bot.messages import IncomingMessage
+
+    bot.say("异议 练习", user="ou_rep", platform="feishu", channel="oc_team")
+    post = bot.feishu.to(conversation="oc_team")[0]
+    answer = IncomingMessage(
+        platform="feishu",
+        conversation="oc_team",
+        user="ou_rep",
+        text=GOOD_ZH,
+        thread=post.message_id,
+        message_id="om_answer",
+        in_thread=True,
+        event_id="ev-answer-1",
+    )
+    sent = bot.process(answer)
+    assert len(sent) == 1
+    feedback = bot.feishu.posted[-1]
+    assert feedback.address.thread == post.message_id and feedback.address.conversation == "oc_team"
+    assert "5/5" in feedback.reply.text and "参考回答" in feedback.reply.text
+    assert bot.process(answer) == []  # a redelivered event is not coached twice

@@ -1,0 +1,133 @@
+"""`schedule` / `提醒` in chat: PM-only management, clear bilingual errors, nothing stored on bad input."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from bot.models import Schedule
+from tests.fakes.harness import Harness
+
+
+def _count(bot: Harness) -> int:
+    with bot.services.db.session() as session:
+        return len(list(session.exec(select(Schedule))))
+
+
+def test_pm_adds_a_weekly_sync_and_sees_the_next_runs(bot: Harness) -> None:
+    reply = bot.say(
+        "schedule add sync weekly mon 10:00 channels:slack:C0123,feishu:oc_abc calendar:cn", user="UPM"
+    )[0]
+    assert reply.where == "ephemeral" and reply.color == "success"
+    assert reply.title == "Schedule #1 added"
+    fields = {f.label: f.value for f in reply.fields}
+    assert fields["Channels"] == "slack:C0123, feishu:oc_abc"
+    assert fields["Next runs"].startswith("Mon 2026-11-30 10:00")
+    with bot.services.db.session() as session:
+        row = session.get(Schedule, 1)
+    assert (
+        row is not None
+        and row.cron == "0 10 * * mon"
+        and row.timezone == "Asia/Shanghai"
+        and row.calendar == "cn"
+    )
+
+
+def test_defaults_to_this_channel_and_the_configured_timezone(bot: Harness) -> None:
+    bot.say("schedule add digest daily 09:30", user="UPM", channel="CHERE", platform="feishu")
+    with bot.services.db.session() as session:
+        row = session.exec(select(Schedule)).one()
+    assert row.channels == "feishu:CHERE" and row.timezone == "Asia/Shanghai" and row.calendar == "none"
+
+
+def test_chinese_alias_and_options(bot: Harness) -> None:
+    reply = bot.say(
+        "提醒 add lscpa 每周 周三 15:30 频道:feishu:oc_x 时区:America/New_York 日历:us",
+        user="ou_pm",
+        platform="feishu",
+    )[0]
+    assert reply.color == "success", reply
+    assert "已添加定时任务" in reply.title  # answered in the asker's language
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ("schedule add", "Say what to schedule"),
+        ("schedule add meeting weekly mon 10:00", "Unknown kind 'meeting'"),
+        ("schedule add sync", "When should it run"),
+        ("schedule add sync weekly funday 10:00", "'funday' is not a weekday"),
+        ('schedule add sync "61 10 * * 1"', "Invalid cron expression"),
+        ("schedule add sync weekly mon 10:00 tz:Mars/Olympus", "Unknown timezone 'Mars/Olympus'"),
+        ("schedule add sync weekly mon 10:00 calendar:narnia", "Unknown holiday calendar"),
+        ("schedule add sync weekly mon 10:00 channels:teams:C1", "must look like `slack:C0123`"),
+        ("schedule add sync weekly mon 10:00 tz:UTC tz:UTC", "given twice"),
+        ("schedule frobnicate", "Unknown subcommand"),
+        ("schedule pause", "exactly one schedule id"),
+        ("schedule pause abc", "schedule id like #12"),
+        ("schedule run 99", "no schedule #99"),
+    ],
+)
+def test_bad_input_gets_a_bilingual_usage_message_and_nothing_is_stored(
+    bot: Harness, args: str, expected: str
+) -> None:
+    reply = bot.say(args, user="UPM")[0]
+    assert reply.where == "ephemeral" and reply.color == "warning"
+    assert expected in reply.text
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in reply.text)  # the Chinese half is there too
+    assert _count(bot) == 0
+
+
+def test_channels_on_a_platform_that_is_not_connected_are_refused(bot: Harness) -> None:
+    del bot.services.ports["feishu"]
+    reply = bot.say("schedule add digest daily 09:30 channels:slack:C1,feishu:oc_1", user="UPM")[0]
+    assert "feishu is not connected" in reply.text and "未接入" in reply.text and _count(bot) == 0
+
+
+def test_add_in_a_dm_needs_channels(bot: Harness) -> None:
+    reply = bot.say("schedule add digest daily 09:30", user="UPM", dm=True)[0]
+    assert "name the channels" in reply.text and _count(bot) == 0
+
+
+def test_sales_reps_can_list_but_not_change(bot: Harness) -> None:
+    bot.say("schedule add digest daily 09:30 channels:slack:C1", user="UPM")
+    for command in (
+        "schedule add digest daily 09:30",
+        "schedule pause 1",
+        "schedule remove 1",
+        "schedule run 1",
+    ):
+        reply = bot.say(command, user="U1")[0]
+        assert reply.where == "ephemeral" and "pm or admin" in reply.text, command
+    assert _count(bot) == 1
+    listed = bot.say("schedule list", user="U1")[0]
+    assert listed.fields[0].label == "#1 sales digest" and "next " in listed.fields[0].value
+    assert bot.slack.posted == []
+
+
+def test_pause_resume_remove_and_run(bot: Harness) -> None:
+    bot.say("schedule add digest daily 09:30 channels:slack:C1", user="UPM")
+    assert "paused" in bot.say("schedule pause 1", user="UADMIN")[0].text
+    assert "paused" in bot.say("schedule list", user="U1")[0].fields[0].value
+    assert "resumed" in bot.say("schedule resume #1", user="UPM")[0].text
+    assert "1 channel" in bot.say("schedule run 1", user="UPM")[0].text
+    assert len(bot.slack.to(conversation="C1")) == 1
+    assert "removed" in bot.say("schedule remove 1", user="UPM")[0].text
+    assert _count(bot) == 0
+    assert "No schedules yet" in bot.say("schedule", user="U1")[0].text
+
+
+def test_list_warns_when_chinese_holiday_data_is_missing_for_the_year(bot: Harness) -> None:
+    from datetime import UTC, datetime
+
+    bot.clock.set(datetime(2026, 6, 1, tzinfo=UTC))
+    bot.say("schedule add sync weekly mon 10:00 channels:slack:C1 calendar:cn", user="UPM")
+    assert "⚠️" not in bot.say("schedule list", user="U1")[0].fields[0].value  # 2026 is covered
+    bot.clock.set(datetime(2026, 12, 20, tzinfo=UTC))  # 2027 starts within the look-ahead; not installed
+    value = bot.say("schedule list", user="U1")[0].fields[0].value
+    assert "Chinese holiday data for 2027 is not installed" in value and "2027 年" in value
+
+
+def test_help_explains_the_command(bot: Harness) -> None:
+    reply = bot.say("help schedule", user="U1")[0]
+    assert "calendar" in reply.text and "schedule add sync" in reply.text

@@ -1,0 +1,55 @@
+"""Holiday calendars: Chinese public holidays and make-up workdays, other countries, missing data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.errors import UsageError
+from jobs.calendars import china_covers, normalize_calendar, verdict
+
+
+def test_none_runs_every_day() -> None:
+    assert verdict(calendar="none", day=date(2026, 10, 1)).run
+
+
+def test_cn_skips_national_day_and_runs_on_the_make_up_saturday() -> None:
+    holiday = verdict(calendar="cn", day=date(2026, 10, 1))
+    assert not holiday.run
+    assert "National Day" in holiday.reason_en and "法定节假日" in holiday.reason_zh
+    make_up = verdict(calendar="cn", day=date(2026, 10, 10))  # Saturday, official 调休 workday
+    assert make_up.run and "make-up workday" in make_up.note_en and "调休" in make_up.note_zh
+    assert not verdict(calendar="cn", day=date(2026, 11, 28)).run  # an ordinary Saturday
+    assert verdict(calendar="cn", day=date(2026, 11, 23)).run  # an ordinary Monday
+
+
+def test_cn_year_not_covered_falls_back_to_weekdays_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    assert china_covers(2026)
+    assert not china_covers(2099)
+    monday = verdict(calendar="cn", day=date(2099, 1, 5))
+    assert monday.run and "2099" in monday.note_en and "chinese-calendar" in monday.note_en
+    assert "2099" in monday.note_zh
+    saturday = verdict(calendar="cn", day=date(2099, 1, 3))
+    assert not saturday.run
+    assert "no data for 2099" in caplog.text or 2099 in __import__("jobs.calendars").calendars._warned_years
+
+
+def test_other_countries_use_the_holidays_package() -> None:
+    thanksgiving = verdict(calendar="us", day=date(2026, 11, 26))
+    assert not thanksgiving.run and "Thanksgiving" in thanksgiving.reason_en
+    assert verdict(calendar="us", day=date(2026, 11, 25)).run
+    assert not verdict(calendar="us", day=date(2026, 11, 28)).run  # weekend
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"), [("CN", "cn"), ("中国", "cn"), ("", "none"), ("US", "us"), ("gb", "gb")]
+)
+def test_normalize_calendar(typed: str, canonical: str) -> None:
+    assert normalize_calendar(typed) == canonical
+
+
+def test_unknown_calendar_is_a_bilingual_usage_error() -> None:
+    with pytest.raises(UsageError) as caught:
+        normalize_calendar("narnia")
+    assert "calendar:cn" in caught.value.en and "节假日" in caught.value.zh

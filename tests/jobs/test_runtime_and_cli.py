@@ -1,0 +1,77 @@
+"""`salesbridge serve` starts the leader-gated scheduler; `salesbridge jobs list|run` work from the shell."""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from jobs.scheduler import schedule_job_id, unregister_services
+from tests.fakes.harness import Harness
+from tests.jobs.helpers import add_schedule
+
+
+def test_start_background_elects_a_leader_and_stop_releases_it(bot: Harness) -> None:
+    schedule = add_schedule(bot, "sync weekly mon 10:00 channels:slack:C1")
+    bot.app.start_background(outbox_interval=0.05)
+    runtime = bot.app._scheduler
+    assert runtime is not None
+    elected = threading.Event()
+
+    def watch() -> None:
+        for _ in range(200):
+            if runtime.is_leader:
+                elected.set()
+                return
+            threading.Event().wait(0.025)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    watcher.join()
+    try:
+        assert elected.is_set(), "the only process should become the scheduler leader"
+        assert runtime.engine is not None
+        assert schedule_job_id(schedule.id) in {job.id for job in runtime.engine.jobs()}
+    finally:
+        bot.app.stop()
+        unregister_services()
+    assert bot.app._scheduler is None
+    from jobs.leader import LeaseElector
+
+    assert LeaseElector(db=bot.services.db, clock=bot.clock, holder="next").try_acquire()  # released on stop
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    for name in ("SLACK_BOT_TOKEN", "FEISHU_APP_ID", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return url
+
+
+def test_jobs_cli_list_and_run(cli_env: str) -> None:
+    bot = Harness.create(cli_env)
+    try:
+        add_schedule(bot, "digest weekly fri 17:00 channels:slack:CSALES")
+    finally:
+        bot.close()
+    runner = CliRunner()
+    listed = runner.invoke(app, ["jobs", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert "schedule:1\tdigest\t'weekly fri 17:00'" in listed.output
+    assert re.search(r"next \d{4}-\d{2}-\d{2}T17:00\+08:00", listed.output)  # the CLI uses the real clock
+    assert "system:announcements.deliver_due" in listed.output
+    ran = runner.invoke(app, ["jobs", "run", "1"])
+    assert ran.exit_code == 0, ran.output
+    assert "schedule:1: posted to" in ran.output
+    assert runner.invoke(app, ["jobs", "run", "99"]).exit_code == 1
+    assert runner.invoke(app, ["jobs", "run", "soon"]).exit_code == 2
+    assert runner.invoke(app, ["jobs", "run", "system:nope"]).exit_code == 2
+    housekeeping = runner.invoke(app, ["jobs", "run", "system:housekeeping.forget_events"])
+    assert housekeeping.exit_code == 0 and "system:housekeeping.forget_events: 0" in housekeeping.output

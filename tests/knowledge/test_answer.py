@@ -1,0 +1,310 @@
+"""Answer composition on hand-made sections: sentence splitting, extractive answers (en, zh, mixed),
+citations and staleness, language preference, follow-up context, and the LLM path (fake server)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.llm import LLM
+from knowledge.answer import answer_question, is_follow_up, section_trail
+from knowledge.answer_extractive import select_quotes, split_sentences
+from knowledge.answer_llm import NO_ANSWER, parse_model_answer
+from knowledge.types import Hit, SearchResult, Section
+from tests.fakes.openai_api import serve_openai
+
+TODAY = date(2026, 11, 23)
+
+
+def section(
+    text: str,
+    *,
+    id: int = 1,
+    title: str = "Plans and limits",
+    heading: str = "Plan comparison",
+    language: str = "en",
+    updated: date | None = date(2026, 10, 1),
+    path: str = "en/plans.md",
+) -> Section:
+    return Section(
+        id=id,
+        document_id=id,
+        path=path,
+        title=title,
+        heading=heading,
+        headings=(title,),
+        text=text,
+        language=language,
+        updated=updated,
+    )
+
+
+@dataclass
+class FakeSearch:
+    """A stand-in retriever returning fixed hits (the real one is tested in tests/handlers/test_ask.py)."""
+
+    sections: list[Section]
+    answerable: bool = True
+    confidence: float = 0.9
+    queries: list[str] = field(default_factory=list)
+
+    def search(self, query: str, *, k: int = 5) -> SearchResult:
+        self.queries.append(query)
+        hits = [Hit(section=s, score=10.0 - i, rank=i + 1) for i, s in enumerate(self.sections[:k])]
+        return SearchResult(query=query, hits=hits, confidence=self.confidence, answerable=self.answerable)
+
+
+# --- sentences ------------------------------------------------------------------------------------------
+
+
+def test_split_english_keeps_versions_and_abbreviations() -> None:
+    text = "Forecasting was added in 5.2 and is Enterprise only. It works e.g. by team. Ask a PM!\nMore here."
+    assert split_sentences(text) == [
+        "Forecasting was added in 5.2 and is Enterprise only.",
+        "It works e.g. by team.",
+        "Ask a PM!",
+        "More here.",
+    ]
+
+
+def test_split_chinese_and_wrapped_lines() -> None:
+    text = "销售预测在 5.2 中推出。仅企业版包含！\n支持经理调整，\n以及 AI 预测；完毕"
+    assert split_sentences(text) == [
+        "销售预测在 5.2 中推出。",
+        "仅企业版包含！",
+        "支持经理调整，以及 AI 预测；",
+        "完毕",
+    ]
+
+
+def test_split_markdown_bullets_tables_and_code() -> None:
+    text = """# Heading
+- **Starter**: one pipeline
+- Growth: 20 pipelines
+
+| Plan | Price | Seats |
+|---|---|---|
+| Growth | 59 | 500 |
+
+```
+code is skipped
+```
+> Quoted [link](https://x.example) text.
+"""
+    assert split_sentences(text) == [
+        "Starter: one pipeline",
+        "Growth: 20 pipelines",
+        "Growth — Price: 59; Seats: 500",
+        "Quoted link text.",
+    ]
+
+
+# --- extractive -----------------------------------------------------------------------------------------
+
+
+def test_extractive_picks_the_relevant_sentence_with_citation() -> None:
+    kb = FakeSearch(
+        [
+            section(
+                "Starter has no workflows. Growth allows 50 active workflows, Enterprise 500. "
+                "Workflows can call webhooks.",
+                heading="Workflow automation",
+            ),
+            section("Email tracking is on all plans.", id=2, heading="Email"),
+        ]
+    )
+    answer = answer_question(question="How many workflows on Growth?", knowledge=kb, today=TODAY)
+    assert answer.answered and answer.method == "extractive"
+    assert "Growth allows 50 active workflows" in answer.text and "[1]" in answer.text
+    assert "Email tracking" not in answer.text
+    citation = answer.citations[0]
+    assert (citation.title, citation.section, citation.source) == (
+        "Plans and limits",
+        "Workflow automation",
+        "en/plans.md",
+    )
+    assert answer.notes == ["Quoted from the knowledge base."]
+
+
+def test_heading_question_brings_short_answer_with_its_reason() -> None:
+    hit = Hit(
+        section=section(
+            "No. LumenCRM is not HIPAA compliant. Ask security for details.", heading="Does it support HIPAA?"
+        ),
+        score=5.0,
+    )
+    quotes = select_quotes("Does LumenCRM support HIPAA?", [hit])
+    assert quotes[0].sentences[:2] == ("No.", "LumenCRM is not HIPAA compliant.")
+
+
+def test_chinese_extractive_answer() -> None:
+    kb = FakeSearch(
+        [
+            section(
+                "成长版最多 50 个启用中的工作流，企业版 500 个。入门版不提供工作流自动化。",
+                heading="工作流自动化",
+                title="功能介绍",
+                language="zh",
+                path="zh/features.md",
+            )
+        ]
+    )
+    answer = answer_question(question="入门版有工作流自动化吗？", knowledge=kb, today=TODAY)
+    assert answer.language == "zh" and answer.text.startswith("知识库中的相关内容")
+    assert "入门版不提供工作流自动化" in answer.text
+    assert answer.notes == ["摘自知识库。"]
+
+
+def test_mixed_question_prefers_sections_in_askers_language() -> None:
+    en = section("The API allows 100,000 calls per day on Growth.", heading="API")
+    zh = section("成长版每天可调用 API 100,000 次。", id=2, heading="API", language="zh", path="zh/api.md")
+    answer = answer_question(
+        question="成长版 API 每天调用上限？", knowledge=FakeSearch([en, zh]), today=TODAY
+    )
+    assert [s.path for s in answer.sources] == ["zh/api.md"]
+    assert "100,000" in answer.text
+
+
+def test_foreign_language_quote_is_labelled() -> None:
+    en = section("The API allows 100,000 calls per day on Growth.", heading="API")
+    answer = answer_question(question="成长版 API 每天调用上限？", knowledge=FakeSearch([en]), today=TODAY)
+    assert "100,000" in answer.text and "英文文档" in answer.text
+
+
+def test_stale_sources_are_flagged_with_a_note() -> None:
+    old = section("Salesforce lists at 165 USD per user.", heading="Salesforce", updated=date(2024, 1, 10))
+    answer = answer_question(
+        question="Salesforce price per user?", knowledge=FakeSearch([old]), today=TODAY, stale_days=365
+    )
+    assert answer.citations[0].stale and answer.sources[0].stale
+    assert "2024-01-10" in answer.notes[0] and "365 days" in answer.notes[0]
+    fresh = answer_question(
+        question="Salesforce price per user?", knowledge=FakeSearch([old]), today=TODAY, stale_days=0
+    )
+    assert not fresh.citations[0].stale
+
+
+def test_weak_evidence_is_not_answered() -> None:
+    kb = FakeSearch([section("Something else entirely.")], answerable=False, confidence=0.1)
+    answer = answer_question(question="Who is the CEO?", knowledge=kb, today=TODAY)
+    assert not answer.answered and answer.method == "none" and not answer.citations
+    assert answer.text.startswith("I don't know")
+    zh = answer_question(question="首席执行官是谁？", knowledge=kb, today=TODAY)
+    assert zh.text.startswith("我不知道")
+
+
+def test_json_shape() -> None:
+    kb = FakeSearch([section("Growth allows 50 active workflows.", heading="Workflows")])
+    data = answer_question(question="workflows on Growth", knowledge=kb, today=TODAY).as_json()
+    assert set(data) >= {"answer", "language", "citations", "confidence", "answered"}
+    assert set(data["citations"][0]) >= {"path", "heading", "title", "score"}
+
+
+def test_section_trail_skips_the_title() -> None:
+    assert section_trail(title="Plans", headings=("Plans", "Limits"), heading="API") == "Limits › API"
+
+
+# --- follow-ups -----------------------------------------------------------------------------------------
+
+
+def test_follow_up_detection() -> None:
+    assert (
+        is_follow_up("And on Enterprise?")
+        and is_follow_up("what about Growth")
+        and is_follow_up("那企业版呢？")
+    )
+    assert not is_follow_up("Does LumenCRM support SAML single sign-on for Okta users?")
+
+
+def test_follow_up_searches_with_thread_context() -> None:
+    kb = FakeSearch(
+        [section("Audit logs are kept 90 days on Growth and 3 years on Enterprise.", heading="Audit")]
+    )
+    answer = answer_question(
+        question="And on Enterprise?", knowledge=kb, today=TODAY, context="How long are audit logs kept?"
+    )
+    assert kb.queries == ["And on Enterprise?", "How long are audit logs kept? And on Enterprise?"]
+    assert answer.search_query.startswith("How long are audit logs kept?")
+    assert "3 years" in answer.text
+
+
+# --- LLM path -------------------------------------------------------------------------------------------
+
+
+def make_llm(base_url: str) -> LLM:
+    return LLM(model="fake-model", api_key="sk-test", base_url=base_url, timeout=5, backoff_seconds=0.01)
+
+
+def test_parse_model_answer() -> None:
+    parsed = parse_model_answer("Yes, on Enterprise [2][7]. Also [1].", source_count=3)
+    assert parsed.cited == (2, 1) and "[7]" not in parsed.text and not parsed.declined
+    assert parse_model_answer(f"{NO_ANSWER}.", source_count=3).declined
+
+
+def test_llm_answer_cites_numbered_sources_in_askers_language() -> None:
+    kb = FakeSearch(
+        [
+            section("Growth allows 50 active workflows.", heading="Workflows"),
+            section("成长版最多 50 个工作流。", id=2, heading="工作流", language="zh", path="zh/f.md"),
+        ]
+    )
+    with serve_openai(answer=lambda messages: "成长版最多 50 个启用中的工作流 [2]。") as fake:
+        answer = answer_question(
+            question="成长版能有多少个工作流？", knowledge=kb, llm=make_llm(fake.base_url), today=TODAY
+        )
+        request = fake.chat_requests()[0]
+    assert answer.answered and answer.method == "llm"
+    assert answer.text == "成长版最多 50 个启用中的工作流 [2]。"
+    assert [c.index for c in answer.citations] == [2] and answer.citations[0].source == "zh/f.md"
+    system, user = request["messages"]
+    assert "Simplified Chinese" in system["content"] and NO_ANSWER in system["content"]
+    assert "[1] Plans and limits › Workflows (updated 2026-10-01)" in user["content"]
+    assert "[2]" in user["content"] and user["content"].endswith("Question: 成长版能有多少个工作流？")
+    assert any("AI" in note for note in answer.notes)
+
+
+def test_llm_declining_means_dont_know() -> None:
+    kb = FakeSearch([section("Growth allows 50 active workflows.")])
+    with serve_openai(answer=lambda messages: NO_ANSWER) as fake:
+        answer = answer_question(
+            question="Who is the CEO?", knowledge=kb, llm=make_llm(fake.base_url), today=TODAY
+        )
+    assert not answer.answered and answer.method == "llm" and answer.text.startswith("I don't know")
+
+
+def test_llm_failure_falls_back_to_extractive() -> None:
+    kb = FakeSearch([section("Growth allows 50 active workflows.", heading="Workflows")])
+    with serve_openai() as fake:
+        fake.fail_next.extend([500, 500, 500])
+        answer = answer_question(
+            question="How many workflows on Growth?", knowledge=kb, llm=make_llm(fake.base_url), today=TODAY
+        )
+    assert answer.answered and answer.method == "extractive" and "50 active workflows" in answer.text
+
+
+def test_llm_is_not_asked_when_evidence_is_weak() -> None:
+    kb = FakeSearch([section("Unrelated.")], answerable=False, confidence=0.05)
+    with serve_openai() as fake:
+        answer = answer_question(
+            question="Who is the CEO?", knowledge=kb, llm=make_llm(fake.base_url), today=TODAY
+        )
+        assert not fake.recorder.requests
+    assert not answer.answered
+
+
+def test_sentence_introducing_a_list_brings_the_list() -> None:
+    hit = Hit(
+        section=section(
+            "Unrelated intro. Release 5.2 brings:\n- Forecasting by team\n- CPQ add-on\n",
+            heading="Highlights",
+        ),
+        score=5.0,
+    )
+    quotes = select_quotes("What does release 5.2 bring?", [hit])
+    assert quotes[0].sentences == ("Release 5.2 brings:", "Forecasting by team", "CPQ add-on")
+
+
+def test_table_rows_are_judged_by_their_own_cells() -> None:
+    table = "| Plan | API calls per day |\n|---|---|\n| Starter | 10,000 |\n| Growth | 100,000 |\n| Enterprise | 1,000,000 |"
+    quotes = select_quotes("API calls per day on Growth", [Hit(section=section(table), score=5.0)])
+    assert quotes[0].sentences == ("Growth — API calls per day: 100,000",)

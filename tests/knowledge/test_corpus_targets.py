@@ -1,0 +1,36 @@
+"""The dev targets on the shared TiDB corpus (skipped when ../shared is absent).
+
+Marked `corpus`: it ingests ~365 real documents (about 10–30 s on the 2-core build machine) — the one test
+that proves the retrieval quality figures reported in docs/knowledge.md.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from knowledge.evaluation import evaluate, load_questions, report
+from knowledge.ingest import ingest_paths
+from tests.knowledge.kb_helpers import make_kb
+
+pytestmark = [pytest.mark.corpus, pytest.mark.timeout(300)]
+
+
+def test_dev_targets_on_the_shared_corpus(shared_dir: Path, tmp_path: Path) -> None:
+    kb = make_kb(tmp_path)
+    ingest = ingest_paths(kb, [shared_dir / "kb-eval" / "tidb-8.5"])
+    assert ingest.skipped == [] and ingest.added > 300
+    questions = load_questions(shared_dir / "kb-eval" / "questions-dev.jsonl")
+    data = report(evaluate(questions, lambda q: kb.search(q, k=5), k=5), k=5)
+    groups = data["groups"]
+    # Issue targets: R@5 ≥ 0.95 and MRR ≥ 0.80 per language. Chinese meets them; English reaches 0.889 /
+    # 0.78 (two questions need knowledge no lexical method has: "older TiKV nodes" ↔ "TiKV must be v6.2.0
+    # or later", "most recent patch" ↔ a release-date table) — guarded here so it cannot regress.
+    floors = {"en": (0.88, 0.76), "zh": (0.95, 0.85)}
+    for language, (recall, mrr) in floors.items():
+        rep = groups[f"rep/lang:{language}"]
+        assert rep["section_recall"]["@5"] >= recall, (language, rep, data["misses"])
+        assert rep["section_mrr"] >= mrr, (language, rep)
+    assert groups["type:unanswerable"]["declined"] >= 0.85
+    assert groups["rep"]["answered"] >= 0.85
+    verbatim = groups["type:faq_verbatim"]
+    assert verbatim["section_recall"]["@5"] >= 0.99 and verbatim["answered"] >= 0.99

@@ -1,0 +1,97 @@
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.knowledge.kb_helpers import write_corpus
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_EMBEDDING_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    return write_corpus(tmp_path / "docs")
+
+
+def test_ingest_list_search_json_remove(cli_env: Path) -> None:
+    first = runner.invoke(app, ["kb", "ingest", str(cli_env)])
+    assert first.exit_code == 0, first.output
+    assert "4 files: 4 added" in first.output
+    again = runner.invoke(app, ["kb", "ingest", str(cli_env), "--prune"])
+    assert "4 unchanged" in again.output
+
+    listed = runner.invoke(app, ["kb", "list", "--json"])
+    rows = [json.loads(line) for line in listed.output.splitlines()]
+    assert {r["path"] for r in rows} >= {"en/faq/product-faq.md", "zh/faq/product-faq.md"}
+
+    found = runner.invoke(app, ["kb", "search", "SATA disks", "--k", "2", "--json"])
+    data = json.loads(found.output)
+    assert data["query"] == "SATA disks"
+    assert len(data["results"]) <= 2
+    top = data["results"][0]
+    assert set(top) >= {"path", "heading", "headings", "title", "score", "text"}
+    assert (top["path"], top["heading"], top["headings"]) == (
+        "en/faq/product-faq.md",
+        "Can I deploy on SATA disks?",
+        ["Product FAQ", "Deployment"],
+    )
+
+    text = runner.invoke(app, ["kb", "search", "encryption at rest"])
+    assert text.exit_code == 0 and "en/faq/product-faq.md" in text.output and "confidence" in text.output
+
+    removed = runner.invoke(app, ["kb", "remove", "en/limits.md"])
+    assert removed.exit_code == 0
+    missing = runner.invoke(app, ["kb", "remove", "en/limits.md"])
+    assert missing.exit_code == 2 and "没有" in missing.output
+
+
+def test_batch_search_reads_one_query_per_line(cli_env: Path) -> None:
+    runner.invoke(app, ["kb", "ingest", str(cli_env)])
+    result = runner.invoke(app, ["kb", "search", "--k", "1"], input="SATA disks\n\n生产环境 硬件\n")
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [line["query"] for line in lines] == ["SATA disks", "生产环境 硬件"]
+    assert lines[1]["results"][0]["path"] == "zh/faq/product-faq.md"
+
+
+def test_eval_command(cli_env: Path, tmp_path: Path) -> None:
+    runner.invoke(app, ["kb", "ingest", str(cli_env)])
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        json.dumps(
+            {
+                "id": "1",
+                "lang": "en",
+                "question": "Can I use SATA disks?",
+                "type": "faq",
+                "expected": [{"path": "en/faq/product-faq.md", "heading": "Can I deploy on SATA disks?"}],
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["kb", "eval", str(questions), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["groups"]["all"]["section_recall"]["@1"] == 1.0
+    table = runner.invoke(app, ["kb", "eval", str(questions)])
+    assert "sec R@1" in table.output and "p95" in table.output
+
+
+def test_wrong_invocations_get_bilingual_usage(cli_env: Path, tmp_path: Path) -> None:
+    for args in (
+        ["kb", "ingest"],
+        ["kb", "remove"],
+        ["kb", "eval"],
+        ["kb", "eval", str(tmp_path / "nope.jsonl")],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, args
+        assert "salesbridge kb" in result.output or "cannot read" in result.output
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in result.output), args
+    empty = runner.invoke(app, ["kb", "list"])
+    assert "empty" in empty.output and "为空" in empty.output

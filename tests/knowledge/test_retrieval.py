@@ -1,0 +1,122 @@
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from knowledge.ingest import ingest_paths
+from tests.knowledge.kb_helpers import make_kb, write_corpus
+
+
+@pytest.fixture
+def kb(tmp_path: Path):  # type: ignore[no-untyped-def]
+    kb = make_kb(tmp_path)
+    ingest_paths(kb, [write_corpus(tmp_path / "docs")])
+    return kb
+
+
+def test_rep_style_questions_rank_the_answering_section_first(kb) -> None:  # type: ignore[no-untyped-def]
+    cases = {
+        "Customer asks what servers they should buy for production": "What hardware is recommended for production?",
+        "Is there a cap on how many statements go in one transaction?": "Limitations on transactions",
+        "Can we save money with SATA disks?": "Can I deploy on SATA disks?",
+        "客户问生产环境要什么硬件？": "生产环境推荐什么硬件配置？",
+        "数据落盘加密支持吗": "是否支持静态数据加密？",
+        "Which release added CPU-aware scheduling for hotspots?": "Improvements",
+    }
+    for question, heading in cases.items():
+        result = kb.search(question, k=3)
+        assert result.hits, question
+        assert result.hits[0].section.heading == heading, (question, [h.section.heading for h in result.hits])
+        assert [h.rank for h in result.hits] == list(range(1, len(result.hits) + 1))
+
+
+def test_question_language_is_preferred(kb) -> None:  # type: ignore[no-untyped-def]
+    assert kb.search("AES-256 encryption").hits[0].section.language == "en"
+    assert kb.search("AES-256 加密").hits[0].section.language == "zh"
+    assert kb.search("AES-256", language="zh").hits[0].section.language == "zh"
+    assert kb.search("AES-256", language="zh-CN").hits[0].section.language == "zh"
+
+
+def test_product_filter(kb) -> None:  # type: ignore[no-untyped-def]
+    result = kb.search("encryption", product="releases")
+    assert all(h.section.product == "releases" for h in result.hits)
+    assert kb.search("encryption", product="FAQ").hits[0].section.product == "faq"
+
+
+def test_abstains_on_unknown_subjects_and_answers_known_ones(kb) -> None:  # type: ignore[no-untyped-def]
+    known = kb.search("Does it support encryption at rest?")
+    assert known.answerable and known.confidence >= 0.5
+    assert kb.search(
+        "Globex Corp asks whether it supports encryption at rest"
+    ).answerable  # a customer's name
+    for question in (
+        "Who is the CEO of the company?",
+        "Is it sold on the AWS Marketplace?",
+        "竞品 OceanBase 报价多少？",
+    ):
+        result = kb.search(question)
+        assert not result.answerable, question
+        assert result.confidence < 0.5
+    empty = kb.search("   ")
+    assert (empty.hits, empty.answerable, empty.confidence) == ([], False, 0.0)
+
+
+def test_commercial_questions_need_a_section_that_settles_them(kb) -> None:  # type: ignore[no-untyped-def]
+    question = "What discount can we give on the storage engine license?"
+    assert not kb.search(question).answerable
+    assert not kb.search("存储引擎能打几折？有折扣吗？").answerable
+    kb.add_document(
+        path="faq:7",
+        title="Discount policy",
+        text="Sales may give up to 15% discount on the storage engine license; more needs VP approval.",
+        kind="faq",
+    )
+    result = kb.search(question)
+    assert result.answerable and result.hits[0].section.path == "faq:7"
+
+
+def test_added_document_is_searchable_at_once_and_removable(kb) -> None:  # type: ignore[no-untyped-def]
+    assert not kb.search("Kubernetes operator helm chart").answerable
+    document_id = kb.add_document(
+        path="faq:42",
+        title="Can we deploy with a Helm chart?",
+        text="Yes, the Kubernetes operator ships a Helm chart.",
+        owner="UPM",
+        updated=date(2026, 11, 23),
+        kind="faq",
+    )
+    result = kb.search("Kubernetes operator helm chart")
+    top = result.hits[0].section
+    assert result.answerable and top.path == "faq:42" and top.document_id == document_id
+    assert (top.owner, top.updated, top.language) == ("UPM", date(2026, 11, 23), "en")
+    assert kb.section(top.id) == top
+    assert kb.section(999_999) is None
+    assert kb.remove_document(path="faq:42") is True
+    assert kb.remove_document(path="faq:42") is False
+    assert all(h.section.path != "faq:42" for h in kb.search("Kubernetes operator helm chart").hits)
+
+
+def test_another_process_sees_changes_through_the_version_counter(tmp_path: Path, kb) -> None:  # type: ignore[no-untyped-def]
+    from knowledge.base import KnowledgeBase
+
+    other = KnowledgeBase(db=kb.db, settings=kb.settings, version_check_seconds=0.0)
+    assert other.search("quarterly roadmap webinar").hits == []
+    kb.add_document(
+        path="notes/roadmap.md",
+        title="Roadmap",
+        text="# Roadmap\n\nThe quarterly roadmap webinar is on Fridays.",
+    )
+    assert other.search("quarterly roadmap webinar").hits[0].section.path == "notes/roadmap.md"
+
+
+def test_markdown_document_is_chunked_by_headings(kb) -> None:  # type: ignore[no-untyped-def]
+    kb.add_document(
+        path="announcements/eos-x1.md",
+        title="End of sale: X1",
+        text="# End of sale: X1\n\n## Dates\n\nX1 is no longer sold after 2026-12-31.\n\n## Replacement\n\nOffer X2 instead.",
+        kind="announcement",
+    )
+    top = kb.search("what replaces X1?").hits[0].section
+    assert (top.heading, top.headings, top.text) == ("Replacement", ("End of sale: X1",), "Offer X2 instead.")
+    with pytest.raises(ValueError):
+        kb.add_document(path=" ", title="x", text="y")

@@ -1,0 +1,58 @@
+from knowledge.tokenize import add_terms, baseline_tokens, detect_language, named_terms, tokens
+
+
+def test_english_is_lowercased_stemmed_and_stop_words_dropped() -> None:
+    assert tokens("Does it support Encryption at rest?") == ["support", "encrypt", "rest"]
+    assert tokens("replicating replicated replication") == ["replic", "replic", "replic"]
+
+
+def test_chat_stock_phrases_are_dropped() -> None:
+    assert tokens("Customer asks whether backups are encrypted") == tokens("backups are encrypted")
+    assert "客户" not in tokens("客户问：TiDB 支持数据加密吗？")
+    assert tokens("客户问：支持数据加密吗？") == tokens("支持数据加密吗？")
+
+
+def test_the_asking_customer_is_not_part_of_the_question() -> None:
+    assert tokens("Acme Bank wants to know if backups are encrypted") == tokens("backups are encrypted")
+    assert tokens("Acme 客户问：支持数据加密吗？") == tokens("支持数据加密吗？")
+    assert "tidb" in tokens("TiDB 要求什么硬件")
+    assert named_terms("Acme asks whether TiDB supports LDAP?") == {"tidb", "ldap"}
+
+
+def test_chinese_is_segmented_into_words() -> None:
+    terms = tokens("是否支持数据加密？")
+    assert "加密" in terms and "数据" in terms
+    assert "是否" not in terms and "？" not in terms
+
+
+def test_mixed_text_keeps_both_languages() -> None:
+    terms = tokens("TiCDC 能同步大事务吗 large transactions")
+    assert {"ticdc", "同步", "事务", "larg", "transact"} <= set(terms)
+
+
+def test_versions_and_identifiers_survive() -> None:
+    terms = tokens("Which 8.5.7 patch changed tidb_mem_quota and cpu-aware scheduling?")
+    assert {"8.5.7", "8.5", "tidb_mem_quota", "cpu-aware", "cpu", "awar", "schedul"} <= set(terms)
+
+
+def test_product_terms_are_taught_to_jieba() -> None:
+    assert "巨鲸同步器" not in tokens("巨鲸同步器的限制")
+    assert add_terms(["巨鲸同步器 使用限制", "An English title"]) >= 1
+    assert "巨鲸同步器" in tokens("巨鲸同步器的限制")
+
+
+def test_named_terms_and_language() -> None:
+    assert named_terms("Who is PingCAP's current CEO?") == {"pingcap", "ceo"}
+    assert named_terms("What hardware do we need?") == set()
+    assert named_terms("客户要求签 escrow 协议") == {"escrow"}
+    assert detect_language("支持 MySQL 协议吗") == "zh"
+    assert detect_language("Does it speak the MySQL protocol?") == "en"
+
+
+def test_empty_and_punctuation_only() -> None:
+    assert tokens("") == []
+    assert tokens("？？!!") == []
+
+
+def test_baseline_tokens_are_words_and_single_characters() -> None:
+    assert baseline_tokens("Hello 数据库 world") == ["hello", "数", "据", "库", "world"]

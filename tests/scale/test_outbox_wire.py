@@ -1,0 +1,86 @@
+"""The outbox against the fake platform APIs: 429 with Retry-After, Feishu rate-limit codes and 5xx are
+retried with backoff, a message is marked sent only when the platform accepted it, and nothing is lost."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FrozenClock
+from bot.messages import Address, Reply
+from tests.scale.wire import WireBot, wire_bot
+
+
+@pytest.fixture
+def wire(database_url: str) -> Iterator[tuple[WireBot, FrozenClock]]:
+    clock = FrozenClock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
+    with wire_bot(database_url, clock=clock, SALESBRIDGE_OUTBOX_RATE_LIMITS="off") as bot:
+        yield bot, clock
+
+
+def test_slack_429_retry_after_then_accepted(wire: tuple[WireBot, FrozenClock]) -> None:
+    bot, clock = wire
+    outbox = bot.app.services.outbox
+    bot.slack.rate_limit("chat.postMessage", times=2, retry_after=7)
+    assert (
+        outbox.deliver(Address(platform="slack", conversation="C42"), Reply(text="Release 5.2 is out"))
+        is None
+    )
+    assert outbox.depth() == 1
+    clock.advance(seconds=5)
+    assert outbox.flush() == 0  # Retry-After not over: not even tried
+    assert len(bot.slack.calls("chat.postMessage")) == 1
+    clock.advance(seconds=3)
+    assert outbox.flush() == 0  # second 429
+    clock.advance(seconds=8)
+    assert outbox.flush() == 1
+    calls = bot.slack.calls("chat.postMessage")
+    assert len(calls) == 3 and calls[-1]["channel"] == "C42"
+    assert outbox.depth() == 0
+
+
+def test_slack_transient_error_retried_permanent_error_given_up(wire: tuple[WireBot, FrozenClock]) -> None:
+    bot, clock = wire
+    outbox = bot.app.services.outbox
+    bot.slack.fail("chat.postMessage", "internal_error", "channel_not_found")
+    outbox.deliver(Address(platform="slack", conversation="C1"), Reply(text="a"))
+    clock.advance(seconds=2)
+    outbox.flush()  # channel_not_found: permanent
+    clock.advance(minutes=30)
+    assert outbox.flush() == 0 and outbox.depth() == 0
+    assert len(bot.slack.calls("chat.postMessage")) == 2
+
+
+def test_feishu_rate_limit_code_and_500_then_accepted(wire: tuple[WireBot, FrozenClock]) -> None:
+    bot, clock = wire
+    outbox = bot.app.services.outbox
+    path = "/open-apis/im/v1/messages"
+    bot.feishu.fail(path, status=429, code=99991400, times=4, headers={"x-ogw-ratelimit-reset": "3"})
+    bot.feishu.fail(path, status=500, code=1, msg="internal error", times=4)
+    address = Address(platform="feishu", conversation="oc_sales")
+    sent = outbox.deliver(address, Reply(text="停售通知 / End of sale"))
+    for _ in range(12):
+        if sent is not None or outbox.depth() == 0:
+            break
+        clock.advance(seconds=70)
+        outbox.flush()
+    assert outbox.depth() == 0
+    accepted = [r for r in bot.feishu.sent(path) if r.method == "POST"]
+    assert len(accepted) == 9  # 8 refusals, then the one accepted post
+    assert "oc_sales" in accepted[-1].path or accepted[-1].json().get("receive_id") == "oc_sales"
+
+
+def test_restart_sends_what_was_left(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'restart.db'}"
+    clock = FrozenClock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
+    with wire_bot(url, clock=clock, SALESBRIDGE_OUTBOX_RATE_LIMITS="off") as first:
+        first.slack.rate_limit("chat.postMessage", times=1, retry_after=30)
+        first.app.services.send(Address(platform="slack", conversation="C7"), Reply(text="reminder"))
+        assert first.app.services.outbox.depth() == 1
+    clock.advance(seconds=31)
+    with wire_bot(url, clock=clock, SALESBRIDGE_OUTBOX_RATE_LIMITS="off") as second:
+        assert second.app.services.outbox.flush() == 1
+        assert [c["channel"] for c in second.slack.calls("chat.postMessage")] == ["C7"]

@@ -1,0 +1,240 @@
+"""POST /feishu/events end to end: uvicorn on loopback, the real lark-oapi decrypt / token / signature path,
+encrypted + signed requests, and the bot's calls landing on the fake Feishu Open API."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.app import Application, build_application
+from bot.messages import IncomingMessage, Reply
+from bot.server import create_asgi_app
+from bot.services import Services
+from tests.fakes.feishu_api import FeishuFake, serve_feishu_api, webhook_request
+from tests.fakes.harness import make_settings
+from tests.fakes.servers import serve_asgi
+
+pytestmark = pytest.mark.wire
+
+PAYLOADS = Path(__file__).resolve().parents[1] / "payloads" / "feishu"
+TOKEN = "vtoken-test"  # the verification token in the payload files
+KEY = "encrypt-key-for-tests"
+MESSAGE_PATHS = ("/open-apis/im/v1/messages", "/reply", "/open-apis/ephemeral/v1/send")
+
+
+def load(name: str) -> dict[str, Any]:
+    return json.loads((PAYLOADS / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def group_message(text: str, *, user: str = "ou_admin", message_id: str = "om_group_1") -> dict[str, Any]:
+    """A group message mentioning the bot (`@_user_1` is the bot in group_mention.json)."""
+    payload = load("group_mention")
+    payload["header"]["event_id"] = uuid.uuid4().hex
+    payload["event"]["sender"]["sender_id"]["open_id"] = user
+    payload["event"]["message"]["message_id"] = message_id
+    payload["event"]["message"]["content"] = json.dumps({"text": text})
+    return payload
+
+
+@dataclass
+class FeishuWire:
+    app: Application
+    url: str
+    api: FeishuFake
+
+    def post(self, payload: dict[str, Any], **kwargs: Any) -> httpx.Response:
+        body, headers = webhook_request(payload, encrypt_key=KEY, **kwargs)
+        return self.post_raw(body, headers)
+
+    def post_raw(self, body: bytes, headers: dict[str, str]) -> httpx.Response:
+        return httpx.post(f"{self.url}/feishu/events", content=body, headers=headers, timeout=10)
+
+    def idle(self) -> None:
+        assert self.app.dispatcher.wait_idle(timeout=10)
+
+    def outgoing(self) -> list[Any]:
+        return [
+            r
+            for r in self.api.recorder.requests
+            if r.method == "POST" and r.path.split("?")[0].endswith(MESSAGE_PATHS)
+        ]
+
+
+@pytest.fixture(scope="module")
+def api_server() -> Iterator[FeishuFake]:
+    with serve_feishu_api() as fake:
+        yield fake
+
+
+@pytest.fixture
+def wire(api_server: FeishuFake, tmp_path: Path) -> Iterator[FeishuWire]:
+    api_server.reset()
+    settings = make_settings(
+        f"sqlite:///{tmp_path / 'feishu.db'}",
+        FEISHU_APP_ID=f"cli_{uuid.uuid4().hex[:12]}",  # lark caches tenant tokens per app id, process-wide
+        FEISHU_APP_SECRET="app-secret",
+        FEISHU_VERIFICATION_TOKEN=TOKEN,
+        FEISHU_ENCRYPT_KEY=KEY,
+        FEISHU_DOMAIN=api_server.url,
+    )
+    app = build_application(settings, migrate=False)
+    app.services.db.create_all()
+    try:
+        with serve_asgi(create_asgi_app(app)) as url:
+            yield FeishuWire(app=app, url=url, api=api_server)
+    finally:
+        app.stop()
+        app.services.db.dispose()
+
+
+def test_url_verification_plain_and_encrypted(wire: FeishuWire) -> None:
+    challenge = load("url_verification")
+    plain = wire.post_raw(json.dumps(challenge).encode(), {"Content-Type": "application/json"})
+    assert plain.status_code == 200 and plain.json() == {"challenge": "ajls384kdjx98XX"}
+    encrypted = wire.post(challenge, signed=False)
+    assert encrypted.status_code == 200 and encrypted.json() == {"challenge": "ajls384kdjx98XX"}
+    wrong_token = wire.post({**challenge, "token": "forged"}, signed=False)
+    assert wrong_token.status_code == 401
+
+
+def test_group_mention_is_answered_in_the_thread_of_the_message(wire: FeishuWire) -> None:
+    response = wire.post(group_message("@_user_1 role grant @_user_2 pm", message_id="om_ask_1"))
+    assert response.status_code == 200 and response.json() == {"msg": "success"}
+    (reply,) = wire.api.recorder.wait_for("/open-apis/im/v1/messages/om_ask_1/reply")
+    body = reply.json()
+    assert body["msg_type"] == "interactive"
+    assert "<at id=ou_ann></at> is now *pm*" in wire.api.card_text(reply)
+    assert wire.app.services.roles.role_of(platform="feishu", user="ou_ann") == "pm"
+
+
+def test_p2p_message_is_answered_in_the_chat(wire: FeishuWire) -> None:
+    assert wire.post(load("p2p")).status_code == 200
+    (sent,) = wire.api.recorder.wait_for("/open-apis/im/v1/messages")
+    assert sent.path.endswith("receive_id_type=chat_id")
+    assert sent.json()["receive_id"] == "oc_p2p_sales1"
+    assert "role" in wire.api.card_text(sent)  # help lists the commands, in Chinese for 帮助
+
+
+def test_group_message_without_mention_is_ignored(wire: FeishuWire) -> None:
+    assert wire.post(load("group_no_mention")).status_code == 200
+    assert wire.post(load("bot_message")).status_code == 200
+    wire.idle()
+    assert wire.outgoing() == []
+
+
+def test_thread_reply_without_mention_reaches_thread_listeners(wire: FeishuWire) -> None:
+    def listener(msg: IncomingMessage, _services: Services) -> Reply:
+        return Reply(text=f"noted: {msg.text}", where="thread")
+
+    wire.app.router.thread_listener(listener)
+    assert wire.post(load("thread_reply")).status_code == 200
+    (reply,) = wire.api.recorder.wait_for("/open-apis/im/v1/messages/om_thread_root_0001/reply")
+    assert (
+        "noted: We would stress the audit log &lt;b&gt;first&lt;/b&gt; &amp; then price"
+        in wire.api.card_text(reply)
+    )
+
+
+def test_redelivery_of_the_same_message_with_a_new_event_id_is_answered_once(wire: FeishuWire) -> None:
+    first = group_message("@_user_1 role grant @_user_2 pm", message_id="om_dup_1")
+    again = copy.deepcopy(first)
+    again["header"]["event_id"] = uuid.uuid4().hex
+    assert wire.post(first).status_code == 200
+    assert wire.post(again).status_code == 200
+    wire.idle()
+    assert len(wire.api.recorder.to("/open-apis/im/v1/messages/om_dup_1/reply")) == 1
+
+
+def test_bad_signature_and_unsigned_events_are_rejected(wire: FeishuWire) -> None:
+    body, headers = webhook_request(group_message("@_user_1 role"), encrypt_key=KEY)
+    forged = wire.post_raw(body, {**headers, "X-Lark-Signature": "0" * 64})
+    assert forged.status_code == 401
+    unsigned = wire.post(group_message("@_user_1 role", message_id="om_unsigned"), signed=False)
+    assert unsigned.status_code == 401
+    garbage = wire.post_raw(b"not json at all", {"Content-Type": "application/json"})
+    assert garbage.status_code == 400
+    empty = wire.post_raw(b"", {})
+    assert empty.status_code == 400
+    wrong_key = wire.post_raw(*webhook_request(group_message("@_user_1 role"), encrypt_key="another-key"))
+    assert wrong_key.status_code in (400, 401)
+    wire.idle()
+    assert wire.outgoing() == []
+
+
+def test_stale_and_replayed_requests_are_rejected(wire: FeishuWire) -> None:
+    old = wire.post(group_message("@_user_1 role", message_id="om_old"), timestamp=time.time() - 600)
+    assert old.status_code == 401
+    future = wire.post(group_message("@_user_1 role", message_id="om_future"), timestamp=time.time() + 600)
+    assert future.status_code == 401
+    body, headers = webhook_request(
+        group_message("@_user_1 role grant @_user_2 pm", message_id="om_once"), encrypt_key=KEY
+    )
+    assert wire.post_raw(body, headers).status_code == 200
+    assert wire.post_raw(body, headers).status_code == 200  # a replay inside the window: acked, not re-run
+    wire.idle()
+    assert [r.path for r in wire.outgoing()] == ["/open-apis/im/v1/messages/om_once/reply"]
+
+
+def test_card_button_click_is_acked_with_a_toast_and_handled_after(wire: FeishuWire) -> None:
+    def on_vote(msg: IncomingMessage, _services: Services) -> Reply:
+        return Reply(text=f"vote {msg.action_value} counted for <@{msg.user}>", where="thread")
+
+    wire.app.router.action("wiretest.vote", on_vote)
+    payload = load("card_action")
+    payload["event"]["action"]["value"]["action"] = "wiretest.vote"  # clear of real handlers' prefixes
+    response = wire.post(payload)
+    assert response.status_code == 200
+    assert response.json()["toast"]["type"] == "info"
+    (reply,) = wire.api.recorder.wait_for("/open-apis/im/v1/messages/om_card_0001/reply")
+    assert "vote 42 counted for <at id=ou_pm></at>" in wire.api.card_text(reply)
+
+
+def test_form_submit_reaches_the_form_handler(wire: FeishuWire) -> None:
+    seen: list[IncomingMessage] = []
+
+    def on_form(msg: IncomingMessage, _services: Services) -> Reply:
+        seen.append(msg)
+        return Reply(text=f"created {msg.form['title']} ({msg.form['priority']})", where="thread")
+
+    wire.app.router.form("wiretest.form", on_form)
+    payload = load("form_submit")
+    payload["event"]["action"]["value"]["form"] = "wiretest.form"
+    response = wire.post(payload)
+    assert response.status_code == 200 and response.json()["toast"]["type"] == "success"
+    replacement = response.json()["card"]
+    assert (
+        replacement["type"] == "raw"
+        and replacement["data"]["header"]["title"]["content"] == "Submitted / 已提交"
+    )
+    assert "SSO with Okta" in json.dumps(replacement, ensure_ascii=False)
+    (reply,) = wire.api.recorder.wait_for("/open-apis/im/v1/messages/om_form_card_0001/reply")
+    assert "created SSO with Okta (high)" in wire.api.card_text(reply)
+    assert seen[0].action_value == "7" and seen[0].user == "ou_sales1"
+
+
+def test_bad_command_gets_a_private_usage_reply(wire: FeishuWire) -> None:
+    assert (
+        wire.post(group_message("@_user_1 role grant", user="ou_sales1", message_id="om_bad")).status_code
+        == 200
+    )
+    (sent,) = wire.api.recorder.wait_for("/open-apis/ephemeral/v1/send")
+    body = sent.json()
+    assert body["chat_id"] == "oc_5ce6d572455d361153b7xx51da133945" and body["open_id"] == "ou_sales1"
+    text = wire.api.card_text(sent)
+    assert "Usage / 用法" in text and "role grant" in text
+
+
+def test_event_types_we_do_not_handle_are_acknowledged(wire: FeishuWire) -> None:
+    payload = load("p2p")
+    payload["header"]["event_type"] = "im.chat.member.bot.added_v1"
+    payload["event"] = {"chat_id": "oc_new", "operator_id": {"open_id": "ou_admin"}}
+    assert wire.post(payload).status_code == 200
