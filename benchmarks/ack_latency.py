@@ -6,9 +6,10 @@
     .venv/bin/python -m benchmarks.ack_latency --processes 2 --database-url postgresql+psycopg://…  # scale out
 
 The bot runs as a subprocess on loopback, talking to the fake Slack Web API and Feishu Open API served by
-this process. Half the events are Slack `app_mention`s (HMAC-signed), half Feishu `im.message.receive_v1`
-(AES-encrypted and signed), spread over 100 channels, sent open-loop at exact intervals (a slow ack does
-not slow the sender down). For each rate it reports ack latency p50/p99/max, errors (non-200 or failed
+a third process (`benchmarks/fake_platforms.py`), so neither skews the load generator's timings. Half
+the events are Slack `app_mention`s (HMAC-signed), half Feishu `im.message.receive_v1` (AES-encrypted
+and signed), spread over 100 channels, sent open-loop at exact intervals (a slow ack does not slow the
+sender down); with `--processes N` they are spread over N `serve` processes like a load balancer would. For each rate it reports ack latency p50/p99/max, errors (non-200 or failed
 requests), acks over 3 s (the platforms' retry threshold), and how fast the replies reach the fake APIs —
 every event must get its reply (zero lost).
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import subprocess
@@ -39,9 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.fakes.feishu_api import FeishuFake, serve_feishu_api  # noqa: E402
 from tests.fakes.servers import free_port  # noqa: E402
-from tests.fakes.slack_api import FakeSlackApi, serve_slack_api  # noqa: E402
 from tests.scale.wire import (  # noqa: E402
     feishu_event,
     platform_env,
@@ -50,8 +50,6 @@ from tests.scale.wire import (  # noqa: E402
     slack_event,
 )
 
-SLACK_REPLY_METHODS = ("/api/chat.postMessage", "/api/chat.postEphemeral", "/api/chat.update")
-FEISHU_REPLY_PATHS = ("/open-apis/im/v1/messages", "/reply", "/open-apis/ephemeral/v1/send")
 CHANNELS = 100
 
 
@@ -83,15 +81,31 @@ HEADER = (
 )
 
 
-def count_replies(slack: FakeSlackApi, feishu: FeishuFake) -> int:
-    slack_count = sum(len(slack.recorder.to(m)) for m in SLACK_REPLY_METHODS if m != "/api/chat.update")
-    with feishu.recorder.lock:
-        feishu_count = sum(
-            1
-            for r in feishu.recorder.requests
-            if r.method == "POST" and r.path.split("?")[0].endswith(FEISHU_REPLY_PATHS)
+class FakePlatforms:
+    """`benchmarks/fake_platforms.py` in a subprocess: the fakes' HTTP work does not skew our timings."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.fake_platforms"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
         )
-    return slack_count + feishu_count
+        assert self.process.stdout is not None
+        urls = json.loads(self.process.stdout.readline())
+        self.slack_url, self.feishu_url = urls["slack"], urls["feishu"]
+
+    def replies(self) -> int:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write("count\n")
+        self.process.stdin.flush()
+        return int(self.process.stdout.readline())
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(timeout=10)
 
 
 @contextmanager
@@ -192,18 +206,16 @@ async def fire(bases: list[str], rate: int, duration: float, text: str) -> tuple
     return latencies, errors, count
 
 
-def run_rate(
-    bases: list[str], rate: int, duration: float, text: str, slack: FakeSlackApi, feishu: FeishuFake
-) -> RateResult:
-    replies_before = count_replies(slack, feishu)
+def run_rate(bases: list[str], rate: int, duration: float, text: str, fakes: FakePlatforms) -> RateResult:
+    replies_before = fakes.replies()
     started = time.perf_counter()
     latencies, errors, sent = asyncio.run(fire(bases, rate, duration, text))
     expected = replies_before + sent - errors
     deadline = time.perf_counter() + max(30.0, duration)
-    last_change, seen = time.perf_counter(), count_replies(slack, feishu)
+    last_change, seen = time.perf_counter(), fakes.replies()
     while seen < expected and time.perf_counter() < deadline:
         time.sleep(0.05)
-        now_seen = count_replies(slack, feishu)
+        now_seen = fakes.replies()
         if now_seen != seen:
             seen, last_change = now_seen, time.perf_counter()
     return RateResult(
@@ -234,10 +246,10 @@ def main(argv: list[str] | None = None) -> int:
 
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sb-bench-")))
-        slack = stack.enter_context(serve_slack_api())
-        feishu = stack.enter_context(serve_feishu_api())
+        fakes = FakePlatforms()
+        stack.callback(fakes.close)
         database_url = args.database_url or f"sqlite:///{tmp / 'bench.db'}"
-        env = platform_env(slack_api=slack.url, feishu_api=feishu.url, database_url=database_url)
+        env = platform_env(slack_api=fakes.slack_url, feishu_api=fakes.feishu_url, database_url=database_url)
         env["SALESBRIDGE_LOG_LEVEL"] = "WARNING"
         if not args.keep_rate_limits:
             env["SALESBRIDGE_OUTBOX_RATE_LIMITS"] = "off"
@@ -256,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         print(HEADER)
         results = []
         for rate in rates:
-            result = run_rate(bases, rate, duration, args.text, slack, feishu)
+            result = run_rate(bases, rate, duration, args.text, fakes)
             results.append(result)
             print(result.row(), flush=True)
         lines = [

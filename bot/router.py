@@ -151,8 +151,16 @@ class Router:
     def handle(self, msg: IncomingMessage, services: Services) -> list[Reply]:
         """Route one message and return the replies. Never raises."""
         try:
-            if msg.kind is Kind.MESSAGE and not msg.addressed_to_bot:
-                return self._thread_replies(msg, services) if msg.in_thread else []
+            if msg.kind is Kind.MESSAGE and msg.in_thread:
+                # Threads the bot follows (e.g. objection practice) take replies first, mention or not;
+                # a mention that no listener claims is then a question or command like any other.
+                is_command = self.lookup(split_command_word(msg.text)[0] or "") is not None
+                if not (msg.addressed_to_bot and is_command):
+                    replies = self._thread_replies(msg, services)
+                    if replies or not msg.addressed_to_bot:
+                        return replies
+            elif msg.kind is Kind.MESSAGE and not msg.addressed_to_bot:
+                return []
             handler, routed, spec = self.resolve(msg)
             if handler is None:
                 logger.info("no handler for %s action=%s form=%s", msg.kind, msg.action_id, msg.form_id)

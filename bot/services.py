@@ -6,7 +6,7 @@ Built once, in the composition root (`bot/app.py`). Capabilities add their own l
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -33,7 +33,6 @@ class Services:
     roles: Roles
     knowledge: KnowledgeBase  # search / add_document; the index loads lazily on first search
     llm: LLM | None = None  # None: no model configured, answers are extractive
-    extras: dict[str, object] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return self.clock.now()

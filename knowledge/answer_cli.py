@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from bot.database import Database
     from knowledge.answer import Answer
 
 
@@ -83,16 +82,6 @@ def format_answer(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def ensure_qa_tables(db: Database) -> None:
-    """Create the Q&A tables when no migration has created them yet (a no-op once migrated)."""
-    from sqlmodel import SQLModel
-
-    import bot.models  # noqa: F401  (registers the tables)
-
-    names = ("qa_escalation", "qa_question", "qa_feedback", "qa_thread")
-    SQLModel.metadata.create_all(db.engine, tables=[SQLModel.metadata.tables[n] for n in names])
-
-
 def gaps(
     days: int = typer.Option(
         0, "--days", min=0, help="Only questions of the last N days (0: all). 仅最近 N 天。"
@@ -109,7 +98,6 @@ def gaps(
     settings = Settings()
     db = Database(settings.database_url)
     db.upgrade()
-    ensure_qa_tables(db)
     since = Clock().now() - timedelta(days=days) if days else None
     with db.session() as session:
         found = knowledge_gaps(session=session, since=since, limit=limit)

@@ -38,6 +38,11 @@ CANDIDATES = 50
 HEADING_MATCH_WEIGHT = 0.5  # weight of the stop-words-kept heading index next to the BM25F score
 DOCUMENT_WEIGHT = 0.3  # weight of the whole document's BM25 score added to each of its sections
 QUESTION_HEADING_FACTOR = 1.2  # FAQ entries (headings that are questions) answer questions most directly
+# Languages whose ranking is fused (reciprocal rank) with a plain word index: English questions gain from
+# the surface words (unstemmed, stop words kept: "or later", "the same way") the analysed index drops;
+# Chinese questions lose (single characters are too weak a signal), so they keep the analysed ranking.
+PLAIN_FUSION_LANGUAGES = frozenset({"en"})
+PLAIN_FUSION_WEIGHT = 0.7  # below 1: on a tie the analysed ranking wins (verbatim FAQ headings stay first)
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class Indexes:
     headings: SectionIndex  # headings with their stop words: "How to log in?"
     documents: SectionIndex  # one unit per document
     document_of: Any  # np.ndarray: section number → document number in `documents`
+    plain: SectionIndex | None = None  # heading + text as lower-cased surface words (rank fusion)
 
 
 class KnowledgeBase:
@@ -210,9 +216,16 @@ class KnowledgeBase:
             wanted = product.strip().lower()
             mask = np.array([(p or "").lower() == wanted for p in index.products], dtype=bool)
         ranked = index.top(scores, max(k, CANDIDATES), mask=mask)
+        rankings, fusion_weights = [ranked], [1.0]
+        if language in PLAIN_FUSION_LANGUAGES and indexes.plain is not None and ranked:
+            rankings.append(plain_ranking(indexes.plain, query, limit=max(k, CANDIDATES), mask=mask))
+            fusion_weights.append(PLAIN_FUSION_WEIGHT)
         dense = self._dense_ranking(query, mask=mask)
         if dense:
-            ranked = _reciprocal_rank_fusion([ranked, dense])
+            rankings.append(dense)
+            fusion_weights.append(1.0)
+        if len(rankings) > 1:
+            ranked = _reciprocal_rank_fusion(rankings, weights=fusion_weights)
         hits = [
             Hit(
                 section=index.sections[number],
@@ -289,13 +302,20 @@ class KnowledgeBase:
         import numpy as np
 
         from bot.models.knowledge import KnowledgeDocument, KnowledgeSection
-        from knowledge.index import DOCUMENT_PARAMS, HEADING_PARAMS, IndexedSection, SectionIndex
+        from knowledge.index import (
+            DOCUMENT_PARAMS,
+            HEADING_PARAMS,
+            PLAIN_PARAMS,
+            IndexedSection,
+            SectionIndex,
+        )
         from knowledge.store import to_section
-        from knowledge.tokenize import add_terms, drop_stop_terms, tokens
+        from knowledge.tokenize import add_terms, drop_stop_terms, surface_tokens, tokens
 
         started = time.perf_counter()
         items: list[IndexedSection] = []
         heading_items: list[IndexedSection] = []
+        plain_items: list[IndexedSection] = []
         document_terms: dict[int, list[str]] = {}
         document_of: list[int] = []
         with self.db.session() as session:
@@ -318,11 +338,14 @@ class KnowledgeBase:
                     )
                 )
                 heading_items.append(IndexedSection(section=section, fields=(row.heading_terms, "", "")))
+                plain_text = " ".join(surface_tokens(f"{section.heading}\n{section.text}"))
+                plain_items.append(IndexedSection(section=section, fields=("", "", plain_text)))
                 document_terms.setdefault(row.document_id, []).extend((items[-1].fields[0], row.body_terms))
                 document_of.append(row.document_id)
         add_terms([doc.title for doc in documents.values() if doc.language == "zh"])
         index = SectionIndex.build(items)
         headings = SectionIndex.build(heading_items, params=HEADING_PARAMS)
+        plain = SectionIndex.build(plain_items, params=PLAIN_PARAMS)
         # Whole documents as one unit each: a section of a document that is about the question's subject
         # as a whole ranks above a same-named section ("Limitations") of an unrelated document.
         first_section: dict[int, Section] = {}
@@ -352,6 +375,7 @@ class KnowledgeBase:
             headings=headings,
             documents=documents_index,
             document_of=document_numbers,
+            plain=plain,
         )
 
     # --- optional dense retrieval --------------------------------------------------------------
@@ -487,11 +511,22 @@ def subword_weights(terms: Sequence[str]) -> dict[str, float]:
     return weights
 
 
-def _reciprocal_rank_fusion(rankings: Sequence[Sequence[int]], *, k: int = 60) -> list[int]:
+def plain_ranking(plain: SectionIndex, query: str, *, limit: int, mask: Any | None = None) -> list[int]:
+    """Sections by plain BM25 over the question's surface words (no stemming, stop words kept)."""
+    from knowledge.tokenize import surface_tokens
+
+    return plain.top(plain.scores(surface_tokens(query)), limit, mask=mask)
+
+
+def _reciprocal_rank_fusion(
+    rankings: Sequence[Sequence[int]], *, k: int = 60, weights: Sequence[float] | None = None
+) -> list[int]:
+    """Weighted reciprocal rank fusion (Cormack et al. 2009): Σ weight / (k + rank)."""
     fused: dict[int, float] = {}
-    for ranking in rankings:
+    for number_of_ranking, ranking in enumerate(rankings):
+        weight = weights[number_of_ranking] if weights is not None else 1.0
         for rank, number in enumerate(ranking, 1):
-            fused[number] = fused.get(number, 0.0) + 1.0 / (k + rank)
+            fused[number] = fused.get(number, 0.0) + weight / (k + rank)
     return sorted(fused, key=lambda n: -fused[n])
 
 

@@ -26,7 +26,7 @@ register_answer_commands(kb_app)  # `kb ask`, `kb gaps` (knowledge/answer_cli.py
 
 
 def open_knowledge_base() -> KnowledgeBase:
-    """The knowledge base of the configured database (migrated; knowledge tables created if missing)."""
+    """The knowledge base of the configured database (migrated first)."""
     from bot.config import Settings
     from bot.database import Database
     from bot.llm import LLM
@@ -35,20 +35,7 @@ def open_knowledge_base() -> KnowledgeBase:
     settings = Settings()
     db = Database(settings.database_url)
     db.upgrade()
-    ensure_tables(db)
     return KnowledgeBase(db=db, settings=settings, llm=LLM.from_settings(settings))
-
-
-def ensure_tables(db: object) -> None:
-    """Create the knowledge tables when no migration has created them yet (a no-op once migrated)."""
-    from sqlmodel import SQLModel
-
-    import bot.models  # noqa: F401  (registers the tables)
-    from bot.database import Database
-
-    assert isinstance(db, Database)
-    names = ("knowledge_document", "knowledge_section", "knowledge_embedding", "knowledge_version")
-    SQLModel.metadata.create_all(db.engine, tables=[SQLModel.metadata.tables[n] for n in names])
 
 
 def _fail(en: str, zh: str) -> typer.Exit:

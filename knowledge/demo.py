@@ -17,14 +17,12 @@ TRY_THESE = (
 
 def prepare_demo_knowledge(samples: Path = SAMPLES) -> str:
     """Ingest the sample knowledge base into the configured database; returns a one-line summary."""
-    from knowledge.answer_cli import ensure_qa_tables
     from knowledge.cli import open_knowledge_base
     from knowledge.ingest import ingest_paths
 
     if not samples.is_dir():
         return f"sample knowledge base not found at {samples}; the bot starts with an empty knowledge base"
     kb = open_knowledge_base()
-    ensure_qa_tables(kb.db)
     report = ingest_paths(kb, [samples])
     kb.db.dispose()
     return f"knowledge base: {report.summary()}"

@@ -27,6 +27,7 @@ class BM25FParams:
 
 DOCUMENT_PARAMS = BM25FParams(k1=1.2, weights=(0.0, 2.0, 1.0), b=(0.0, 0.3, 0.75))
 HEADING_PARAMS = BM25FParams(k1=1.2, weights=(1.0, 0.0, 0.0), b=(0.75, 0.0, 0.0))
+PLAIN_PARAMS = BM25FParams(k1=1.2, weights=(0.0, 0.0, 1.0), b=(0.0, 0.0, 0.75))  # classic BM25, one field
 
 
 @dataclass(frozen=True)

@@ -76,3 +76,22 @@ def test_usage_error_uses_command_usage() -> None:
     msg = H.message(None, "x", kind=Kind.COMMAND)  # type: ignore[arg-type]
     [reply] = router.handle(msg, None)  # type: ignore[arg-type]
     assert "x <text>" in reply.text and "缺少内容" in reply.text
+
+
+def test_thread_listeners_see_replies_with_or_without_mention(bot: Harness) -> None:
+    router = Router()
+    seen: list[bool] = []
+
+    def listener(msg, services):  # type: ignore[no-untyped-def]
+        seen.append(msg.mentions_bot)
+        return Reply(text="coached") if msg.thread == "practice" else None
+
+    router.thread_listener(listener)
+    router.fallback(lambda m, s: Reply(text="answered"))
+    router.command("help", lambda m, s: Reply(text="help"), summary_en="x", summary_zh="x", usage="help")
+    assert router.handle(bot.message("my answer", thread="practice", mention=False), bot.services)[0].text == "coached"
+    assert router.handle(bot.message("my answer", thread="practice"), bot.services)[0].text == "coached"
+    assert router.handle(bot.message("a question", thread="other"), bot.services)[0].text == "answered"
+    assert router.handle(bot.message("chatter", thread="other", mention=False), bot.services) == []
+    assert router.handle(bot.message("help", thread="practice"), bot.services)[0].text == "help"
+    assert seen == [False, True, True, False]

@@ -179,7 +179,7 @@ def test_signed_malformed_payloads_never_5xx(wire: tuple[WireBot, TestClient], d
         plain = body.decode("utf-8", errors="replace")
         try:
             payload = json.loads(plain)
-        except ValueError:
+        except (ValueError, RecursionError):
             payload = plain
         encrypted, headers = webhook_request({"x": 0}, encrypt_key=FEISHU_ENCRYPT_KEY)
         if isinstance(payload, dict) and data.draw(st.booleans()):
@@ -198,6 +198,15 @@ def test_signed_malformed_payloads_never_5xx(wire: tuple[WireBot, TestClient], d
         body = encrypted
     response = client.post(f"/{platform}/events", content=body, headers=headers)
     assert response.status_code < 500, (platform, body[:300], response.text)
+
+
+@pytest.mark.parametrize("platform", ["slack", "feishu"])
+def test_deeply_nested_json_is_a_client_error(wire: tuple[WireBot, TestClient], platform: str) -> None:
+    bot, client = wire
+    body = b"[" * 5000 + b"]" * 5000
+    headers = {"Content-Type": "application/json", **(slack_headers(body) if platform == "slack" else {})}
+    assert client.post(f"/{platform}/events", content=body, headers=headers).status_code in (400, 401)
+    assert rows(bot) == (0, 0)
 
 
 def test_workers_survive_a_fuzz_run(

@@ -96,7 +96,7 @@ def cluster(database_url: str, tmp_path: Path) -> Iterator[tuple[list[Node], Fak
         cwd=ROOT,
     )
     db = Database(database_url)
-    db.create_all()  # tables whose migration the lead has not generated yet
+    db.upgrade()
     with db.session() as session:  # a sync reminder every minute to one channel
         session.add(
             Schedule(

@@ -124,7 +124,7 @@ class SlackInbound:
                 query=request.url.query,
                 headers={key: value for key, value in request.headers.items()},
             )
-        except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError):
             logger.warning("slack request rejected: body is not a Slack payload")
             return Response(
                 status_code=400, content=b'{"error": "malformed request"}', media_type="application/json"
