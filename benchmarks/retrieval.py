@@ -145,7 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         database_mb = sum(p.stat().st_size for p in Path(tmp).iterdir()) / 1e6
         indexes = fresh.indexes()
         sections = list(indexes.sections.sections)
-        parts = (indexes.sections, indexes.headings, indexes.documents)
+        parts = [indexes.sections, indexes.headings, indexes.documents]
+        if indexes.plain is not None:
+            parts.append(indexes.plain)
         memory_mb = sum(index_bytes(part) for part in parts) / 1e6
         started = time.perf_counter()
         baseline = BaselineRetriever(sections)

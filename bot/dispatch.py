@@ -13,7 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from bot.i18n import pick
 from bot.idempotency import claim_event
 from bot.logging_setup import log_context
-from bot.messages import Address, IncomingMessage, Reply, Sent
+from bot.messages import Address, IncomingMessage, Kind, Reply, Sent
 from bot.metrics import metrics
 from bot.router import Router
 from bot.services import Services
@@ -29,7 +29,9 @@ def resolve_address(msg: IncomingMessage, reply: Reply) -> Address:
         platform=msg.platform,
         workspace=msg.workspace,
         conversation=msg.conversation,
-        reply_url=msg.raw.get("response_url") if reply.where == "ephemeral" else None,
+        # Slack commands carry a response_url: private notes go through it, and a channel post falls back
+        # to it when the bot is not a member of the channel the command was typed in.
+        reply_url=msg.raw.get("response_url") if msg.kind is Kind.COMMAND or reply.where == "ephemeral" else None,
     )
     match reply.where:
         case "dm":

@@ -217,6 +217,6 @@ class Outbox:
 
 def _limit_key(address: Address) -> str | None:
     """The conversation a message counts against; ephemeral messages have their own, looser limits."""
-    if address.ephemeral or address.reply_url:
+    if address.ephemeral:
         return None
     return address.conversation or address.user

@@ -629,18 +629,6 @@ def detect_language(text: str) -> str:
     return "zh" if cjk_ratio(text) >= 0.15 else "en"
 
 
-def surface_tokens(text: str) -> list[str]:
-    """Words as written, lower-cased, punctuation stripped, nothing dropped or stemmed ("or later", "the
-    same way"); Chinese as single characters. The plain index that English rankings are fused with."""
-    out: list[str] = []
-    for match in _RUNS.finditer(text.lower()):
-        if match.group(1):
-            out.extend(match.group(1))
-        elif match.group(2):
-            out.extend(word.strip("._-") for word in _WORD.findall(match.group(2)))
-    return [word for word in out if word and word not in STOP_EN]
-
-
 def baseline_tokens(text: str) -> list[str]:
     """The plain baseline of the benchmark: lower-cased whitespace words and single Chinese characters."""
     out: list[str] = []

@@ -24,6 +24,7 @@ from bot.platforms.slack.render import fallback_text, render_message, render_vie
 
 logger = logging.getLogger(__name__)
 
+NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
 PERMANENT_ERRORS = frozenset(
     {
         "account_inactive",
@@ -111,7 +112,7 @@ class SlackPort:
         has_content = bool(
             reply.text or reply.title or reply.fields or reply.citations or reply.buttons or reply.context
         )
-        private = bool(address.reply_url) or address.ephemeral
+        private = address.ephemeral
         if reply.attachment is not None and private:
             note = reply.model_copy(update={"context": [*reply.context, EPHEMERAL_FILE_NOTE]})
             private_sent = self._send_private(address, note)
@@ -125,7 +126,12 @@ class SlackPort:
             raise DeliveryError("slack: an address needs a conversation or a user", permanent=True)
         sent: Sent | None = None
         if has_content or reply.attachment is None:
-            sent = self._post(channel, address.thread, reply)
+            try:
+                sent = self._post(channel, address.thread, reply)
+            except DeliveryError as exc:
+                if not (address.reply_url and NOT_A_MEMBER.intersection(str(exc).split())):
+                    raise
+                sent = self._respond(address.reply_url, reply, response_type="in_channel")
         if reply.attachment is not None:
             file_id = self._upload(channel, address.thread, reply)
             sent = sent or Sent(platform=self.platform, conversation=channel, message_id=file_id)
@@ -143,6 +149,18 @@ class SlackPort:
             conversation=str(response.get("channel") or channel),
             message_id=str(response.get("ts") or ""),
         )
+
+    def _respond(self, url: str, reply: Reply, *, response_type: str) -> Sent:
+        """Post through a command's response_url (works in channels the bot has not joined)."""
+        try:
+            hook = self._webhook_factory(url).send_dict(
+                {**render_message(reply), "response_type": response_type, "replace_original": False}
+            )
+        except (SlackClientError, OSError) as exc:
+            raise DeliveryError(f"response_url: {type(exc).__name__}") from exc
+        if hook.status_code != 200:
+            raise DeliveryError(f"response_url: HTTP {hook.status_code}", permanent=hook.status_code == 404)
+        return Sent(platform=self.platform, conversation="", message_id="")
 
     def _send_private(self, address: Address, reply: Reply) -> Sent:
         """An ephemeral note: through the command's response_url when we have one, else chat.postEphemeral."""

@@ -75,7 +75,7 @@ def test_reply_url_posts_an_ephemeral_response(api: FakeSlackApi, port: SlackPor
 
 def test_expired_reply_url_falls_back_to_post_ephemeral(api: FakeSlackApi, port: SlackPort) -> None:
     expired = f"{api.base}/hooks/expired/T111/1/old"
-    port.send(Address(platform="slack", conversation="C1", user="U1", reply_url=expired), Reply(text="late"))
+    port.send(Address(platform="slack", conversation="C1", user="U1", ephemeral=True, reply_url=expired), Reply(text="late"))
     assert len(api.recorder.to("/hooks/expired/T111/1/old")) == 1
     (call,) = api.calls("chat.postEphemeral")
     assert (call["channel"], call["user"], call["text"]) == ("C1", "U1", "late")
@@ -84,7 +84,7 @@ def test_expired_reply_url_falls_back_to_post_ephemeral(api: FakeSlackApi, port:
 def test_expired_reply_url_without_channel_is_a_permanent_error(api: FakeSlackApi, port: SlackPort) -> None:
     expired = f"{api.base}/hooks/expired/T111/1/old"
     with pytest.raises(DeliveryError) as err:
-        port.send(Address(platform="slack", user="U1", reply_url=expired), Reply(text="x"))
+        port.send(Address(platform="slack", user="U1", ephemeral=True, reply_url=expired), Reply(text="x"))
     assert err.value.permanent
 
 
@@ -215,3 +215,19 @@ def test_connection_failure_is_transient() -> None:
     with pytest.raises(DeliveryError) as err:
         create_port(settings).send(Address(platform="slack", conversation="C1"), Reply(text="x"))
     assert not err.value.permanent
+
+
+def test_command_reply_in_a_channel_the_bot_has_not_joined_goes_through_response_url(
+    api: FakeSlackApi, port: SlackPort
+) -> None:
+    api.fail("chat.postMessage", "not_in_channel")
+    address = Address(platform="slack", conversation="CPRIV", reply_url=api.hook_url())
+    port.send(address, Reply(text="logged #7"))
+    (hook,) = api.recorder.to("/hooks/commands/T111/1/cmd")
+    assert hook.json()["response_type"] == "in_channel" and "logged #7" in hook.json()["text"]
+
+
+def test_channel_reply_with_response_url_still_posts_normally(api: FakeSlackApi, port: SlackPort) -> None:
+    port.send(Address(platform="slack", conversation="C1", reply_url=api.hook_url()), Reply(text="hi"))
+    assert api.calls("chat.postMessage")[0]["channel"] == "C1"
+    assert not api.recorder.to("/hooks/commands/T111/1/cmd")
