@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import select
 
+from bot.metrics import instrument_scheduler
 from bot.models import Schedule
 
 if TYPE_CHECKING:
@@ -140,6 +141,7 @@ class SchedulerEngine:
             },
             timezone=services.settings.tz,
         )
+        instrument_scheduler(self.scheduler)  # job runs, errors and misfires on /metrics
         self._lock = threading.Lock()
 
     @property

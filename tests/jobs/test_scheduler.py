@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 
+from bot.metrics import metrics
 from jobs import SYSTEM_JOBS
 from jobs.posting import run_schedule
 from jobs.scheduler import (
@@ -110,6 +111,10 @@ def test_a_run_missed_while_down_fires_once_after_restart(bot: Harness) -> None:
         return sent
 
     bot.slack.send = send  # type: ignore[method-assign]
+    job_id = schedule_job_id(schedule.id)
+    runs_before = metrics().registry.get_sample_value(
+        "salesbridge_job_runs_total", {"job": job_id, "outcome": "ok"}
+    )
     restarted = SchedulerEngine(bot.services, executor="debug")
     restarted.start()
     try:
@@ -119,6 +124,10 @@ def test_a_run_missed_while_down_fires_once_after_restart(bot: Harness) -> None:
     finally:
         restarted.shutdown()
     assert len(bot.slack.to(conversation="CRESTART")) == 1
+    runs_after = metrics().registry.get_sample_value(
+        "salesbridge_job_runs_total", {"job": job_id, "outcome": "ok"}
+    )
+    assert (runs_after or 0) - (runs_before or 0) == 1  # counted on /metrics
     again = SchedulerEngine(bot.services, executor="debug")
     again.start()
     again.shutdown()
