@@ -29,9 +29,10 @@ pytest: install
 test: lint typecheck pytest
 
 bench: install
-	$(BIN)/python benchmarks/retrieval.py
-	$(BIN)/python benchmarks/requests.py
-	$(BIN)/python benchmarks/ack_latency.py
+	$(BIN)/python -m benchmarks.retrieval
+	$(BIN)/python -m benchmarks.requests
+	$(BIN)/python -m benchmarks.ack_latency --quick
+	$(BIN)/python -m benchmarks.memory
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
