@@ -149,21 +149,22 @@ class Fact:
     citation: Citation
 
 
-def find_facts(*, services: Services, query: str, limit: int = 2) -> list[Fact]:
-    """Best knowledge-base sections for the objection (empty when the KB is empty or has nothing relevant)."""
+def find_facts(*, services: Services, query: str, limit: int = 2, lang: str | None = None) -> list[Fact]:
+    """Best knowledge-base sections for the objection, in the coaching's language when the knowledge base
+    has them (parallel en/zh documents would otherwise quote the same fact twice, once per language)."""
     knowledge = getattr(services, "knowledge", None)
     if knowledge is None:
         return []
     try:
-        result = knowledge.search(query, k=limit)
+        result = knowledge.search(query, k=limit * 3, language=lang)
     except Exception:
         logger.exception("knowledge search for objection coaching failed")
         return []
+    hits = [hit for hit in result.hits if hit.score > 0]
+    same_language = [hit for hit in hits if lang is None or hit.section.language == lang]
     facts = []
-    for number, hit in enumerate(result.hits[:limit], 1):
+    for number, hit in enumerate((same_language or hits)[:limit], 1):
         section = hit.section
-        if hit.score <= 0:
-            continue
         snippet = " ".join(sentences(section.text)[:2])[:300]
         facts.append(
             Fact(
@@ -302,7 +303,7 @@ def coach(
 ) -> tuple[Reply, Assessment | None]:
     """Per-step feedback on `answer` (when given) plus a model answer grounded on the knowledge base."""
     lang = lang or detect_language(answer or objection)
-    facts = find_facts(services=services, query=f"{objection} {hint}".strip())
+    facts = find_facts(services=services, query=f"{objection} {hint}".strip(), lang=lang)
     assessment = assess(answer=answer, objection=objection) if answer else None
     parts: list[str] = []
     fields: list[KeyValue] = []

@@ -13,9 +13,10 @@ import logging
 import re
 import threading
 import time
+from array import array
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 OTHER_LANGUAGE_FACTOR = 0.75  # sections in another language than the question's rank lower, not out
 CANDIDATES = 50
+LOAD_CHUNK_ROWS = 500  # sections fetched per round trip while the index is built
 HEADING_MATCH_WEIGHT = 0.5  # weight of the stop-words-kept heading index next to the BM25F score
 DOCUMENT_WEIGHT = 0.3  # weight of the whole document's BM25 score added to each of its sections
 QUESTION_HEADING_FACTOR = 1.2  # FAQ entries (headings that are questions) answer questions most directly
@@ -242,14 +244,17 @@ class KnowledgeBase:
             fusion_weights.append(1.0)
         if len(rankings) > 1:
             ranked = _reciprocal_rank_fusion(rankings, weights=fusion_weights, factors=release_factors)
+        texts = self._section_texts([index.sections[number].id for number in ranked[:k]])
         hits = [
             Hit(
-                section=index.sections[number],
+                section=replace(index.sections[number], text=texts[index.sections[number].id]),
                 score=float(scores[number]),
                 rank=rank,
                 signals={"bm25": float(scores[number])},
             )
-            for rank, number in enumerate(ranked[:k], 1)
+            for rank, number in enumerate(
+                [number for number in ranked[:k] if index.sections[number].id in texts], 1
+            )
         ]
         if not hits:
             return SearchResult(query=query, hits=[], confidence=0.0, answerable=False)
@@ -266,6 +271,16 @@ class KnowledgeBase:
             confidence=round(confidence, 4),
             answerable=confidence >= self.abstention.threshold,
         )
+
+    def _section_texts(self, section_ids: Sequence[int]) -> dict[int, str]:
+        """Texts of the hits, read from the database (the index keeps no texts). A section removed since
+        the index was built is missing: its hit is dropped."""
+        from knowledge.store import section_texts
+
+        if not section_ids:
+            return {}
+        with self.db.session() as session:
+            return section_texts(session=session, section_ids=section_ids)
 
     @staticmethod
     def abstention_features(
@@ -315,87 +330,82 @@ class KnowledgeBase:
             return current
 
     def _load_index(self) -> Indexes:
+        """Build the indexes streaming the sections' stored terms from the database in chunks: each row
+        is turned into term ids at once, nothing keeps the rows, and sections are kept without their
+        text (`search` reads the texts of its hits only) — one copy of the corpus, in compact arrays."""
         import numpy as np
 
         from bot.models.knowledge import KnowledgeDocument, KnowledgeSection
-        from knowledge.index import (
-            DOCUMENT_PARAMS,
-            HEADING_PARAMS,
-            PLAIN_PARAMS,
-            IndexedSection,
-            SectionIndex,
-        )
-        from knowledge.store import to_section
+        from knowledge.index import DOCUMENT_PARAMS, HEADING_PARAMS, PLAIN_PARAMS, IndexBuilder
+        from knowledge.store import section_without_text
         from knowledge.tokenize import add_terms, drop_stop_terms, tokens
 
         started = time.perf_counter()
-        items: list[IndexedSection] = []
-        heading_items: list[IndexedSection] = []
-        plain_items: list[IndexedSection] = []
+        sections, headings, plain = IndexBuilder(), IndexBuilder(HEADING_PARAMS), IndexBuilder(PLAIN_PARAMS)
+        documents_builder = IndexBuilder(DOCUMENT_PARAMS)
         line_counts: dict[str, list[tuple[int, int]]] = {}
-        document_terms: dict[int, list[str]] = {}
-        document_of: list[int] = []
+        document_of = array("i")
+        current: tuple[int, Section] | None = None  # (document id, its first section)
+        current_terms: list[str] = []
+
+        def flush_document() -> None:
+            if current is not None:
+                title = documents[current[0]].title
+                documents_builder.add(current[1], ("", " ".join(tokens(title)), " ".join(current_terms)))
+                current_terms.clear()
+
+        columns = (
+            KnowledgeSection.id,
+            KnowledgeSection.document_id,
+            KnowledgeSection.heading,
+            KnowledgeSection.headings,
+            KnowledgeSection.text,
+            KnowledgeSection.heading_terms,
+            KnowledgeSection.context_terms,
+            KnowledgeSection.body_terms,
+        )
         with self.db.session() as session:
             documents = {doc.id: doc for doc in session.exec(select(KnowledgeDocument))}
-            rows = session.exec(
-                select(KnowledgeSection).order_by(
-                    col(KnowledgeSection.document_id), col(KnowledgeSection.position)
-                )
+            for document in documents.values():
+                session.expunge(document)
+            add_terms([doc.title for doc in documents.values() if doc.language == "zh"])
+            rows = session.execute(
+                select(*columns)
+                .order_by(col(KnowledgeSection.document_id), col(KnowledgeSection.position))
+                .execution_options(yield_per=LOAD_CHUNK_ROWS)
             )
-            for row in rows:
-                document = documents.get(row.document_id)
+            for section_id, document_id, heading, trail, text, heading_terms, context_terms, body_terms in rows:
+                document = documents.get(document_id)
                 if document is None:
                     continue
-                section = to_section(row, document)
-                heading_all = row.heading_terms.split()
-                items.append(
-                    IndexedSection(
-                        section=section,
-                        fields=(" ".join(drop_stop_terms(heading_all)), row.context_terms, row.body_terms),
-                    )
+                section = section_without_text(
+                    section_id=section_id, document=document, heading=heading, headings=trail
                 )
-                heading_items.append(IndexedSection(section=section, fields=(row.heading_terms, "", "")))
-                plain_text = " ".join(plain_words(f"{section.heading}\n{section.text}"))
-                plain_items.append(IndexedSection(section=section, fields=("", "", plain_text)))
-                document_terms.setdefault(row.document_id, []).extend((items[-1].fields[0], row.body_terms))
-                document_of.append(row.document_id)
-                for line, versions in versions_by_line(f"{section.heading}\n{section.text}").items():
+                heading_content = " ".join(drop_stop_terms(heading_terms.split()))
+                number = len(sections.sections)
+                sections.add(section, (heading_content, context_terms, body_terms))
+                headings.add(section, (heading_terms, "", ""))
+                written = f"{heading}\n{text}"
+                plain.add(section, ("", "", " ".join(plain_words(written))))
+                if current is None or current[0] != document_id:
+                    flush_document()
+                    current = (document_id, section)
+                document_of.append(len(documents_builder.sections))  # the current document's number
+                current_terms.extend((heading_content, body_terms))
+                for line, versions in versions_by_line(written).items():
                     if len(versions) >= RELEASE_LIST_MIN_VERSIONS:
-                        line_counts.setdefault(line, []).append((len(items) - 1, len(versions)))
-        add_terms([doc.title for doc in documents.values() if doc.language == "zh"])
-        index = SectionIndex.build(items)
-        headings = SectionIndex.build(heading_items, params=HEADING_PARAMS)
-        plain = SectionIndex.build(plain_items, params=PLAIN_PARAMS)
+                        line_counts.setdefault(line, []).append((number, len(versions)))
+            flush_document()
+        del current_terms
+        index = sections.finish()
         # Whole documents as one unit each: a section of a document that is about the question's subject
         # as a whole ranks above a same-named section ("Limitations") of an unrelated document.
-        first_section: dict[int, Section] = {}
-        for item in items:
-            first_section.setdefault(item.section.document_id, item.section)
-        document_ids = list(document_terms)
-        documents_index = SectionIndex.build(
-            [
-                IndexedSection(
-                    section=first_section[doc_id],
-                    fields=("", " ".join(tokens(documents[doc_id].title)), " ".join(document_terms[doc_id])),
-                )
-                for doc_id in document_ids
-            ],
-            params=DOCUMENT_PARAMS,
-        )
-        position = {doc_id: number for number, doc_id in enumerate(document_ids)}
-        document_numbers = np.array([position[doc_id] for doc_id in document_of], dtype=np.int32)
-        logger.info(
-            "knowledge index: %d sections of %d documents in %.0f ms",
-            index.size,
-            len(documents),
-            (time.perf_counter() - started) * 1000,
-        )
-        return Indexes(
+        indexes = Indexes(
             sections=index,
-            headings=headings,
-            documents=documents_index,
-            document_of=document_numbers,
-            plain=plain,
+            headings=headings.finish(),
+            documents=documents_builder.finish(),
+            document_of=np.frombuffer(document_of, dtype=np.int32).copy(),
+            plain=plain.finish(),
             release_lists={
                 line: (
                     np.array([n for n, _ in counts], dtype=np.int64),
@@ -404,6 +414,15 @@ class KnowledgeBase:
                 for line, counts in line_counts.items()
             },
         )
+        del sections, headings, plain, documents_builder, documents
+        release_freed_memory()
+        logger.info(
+            "knowledge index: %d sections of %d documents in %.0f ms",
+            index.size,
+            indexes.documents.size,
+            (time.perf_counter() - started) * 1000,
+        )
+        return indexes
 
     # --- optional dense retrieval --------------------------------------------------------------
     def _embedding_model(self) -> str | None:
@@ -503,6 +522,24 @@ class KnowledgeBase:
                     vectors.append(np.frombuffer(row.vector, dtype=np.float32))
         matrix = np.vstack(vectors) if vectors else None
         return model, numbers, matrix
+
+
+def release_freed_memory() -> bool:
+    """Hand the heap pages freed after an index build back to the OS (`malloc_trim(0)`, glibc only):
+    without it glibc keeps the build's transient peak as resident memory. False where unavailable."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # musl and other libcs: no malloc_trim
+        return False
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    trim(0)
+    return True
 
 
 @lru_cache(maxsize=1)

@@ -190,6 +190,35 @@ def to_section(row: KnowledgeSection, document: KnowledgeDocument) -> Section:
     )
 
 
+def section_without_text(
+    *, section_id: int | None, document: KnowledgeDocument, heading: str, headings: str | None
+) -> Section:
+    """A section as the in-memory index keeps it: everything but its text (read for hits only, with
+    `section_texts`); it shares the document's strings."""
+    return Section(
+        id=section_id or 0,
+        document_id=document.id or 0,
+        path=document.path,
+        title=document.title,
+        heading=heading,
+        headings=tuple(json.loads(headings)) if headings and headings != "[]" else (),
+        text="",
+        language=document.language,
+        updated=document.updated,
+        product=document.product,
+        owner=document.owner,
+    )
+
+
+def section_texts(*, session: Session, section_ids: Sequence[int]) -> dict[int, str]:
+    """{section id: text} of the given sections that still exist."""
+    wanted = list(dict.fromkeys(section_ids))
+    rows = session.execute(
+        select(KnowledgeSection.id, KnowledgeSection.text).where(col(KnowledgeSection.id).in_(wanted))
+    )
+    return {int(section_id): text for section_id, text in rows}
+
+
 def last_changed(*, session: Session) -> str:
     row = session.get(KnowledgeVersion, 1)
     return as_utc(row.changed_at).isoformat() if row is not None and row.changed_at else ""

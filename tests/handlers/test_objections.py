@@ -94,6 +94,20 @@ def test_on_demand_coaching_uses_the_knowledge_base_with_citations(bot: Harness)
     assert "参考回答" in zh.text and "倾听" in zh.text
 
 
+def test_coaching_quotes_facts_in_the_coaching_language_only(bot: Harness) -> None:
+    _seed_kb(bot)
+    bot.services.knowledge.add_document(
+        path="zh/pricing/roi.md",
+        title="Insight 价格与投资回报",
+        text="# Insight 价格与投资回报\n\n## 客户成果\n\n客户第一年平均降低 35% 的报表成本，价格通常 7 个月回本。\n",
+    )
+    reply = bot.say("objection Your price is too high", user="U1")[0]
+    assert [c.title for c in reply.citations] == ["Insight pricing and ROI"]
+    assert "客户" not in reply.text
+    zh = bot.say("异议 价格太贵了 Insight", user="U1")[0]
+    assert zh.citations and all("价格" in c.title for c in zh.citations)
+
+
 def test_coaching_without_knowledge_says_what_to_prepare(bot: Harness) -> None:
     reply = bot.say("objection We need on-prem deployment in Antarctica", user="U1")[0]
     assert "No matching facts in the knowledge base yet" in reply.text and not reply.citations
