@@ -21,6 +21,7 @@ from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from bot.config import Settings
@@ -30,7 +31,7 @@ from knowledge.types import Hit, SearchResult, Section
 
 if TYPE_CHECKING:
     from bot.llm import LLM
-    from knowledge.index import SectionIndex
+    from knowledge.index import IndexBuilder, SectionIndex
     from knowledge.store import DocumentInfo
 
 logger = logging.getLogger(__name__)
@@ -338,23 +339,14 @@ class KnowledgeBase:
         from bot.models.knowledge import KnowledgeDocument, KnowledgeSection
         from knowledge.index import DOCUMENT_PARAMS, HEADING_PARAMS, PLAIN_PARAMS, IndexBuilder
         from knowledge.store import section_without_text
-        from knowledge.tokenize import add_terms, drop_stop_terms, tokens
+        from knowledge.tokenize import add_terms, drop_stop_terms
 
         started = time.perf_counter()
         sections, headings, plain = IndexBuilder(), IndexBuilder(HEADING_PARAMS), IndexBuilder(PLAIN_PARAMS)
         documents_builder = IndexBuilder(DOCUMENT_PARAMS)
         line_counts: dict[str, list[tuple[int, int]]] = {}
-        document_of = array("i")
-        current: tuple[int, Section] | None = None  # (document id, its first section)
-        current_terms: list[str] = []
-
-        def flush_document() -> None:
-            if current is not None:
-                title = documents[current[0]].title
-                documents_builder.add(current[1], ("", " ".join(tokens(title)), " ".join(current_terms)))
-                current_terms.clear()
-
-        columns = (
+        document_of = array("i")  # section number → document number
+        columns: tuple[Any, ...] = (
             KnowledgeSection.id,
             KnowledgeSection.document_id,
             KnowledgeSection.heading,
@@ -366,37 +358,39 @@ class KnowledgeBase:
         )
         with self.db.session() as session:
             documents = {doc.id: doc for doc in session.exec(select(KnowledgeDocument))}
-            for document in documents.values():
-                session.expunge(document)
             add_terms([doc.title for doc in documents.values() if doc.language == "zh"])
             rows = session.execute(
-                select(*columns)
+                sa_select(*columns)
                 .order_by(col(KnowledgeSection.document_id), col(KnowledgeSection.position))
                 .execution_options(yield_per=LOAD_CHUNK_ROWS)
             )
-            for section_id, document_id, heading, trail, text, heading_terms, context_terms, body_terms in rows:
+            first: Section | None = None  # the current document's first section
+            document_terms: list[str] = []  # the current document's heading and body terms
+            for row in rows:
+                section_id, document_id, heading, trail, text, heading_terms, context_terms, body_terms = row
                 document = documents.get(document_id)
                 if document is None:
                     continue
                 section = section_without_text(
                     section_id=section_id, document=document, heading=heading, headings=trail
                 )
+                if first is None or first.document_id != document_id:
+                    if first is not None:
+                        add_document_unit(documents_builder, first=first, terms=document_terms)
+                    first, document_terms = section, []
                 heading_content = " ".join(drop_stop_terms(heading_terms.split()))
                 number = len(sections.sections)
                 sections.add(section, (heading_content, context_terms, body_terms))
                 headings.add(section, (heading_terms, "", ""))
                 written = f"{heading}\n{text}"
                 plain.add(section, ("", "", " ".join(plain_words(written))))
-                if current is None or current[0] != document_id:
-                    flush_document()
-                    current = (document_id, section)
-                document_of.append(len(documents_builder.sections))  # the current document's number
-                current_terms.extend((heading_content, body_terms))
+                document_terms.extend((heading_content, body_terms))
+                document_of.append(len(documents_builder.sections))
                 for line, versions in versions_by_line(written).items():
                     if len(versions) >= RELEASE_LIST_MIN_VERSIONS:
                         line_counts.setdefault(line, []).append((number, len(versions)))
-            flush_document()
-        del current_terms
+            if first is not None:
+                add_document_unit(documents_builder, first=first, terms=document_terms)
         index = sections.finish()
         # Whole documents as one unit each: a section of a document that is about the question's subject
         # as a whole ranks above a same-named section ("Limitations") of an unrelated document.
@@ -414,7 +408,6 @@ class KnowledgeBase:
                 for line, counts in line_counts.items()
             },
         )
-        del sections, headings, plain, documents_builder, documents
         release_freed_memory()
         logger.info(
             "knowledge index: %d sections of %d documents in %.0f ms",
@@ -522,6 +515,14 @@ class KnowledgeBase:
                     vectors.append(np.frombuffer(row.vector, dtype=np.float32))
         matrix = np.vstack(vectors) if vectors else None
         return model, numbers, matrix
+
+
+def add_document_unit(builder: IndexBuilder, *, first: Section, terms: Sequence[str]) -> None:
+    """Add one whole document to the documents index: its title as context, its sections' heading and
+    body terms as body; `first` (its first section) stands for it."""
+    from knowledge.tokenize import tokens
+
+    builder.add(first, ("", " ".join(tokens(first.title)), " ".join(terms)))
 
 
 def release_freed_memory() -> bool:
