@@ -181,6 +181,9 @@ def select_quotes(
         return []
     weights = _weights(query_terms, [c[2] | c[3] for c in candidates])
     query_weight = sum(weights.values()) or 1.0
+    # The question's most distinctive term ("SSO" in "Does LumenCRM support SSO?"): a heading that lacks it
+    # states a different question ("Does LumenCRM support HIPAA?"), however many other words it shares.
+    focus = max(sorted(query_terms), key=lambda t: weights[t]) if query_terms else ""
     scored: list[tuple[float, int, Sentence]] = []
     for index, sentence, own, header, prior, heading in candidates:
         # Column names repeat in every row of a table: they count little, the row's own cells decide.
@@ -190,7 +193,7 @@ def select_quotes(
         # Under a heading that states most of the question ("## Does it support HIPAA?", "## LumenCRM 5.2"),
         # the sentences answer it even when they repeat none of its words; the first one most of all.
         heading_bonus = 0.0
-        if sum(weights[t] for t in heading) >= 0.5 * query_weight:
+        if focus in heading and sum(weights[t] for t in heading) >= 0.5 * query_weight:
             missing = sum(weights[t] for t in heading - own - header)
             heading_bonus = missing * (0.7 if sentence.position == 0 else 0.4)
         length_norm = 1.0 + 0.15 * math.log(1 + sentence.length)

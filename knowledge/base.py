@@ -47,6 +47,7 @@ QUESTION_HEADING_FACTOR = 1.2  # FAQ entries (headings that are questions) answe
 # from the surface forms the analysed index normalises away (dev set: MRR 0.78 → 0.86, no question lost);
 # Chinese questions lose (single characters are too weak a signal), so they keep the analysed ranking.
 PLAIN_FUSION_LANGUAGES = frozenset({"en"})
+SUPPORT_CANDIDATES = 3  # sections whose support for an answer is assessed (the best one counts)
 PLAIN_FUSION_WEIGHT = 0.7  # below 1: on a tie the analysed ranking wins (verbatim FAQ headings stay first)
 # "What is the latest 8.5 patch?": a question about the newest release of a release line is answered by
 # the sections that list that line's releases (release notes index, timeline), not by any one release's
@@ -259,9 +260,13 @@ class KnowledgeBase:
         ]
         if not hits:
             return SearchResult(query=query, hits=[], confidence=0.0, answerable=False)
-        features = self.abstention_features(
-            index=index, query=query, terms=terms, top=ranked[0], top_score=scores[ranked[0]]
-        )
+        # Support is judged on the best of the first few sections, not the first alone: rank fusion may put a
+        # section that shares the question's wording first while the next one holds the answer.
+        candidates = [
+            self.abstention_features(index=index, query=query, terms=terms, top=number, top_score=scores[number])
+            for number in ranked[:SUPPORT_CANDIDATES]
+        ]
+        features = max(candidates, key=lambda f: self.abstention.confidence(**f))
         confidence = self.abstention.confidence(**features)
         hits[0] = Hit(
             section=hits[0].section, score=hits[0].score, rank=1, signals={**hits[0].signals, **features}

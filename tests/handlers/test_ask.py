@@ -371,3 +371,21 @@ def test_answer_delivery_interrupted_before_the_faq_is_completed_by_a_retry(
     again = only(kb_bot.say(f"answer 1 {PAYPAL_ANSWER}", user="UPM"))
     assert "already" in again.text
     assert len([p for p in kb_bot.slack.posted if p.reply.title == "Answer from the product team"]) == 1
+
+
+# --- everyday sales questions over the sample knowledge base ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("what does Growth cost?", "59 USD"),  # the wording of a heading elsewhere must not decide support
+        ("Does LumenCRM support SSO?", "SSO"),  # "Does LumenCRM support HIPAA?" states another question
+        ("Do we support HIPAA?", "HIPAA"),
+        ("企业版有几个沙箱？", "2 个沙箱"),
+    ],
+)
+def test_everyday_questions_lead_with_the_answer(kb_bot: Harness, question: str, expected: str) -> None:
+    reply = only(kb_bot.say(question))
+    first_quote = reply.text.split("\n")[1]
+    assert expected in first_quote, reply.text
