@@ -279,16 +279,20 @@ def answer_question(
     """Answer `question` from the knowledge base (see the module docstring)."""
     language = detect_language(question)
     result, query = search_with_context(knowledge=knowledge, question=question, context=context, k=k)
-    if not result.answerable or not result.hits:
+
+    def declined(method: str) -> Answer:
         return Answer(
             question=question,
             language=language,
             text=dont_know(language),
             answered=False,
             confidence=result.confidence,
-            method="none",
+            method=method,
             search_query=query,
         )
+
+    if not result.answerable or not result.hits:
+        return declined("none")
     if llm is not None:
         from bot.llm import LLMError
         from knowledge.answer_llm import ask_model
@@ -300,15 +304,7 @@ def answer_question(
             logger.warning("LLM answer failed, answering extractively: %s", exc)
         else:
             if reply.declined:
-                return Answer(
-                    question=question,
-                    language=language,
-                    text=dont_know(language),
-                    answered=False,
-                    confidence=result.confidence,
-                    method="llm",
-                    search_query=query,
-                )
+                return declined("llm")
             # Keep the model's numbering: source n in the text is citation n.
             numbers = set(reply.cited) or {1}
             sources = [s for s in _sources(hits, today=today, stale_days=stale_days) if s.index in numbers]
