@@ -238,3 +238,33 @@ def test_event_types_we_do_not_handle_are_acknowledged(wire: FeishuWire) -> None
     payload["header"]["event_type"] = "im.chat.member.bot.added_v1"
     payload["event"] = {"chat_id": "oc_new", "operator_id": {"open_id": "ou_admin"}}
     assert wire.post(payload).status_code == 200
+
+
+def test_unknown_bot_identity_is_learned_off_the_ack_path(api_server: FeishuFake, tmp_path: Path) -> None:
+    """The start-up lookup of the bot's open_id failed: the next message is still acknowledged at once, the
+    lookup is retried in the background, and the mention is answered."""
+    api_server.reset()
+    api_server.fail("/open-apis/bot/v3/info", status=400, code=99991672, msg="no permission", times=1)
+    settings = make_settings(
+        f"sqlite:///{tmp_path / 'feishu.db'}",
+        FEISHU_APP_ID=f"cli_{uuid.uuid4().hex[:12]}",
+        FEISHU_APP_SECRET="app-secret",
+        FEISHU_VERIFICATION_TOKEN=TOKEN,
+        FEISHU_ENCRYPT_KEY=KEY,
+        FEISHU_DOMAIN=api_server.url,
+    )
+    app = build_application(settings, migrate=False)
+    app.services.db.create_all()
+    try:
+        with serve_asgi(create_asgi_app(app)) as url:
+            wire = FeishuWire(app=app, url=url, api=api_server)
+            api_server.recorder.wait_for("/open-apis/bot/v3/info")  # the failed start-up lookup
+            assert app.services.ports["feishu"].known_bot_open_id is None  # type: ignore[attr-defined]
+            response = wire.post(group_message("@_user_1 role", message_id="om_late_id"))
+            assert response.status_code == 200
+            (note,) = api_server.recorder.wait_for("/open-apis/ephemeral/v1/send")  # "Your role" is private
+            assert "Your role" in json.dumps(note.json()["card"])
+            assert len(api_server.recorder.to("/open-apis/bot/v3/info")) == 2
+    finally:
+        app.stop()
+        app.services.db.dispose()

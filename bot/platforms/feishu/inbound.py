@@ -78,9 +78,22 @@ class FeishuInbound:
         return str(result) if result else None
 
     def accept_message(self, payload: Mapping[str, Any]) -> IncomingMessage | None:
-        """Translate an `im.message.receive_v1` payload and queue it. Never raises."""
+        """Translate an `im.message.receive_v1` payload and queue it. Never raises, never blocks: while the
+        bot's own open_id is unknown (its lookup at start-up failed), the lookup and the translation run in
+        a background thread, off the 3-second ack path; the message is then not returned."""
+        known = getattr(self.application.services.ports.get("feishu"), "known_bot_open_id", None)
+        if known is None:
+            threading.Thread(
+                target=self._translate_and_submit, args=(payload, None), name="feishu-accept", daemon=True
+            ).start()
+            return None
+        return self._translate_and_submit(payload, known)
+
+    def _translate_and_submit(
+        self, payload: Mapping[str, Any], bot_open_id: str | None
+    ) -> IncomingMessage | None:
         try:
-            msg = translate.message_event(payload, bot_open_id=self.bot_open_id())
+            msg = translate.message_event(payload, bot_open_id=bot_open_id or self.bot_open_id())
             if msg is not None:
                 self.application.dispatcher.submit(msg)
             return msg

@@ -347,6 +347,11 @@ class FeishuPort:
         return members
 
     # --- bot identity ------------------------------------------------------------------------------
+    @property
+    def known_bot_open_id(self) -> str | None:
+        """The cached open_id, without asking Feishu (safe on the ack path)."""
+        return self._bot_open_id
+
     def bot_open_id(self) -> str | None:
         """The bot's own open_id (GET /open-apis/bot/v3/info), cached after the first success."""
         if self._bot_open_id is None:
