@@ -292,13 +292,18 @@ class KnowledgeBase:
     def abstention_features(
         *, index: SectionIndex, query: str, terms: Sequence[str], top: int, top_score: float
     ) -> dict[str, float]:
+        from knowledge.synonyms import related
         from knowledge.tokenize import named_terms
 
         idf = {term: index.idf(term) for term in terms}
         unknown_names = [name for name in named_terms(query) if name not in index.vocabulary]
         total = sum(idf.values()) or 1.0
-        covered = sum(weight for term, weight in idf.items() if index.contains(top, term))
-        unknown = sum(weight for term, weight in idf.items() if term not in index.vocabulary)
+        # a term is covered (known) when the section (corpus) has it or a word interchangeable with it:
+        # "收费" is answered by a section that says "计价", "fee" by one that says "price"
+        in_top = {term: any(index.contains(top, t) for t in related(term)) for term in terms}
+        known = {term: any(t in index.vocabulary for t in related(term)) for term in terms}
+        covered = sum(weight for term, weight in idf.items() if in_top[term])
+        unknown = sum(weight for term, weight in idf.items() if not known[term])
         k1 = index.params.k1
         best_possible = sum(idf.values()) * (k1 + 1.0)
         return {
@@ -307,7 +312,7 @@ class KnowledgeBase:
             "strength": float(top_score) / best_possible if best_possible else 0.0,
             "unknown_names": float(len(unknown_names)),
             "uncovered_commercial": float(
-                any(term in _commercial_terms() and not index.contains(top, term) for term in terms)
+                any(term in _commercial_terms() and not in_top[term] for term in terms)
             ),
         }
 

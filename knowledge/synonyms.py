@@ -19,7 +19,8 @@ GROUPS: tuple[tuple[str, ...], ...] = (  # single words only: a phrase's words w
     ("support", "compatible", "compatibility"),
     ("latest", "recent", "newest"),
     ("failure", "fail", "down", "die", "dies", "crash", "outage", "unavailable"),
-    ("cost", "price", "pricing", "budget", "expense"),
+    ("price", "pricing", "fee", "charge"),
+    ("cost", "budget", "expense"),
     ("migrate", "migration", "move", "switch"),
     ("replicate", "replication", "sync", "synchronize"),
     ("region", "datacenter", "zone"),
@@ -35,7 +36,8 @@ GROUPS: tuple[tuple[str, ...], ...] = (  # single words only: a phrase's words w
     ("迁移", "迁到", "搬迁"),
     ("同步", "复制"),
     ("地域", "机房", "区域", "数据中心"),
-    ("价格", "费用", "成本", "省钱"),
+    ("价格", "收费", "计费", "计价", "定价", "售价", "钱"),
+    ("费用", "成本", "省钱"),
     ("延迟", "性能"),
     ("认证", "验证", "身份验证"),
 )
@@ -51,6 +53,11 @@ def _term_groups() -> dict[str, frozenset[str]]:
         for term in terms:
             mapping.setdefault(term, set()).update(terms)
     return {term: frozenset(group) for term, group in mapping.items()}
+
+
+def related(term: str) -> frozenset[str]:
+    """`term` and the terms interchangeable with it (just `term` when it is in no group)."""
+    return _term_groups().get(term, frozenset((term,)))
 
 
 def expand(terms: Sequence[str]) -> dict[str, float]:
