@@ -75,6 +75,17 @@ def test_commercial_questions_need_a_section_that_settles_them(kb) -> None:  # t
     assert result.answerable and result.hits[0].section.path == "faq:7"
 
 
+def test_a_price_question_is_settled_by_a_section_in_other_price_words(kb) -> None:  # type: ignore[no-untyped-def]
+    assert not kb.search("企业版怎么收费？").answerable  # nothing about prices yet
+    kb.add_document(
+        path="pricing.md",
+        title="定价",
+        text="# 定价\n\n## 中国区定价\n\n以人民币计价，按用户按月计费：入门版 168 元，企业版 798 元。\n",
+    )
+    result = kb.search("企业版怎么收费？")  # "收费" is not in the section; "计价", "计费" are
+    assert result.answerable and result.hits[0].section.path == "pricing.md"
+
+
 def test_added_document_is_searchable_at_once_and_removable(kb) -> None:  # type: ignore[no-untyped-def]
     assert not kb.search("Kubernetes operator helm chart").answerable
     document_id = kb.add_document(
