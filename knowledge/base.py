@@ -56,6 +56,9 @@ RELEASE_LIST_BOOST = 1.0
 RELEASE_LIST_CAP = 6
 RELEASE_LIST_MIN_VERSIONS = 2  # a section naming fewer versions of the line is no list
 RECENCY_WORDS = ("latest", "recent", "newest", "last", "最新", "最近")
+# A question whose wording shows an intent (`knowledge.intent`: "which version first shipped…", "is there a
+# cap…") lifts the sections of the kind that answers it by × (1 + boost), before and after rank fusion.
+INTENT_BOOSTS = {"version": 0.3, "lifecycle": 0.3, "limit": 0.3, "compare": 0.3}
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class Indexes:
     document_of: Any  # np.ndarray: section number → document number in `documents`
     plain: SectionIndex | None = None  # heading + text as lower-cased whitespace words (rank fusion)
     release_lists: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # "8.5" → (sections, share)
+    kinds: Any = None  # np.ndarray of uint8: section number → bit mask of the intents it answers
 
 
 class KnowledgeBase:
@@ -225,6 +229,7 @@ class KnowledgeBase:
             scores = scores + DOCUMENT_WEIGHT * document_scores[indexes.document_of]
         scores = np.where(index.languages == language, scores, scores * OTHER_LANGUAGE_FACTOR)
         release_factors = release_list_factors(indexes.release_lists, all_terms, size=index.size)
+        release_factors = combine_factors(release_factors, intent_factors(indexes.kinds, query))
         if release_factors is not None:
             scores = scores * release_factors
         scores = np.where(index.question_headings, scores * QUESTION_HEADING_FACTOR, scores)
@@ -348,6 +353,7 @@ class KnowledgeBase:
 
         from bot.models.knowledge import KnowledgeDocument, KnowledgeSection
         from knowledge.index import DOCUMENT_PARAMS, HEADING_PARAMS, PLAIN_PARAMS, IndexBuilder
+        from knowledge.intent import INTENT_BITS, section_kinds
         from knowledge.store import section_without_text
         from knowledge.tokenize import add_terms, drop_stop_terms
 
@@ -356,6 +362,7 @@ class KnowledgeBase:
         documents_builder = IndexBuilder(DOCUMENT_PARAMS)
         line_counts: dict[str, list[tuple[int, int]]] = {}
         document_of = array("i")  # section number → document number
+        kinds = array("B")  # section number → intents it answers (`section_kinds`)
         columns: tuple[Any, ...] = (
             KnowledgeSection.id,
             KnowledgeSection.document_id,
@@ -396,9 +403,15 @@ class KnowledgeBase:
                 plain.add(section, ("", "", " ".join(plain_words(written))))
                 document_terms.extend((heading_content, body_terms))
                 document_of.append(len(documents_builder.sections))
+                lists_releases = False
                 for line, versions in versions_by_line(written).items():
                     if len(versions) >= RELEASE_LIST_MIN_VERSIONS:
                         line_counts.setdefault(line, []).append((number, len(versions)))
+                        lists_releases = True
+                kinds.append(
+                    section_kinds(title=section.title, headings=section.headings, heading=heading)
+                    | (INTENT_BITS["lifecycle"] if lists_releases else 0)
+                )
             if first is not None:
                 add_document_unit(documents_builder, first=first, terms=document_terms)
         index = sections.finish()
@@ -417,6 +430,7 @@ class KnowledgeBase:
                 )
                 for line, counts in line_counts.items()
             },
+            kinds=np.frombuffer(kinds, dtype=np.uint8).copy(),
         )
         release_freed_memory()
         logger.info(
@@ -624,6 +638,34 @@ def release_list_factors(
             factors = np.ones(size) if factors is None else factors
             factors[numbers] = np.maximum(factors[numbers], 1.0 + RELEASE_LIST_BOOST * share)
     return factors
+
+
+def intent_factors(kinds: Any | None, query: str) -> Any | None:
+    """Score factors lifting the sections of the kinds the question's intents ask for (`INTENT_BOOSTS`;
+    a section of several asked-for kinds gets the largest); None when the question shows no intent."""
+    from knowledge.intent import INTENT_BITS, question_intents
+
+    intents = question_intents(query)
+    if kinds is None or not intents:
+        return None
+    import numpy as np
+
+    factors = np.ones(len(kinds))
+    for intent in intents:
+        boost = INTENT_BOOSTS.get(intent, 0.0)
+        if boost:
+            lifted = (kinds & INTENT_BITS[intent]) != 0
+            factors = np.where(lifted, np.maximum(factors, 1.0 + boost), factors)
+    return factors
+
+
+def combine_factors(first: Any | None, second: Any | None) -> Any | None:
+    """The product of two optional factor arrays (None stands for all ones)."""
+    if first is None:
+        return second
+    if second is None:
+        return first
+    return first * second
 
 
 _MARKUP = re.compile(r"[`*_\[\](){}<>\"'|]")
