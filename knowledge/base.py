@@ -49,6 +49,9 @@ QUESTION_HEADING_FACTOR = 1.2  # FAQ entries (headings that are questions) answe
 PLAIN_FUSION_LANGUAGES = frozenset({"en"})
 SUPPORT_CANDIDATES = 3  # sections whose support for an answer is assessed (the best one counts)
 PLAIN_FUSION_WEIGHT = 0.7  # below 1: on a tie the analysed ranking wins (verbatim FAQ headings stay first)
+# Weight of the ranking for the asking sentences alone ("…context. Is there a way to batch it?") when a
+# question also has sentences that do not ask; small, so the context still decides among near-ties.
+ASKED_FUSION_WEIGHT = 0.3
 # "What is the latest 8.5 patch?": a question about the newest release of a release line is answered by
 # the sections that list that line's releases (release notes index, timeline), not by any one release's
 # notes. Such sections get × (1 + RELEASE_LIST_BOOST · min(distinct versions of the line, CAP) / CAP).
@@ -204,7 +207,7 @@ class KnowledgeBase:
         """
         import numpy as np
 
-        from knowledge.synonyms import expand
+        from knowledge.intent import asked_sentences
         from knowledge.tokenize import detect_language, tokens
 
         query = (query or "").strip()
@@ -216,23 +219,7 @@ class KnowledgeBase:
         if not terms or index.size == 0:
             return SearchResult(query=query, hits=[], confidence=0.0, answerable=False)
         language = (language or detect_language(query)).strip().lower()[:2]  # "zh-CN" → "zh"
-        expansions = expand(terms) if self.expand_queries else {}
-        weights = query_term_weights(all_terms)
-        scores = index.scores([*terms, *expansions], term_weights={**weights, **expansions})
-        # a question phrased like a heading ranks that heading first
-        full_terms = list(dict.fromkeys(tokens(query, keep_stop_words=True)))
-        scores = scores + HEADING_MATCH_WEIGHT * indexes.headings.scores(full_terms)
-        if indexes.documents.size:
-            document_scores = indexes.documents.scores(
-                [*terms, *expansions], term_weights={**weights, **expansions}
-            )
-            scores = scores + DOCUMENT_WEIGHT * document_scores[indexes.document_of]
-        scores = np.where(index.languages == language, scores, scores * OTHER_LANGUAGE_FACTOR)
-        release_factors = release_list_factors(indexes.release_lists, all_terms, size=index.size)
-        release_factors = combine_factors(release_factors, intent_factors(indexes.kinds, query))
-        if release_factors is not None:
-            scores = scores * release_factors
-        scores = np.where(index.question_headings, scores * QUESTION_HEADING_FACTOR, scores)
+        scores, release_factors = self._analysed_scores(indexes, query, all_terms, language=language)
         mask = None
         if product:
             wanted = product.strip().lower()
@@ -249,6 +236,14 @@ class KnowledgeBase:
         if dense:
             rankings.append(dense)
             fusion_weights.append(1.0)
+        # "Context sentence. Actual question?": the asked sentence alone ranks too, so the ask is not
+        # drowned by the context's words (which still count in the full question's rankings)
+        asked = asked_sentences(query) if ASKED_FUSION_WEIGHT else query
+        asked_terms = tokens(asked) if asked != query else []
+        if asked_terms and asked_terms != all_terms:
+            asked_scores, _ = self._analysed_scores(indexes, asked, asked_terms, language=language)
+            rankings.append(index.top(asked_scores, max(k, CANDIDATES), mask=mask))
+            fusion_weights.append(ASKED_FUSION_WEIGHT)
         if len(rankings) > 1:
             ranked = _reciprocal_rank_fusion(rankings, weights=fusion_weights, factors=release_factors)
         texts = self._section_texts([index.sections[number].id for number in ranked[:k]])
@@ -282,6 +277,37 @@ class KnowledgeBase:
             confidence=round(confidence, 4),
             answerable=confidence >= self.abstention.threshold,
         )
+
+    def _analysed_scores(
+        self, indexes: Indexes, query: str, all_terms: Sequence[str], *, language: str
+    ) -> tuple[Any, Any | None]:
+        """Scores of every section for the question's terms (BM25F + heading match + document evidence,
+        with expansions and priors), and the release-list / intent factors applied to them (or None)."""
+        import numpy as np
+
+        from knowledge.synonyms import expand
+        from knowledge.tokenize import tokens
+
+        index = indexes.sections
+        terms = list(dict.fromkeys(all_terms))
+        expansions = expand(terms) if self.expand_queries else {}
+        weights = query_term_weights(all_terms)
+        scores = index.scores([*terms, *expansions], term_weights={**weights, **expansions})
+        # a question phrased like a heading ranks that heading first
+        full_terms = list(dict.fromkeys(tokens(query, keep_stop_words=True)))
+        scores = scores + HEADING_MATCH_WEIGHT * indexes.headings.scores(full_terms)
+        if indexes.documents.size:
+            document_scores = indexes.documents.scores(
+                [*terms, *expansions], term_weights={**weights, **expansions}
+            )
+            scores = scores + DOCUMENT_WEIGHT * document_scores[indexes.document_of]
+        scores = np.where(index.languages == language, scores, scores * OTHER_LANGUAGE_FACTOR)
+        release_factors = release_list_factors(indexes.release_lists, all_terms, size=index.size)
+        release_factors = combine_factors(release_factors, intent_factors(indexes.kinds, query))
+        if release_factors is not None:
+            scores = scores * release_factors
+        scores = np.where(index.question_headings, scores * QUESTION_HEADING_FACTOR, scores)
+        return scores, release_factors
 
     def _section_texts(self, section_ids: Sequence[int]) -> dict[int, str]:
         """Texts of the hits, read from the database (the index keeps no texts). A section removed since

@@ -119,3 +119,30 @@ def test_no_intent_no_factors(kb) -> None:  # type: ignore[no-untyped-def]
     assert intent_factors(kinds, "How do partitioned tables work?") is None
     factors = intent_factors(kinds, "Is there a limit on partitions?")
     assert factors is not None and sorted(set(factors.tolist())) == [1.0, 1.3]
+
+
+ASKED_CORPUS = {
+    "en/deletes.md": """# Deletes
+
+## Large deletes
+
+A large delete of expired rows in one transaction hits the transaction size limit on expired rows.
+""",
+    "en/batching.md": """# Batch statements
+
+## Automatic batching
+
+A statement can be split into batches automatically.
+""",
+}
+
+
+def test_the_asking_sentence_ranks_on_its_own_too(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    kb = make_kb(tmp_path)
+    ingest_paths(kb, [write_corpus(tmp_path / "docs", ASKED_CORPUS)])
+    question = (
+        "They purge expired rows and a large delete of expired rows fails. Is there automatic batching?"
+    )
+    assert top_heading(kb, question) == "Automatic batching"
+    monkeypatch.setattr(base, "ASKED_FUSION_WEIGHT", 0.0)
+    assert top_heading(kb, question) == "Large deletes"
