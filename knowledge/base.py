@@ -49,6 +49,9 @@ QUESTION_HEADING_FACTOR = 1.2  # FAQ entries (headings that are questions) answe
 PLAIN_FUSION_LANGUAGES = frozenset({"en"})
 SUPPORT_CANDIDATES = 3  # sections whose support for an answer is assessed (the best one counts)
 PLAIN_FUSION_WEIGHT = 0.7  # below 1: on a tie the analysed ranking wins (verbatim FAQ headings stay first)
+# Weight of the ranking for the asking sentences alone ("…context. Is there a way to batch it?") when a
+# question also has sentences that do not ask; small, so the context still decides among near-ties.
+ASKED_FUSION_WEIGHT = 0.3
 # "What is the latest 8.5 patch?": a question about the newest release of a release line is answered by
 # the sections that list that line's releases (release notes index, timeline), not by any one release's
 # notes. Such sections get × (1 + RELEASE_LIST_BOOST · min(distinct versions of the line, CAP) / CAP).
@@ -56,6 +59,9 @@ RELEASE_LIST_BOOST = 1.0
 RELEASE_LIST_CAP = 6
 RELEASE_LIST_MIN_VERSIONS = 2  # a section naming fewer versions of the line is no list
 RECENCY_WORDS = ("latest", "recent", "newest", "last", "最新", "最近")
+# A question whose wording shows an intent (`knowledge.intent`: "which version first shipped…", "is there a
+# cap…") lifts the sections of the kind that answers it by × (1 + boost), before and after rank fusion.
+INTENT_BOOSTS = {"version": 0.3, "lifecycle": 0.3, "limit": 0.3, "compare": 0.3}
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,7 @@ class Indexes:
     document_of: Any  # np.ndarray: section number → document number in `documents`
     plain: SectionIndex | None = None  # heading + text as lower-cased whitespace words (rank fusion)
     release_lists: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # "8.5" → (sections, share)
+    kinds: Any = None  # np.ndarray of uint8: section number → bit mask of the intents it answers
 
 
 class KnowledgeBase:
@@ -200,7 +207,7 @@ class KnowledgeBase:
         """
         import numpy as np
 
-        from knowledge.synonyms import expand
+        from knowledge.intent import asked_sentences
         from knowledge.tokenize import detect_language, tokens
 
         query = (query or "").strip()
@@ -212,22 +219,7 @@ class KnowledgeBase:
         if not terms or index.size == 0:
             return SearchResult(query=query, hits=[], confidence=0.0, answerable=False)
         language = (language or detect_language(query)).strip().lower()[:2]  # "zh-CN" → "zh"
-        expansions = expand(terms) if self.expand_queries else {}
-        weights = query_term_weights(all_terms)
-        scores = index.scores([*terms, *expansions], term_weights={**weights, **expansions})
-        # a question phrased like a heading ranks that heading first
-        full_terms = list(dict.fromkeys(tokens(query, keep_stop_words=True)))
-        scores = scores + HEADING_MATCH_WEIGHT * indexes.headings.scores(full_terms)
-        if indexes.documents.size:
-            document_scores = indexes.documents.scores(
-                [*terms, *expansions], term_weights={**weights, **expansions}
-            )
-            scores = scores + DOCUMENT_WEIGHT * document_scores[indexes.document_of]
-        scores = np.where(index.languages == language, scores, scores * OTHER_LANGUAGE_FACTOR)
-        release_factors = release_list_factors(indexes.release_lists, all_terms, size=index.size)
-        if release_factors is not None:
-            scores = scores * release_factors
-        scores = np.where(index.question_headings, scores * QUESTION_HEADING_FACTOR, scores)
+        scores, release_factors = self._analysed_scores(indexes, query, all_terms, language=language)
         mask = None
         if product:
             wanted = product.strip().lower()
@@ -244,6 +236,14 @@ class KnowledgeBase:
         if dense:
             rankings.append(dense)
             fusion_weights.append(1.0)
+        # "Context sentence. Actual question?": the asked sentence alone ranks too, so the ask is not
+        # drowned by the context's words (which still count in the full question's rankings)
+        asked = asked_sentences(query) if ASKED_FUSION_WEIGHT else query
+        asked_terms = tokens(asked) if asked != query else []
+        if asked_terms and asked_terms != all_terms:
+            asked_scores, _ = self._analysed_scores(indexes, asked, asked_terms, language=language)
+            rankings.append(index.top(asked_scores, max(k, CANDIDATES), mask=mask))
+            fusion_weights.append(ASKED_FUSION_WEIGHT)
         if len(rankings) > 1:
             ranked = _reciprocal_rank_fusion(rankings, weights=fusion_weights, factors=release_factors)
         texts = self._section_texts([index.sections[number].id for number in ranked[:k]])
@@ -277,6 +277,37 @@ class KnowledgeBase:
             confidence=round(confidence, 4),
             answerable=confidence >= self.abstention.threshold,
         )
+
+    def _analysed_scores(
+        self, indexes: Indexes, query: str, all_terms: Sequence[str], *, language: str
+    ) -> tuple[Any, Any | None]:
+        """Scores of every section for the question's terms (BM25F + heading match + document evidence,
+        with expansions and priors), and the release-list / intent factors applied to them (or None)."""
+        import numpy as np
+
+        from knowledge.synonyms import expand
+        from knowledge.tokenize import tokens
+
+        index = indexes.sections
+        terms = list(dict.fromkeys(all_terms))
+        expansions = expand(terms) if self.expand_queries else {}
+        weights = query_term_weights(all_terms)
+        scores = index.scores([*terms, *expansions], term_weights={**weights, **expansions})
+        # a question phrased like a heading ranks that heading first
+        full_terms = list(dict.fromkeys(tokens(query, keep_stop_words=True)))
+        scores = scores + HEADING_MATCH_WEIGHT * indexes.headings.scores(full_terms)
+        if indexes.documents.size:
+            document_scores = indexes.documents.scores(
+                [*terms, *expansions], term_weights={**weights, **expansions}
+            )
+            scores = scores + DOCUMENT_WEIGHT * document_scores[indexes.document_of]
+        scores = np.where(index.languages == language, scores, scores * OTHER_LANGUAGE_FACTOR)
+        release_factors = release_list_factors(indexes.release_lists, all_terms, size=index.size)
+        release_factors = combine_factors(release_factors, intent_factors(indexes.kinds, query))
+        if release_factors is not None:
+            scores = scores * release_factors
+        scores = np.where(index.question_headings, scores * QUESTION_HEADING_FACTOR, scores)
+        return scores, release_factors
 
     def _section_texts(self, section_ids: Sequence[int]) -> dict[int, str]:
         """Texts of the hits, read from the database (the index keeps no texts). A section removed since
@@ -352,6 +383,7 @@ class KnowledgeBase:
 
         from bot.models.knowledge import KnowledgeDocument, KnowledgeSection
         from knowledge.index import DOCUMENT_PARAMS, HEADING_PARAMS, PLAIN_PARAMS, IndexBuilder
+        from knowledge.intent import INTENT_BITS, section_kinds
         from knowledge.store import section_without_text
         from knowledge.tokenize import add_terms, drop_stop_terms
 
@@ -360,6 +392,7 @@ class KnowledgeBase:
         documents_builder = IndexBuilder(DOCUMENT_PARAMS)
         line_counts: dict[str, list[tuple[int, int]]] = {}
         document_of = array("i")  # section number → document number
+        kinds = array("B")  # section number → intents it answers (`section_kinds`)
         columns: tuple[Any, ...] = (
             KnowledgeSection.id,
             KnowledgeSection.document_id,
@@ -400,9 +433,15 @@ class KnowledgeBase:
                 plain.add(section, ("", "", " ".join(plain_words(written))))
                 document_terms.extend((heading_content, body_terms))
                 document_of.append(len(documents_builder.sections))
+                lists_releases = False
                 for line, versions in versions_by_line(written).items():
                     if len(versions) >= RELEASE_LIST_MIN_VERSIONS:
                         line_counts.setdefault(line, []).append((number, len(versions)))
+                        lists_releases = True
+                kinds.append(
+                    section_kinds(title=section.title, headings=section.headings, heading=heading)
+                    | (INTENT_BITS["lifecycle"] if lists_releases else 0)
+                )
             if first is not None:
                 add_document_unit(documents_builder, first=first, terms=document_terms)
         index = sections.finish()
@@ -421,6 +460,7 @@ class KnowledgeBase:
                 )
                 for line, counts in line_counts.items()
             },
+            kinds=np.frombuffer(kinds, dtype=np.uint8).copy(),
         )
         release_freed_memory()
         logger.info(
@@ -628,6 +668,34 @@ def release_list_factors(
             factors = np.ones(size) if factors is None else factors
             factors[numbers] = np.maximum(factors[numbers], 1.0 + RELEASE_LIST_BOOST * share)
     return factors
+
+
+def intent_factors(kinds: Any | None, query: str) -> Any | None:
+    """Score factors lifting the sections of the kinds the question's intents ask for (`INTENT_BOOSTS`;
+    a section of several asked-for kinds gets the largest); None when the question shows no intent."""
+    from knowledge.intent import INTENT_BITS, question_intents
+
+    intents = question_intents(query)
+    if kinds is None or not intents:
+        return None
+    import numpy as np
+
+    factors = np.ones(len(kinds))
+    for intent in intents:
+        boost = INTENT_BOOSTS.get(intent, 0.0)
+        if boost:
+            lifted = (kinds & INTENT_BITS[intent]) != 0
+            factors = np.where(lifted, np.maximum(factors, 1.0 + boost), factors)
+    return factors
+
+
+def combine_factors(first: Any | None, second: Any | None) -> Any | None:
+    """The product of two optional factor arrays (None stands for all ones)."""
+    if first is None:
+        return second
+    if second is None:
+        return first
+    return first * second
 
 
 _MARKUP = re.compile(r"[`*_\[\](){}<>\"'|]")
