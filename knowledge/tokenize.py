@@ -505,6 +505,29 @@ def add_terms(terms: Iterable[str]) -> int:
     return new
 
 
+def is_new_word(word: str) -> bool:
+    """A Chinese word of two or more characters that jieba's dictionary lacks (found by its HMM)."""
+    return len(word) > 1 and all(_CJK_CHAR.match(c) for c in word) and not _jieba().FREQ.get(word)
+
+
+def learn_corpus_words(words: Iterable[str]) -> int:
+    """Teach the segmenter words its HMM found in the documents, so questions, segmented without the HMM
+    (`tokens(..., query=True)`), still yield them as words; returns how many were new."""
+    new = 0
+    tokenizer = None
+    for word in words:
+        if word in _added_terms or not 2 <= len(word) <= 8:
+            continue
+        tokenizer = tokenizer or _jieba()
+        with _jieba_lock:
+            tokenizer.add_word(word, freq=None)
+            _added_terms.add(word)
+        new += 1
+    if new:
+        _cut_cjk.cache_clear()
+    return new
+
+
 @lru_cache(maxsize=1)
 def _stop_terms() -> frozenset[str]:
     stemmed = {_stem(word) for word in STOP_EN if word.isalpha()}
@@ -537,8 +560,8 @@ def strip_chat_phrases(text: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def _cut_cjk(run: str) -> tuple[str, ...]:
-    return tuple(_jieba().cut_for_search(run, HMM=True))
+def _cut_cjk(run: str, *, hmm: bool = True) -> tuple[str, ...]:
+    return tuple(_jieba().cut_for_search(run, HMM=hmm))
 
 
 @lru_cache(maxsize=65536)
@@ -572,8 +595,14 @@ def _english_terms(run: str, *, keep_stop_words: bool) -> list[str]:
     return out
 
 
-def tokens(text: str, *, keep_stop_words: bool = False) -> list[str]:
-    """Retrieval terms of `text`: Chinese words (jieba), English stems, version numbers; stop words dropped."""
+def tokens(text: str, *, keep_stop_words: bool = False, query: bool = False) -> list[str]:
+    """Retrieval terms of `text`: Chinese words (jieba), English stems, version numbers; stop words dropped.
+
+    Documents are segmented with jieba's HMM, which finds the technical words its dictionary lacks (外键).
+    In a colloquial question the HMM glues characters across word boundaries into "words" no document
+    contains ("建外", "来换", "读本"), so `query=True` segments with the dictionary only — jieba's words plus
+    the words the HMM found in the corpus (`learn_corpus_words`) — and leaves the rest single characters.
+    """
     if not text:
         return []
     if not keep_stop_words:
@@ -582,7 +611,7 @@ def tokens(text: str, *, keep_stop_words: bool = False) -> list[str]:
     for match in _RUNS.finditer(text):
         cjk, other = match.group(1), match.group(2)
         if cjk:
-            for word in _cut_cjk(cjk):
+            for word in _cut_cjk(cjk, hmm=not query):
                 if keep_stop_words or (word not in STOP_ZH and not _is_single_function_char(word)):
                     out.append(word)
         elif other:

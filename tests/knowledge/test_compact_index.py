@@ -115,3 +115,13 @@ def test_hit_of_a_section_removed_since_the_build_is_dropped(
 
 def test_release_freed_memory_never_fails() -> None:
     assert release_freed_memory() in (True, False)
+
+
+def test_corpus_new_words_are_the_hmm_words_of_several_sections() -> None:
+    from knowledge.base import corpus_new_words
+
+    fields = [("", "", "鳐影 数据 蓝鳍"), ("", "", "鳐影 数据"), ("", "", "鳐影 数据 迁移")]
+    index = SectionIndex.build([IndexedSection(section=_section(n), fields=f) for n, f in enumerate(fields)])
+    # dictionary words (数据) and words of too few sections (蓝鳍) are not learned
+    assert corpus_new_words(index, min_sections=3) == ["鳐影"]
+    assert sorted(corpus_new_words(index, min_sections=1)) == sorted(["鳐影", "蓝鳍"])

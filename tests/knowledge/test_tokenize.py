@@ -1,4 +1,12 @@
-from knowledge.tokenize import add_terms, baseline_tokens, detect_language, named_terms, tokens
+from knowledge.tokenize import (
+    add_terms,
+    baseline_tokens,
+    detect_language,
+    is_new_word,
+    learn_corpus_words,
+    named_terms,
+    tokens,
+)
 
 
 def test_english_is_lowercased_stemmed_and_stop_words_dropped() -> None:
@@ -56,3 +64,19 @@ def test_empty_and_punctuation_only() -> None:
 
 def test_baseline_tokens_are_words_and_single_characters() -> None:
     assert baseline_tokens("Hello 数据库 world") == ["hello", "数", "据", "库", "world"]
+
+
+def test_questions_are_segmented_without_the_hmm_so_colloquial_words_are_not_glued() -> None:
+    # jieba's HMM glues "来换" / "能放" — words no document has; the dictionary alone keeps the characters
+    assert "来换" in tokens("读旧一点的数据来换更低的延迟")
+    query = tokens("读旧一点的数据来换更低的延迟", query=True)
+    assert "来换" not in query and {"换", "延迟", "数据"} <= set(query)
+    assert tokens("RC 能放生产吗", query=True) == ["rc", "放", "生产"]
+
+
+def test_words_the_hmm_found_in_documents_are_learned_for_questions() -> None:
+    assert is_new_word("鲸跃") and not is_new_word("数据") and not is_new_word("数")
+    assert "鲸跃" in tokens("鲸跃引擎的限制")  # documents: the HMM finds it
+    assert "鲸跃" not in tokens("鲸跃引擎的限制", query=True)
+    assert learn_corpus_words(["鲸跃", "一个很长很长的句子不是词语"]) == 1
+    assert "鲸跃" in tokens("鲸跃引擎的限制", query=True)
