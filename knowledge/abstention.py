@@ -42,8 +42,6 @@ class AbstentionModel:
         unknown: float,
         unknown_names: float = 0.0,
         uncovered_commercial: float = 0.0,
-        known_coverage: float = 0.0,
-        name_share: float = 0.0,
     ) -> float:
         z = (
             self.coverage_weight * coverage

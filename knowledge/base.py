@@ -328,7 +328,7 @@ class KnowledgeBase:
         *, index: SectionIndex, query: str, terms: Sequence[str], top: int, top_score: float
     ) -> dict[str, float]:
         from knowledge.synonyms import related
-        from knowledge.tokenize import named_terms, tokens
+        from knowledge.tokenize import named_terms
 
         idf = {term: index.idf(term) for term in terms}
         unknown_names = [name for name in named_terms(query) if name not in index.vocabulary]
@@ -339,14 +339,10 @@ class KnowledgeBase:
         known = {term: any(t in index.vocabulary for t in related(term)) for term in terms}
         covered = sum(weight for term, weight in idf.items() if in_top[term])
         unknown = sum(weight for term, weight in idf.items() if not known[term])
-        names = {term for name in unknown_names for term in tokens(name)}
-        name_weight = sum(weight for term, weight in idf.items() if term in names)
         k1 = index.params.k1
         best_possible = sum(idf.values()) * (k1 + 1.0)
         return {
             "coverage": covered / total,
-            "known_coverage": covered / (total - unknown) if total > unknown else 0.0,
-            "name_share": name_weight / total,
             "unknown": unknown / total,
             "strength": float(top_score) / best_possible if best_possible else 0.0,
             "unknown_names": float(len(unknown_names)),
