@@ -26,6 +26,7 @@ GROUPS: tuple[tuple[str, ...], ...] = (  # single words only: a phrase's words w
     ("region", "datacenter", "zone"),
     ("performance", "latency", "fast", "slow", "speed"),
     ("big", "large", "huge"),
+    ("server", "machine", "box", "host"),
     ("secure", "security", "safe"),
     ("encrypt", "encryption", "encrypted"),
     ("限制", "约束", "上限", "最多", "最大"),
