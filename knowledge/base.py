@@ -328,10 +328,9 @@ class KnowledgeBase:
         *, index: SectionIndex, query: str, terms: Sequence[str], top: int, top_score: float
     ) -> dict[str, float]:
         from knowledge.synonyms import related
-        from knowledge.tokenize import named_terms
 
         idf = {term: index.idf(term) for term in terms}
-        unknown_names = [name for name in named_terms(query) if name not in index.vocabulary]
+        unknown_names = unknown_subject_names(query, vocabulary=index.vocabulary)
         total = sum(idf.values()) or 1.0
         # a term is covered (known) when the section (corpus) has it or a word interchangeable with it:
         # "收费" is answered by a section that says "计价", "fee" by one that says "price"
@@ -613,6 +612,28 @@ def release_freed_memory() -> bool:
     trim.restype = ctypes.c_int
     trim(0)
     return True
+
+
+MIN_ASKED_TERMS = 2  # fewer content terms in the asking sentences ("Is it?", "Supported?"): they refer back
+
+
+def unknown_subject_names(query: str, *, vocabulary: Any) -> list[str]:
+    """Names the question asks about that the knowledge base has never seen (`AutoShard`, `OceanBase`).
+
+    The subject is in the sentences that ask: "Customer's Qualys scan flags the version string. Can they
+    change it?" asks about the version string, Qualys is context — unless the asking sentences only refer
+    back ("A prospect asks whether it is FedRAMP authorized. Is it?"), then the whole question counts. A
+    compound name is known when its parts are ("RAM-based", "app-to-DB")."""
+    from knowledge.intent import asked_sentences
+    from knowledge.tokenize import named_words, tokens
+
+    asked = asked_sentences(query)
+    subject = asked if len(set(tokens(asked, query=True))) >= MIN_ASKED_TERMS else query
+    return [
+        name
+        for name, parts in named_words(subject)
+        if name not in vocabulary and (not parts or any(part not in vocabulary for part in parts))
+    ]
 
 
 @lru_cache(maxsize=1)

@@ -628,23 +628,36 @@ def _is_single_function_char(word: str) -> bool:
     return len(word) == 1 and word in _FUNCTION_CHARS
 
 
-_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")
+_NAME_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")  # not "600M-row"
 _SENTENCE_START = re.compile(r"(?:^|[.!?。！？]\s*)$")
+_PLURAL_ACRONYM = re.compile(r"^[A-Z]{2,}s$")  # "CSVs", "GPUs"
 
 
-def named_terms(text: str) -> set[str]:
-    """Terms of `text` written as names: CamelCase / ALL-CAPS words, capitalised words inside a sentence,
-    and Latin words in a Chinese sentence — the products, companies and features a question is about."""
+def named_words(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The names `text` uses — CamelCase / ALL-CAPS words, capitalised words inside a sentence, Latin
+    words in a Chinese sentence: the products, companies and features a question is about — each as its
+    term and the terms of its parts ("RAM-based" → ("ram-based", ("ram", "base")); no parts for one piece).
+    A plural acronym is taken in the singular ("CSVs" → "csv")."""
     chinese = detect_language(text) == "zh"
     text = strip_chat_phrases(text)
-    names: set[str] = set()
+    names: list[tuple[str, tuple[str, ...]]] = []
     for match in _NAME_WORD.finditer(text):
         word = match.group(0)
         inner_capitals = any(c.isupper() for c in word[1:])
         capitalised_inside = word[0].isupper() and not _SENTENCE_START.search(text[: match.start()])
-        if chinese or inner_capitals or capitalised_inside:
-            names.update(_english_terms(word, keep_stop_words=False))
+        if not (chinese or inner_capitals or capitalised_inside):
+            continue
+        if _PLURAL_ACRONYM.match(word):
+            word = word[:-1]
+        terms = _english_terms(word, keep_stop_words=False)
+        if terms:
+            names.append((terms[0], tuple(terms[1:])))
     return names
+
+
+def named_terms(text: str) -> set[str]:
+    """Every term of the names `text` uses (`named_words`), parts included."""
+    return {term for name, parts in named_words(text) for term in (name, *parts)}
 
 
 def cjk_ratio(text: str) -> float:
