@@ -384,6 +384,7 @@ class KnowledgeBase:
         from knowledge.index import DOCUMENT_PARAMS, HEADING_PARAMS, PLAIN_PARAMS, IndexBuilder
         from knowledge.intent import INTENT_BITS, section_kinds
         from knowledge.store import section_without_text
+        from knowledge.synonyms import chinese_words as synonym_words
         from knowledge.tokenize import add_terms, drop_stop_terms, learn_corpus_words
 
         started = time.perf_counter()
@@ -445,6 +446,7 @@ class KnowledgeBase:
                 add_document_unit(documents_builder, first=first, terms=document_terms)
         index = sections.finish()
         learned = learn_corpus_words(corpus_new_words(index, min_sections=LEARNED_WORD_MIN_SECTIONS))
+        learn_corpus_words(synonym_words())  # a question's "拉黑" stays one word, found in its group
         # Whole documents as one unit each: a section of a document that is about the question's subject
         # as a whole ranks above a same-named section ("Limitations") of an unrelated document.
         indexes = Indexes(

@@ -69,7 +69,7 @@ _QUESTION_PATTERNS = {
                     r"limits?|limitations?|limited|restrictions?|restricted|constraints?|caps?|capped|ceiling",
                     r"max|maximum|at\s+most|upper\s+bound|how\s+(?:many|big|large|long)",
                 ),
-                r"限制|上限|最多|最大|最长|约束|多少个|多大",
+                r"限制|上限|最多|最大|最长|约束|多少个|多大|不能用|一起用|同时用|有什么坑|有哪些坑|注意事项",
             ]
         ),
         re.IGNORECASE,

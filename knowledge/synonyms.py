@@ -41,7 +41,26 @@ GROUPS: tuple[tuple[str, ...], ...] = (  # single words only: a phrase's words w
     ("费用", "成本", "省钱"),
     ("延迟", "性能"),
     ("认证", "验证", "身份验证"),
+    # Chinese colloquial words of reps and the documentation's words for the same thing
+    ("阻止", "禁止", "拉黑", "屏蔽", "拦截"),
+    ("关闭", "禁用", "关掉", "停用"),
+    ("开启", "启用", "打开"),
+    ("耗尽", "吃光", "打满", "撑爆", "占满", "挤占", "用光"),
+    ("合并", "合入", "合到", "整合"),
+    ("开销", "损耗", "拖慢"),
+    ("废弃", "砍掉", "移除", "下线", "去掉"),
+    ("拆分", "拆成", "分批", "切分"),
 )
+
+
+def chinese_words() -> list[str]:
+    """The groups' Chinese words, to be taught to the segmenter: a question is segmented with the
+    dictionary only, which would split a colloquial "拉黑" or "撑爆" into characters that match no group."""
+    return [word for group in GROUPS for word in group if _is_chinese(word)]
+
+
+def _is_chinese(word: str) -> bool:
+    return all("\u3400" <= char <= "\u9fff" for char in word)
 
 
 @lru_cache(maxsize=1)
@@ -50,7 +69,13 @@ def _term_groups() -> dict[str, frozenset[str]]:
 
     mapping: dict[str, set[str]] = {}
     for group in GROUPS:
-        terms = {term for word in group for term in tokens(word, keep_stop_words=True)}
+        # a Chinese word is one term, as taught to the segmenter: split, its characters ("迁到" → "到")
+        # would set off the group on their own
+        terms = {
+            term
+            for word in group
+            for term in ((word,) if _is_chinese(word) else tokens(word, keep_stop_words=True))
+        }
         for term in terms:
             mapping.setdefault(term, set()).update(terms)
     return {term: frozenset(group) for term, group in mapping.items()}

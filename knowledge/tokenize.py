@@ -612,7 +612,9 @@ def tokens(text: str, *, keep_stop_words: bool = False, query: bool = False) -> 
         cjk, other = match.group(1), match.group(2)
         if cjk:
             for word in _cut_cjk(cjk, hmm=not query):
-                if keep_stop_words or (word not in STOP_ZH and not _is_single_function_char(word)):
+                if keep_stop_words or not (
+                    word in STOP_ZH or _is_single_function_char(word) or (query and is_chinese_quantity(word))
+                ):
                     out.append(word)
         elif other:
             out.extend(_english_terms(other, keep_stop_words=keep_stop_words))
@@ -622,6 +624,17 @@ def tokens(text: str, *, keep_stop_words: bool = False, query: bool = False) -> 
 _FUNCTION_CHARS = frozenset(
     "的了吗呢吧啊呀么嘛和与及或是在对把被将从向给让用以而并且也都就还又再很太更最这那哪有没不我你他她它其之等个些"
 )
+
+
+# Chinese numerals and the words that make them vague ("两千多", "七八十个", "十几", "几亿", "半个"): a rep's
+# rough figure ("a table of two thousand-odd columns") is context, and the documentation writes its
+# numbers in digits, so such words match nothing or, rarer still, a random section.
+_QUANTITY = re.compile(r"^[零〇一二两三四五六七八九十百千万亿几半]+[多余来个]*$")
+
+
+def is_chinese_quantity(word: str) -> bool:
+    """A word written only with Chinese numerals and quantity suffixes (十几个, 两千多, 几亿, 半个)."""
+    return bool(_QUANTITY.match(word))
 
 
 def _is_single_function_char(word: str) -> bool:

@@ -24,6 +24,8 @@ from tests.knowledge.kb_helpers import make_kb, write_corpus
         ("这条线最后一个补丁是什么时候发的？", {"lifecycle"}),
         ("Is there a cap on how many statements go in one transaction?", {"limit"}),
         ("分区表有哪些使用限制？", {"limit"}),
+        ("开了这个功能以后还有哪些操作不能用？", {"limit"}),
+        ("跟列存引擎能一起用吗？", {"limit"}),
         ("How does the default collation differ from the source database?", {"compare"}),
         ("自增 ID 的表现跟源库一样吗？", {"compare"}),
         ("How do I back up a cluster?", set()),

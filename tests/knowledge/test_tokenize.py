@@ -2,6 +2,7 @@ from knowledge.tokenize import (
     add_terms,
     baseline_tokens,
     detect_language,
+    is_chinese_quantity,
     is_new_word,
     learn_corpus_words,
     named_terms,
@@ -80,3 +81,13 @@ def test_words_the_hmm_found_in_documents_are_learned_for_questions() -> None:
     assert "鲸跃" not in tokens("鲸跃引擎的限制", query=True)
     assert learn_corpus_words(["鲸跃", "一个很长很长的句子不是词语"]) == 1
     assert "鲸跃" in tokens("鲸跃引擎的限制", query=True)
+
+
+def test_chinese_numerals_and_vague_quantities_are_no_question_terms() -> None:
+    for word in ("两千多", "七八十个", "十几", "几亿", "半个", "两个"):
+        assert is_chinese_quantity(word), word
+    for word in ("一起", "一条", "多", "数", "几天", "多租户"):
+        assert not is_chinese_quantity(word), word
+    query = tokens("客户有张宽表两千多列，还想建七八十个索引", query=True)
+    assert "索引" in query and "列" in query
+    assert not any(is_chinese_quantity(term) for term in query)
