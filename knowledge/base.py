@@ -267,7 +267,9 @@ class KnowledgeBase:
         # Support is judged on the best of the first few sections, not the first alone: rank fusion may put a
         # section that shares the question's wording first while the next one holds the answer.
         candidates = [
-            self.abstention_features(index=index, query=query, terms=terms, top=number, top_score=scores[number])
+            self.abstention_features(
+                index=index, query=query, terms=terms, top=number, top_score=scores[number], language=language
+            )
             for number in ranked[:SUPPORT_CANDIDATES]
         ]
         features = max(candidates, key=lambda f: self.abstention.confidence(**f))
@@ -325,7 +327,7 @@ class KnowledgeBase:
 
     @staticmethod
     def abstention_features(
-        *, index: SectionIndex, query: str, terms: Sequence[str], top: int, top_score: float
+        *, index: SectionIndex, query: str, terms: Sequence[str], top: int, top_score: float, language: str
     ) -> dict[str, float]:
         from knowledge.synonyms import related
 
@@ -345,6 +347,7 @@ class KnowledgeBase:
             "unknown": unknown / total,
             "strength": float(top_score) / best_possible if best_possible else 0.0,
             "unknown_names": float(len(unknown_names)),
+            "chinese": float(language == "zh"),
             "uncovered_commercial": float(
                 any(term in _commercial_terms() and not in_top[term] for term in terms)
             ),
