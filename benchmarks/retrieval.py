@@ -2,13 +2,15 @@
 
     .venv/bin/python -m benchmarks.retrieval                       # ../shared/kb-eval, k=5
     .venv/bin/python -m benchmarks.retrieval --k 10 --json
-    .venv/bin/python -m benchmarks.retrieval --corpus DIR --questions FILE.jsonl
+    .venv/bin/python -m benchmarks.retrieval --corpus DIR --questions A.jsonl --questions B.jsonl
 
 Ingests the corpus into a fresh SQLite database (timed), loads the index (timed), and reports the index
 size (database file and in-memory arrays), resident memory, search latency p50/p95 over every question
 (three passes) and the quality metrics of `kb eval` — section/document Recall@1/3/5, MRR, answer and
 decline rates — for the rep-style questions (type ≠ faq_verbatim) per language, the verbatim FAQ
-questions, and overall. The baseline is BM25 over the same sections with whitespace-separated words and
+questions, and overall — for the shared dev questions and, beside them, the project's own independent
+rep-style questions over the same corpus (`benchmarks/data/questions-extra-{tune,check}.jsonl`, 140
+questions written without looking at the ranking; see docs/knowledge.md). The baseline is BM25 over the same sections with whitespace-separated words and
 single Chinese characters (no stemming, stop words, fields, expansion or calibrated abstention: it
 "answers" whenever anything matched).
 Targets (docs/knowledge.md): rep section R@5 ≥ 0.95 and MRR ≥ 0.80 per language, answered and declined
@@ -28,6 +30,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "kb-eval"
+EXTRA_QUESTIONS = [
+    ROOT / "benchmarks" / "data" / f"questions-extra-{half}.jsonl" for half in ("tune", "check")
+]
 
 
 def rss_mb() -> float:
@@ -110,12 +115,16 @@ def summary_rows(data: dict[str, Any]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", type=Path, default=SHARED / "tidb-8.5")
-    parser.add_argument("--questions", type=Path, default=SHARED / "questions-dev.jsonl")
+    parser.add_argument(
+        "--questions", type=Path, action="append", help="question files (default: dev + the extra sets)"
+    )
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="print the full results as JSON")
     args = parser.parse_args(argv)
-    if not args.corpus.is_dir() or not args.questions.is_file():
-        print(f"corpus or questions not found: {args.corpus}, {args.questions}", file=sys.stderr)
+    question_files = args.questions or [SHARED / "questions-dev.jsonl", *EXTRA_QUESTIONS]
+    missing = [str(path) for path in [args.corpus, *question_files] if not path.exists()]
+    if missing:
+        print(f"corpus or questions not found: {', '.join(missing)}", file=sys.stderr)
         return 2
 
     sys.path.insert(0, str(ROOT))
@@ -139,8 +148,10 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         fresh.warm()
         load_seconds = time.perf_counter() - started
-        questions = load_questions(args.questions)
-        ours = measure(lambda q: fresh.search(q, k=args.k), questions, k=args.k)
+        ours_by_file = {
+            path.name: measure(lambda q: fresh.search(q, k=args.k), load_questions(path), k=args.k)
+            for path in question_files
+        }
         rss_after = rss_mb()
         database_mb = sum(p.stat().st_size for p in Path(tmp).iterdir()) / 1e6
         indexes = fresh.indexes()
@@ -152,7 +163,10 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         baseline = BaselineRetriever(sections)
         baseline_build = time.perf_counter() - started
-        theirs = measure(lambda q: baseline.search(q, k=args.k), questions, k=args.k)
+        theirs_by_file = {
+            path.name: measure(lambda q: baseline.search(q, k=args.k), load_questions(path), k=args.k)
+            for path in question_files
+        }
         db.dispose()
 
     result: dict[str, Any] = {
@@ -166,8 +180,16 @@ def main(argv: list[str] | None = None) -> int:
         "database_mb": round(database_mb, 1),
         "index_arrays_mb": round(memory_mb, 1),
         "rss_mb": {"start": round(rss_start, 1), "after_ingest_and_search": round(rss_after, 1)},
-        "salesbridge": {"latency_ms": ours["latency_ms"], "metrics": summary_rows(ours)},
-        "baseline": {"latency_ms": theirs["latency_ms"], "metrics": summary_rows(theirs)},
+        "question_sets": {
+            name: {
+                "salesbridge": {"latency_ms": ours["latency_ms"], "metrics": summary_rows(ours)},
+                "baseline": {
+                    "latency_ms": theirs_by_file[name]["latency_ms"],
+                    "metrics": summary_rows(theirs_by_file[name]),
+                },
+            }
+            for name, ours in ours_by_file.items()
+        },
     }
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
@@ -177,19 +199,21 @@ def main(argv: list[str] | None = None) -> int:
         f"cold index load {result['index_load_seconds']} s; database {result['database_mb']} MB, "
         f"index arrays {result['index_arrays_mb']} MB; RSS {rss_after:.1f} MB"
     )
-    print(
-        f"search latency p50/p95: salesbridge {ours['latency_ms']['p50']}/{ours['latency_ms']['p95']} ms, "
-        f"baseline {theirs['latency_ms']['p50']}/{theirs['latency_ms']['p95']} ms"
-    )
-    print(f"{'group':<20}{'metric':>10}{'salesbridge':>13}{'baseline':>10}")
-    ours_rows, theirs_rows = summary_rows(ours), summary_rows(theirs)
-    for group, metrics in ours_rows.items():
-        for metric, value in metrics.items():
-            other = theirs_rows[group].get(metric)
-            if value is None and other is None:
-                continue
-            fmt = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
-            print(f"{group:<20}{metric:>10}{fmt(value):>13}{fmt(other):>10}")
+    for name, ours in ours_by_file.items():
+        theirs = theirs_by_file[name]
+        print(
+            f"\n{name}: search latency p50/p95 salesbridge {ours['latency_ms']['p50']}/"
+            f"{ours['latency_ms']['p95']} ms, baseline {theirs['latency_ms']['p50']}/{theirs['latency_ms']['p95']} ms"
+        )
+        print(f"{'group':<20}{'metric':>10}{'salesbridge':>13}{'baseline':>10}")
+        ours_rows, theirs_rows = summary_rows(ours), summary_rows(theirs)
+        for group, metrics in ours_rows.items():
+            for metric, value in metrics.items():
+                other = theirs_rows[group].get(metric)
+                if value is None and other is None:
+                    continue
+                fmt = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
+                print(f"{group:<20}{metric:>10}{fmt(value):>13}{fmt(other):>10}")
     return 0
 
 
