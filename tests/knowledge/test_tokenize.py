@@ -6,6 +6,7 @@ from knowledge.tokenize import (
     is_new_word,
     learn_corpus_words,
     named_terms,
+    named_words,
     tokens,
 )
 
@@ -56,6 +57,24 @@ def test_named_terms_and_language() -> None:
     assert named_terms("客户要求签 escrow 协议") == {"escrow"}
     assert detect_language("支持 MySQL 协议吗") == "zh"
     assert detect_language("Does it speak the MySQL protocol?") == "en"
+
+
+def test_named_words_keep_compound_parts_skip_numbers_and_singularise_acronyms() -> None:
+    assert named_words("Would the RAM-based cache help?") == [("ram-based", ("ram", "base"))]
+    assert named_words("They load CSVs from S3") == [("csv", ()), ("s3", ())]
+    assert named_words("shrink a 600M-row table") == []  # a quantity, not a name
+
+
+def test_only_names_the_question_asks_about_count_as_unknown_subjects() -> None:
+    from knowledge.base import unknown_subject_names
+
+    vocabulary = {"version", "string", "server", "fedramp-free", "ram", "base", "cach", "help", "scan"}
+    context = "Customer's Qualys scan flags the server. Can they change the version string?"
+    assert unknown_subject_names(context, vocabulary=vocabulary) == []  # Qualys is context
+    assert unknown_subject_names("Does Qualys scan the server?", vocabulary=vocabulary) == ["quali"]
+    referring = "A prospect asks whether the server is FedRAMP authorized. Is it?"
+    assert unknown_subject_names(referring, vocabulary=vocabulary) == ["fedramp"]  # "Is it?" refers back
+    assert unknown_subject_names("Would a RAM-based cache help?", vocabulary=vocabulary) == []
 
 
 def test_empty_and_punctuation_only() -> None:
