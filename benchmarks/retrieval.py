@@ -9,7 +9,7 @@ size (database file and in-memory arrays), resident memory, search latency p50/p
 (three passes) and the quality metrics of `kb eval` — section/document Recall@1/3/5, MRR, answer and
 decline rates — for the rep-style questions (type ≠ faq_verbatim) per language, the verbatim FAQ
 questions, and overall — for the shared dev questions and, beside them, the project's own independent
-rep-style questions over the same corpus (`benchmarks/data/questions-extra-{tune,check}.jsonl`, 140
+rep-style questions over the same corpus (`benchmarks/data/questions-extra-{tune,check,final}.jsonl`, 220
 questions written without looking at the ranking; see docs/knowledge.md). The baseline is BM25 over the same sections with whitespace-separated words and
 single Chinese characters (no stemming, stop words, fields, expansion or calibrated abstention: it
 "answers" whenever anything matched).
@@ -31,7 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "kb-eval"
 EXTRA_QUESTIONS = [
-    ROOT / "benchmarks" / "data" / f"questions-extra-{half}.jsonl" for half in ("tune", "check")
+    ROOT / "benchmarks" / "data" / f"questions-extra-{half}.jsonl" for half in ("tune", "check", "final")
 ]
 
 
@@ -48,6 +48,14 @@ def rss_mb() -> float:
 def index_bytes(index: Any) -> int:
     total = sum(a.nbytes for a in index.postings_ids) + sum(a.nbytes for a in index.postings_tf)
     return int(total + index.idf_values.nbytes)
+
+
+def with_texts(kb: Any, sections: Any) -> list[Any]:
+    """The sections with their texts, read from the database."""
+    from dataclasses import replace
+
+    texts = kb._section_texts([section.id for section in sections])
+    return [replace(section, text=texts.get(section.id, "")) for section in sections]
 
 
 class BaselineRetriever:
@@ -155,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         rss_after = rss_mb()
         database_mb = sum(p.stat().st_size for p in Path(tmp).iterdir()) / 1e6
         indexes = fresh.indexes()
-        sections = list(indexes.sections.sections)
+        sections = with_texts(fresh, indexes.sections.sections)  # the index keeps no texts
         parts = [indexes.sections, indexes.headings, indexes.documents]
         if indexes.plain is not None:
             parts.append(indexes.plain)
