@@ -109,6 +109,9 @@ COMMERCIAL_WORDS = (
         "salesperson",
         "office",
         "headquarters",
+        "reseller",
+        "testimonial",
+        "procurement",
     ],
     *[
         "价格",
@@ -144,6 +147,14 @@ COMMERCIAL_WORDS = (
         "办公室",
         "分公司",
         "总部",
+        "案例",
+        "参观",
+        "退订",
+        "年付",
+        "月付",
+        "代理商",
+        "渠道商",
+        "返点",
     ],
 )
 
