@@ -223,7 +223,7 @@ class KnowledgeBase:
         if not terms or index.size == 0:
             return SearchResult(query=query, hits=[], confidence=0.0, answerable=False)
         language = (language or detect_language(query)).strip().lower()[:2]  # "zh-CN" → "zh"
-        scores, release_factors = self._analysed_scores(indexes, query, all_terms, language=language)
+        scores, prior_factors = self._analysed_scores(indexes, query, all_terms, language=language)
         mask = None
         if product:
             wanted = product.strip().lower()
@@ -249,7 +249,7 @@ class KnowledgeBase:
             rankings.append(index.top(asked_scores, max(k, CANDIDATES), mask=mask))
             fusion_weights.append(ASKED_FUSION_WEIGHT)
         if len(rankings) > 1:
-            ranked = _reciprocal_rank_fusion(rankings, weights=fusion_weights, factors=release_factors)
+            ranked = _reciprocal_rank_fusion(rankings, weights=fusion_weights, factors=prior_factors)
         texts = self._section_texts([index.sections[number].id for number in ranked[:k]])
         hits = [
             Hit(
@@ -308,12 +308,14 @@ class KnowledgeBase:
             )
             scores = scores + DOCUMENT_WEIGHT * document_scores[indexes.document_of]
         scores = np.where(index.languages == language, scores, scores * OTHER_LANGUAGE_FACTOR)
-        release_factors = release_list_factors(indexes.release_lists, all_terms, size=index.size)
-        release_factors = combine_factors(release_factors, intent_factors(indexes.kinds, query))
-        if release_factors is not None:
-            scores = scores * release_factors
+        prior_factors = combine_factors(
+            release_list_factors(indexes.release_lists, all_terms, size=index.size),
+            intent_factors(indexes.kinds, query),
+        )
+        if prior_factors is not None:
+            scores = scores * prior_factors
         scores = np.where(index.question_headings, scores * QUESTION_HEADING_FACTOR, scores)
-        return scores, release_factors
+        return scores, prior_factors
 
     def _section_texts(self, section_ids: Sequence[int]) -> dict[int, str]:
         """Texts of the hits, read from the database (the index keeps no texts). A section removed since

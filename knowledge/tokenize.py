@@ -488,21 +488,9 @@ def add_terms(terms: Iterable[str]) -> int:
 
     Only short Chinese runs (2–8 characters) are added: long headings are sentences, not terms.
     """
-    new = 0
-    tokenizer = None
-    for term in terms:
-        for match in _RUNS.finditer(term):
-            run = match.group(1)
-            if not run or not 2 <= len(run) <= 8 or run in _added_terms:
-                continue
-            tokenizer = tokenizer or _jieba()
-            with _jieba_lock:
-                tokenizer.add_word(run, freq=None)
-                _added_terms.add(run)
-            new += 1
-    if new:
-        _cut_cjk.cache_clear()
-    return new
+    return learn_corpus_words(
+        match.group(1) for term in terms for match in _RUNS.finditer(term) if match.group(1)
+    )
 
 
 def is_new_word(word: str) -> bool:
@@ -511,8 +499,9 @@ def is_new_word(word: str) -> bool:
 
 
 def learn_corpus_words(words: Iterable[str]) -> int:
-    """Teach the segmenter words its HMM found in the documents, so questions, segmented without the HMM
-    (`tokens(..., query=True)`), still yield them as words; returns how many were new."""
+    """Teach the segmenter Chinese words (2–8 characters): titles' product terms, and words its HMM found
+    in the documents, so questions, segmented without the HMM (`tokens(..., query=True)`), still yield
+    them as words; returns how many were new."""
     new = 0
     tokenizer = None
     for word in words:
