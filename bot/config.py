@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
     openai_model: str = Field(default="gpt-4o-mini", alias="OPENAI_MODEL")
     openai_embedding_model: str | None = Field(default=None, alias="OPENAI_EMBEDDING_MODEL")
+    # with a model configured: rewrite each question into documentation-style search queries (fused)
+    query_rewrite: bool = Field(default=True, alias="SALESBRIDGE_QUERY_REWRITE")
 
     # --- behaviour -------------------------------------------------------------------------------
     timezone: str = Field(default="Asia/Shanghai", alias="SALESBRIDGE_TIMEZONE")

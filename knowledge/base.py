@@ -49,6 +49,9 @@ QUESTION_HEADING_FACTOR = 1.2  # FAQ entries (headings that are questions) answe
 PLAIN_FUSION_LANGUAGES = frozenset({"en"})
 SUPPORT_CANDIDATES = 3  # sections whose support for an answer is assessed (the best one counts)
 PLAIN_FUSION_WEIGHT = 0.7  # below 1: on a tie the analysed ranking wins (verbatim FAQ headings stay first)
+# Weight of each model rewrite's ranking (`knowledge.query_rewrite`, with an LLM configured); below the
+# question's 1.0, so the rep's own words decide near-ties.
+REWRITE_FUSION_WEIGHT = 0.7
 # Weight of the ranking for the asking sentences alone ("…context. Is there a way to batch it?") when a
 # question also has sentences that do not ask; small, so the context still decides among near-ties.
 ASKED_FUSION_WEIGHT = 0.3
@@ -102,6 +105,7 @@ class KnowledgeBase:
         self._checked_at = 0.0
         self._stale = True
         self._dense: Any = None  # (model, section numbers, matrix) when embeddings are configured
+        self._rewriter: Any = None  # knowledge.query_rewrite.QueryRewriter, built on first use
 
     # --- changes -------------------------------------------------------------------------------
     def add_document(
@@ -248,6 +252,12 @@ class KnowledgeBase:
             asked_scores, _ = self._analysed_scores(indexes, asked, asked_terms, language=language)
             rankings.append(index.top(asked_scores, max(k, CANDIDATES), mask=mask))
             fusion_weights.append(ASKED_FUSION_WEIGHT)
+        for rewrite in self._rewrites(query, language=language):
+            rewrite_terms = tokens(rewrite, query=True)
+            if rewrite_terms:
+                rewrite_scores, _ = self._analysed_scores(indexes, rewrite, rewrite_terms, language=language)
+                rankings.append(index.top(rewrite_scores, max(k, CANDIDATES), mask=mask))
+                fusion_weights.append(REWRITE_FUSION_WEIGHT)
         if len(rankings) > 1:
             ranked = _reciprocal_rank_fusion(rankings, weights=fusion_weights, factors=prior_factors)
         texts = self._section_texts([index.sections[number].id for number in ranked[:k]])
@@ -316,6 +326,17 @@ class KnowledgeBase:
             scores = scores * prior_factors
         scores = np.where(index.question_headings, scores * QUESTION_HEADING_FACTOR, scores)
         return scores, prior_factors
+
+    def _rewrites(self, query: str, *, language: str) -> list[str]:
+        """Documentation-style rewrites of the question by the configured model (none without one)."""
+        if self.llm is None or not self.settings.query_rewrite:
+            return []
+        if self._rewriter is None:
+            from knowledge.query_rewrite import QueryRewriter
+
+            self._rewriter = QueryRewriter(llm=self.llm)
+        rewrites: list[str] = self._rewriter.rewrite(query, language=language)
+        return rewrites
 
     def _section_texts(self, section_ids: Sequence[int]) -> dict[int, str]:
         """Texts of the hits, read from the database (the index keeps no texts). A section removed since

@@ -30,6 +30,10 @@ def cite_first(messages: list[dict[str, Any]]) -> str:
     )
 
 
+def answer_requests(fake: Any) -> list[dict[str, Any]]:
+    return [r for r in fake.chat_requests() if "Sources:" in r["messages"][-1]["content"]]
+
+
 def test_llm_answers_with_citations_and_declines_into_escalation(
     sample_database: Path, tmp_path: Path
 ) -> None:
@@ -46,7 +50,9 @@ def test_llm_answers_with_citations_and_declines_into_escalation(
             assert reply.text == "No — LumenCRM is not HIPAA compliant [1]."
             assert reply.citations[0].index == 1 and reply.citations[0].title == "Sales FAQ"
             assert any("AI" in note for note in reply.context)
-            request = fake.chat_requests()[0]
+            rewrite, request = fake.chat_requests()[:2]  # the question's search rewrites, then the answer
+            assert "search queries" in rewrite["messages"][0]["content"]
+            assert rewrite["messages"][1]["content"] == "Do we support HIPAA?"
             assert request["model"] == "fake-model"
             assert (
                 "Does LumenCRM support HIPAA?" in request["messages"][1]["content"]
@@ -55,7 +61,7 @@ def test_llm_answers_with_citations_and_declines_into_escalation(
             zh = only(bot.say("我们支持 HIPAA 吗？"))
             assert (
                 zh.text.startswith("不支持")
-                and "Simplified Chinese" in fake.chat_requests()[1]["messages"][0]["content"]
+                and "Simplified Chinese" in answer_requests(fake)[1]["messages"][0]["content"]
             )
 
             # Retrieval finds something, the model says the sources do not answer it: escalate.
