@@ -276,9 +276,15 @@ class KnowledgeBase:
             return SearchResult(query=query, hits=[], confidence=0.0, answerable=False)
         # Support is judged on the best of the first few sections, not the first alone: rank fusion may put a
         # section that shares the question's wording first while the next one holds the answer.
+        unknown_names = unknown_subject_names(query, vocabulary=index.vocabulary)  # the same for each
         candidates = [
             self.abstention_features(
-                index=index, query=query, terms=terms, top=number, top_score=scores[number], language=language
+                index=index,
+                terms=terms,
+                unknown_names=unknown_names,
+                top=number,
+                top_score=scores[number],
+                language=language,
             )
             for number in ranked[:SUPPORT_CANDIDATES]
         ]
@@ -350,12 +356,17 @@ class KnowledgeBase:
 
     @staticmethod
     def abstention_features(
-        *, index: SectionIndex, query: str, terms: Sequence[str], top: int, top_score: float, language: str
+        *,
+        index: SectionIndex,
+        terms: Sequence[str],
+        unknown_names: Sequence[str],
+        top: int,
+        top_score: float,
+        language: str,
     ) -> dict[str, float]:
         from knowledge.synonyms import related
 
         idf = {term: index.idf(term) for term in terms}
-        unknown_names = unknown_subject_names(query, vocabulary=index.vocabulary)
         total = sum(idf.values()) or 1.0
         # a term is covered (known) when the section (corpus) has it or a word interchangeable with it:
         # "收费" is answered by a section that says "计价", "fee" by one that says "price"
