@@ -67,14 +67,15 @@ def test_the_covered_heading_is_lifted_but_keeps_its_reported_score(kb) -> None:
     original = base.HEADING_COVERAGE_BOOST
     try:
         base.HEADING_COVERAGE_BOOST = 0.0
-        plain, _ = kb._analysed_scores(indexes, QUESTION, analyse(QUESTION, query=True), language="en")
+        plain, own, _ = kb._analysed_scores(indexes, QUESTION, analyse(QUESTION, query=True), language="en")
         plain_result = kb.search(QUESTION, k=3)
     finally:
         base.HEADING_COVERAGE_BOOST = original
-    lifted, _ = kb._analysed_scores(indexes, QUESTION, analyse(QUESTION, query=True), language="en")
+    lifted, lifted_own, _ = kb._analysed_scores(indexes, QUESTION, analyse(QUESTION, query=True), language="en")
     others = [n for n in range(len(headings)) if n != target]
     assert lifted[target] == pytest.approx(plain[target] * (1.0 + original))
     assert lifted[others] == pytest.approx(plain[others])
+    assert lifted_own == pytest.approx(own)  # what the hits show and the decision judges is not lifted
     # the lift ranks; the reported score and the answer/abstain decision are those without it
     result = kb.search(QUESTION, k=3)
     assert result.hits[0].section.heading == "Limitations on storage version"
