@@ -49,6 +49,12 @@ QUESTION_HEADING_FACTOR = 1.2  # FAQ entries (headings that are questions) answe
 # Chinese questions lose (single characters are too weak a signal), so they keep the analysed ranking.
 PLAIN_FUSION_LANGUAGES = frozenset({"en"})
 SUPPORT_CANDIDATES = 3  # sections whose support for an answer is assessed (the best one counts)
+# How unknown, in the answer/abstain decision, a Chinese question word is that the corpus never contains as
+# a word but writes every character of: colloquial words and clippings of the documentation's words (压测,
+# 更慢, 修 for 修复) as much as words of a subject it lacks (测评, 出具): half. Refitting the model on the
+# features with it gives the same weights (within 0.2); 0.25 / 0.75 rank the calibration questions alike
+# (docs/knowledge.md, experiment exp-abstzh).
+PART_KNOWN_UNKNOWNNESS = 0.5
 PLAIN_FUSION_WEIGHT = 0.7  # below 1: on a tie the analysed ranking wins (verbatim FAQ headings stay first)
 # Weight of each model rewrite's ranking (`knowledge.query_rewrite`, with an LLM configured); below the
 # question's 1.0, so the rep's own words decide near-ties.
@@ -421,8 +427,16 @@ class KnowledgeBase:
         # "收费" is answered by a section that says "计价", "fee" by one that says "price"
         in_top = {term: any(index.contains(top, t) for t in related(term)) for term in terms}
         known = {term: any(t in index.vocabulary for t in related(term)) for term in terms}
+        # a Chinese compound is known (covered) by its known (covered) sub-words, like "RAM-based" by its parts
+        for term, parts in known_compound_parts(terms, known).items():
+            known[term] = True
+            in_top[term] = all(in_top[part] for part in parts)
         covered = sum(weight for term, weight in idf.items() if in_top[term])
-        unknown = sum(weight for term, weight in idf.items() if not known[term])
+        unknown = sum(
+            weight * unknownness(term, characters=index.characters)
+            for term, weight in idf.items()
+            if not known[term]
+        )
         k1 = index.params.k1
         best_possible = sum(idf.values()) * (k1 + 1.0)
         return {
@@ -726,6 +740,37 @@ def release_freed_memory() -> bool:
 
 
 MIN_ASKED_TERMS = 2  # fewer content terms in the asking sentences ("Is it?", "Supported?"): they refer back
+
+
+def known_compound_parts(terms: Sequence[str], known: dict[str, bool]) -> dict[str, list[str]]:
+    """Chinese question words the corpus lacks whose every character lies in a known shorter question word
+    inside them: jieba's search mode yields a long word and its dictionary sub-words (中文论坛 → 中文, 论坛),
+    and the corpus may hold the parts only. Word → its known parts."""
+    from knowledge.tokenize import chinese_characters
+
+    compounds: dict[str, list[str]] = {}
+    for term in terms:
+        if known[term] or len(term) < 3 or len(chinese_characters(term)) != len(term):
+            continue
+        parts = [t for t in terms if known[t] and 2 <= len(t) < len(term) and t in term]
+        spanned: set[int] = set()
+        for part in parts:
+            start = term.find(part)
+            spanned.update(range(start, start + len(part)))
+        if len(spanned) == len(term):
+            compounds[term] = parts
+    return compounds
+
+
+def unknownness(term: str, *, characters: frozenset[str]) -> float:
+    """How unknown a term the corpus lacks is: `PART_KNOWN_UNKNOWNNESS` for a Chinese word whose characters
+    the corpus writes (its words' characters), 1 otherwise."""
+    from knowledge.tokenize import chinese_characters
+
+    chars = chinese_characters(term)
+    if chars and len(chars) == len(term) and all(char in characters for char in chars):
+        return PART_KNOWN_UNKNOWNNESS
+    return 1.0
 
 
 def unknown_subject_names(query: str, *, vocabulary: Any) -> list[str]:

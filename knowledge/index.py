@@ -148,10 +148,20 @@ class SectionIndex:
     products: list[str | None]
     question_headings: Any  # np.ndarray[bool]: the section's heading is a question (an FAQ entry)
     params: BM25FParams = field(default_factory=BM25FParams)
+    _characters: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def size(self) -> int:
         return len(self.sections)
+
+    @property
+    def characters(self) -> frozenset[str]:
+        """The Chinese characters the vocabulary's terms are written with (collected on first use)."""
+        if self._characters is None:
+            from knowledge.tokenize import chinese_characters
+
+            self._characters = frozenset(c for term in self.vocabulary for c in chinese_characters(term))
+        return self._characters
 
     @classmethod
     def build(cls, items: Sequence[IndexedSection], *, params: BM25FParams | None = None) -> SectionIndex:

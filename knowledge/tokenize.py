@@ -621,6 +621,11 @@ _FUNCTION_CHARS = frozenset(
 _QUANTITY = re.compile(r"^[零〇一二两三四五六七八九十百千万亿几半]+[多余来个]*$")
 
 
+def chinese_characters(text: str) -> list[str]:
+    """The Chinese characters of `text`, in order."""
+    return _CJK_CHAR.findall(text)
+
+
 def is_chinese_quantity(word: str) -> bool:
     """A word written only with Chinese numerals and quantity suffixes (十几个, 两千多, 几亿, 半个)."""
     return bool(_QUANTITY.match(word))
