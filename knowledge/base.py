@@ -366,27 +366,12 @@ class KnowledgeBase:
             factors = factors * prior_factors
         factors = np.where(index.question_headings, factors * QUESTION_HEADING_FACTOR, factors)
         own = scores * factors
-        twin = self._twin_scores(indexes, all_terms, language=language)
+        twin = twin_scores(indexes, terms, weights, language=language)
         ranking = own if twin is None else (scores + TWIN_EVIDENCE_WEIGHT * twin) * factors
         heading_factors = heading_coverage_factors(indexes, terms, language=language)
         if heading_factors is not None:
             ranking = ranking * heading_factors
         return ranking, own, prior_factors
-
-    def _twin_scores(self, indexes: Indexes, all_terms: Sequence[str], *, language: str) -> Any | None:
-        """Per section in the question's language, the score of its twin section(s) in the other language
-        for the question translated through the parallel lexicon (None without parallel documents)."""
-        parallel = indexes.parallel
-        if parallel is None or language not in parallel.languages or language not in TWIN_EVIDENCE_LANGUAGES:
-            return None
-        import numpy as np
-
-        terms = list(dict.fromkeys(all_terms))
-        weights = query_term_weights(all_terms)
-        translated = translate_terms(parallel, terms, weights, language=language)
-        index = indexes.sections
-        scores = index.scores([*terms, *translated], term_weights={**weights, **translated})
-        return np.where(index.languages == language, parallel.twin_scores(scores), 0.0)
 
     def _rewrites(self, query: str, *, language: str) -> list[str]:
         """Documentation-style rewrites of the question by the configured model (none without one)."""
@@ -681,6 +666,23 @@ class KnowledgeBase:
                     vectors.append(np.frombuffer(row.vector, dtype=np.float32))
         matrix = np.vstack(vectors) if vectors else None
         return model, numbers, matrix
+
+
+def twin_scores(
+    indexes: Indexes, terms: Sequence[str], weights: dict[str, float], *, language: str
+) -> Any | None:
+    """Per section in the question's language, the score of its twin section(s) in the other language
+    for the question's distinct `terms` and their translations through the parallel lexicon (None without
+    parallel documents, or for a language outside TWIN_EVIDENCE_LANGUAGES)."""
+    parallel = indexes.parallel
+    if parallel is None or language not in parallel.languages or language not in TWIN_EVIDENCE_LANGUAGES:
+        return None
+    import numpy as np
+
+    translated = translate_terms(parallel, terms, weights, language=language)
+    index = indexes.sections
+    scores = index.scores([*terms, *translated], term_weights={**weights, **translated})
+    return np.where(index.languages == language, parallel.twin_scores(scores), 0.0)
 
 
 def translate_terms(

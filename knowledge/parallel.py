@@ -192,9 +192,11 @@ def document_blocks(sections: Sequence[Section], numbers: Sequence[int]) -> list
 def align_blocks(first: Sequence[Block], second: Sequence[Block], shared: Any) -> list[tuple[int, int]]:
     """Monotone alignment of two documents' blocks: (i, j) pairs maximising Σ match score, where
     `shared[i, j]` is the Dice of the blocks' shared terms. Identical depth sequences align one to one."""
+    if _same_shape(first, second):
+        return [(i, i) for i in range(len(first))]
+    if shared is None:
+        return []
     n, m = len(first), len(second)
-    if shared is None or _same_shape(first, second):
-        return [(i, i) for i in range(min(n, m))] if _same_shape(first, second) else []
     match = [
         [
             (DEPTH_MATCH if first[i].depth == second[j].depth else DEPTH_MISMATCH)

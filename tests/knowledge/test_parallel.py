@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge.base import twin_scores
 from knowledge.ingest import ingest_paths
 from knowledge.parallel import Block, align_blocks, document_pairs, parallel_key
 from tests.knowledge.kb_helpers import make_kb, write_corpus
@@ -80,12 +81,12 @@ def test_a_section_receives_its_twins_evidence(tmp_path: Path) -> None:
     kb = make_kb(tmp_path)
     ingest_paths(kb, [write_corpus(tmp_path / "docs", files)])
     indexes = kb.indexes()
-    twin = kb._twin_scores(indexes, ["option_0"], language="zh")
+    twin = twin_scores(indexes, ["option_0"], {}, language="zh")
     assert twin is not None
     sections = indexes.sections.sections
     lifted = {(sections[n].path, sections[n].heading) for n in np.flatnonzero(twin > 0)}
     assert lifted == {("zh/guide-0.md", "第二部分")}  # English twin says option_0; nothing else, no English
-    assert kb._twin_scores(indexes, ["option_0"], language="en") is None  # English questions: own words
+    assert twin_scores(indexes, ["option_0"], {}, language="en") is None  # English questions: own words
 
 
 def test_no_parallel_documents_no_twins(tmp_path: Path) -> None:
