@@ -20,6 +20,7 @@ from bot.roles import Roles
 from bot.router import Router
 from bot.services import Services
 from knowledge.base import KnowledgeBase
+from knowledge.embedding import open_embedder
 
 if TYPE_CHECKING:
     from jobs.scheduler import SchedulerRuntime
@@ -60,6 +61,7 @@ def build_services(
     clock = clock or Clock()
     port_map = dict(ports) if ports is not None else build_ports(settings)
     llm = LLM.from_settings(settings)
+    embedder, embedding_status = open_embedder(settings, llm)
     return Services(
         settings=settings,
         db=db,
@@ -72,7 +74,9 @@ def build_services(
             rate_limiter=RateLimiter(parse_limits(settings.outbox_rate_limits)),
         ),
         roles=Roles(settings=settings, db=db),
-        knowledge=KnowledgeBase(db=db, settings=settings, llm=llm),
+        knowledge=KnowledgeBase(
+            db=db, settings=settings, llm=llm, embedder=embedder, embedding_status=embedding_status
+        ),
         llm=llm,
     )
 
@@ -101,6 +105,7 @@ class Application:
         thread.start()
         self._threads.append(thread)
         self.services.knowledge.warm_in_background()  # the first question must not pay for loading the index
+        self.services.knowledge.start_background_embedding()  # sections ingested without vectors
         if scheduler:
             from jobs.scheduler import SchedulerRuntime
 
@@ -109,6 +114,7 @@ class Application:
 
     def stop(self) -> None:
         self._stop.set()
+        self.services.knowledge.stop_background_embedding()
         if self._scheduler is not None:
             self._scheduler.stop()
             self._scheduler = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
@@ -39,6 +40,8 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
     openai_model: str = Field(default="gpt-4o-mini", alias="OPENAI_MODEL")
     openai_embedding_model: str | None = Field(default=None, alias="OPENAI_EMBEDDING_MODEL")
+    # semantic retrieval: the model bundled in the wheel (default), the endpoint's embeddings, or none
+    embeddings: Literal["bundled", "openai", "none"] = Field(default="bundled", alias="SALESBRIDGE_EMBEDDINGS")
     # with a model configured: rewrite each question into documentation-style search queries (fused)
     query_rewrite: bool = Field(default=True, alias="SALESBRIDGE_QUERY_REWRITE")
 

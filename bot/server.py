@@ -72,6 +72,7 @@ def create_asgi_app(application: Application) -> Starlette:
                 "slack": "slack" in inbound,
                 "feishu": "feishu" in application.services.ports,
             },
+            "semantic_retrieval": application.services.knowledge.embedding_status.describe(),
         }
         return JSONResponse(body, status_code=200 if database else 503)
 

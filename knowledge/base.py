@@ -27,6 +27,8 @@ from sqlmodel import col, select
 from bot.config import Settings
 from bot.database import Database
 from knowledge.abstention import DEFAULT_MODEL, AbstentionModel
+from knowledge.dense import DenseIndex
+from knowledge.embedding import Embedder, EmbeddingStatus
 from knowledge.types import Hit, SearchResult, Section
 
 if TYPE_CHECKING:
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from knowledge.index import IndexBuilder, SectionIndex
     from knowledge.parallel import Parallel
     from knowledge.store import DocumentInfo
+    from knowledge.vectors import BackgroundEmbedder
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +110,7 @@ class Indexes:
     parallel: Parallel | None = None  # twin sections of parallel documents and their lexicon
     heading_words: SectionIndex | None = None  # each heading's content words (no compound parts)
     heading_sizes: Any = None  # np.ndarray: section number → number of its heading's content words
+    section_hashes: Sequence[str] = ()  # section number → hash of its embedding text (`knowledge.vectors`)
 
 
 class KnowledgeBase:
@@ -119,6 +123,8 @@ class KnowledgeBase:
         abstention: AbstentionModel = DEFAULT_MODEL,
         version_check_seconds: float = 1.0,
         expand_queries: bool = True,
+        embedder: Embedder | None = None,
+        embedding_status: EmbeddingStatus | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -131,7 +137,12 @@ class KnowledgeBase:
         self._version = -1
         self._checked_at = 0.0
         self._stale = True
-        self._dense: Any = None  # (model, section numbers, matrix) when embeddings are configured
+        self.embedder = embedder
+        self.embedding_status = embedding_status or EmbeddingStatus(
+            "none" if embedder is None else "custom", None if embedder is None else embedder.name
+        )
+        self._dense: DenseIndex | None = None  # vectors of the sections embedded so far
+        self.background: BackgroundEmbedder | None = None  # started by `start_background_embedding`
         self._rewriter: Any = None  # knowledge.query_rewrite.QueryRewriter, built on first use
 
     # --- changes -------------------------------------------------------------------------------
@@ -176,7 +187,7 @@ class KnowledgeBase:
                 kind=kind,
                 digest=content_hash(text),
             )
-        self._embed_new_sections()
+        self.embed_document(document_id)
         self.invalidate()
         return document_id
 
@@ -215,6 +226,19 @@ class KnowledgeBase:
     def warm(self) -> None:
         """Build the index now (start-up), so the first question does not pay for it."""
         self.indexes()
+
+    def start_background_embedding(self) -> None:
+        """Embed sections without a vector in a daemon thread, now and after every change (`serve`)."""
+        if self.embedder is not None and self.background is None:
+            from knowledge.vectors import BackgroundEmbedder
+
+            self.background = BackgroundEmbedder(db=self.db, embedder=self.embedder)
+            self.background.start()
+
+    def stop_background_embedding(self) -> None:
+        if self.background is not None:
+            self.background.stop()
+            self.background = None
 
     def warm_in_background(self) -> threading.Thread:
         def run() -> None:
@@ -269,7 +293,7 @@ class KnowledgeBase:
             )
             rankings.append(plain)
             fusion_weights.append(PLAIN_FUSION_WEIGHT)
-        dense = self._dense_ranking(query, mask=mask)
+        dense, _similarities = self._dense_ranking(query, mask=mask)
         if dense:
             rankings.append(dense)
             fusion_weights.append(1.0)
@@ -456,7 +480,6 @@ class KnowledgeBase:
                 current = self._indexes = self._load_index()
                 self._version = version
                 self._stale = False
-                self._dense = None
             return current
 
     def _load_index(self) -> Indexes:
@@ -466,6 +489,7 @@ class KnowledgeBase:
         import numpy as np
 
         from bot.models.knowledge import KnowledgeDocument, KnowledgeSection
+        from knowledge.embedding import section_text, text_hash
         from knowledge.index import DOCUMENT_PARAMS, HEADING_PARAMS, PLAIN_PARAMS, IndexBuilder
         from knowledge.intent import INTENT_BITS, section_kinds
         from knowledge.store import section_without_text
@@ -479,6 +503,7 @@ class KnowledgeBase:
         line_counts: dict[str, list[tuple[int, int]]] = {}
         document_of = array("i")  # section number → document number
         kinds = array("B")  # section number → intents it answers (`section_kinds`)
+        hashes: list[str] = []
         columns: tuple[Any, ...] = (
             KnowledgeSection.id,
             KnowledgeSection.document_id,
@@ -506,6 +531,11 @@ class KnowledgeBase:
                     continue
                 section = section_without_text(
                     section_id=section_id, document=document, heading=heading, headings=trail
+                )
+                hashes.append(
+                    text_hash(
+                        section_text(title=document.title, headings=section.headings, heading=heading, text=text)
+                    )
                 )
                 if first is None or first.document_id != document_id:
                     if first is not None:
@@ -553,6 +583,7 @@ class KnowledgeBase:
             kinds=np.frombuffer(kinds, dtype=np.uint8).copy(),
             heading_words=heading_word_index,
             heading_sizes=np.bincount(heading_word_index.posting_sections, minlength=index.size),
+            section_hashes=hashes,
         )
         if TWIN_EVIDENCE_WEIGHT and TWIN_EVIDENCE_LANGUAGES:
             from knowledge.parallel import build_parallel
@@ -568,104 +599,53 @@ class KnowledgeBase:
         )
         return indexes
 
-    # --- optional dense retrieval --------------------------------------------------------------
-    def _embedding_model(self) -> str | None:
-        llm = self.llm
-        if llm is None or not self.settings.openai_embedding_model or not llm.can_embed:
-            return None
-        return self.settings.openai_embedding_model
-
-    def _embed_new_sections(self) -> int:
-        """Embed sections that have no vector for the configured model yet (no-op without embeddings)."""
-        model = self._embedding_model()
-        if model is None or self.llm is None:
+    # --- dense retrieval ------------------------------------------------------------------------
+    def embed_document(self, document_id: int) -> int:
+        """Embed one document's sections now (an FAQ entry, a PM answer, a notice: a few sections), so
+        it is found by meaning at once; bulk ingests are embedded in the background (`kb embed`)."""
+        if self.embedder is None:
             return 0
-        import numpy as np
-
-        from bot.models.knowledge import KnowledgeDocument, KnowledgeEmbedding, KnowledgeSection
+        from knowledge.vectors import document_texts_to_embed, embed_texts
 
         with self.db.session() as session:
-            done = set(
-                session.exec(
-                    select(KnowledgeEmbedding.section_id).where(col(KnowledgeEmbedding.model) == model)
-                )
-            )
-            todo = [
-                (row.id, doc.title, row.heading, row.text)
-                for row, doc in session.exec(
-                    select(KnowledgeSection, KnowledgeDocument).where(
-                        col(KnowledgeSection.document_id) == col(KnowledgeDocument.id)
-                    )
-                )
-                if row.id not in done
-            ]
-        if not todo:
-            return 0
+            texts = document_texts_to_embed(session=session, document_id=document_id)
         try:
-            vectors = self.llm.embed(
-                [f"{title}\n{heading}\n{text}"[:6000] for _, title, heading, text in todo]
-            )
+            return embed_texts(db=self.db, embedder=self.embedder, texts=texts)
         except Exception:
-            logger.exception("embedding %d sections failed; dense retrieval stays partial", len(todo))
+            logger.exception("embedding document %s failed; the background embedder retries", document_id)
             return 0
-        with self.db.session() as session:
-            for (section_id, *_), vector in zip(todo, vectors, strict=False):
-                if section_id is None:
-                    continue
-                array = np.asarray(vector, dtype=np.float32)
-                norm = float(np.linalg.norm(array)) or 1.0
-                session.merge(
-                    KnowledgeEmbedding(section_id=section_id, model=model, vector=(array / norm).tobytes())
-                )
-        return len(todo)
 
     def embed_missing(self) -> int:
-        """Public hook for `kb ingest`: embed what is not embedded yet (0 without embeddings)."""
-        count = self._embed_new_sections()
-        if count:
-            self.invalidate()
-        return count
+        """After a bulk change (`kb ingest`): wake the background embedder when this process runs one
+        (`serve`); otherwise `kb embed` or a running `serve` embeds the new sections. Returns 0."""
+        if self.background is not None:
+            self.background.wake()
+        return 0
 
-    def _dense_ranking(self, query: str, *, mask: Any | None) -> list[int]:
-        model = self._embedding_model()
-        if model is None or self.llm is None:
-            return []
-        import numpy as np
-
-        dense = self._dense
-        if dense is None or dense[0] != model:
-            dense = self._dense = self._load_vectors(model)
-        _, numbers, matrix = dense
-        if matrix is None or not len(numbers):
-            return []
+    def _dense_ranking(self, query: str, *, mask: Any | None) -> tuple[list[int], Any | None]:
+        """Sections by cosine similarity to the question (those embedded so far), and the similarities
+        of every section (None without embeddings or before any section is embedded)."""
+        dense = self._current_dense()
+        if dense is None or dense.size == 0 or self.embedder is None:
+            return [], None
         try:
-            vector = np.asarray(self.llm.embed([query])[0], dtype=np.float32)
+            vector = self.embedder.query(query)
         except Exception:
-            logger.warning("query embedding failed; using BM25 only", exc_info=True)
-            return []
-        similarities = matrix @ (vector / (float(np.linalg.norm(vector)) or 1.0))
-        order = np.argsort(-similarities)[:CANDIDATES]
-        ranked = [int(numbers[i]) for i in order]
-        if mask is not None:
-            ranked = [n for n in ranked if mask[n]]
-        return ranked
+            logger.warning("query embedding failed; using the lexical index only", exc_info=True)
+            return [], None
+        similarities = dense.similarities(vector, size=self.indexes().sections.size)
+        return dense.top(similarities, CANDIDATES, mask=mask), similarities
 
-    def _load_vectors(self, model: str) -> tuple[str, list[int], Any]:
-        import numpy as np
-
-        from bot.models.knowledge import KnowledgeEmbedding
-
-        index = self.indexes().sections
-        position = {section.id: number for number, section in enumerate(index.sections)}
-        numbers: list[int] = []
-        vectors: list[Any] = []
-        with self.db.session() as session:
-            for row in session.exec(select(KnowledgeEmbedding).where(col(KnowledgeEmbedding.model) == model)):
-                if row.section_id in position:
-                    numbers.append(position[row.section_id])
-                    vectors.append(np.frombuffer(row.vector, dtype=np.float32))
-        matrix = np.vstack(vectors) if vectors else None
-        return model, numbers, matrix
+    def _current_dense(self) -> DenseIndex | None:
+        if self.embedder is None:
+            return None
+        indexes = self.indexes()
+        with self._lock:
+            dense = self._dense
+            if dense is None or dense.hashes is not indexes.section_hashes:
+                dense = self._dense = DenseIndex(model=self.embedder.name, hashes=indexes.section_hashes)
+            dense.refresh(db=self.db)
+            return dense
 
 
 def twin_scores(

@@ -31,11 +31,14 @@ def open_knowledge_base() -> KnowledgeBase:
     from bot.database import Database
     from bot.llm import LLM
     from knowledge.base import KnowledgeBase
+    from knowledge.embedding import open_embedder
 
     settings = Settings()
     db = Database(settings.database_url)
     db.upgrade()
-    return KnowledgeBase(db=db, settings=settings, llm=LLM.from_settings(settings))
+    llm = LLM.from_settings(settings)
+    embedder, status = open_embedder(settings, llm)
+    return KnowledgeBase(db=db, settings=settings, llm=llm, embedder=embedder, embedding_status=status)
 
 
 def _fail(en: str, zh: str) -> typer.Exit:
@@ -83,6 +86,35 @@ def ingest(
     typer.echo(report.summary())
     if report.files == 0 and report.skipped:
         raise typer.Exit(1)
+
+
+@kb_app.command("embed")
+def embed() -> None:
+    """Embed every section that has no vector yet (resumable; `serve` also does it in the background).
+    为尚无向量的段落计算语义向量（可中断续跑；serve 也会在后台完成）。"""
+    from knowledge.vectors import embed_pending_sections
+
+    kb = open_knowledge_base()
+    if kb.embedder is None:
+        raise _fail(
+            f"Semantic retrieval is off ({kb.embedding_status.describe()}): nothing to embed.",
+            f"语义检索未启用（{kb.embedding_status.describe()}），无需计算向量。",
+        )
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn(f"embedding ({kb.embedder.name})"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        disable=not sys.stderr.isatty(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=None)
+        count = embed_pending_sections(
+            db=kb.db, embedder=kb.embedder, progress=lambda done, total: bar.update(task, completed=done, total=total)
+        )
+    typer.echo(f"Embedded {count} sections. 已计算 {count} 个段落的向量。")
 
 
 @kb_app.command("list")

@@ -14,8 +14,8 @@ from bot.models.announcements import (  # noqa: F401
 from bot.models.core import OutboxMessage, ProcessedEvent, RoleGrant
 from bot.models.knowledge import (  # noqa: F401
     KnowledgeDocument,
-    KnowledgeEmbedding,
     KnowledgeSection,
+    KnowledgeVector,
     KnowledgeVersion,
 )
 from bot.models.qa import QaEscalation, QaFeedback, QaQuestion, QaThread  # noqa: F401

@@ -55,16 +55,19 @@ class KnowledgeSection(SQLModel, table=True):
     body_terms: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
-class KnowledgeEmbedding(SQLModel, table=True):
-    """A section's dense vector (float32 bytes) for one embedding model; only when embeddings are set up."""
+class KnowledgeVector(SQLModel, table=True):
+    """A dense vector (float32 bytes, L2-normalised) of one embedded text for one embedding model.
 
-    __tablename__ = "knowledge_embedding"
+    Keyed by the hash of the text the vector saw (`knowledge.embedding.section_text`), not by section: a
+    re-ingested document whose sections did not change keeps its vectors, and an interrupted embedding run
+    resumes where it stopped."""
 
-    section_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("knowledge_section.id", ondelete="CASCADE"), primary_key=True)
-    )
-    model: str = Field(max_length=255)
+    __tablename__ = "knowledge_vector"
+
+    model: str = Field(max_length=255, primary_key=True)
+    text_hash: str = Field(max_length=64, primary_key=True)
     vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
 
 
 class KnowledgeVersion(SQLModel, table=True):

