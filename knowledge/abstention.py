@@ -47,6 +47,7 @@ class AbstentionModel:
     chinese_weight: float = 1.08
     bias: float = 0.6
     threshold: float = 0.5
+    weak_threshold: float = 0.25  # between this and `threshold`: "not sure — the closest sections"
 
     def confidence(
         self,

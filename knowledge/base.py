@@ -353,6 +353,13 @@ class KnowledgeBase:
             hits=hits,
             confidence=round(confidence, 4),
             answerable=confidence >= self.abstention.threshold,
+            support=(
+                "strong"
+                if confidence >= self.abstention.threshold
+                else "weak"
+                if confidence >= self.abstention.weak_threshold
+                else "none"
+            ),
         )
 
     def _analysed_scores(

@@ -174,6 +174,7 @@ def ingest_paths(
                     kind="doc",
                     source=str(source.absolute),
                     digest=digest,
+                    internal=document.internal,
                 )
         except Exception as exc:  # one bad document must not abort the run
             logger.exception("storing %s failed", source.relative)

@@ -35,6 +35,26 @@ class LoadedFile:
     plain: bool = False  # no headings: chunk as plain text
     meta: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def internal(self) -> bool:
+        """Not for customers: front matter `audience: internal` (or `internal: true`), or a notice in the
+        text such as "Internal only — do not share with customers" / "仅供内部使用，请勿外传"."""
+        audience = str(self.meta.get("audience") or "").strip().lower()
+        if audience in INTERNAL_AUDIENCES or self.meta.get("internal") is True:
+            return True
+        return bool(INTERNAL_NOTICE.search(self.markdown[:INTERNAL_NOTICE_WINDOW]))
+
+
+# Where a document says it is not for customers: its front matter, or a notice near its top.
+INTERNAL_AUDIENCES = frozenset({"internal", "internal-only", "staff", "employees", "内部"})
+INTERNAL_NOTICE_WINDOW = 2000
+INTERNAL_NOTICE = re.compile(
+    r"do not (?:share|forward|send)\b[^.\n]{0,40}\b(?:customers?|externally|outside)"
+    r"|^\W*(?:for )?internal (?:use )?only\b"
+    r"|^\W*(?:仅(?:供|限)内部|内部资料)|(?:请勿|不要|不得|切勿)(?:外传|对外|(?:转发|分享|发送?)给客户)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
 
 def load_file(path: Path) -> LoadedFile:
     suffix = path.suffix.lower()

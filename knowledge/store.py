@@ -96,6 +96,7 @@ def save_document(
     kind: str = "doc",
     source: str = "",
     digest: str = "",
+    internal: bool = False,
 ) -> int:
     """Insert or replace a document and all its sections (one transaction); bumps the version."""
     existing = find_document(session=session, path=path)
@@ -111,6 +112,7 @@ def save_document(
     document.owner = owner
     document.updated = updated
     document.kind = kind
+    document.internal = internal
     document.source = source
     document.content_hash = digest
     document.section_count = len(chunks)
@@ -187,6 +189,7 @@ def to_section(row: KnowledgeSection, document: KnowledgeDocument) -> Section:
         updated=document.updated,
         product=document.product,
         owner=document.owner,
+        internal=document.internal,
     )
 
 
@@ -207,6 +210,7 @@ def section_without_text(
         updated=document.updated,
         product=document.product,
         owner=document.owner,
+        internal=document.internal,
     )
 
 

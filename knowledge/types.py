@@ -21,6 +21,7 @@ class Section:
     updated: date | None = None
     product: str | None = None
     owner: str | None = None
+    internal: bool = False  # from a document marked not for customers: answers quoting it say so
 
 
 @dataclass(frozen=True)
@@ -36,4 +37,6 @@ class SearchResult:
     query: str
     hits: list[Hit]
     confidence: float  # calibrated 0..1: how well the best hits support an answer
-    answerable: bool  # False: say "I don't know" and escalate
+    answerable: bool  # the evidence supports an answer ("strong"); False: see `support`
+    # "strong": answer; "weak": "I'm not sure — the closest sections I found" + ask a PM; "none": I don't know
+    support: str = "none"

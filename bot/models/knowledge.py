@@ -25,6 +25,7 @@ class KnowledgeDocument(SQLModel, table=True):
     owner: str | None = Field(default=None, max_length=255)
     updated: date | None = None
     kind: str = Field(default="doc", max_length=32, index=True)  # doc | faq | announcement | …
+    internal: bool = False  # not for customers (front matter `audience: internal` or a notice in the text)
     source: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # absolute file path
     content_hash: str = Field(default="", max_length=64)
     section_count: int = 0

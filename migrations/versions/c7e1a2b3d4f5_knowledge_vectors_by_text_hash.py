@@ -27,6 +27,8 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("model", "text_hash"),
     )
+    with op.batch_alter_table("knowledge_document") as batch_op:
+        batch_op.add_column(sa.Column("internal", sa.Boolean(), nullable=False, server_default=sa.false()))
     # per-section vectors of the endpoint model: recomputed by the background embedder under the new key
     op.drop_table("knowledge_embedding")
 
@@ -41,3 +43,5 @@ def downgrade() -> None:
         sa.PrimaryKeyConstraint("section_id"),
     )
     op.drop_table("knowledge_vector")
+    with op.batch_alter_table("knowledge_document") as batch_op:
+        batch_op.drop_column("internal")
