@@ -1,83 +1,100 @@
-"""Retrieval benchmark over the shared bilingual corpus: SalesBridge's index vs a plain BM25 baseline.
+"""Retrieval benchmark, per corpus and language: SalesBridge (hybrid and lexical only) vs plain BM25.
 
-    .venv/bin/python -m benchmarks.retrieval                       # ../shared/kb-eval, k=5
-    .venv/bin/python -m benchmarks.retrieval --k 10 --json
-    .venv/bin/python -m benchmarks.retrieval --corpus DIR --questions A.jsonl --questions B.jsonl
+    .venv/bin/python -m benchmarks.retrieval                      # every corpus found, k=5
+    .venv/bin/python -m benchmarks.retrieval --corpus dolphinscheduler --json
+    .venv/bin/python -m benchmarks.retrieval --set dense_weight=0.5 --set synonyms=false   # an experiment
 
-Ingests the corpus into a fresh SQLite database (timed), loads the index (timed), and reports the index
-size (database file and in-memory arrays), resident memory, search latency p50/p95 over every question
-(three passes) and the quality metrics of `kb eval` — section/document Recall@1/3/5, MRR, answer and
-decline rates — for the rep-style questions (type ≠ faq_verbatim) per language, the verbatim FAQ
-questions, and overall — for the shared dev questions and, beside them, the project's own independent
-rep-style questions over the same corpus (`benchmarks/data/questions-extra-{tune,check,final}.jsonl`, 220
-questions written without looking at the ranking; see docs/knowledge.md). The baseline is BM25 over the same sections with whitespace-separated words and
-single Chinese characters (no stemming, stop words, fields, expansion or calibrated abstention: it
-"answers" whenever anything matched).
-Targets (docs/knowledge.md): rep section R@5 ≥ 0.95 and MRR ≥ 0.80 per language, answered and declined
-≥ 0.85, p95 ≤ 20 ms, ingest ≤ 60 s.
+Corpora: TiDB 8.5 and DolphinScheduler (`../shared/kb-eval`, real bilingual product docs) and the LumenCRM
+sample (`samples/knowledge`), each with the question sets of `benchmarks/data/` (written from the pages'
+bodies, without looking at the headings or the ranking) and, for TiDB, the shared dev set. Each corpus is
+ingested into `var/bench/<corpus>.db` (kept between runs: an unchanged corpus is not re-ingested, and its
+vectors are embedded once — the first run of TiDB takes ~30 min on 2 cores). Question vectors are cached in
+`var/bench/query-vectors.npz` so experiments re-run in seconds; the latency figures embed live.
+
+Reported per corpus and language: section R@1 / R@5 / MRR over answerable questions, answered (confident
+answers among answerable questions), declined (unanswerable questions not answered confidently), and
+"weak" (the share of all questions answered "not sure — closest sections"); query latency p50/p95
+including the question's embedding; ingest and embedding time per 1,000 sections.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sys
-import tempfile
 import time
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "kb-eval"
-EXTRA_QUESTIONS = [
-    ROOT / "benchmarks" / "data" / f"questions-extra-{half}.jsonl" for half in ("tune", "check", "final")
-]
+DATA = ROOT / "benchmarks" / "data"
+BENCH = ROOT / "var" / "bench"
+CORPORA: dict[str, tuple[Path, list[Path]]] = {
+    "tidb": (
+        SHARED / "tidb-8.5",
+        [
+            SHARED / "questions-dev.jsonl",
+            *(DATA / f"questions-extra-{h}.jsonl" for h in ("tune", "check", "final")),
+            DATA / "tidb-fresh.jsonl",
+        ],
+    ),
+    "dolphinscheduler": (
+        SHARED / "dolphinscheduler-dev",
+        [DATA / "dolphinscheduler-en.jsonl", DATA / "dolphinscheduler-zh.jsonl"],
+    ),
+    "lumencrm": (ROOT / "samples" / "knowledge", [DATA / "lumencrm.jsonl"]),
+}
+LATENCY_SAMPLE = 40  # questions searched with a live question embedding for the latency figures
 
 
-def rss_mb() -> float:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+class CachedQueries:
+    """The bundled embedder with question vectors cached on disk (passages are stored in the database)."""
+
+    def __init__(self, embedder: Any, path: Path) -> None:
+        import numpy as np
+
+        self.embedder, self.path, self.name = embedder, path, embedder.name
+        self.cache: dict[str, Any] = dict(np.load(path)) if path.exists() else {}
+        self.dirty = False
+
+    def passages(self, texts: Any) -> Any:
+        return self.embedder.passages(texts)
+
+    def query(self, text: str) -> Any:
+        from knowledge.embedding import text_hash
+
+        key = f"{self.name}:{text_hash(text)}"
+        if key not in self.cache:
+            self.cache[key], self.dirty = self.embedder.query(text), True
+        return self.cache[key]
+
+    def save(self) -> None:
+        import numpy as np
+
+        if self.dirty:
+            np.savez(self.path, **self.cache)
 
 
-def index_bytes(index: Any) -> int:
-    total = sum(a.nbytes for a in index.postings_ids) + sum(a.nbytes for a in index.postings_tf)
-    return int(total + index.idf_values.nbytes)
-
-
-def with_texts(kb: Any, sections: Any) -> list[Any]:
-    """The sections with their texts, read from the database."""
-    from dataclasses import replace
-
-    texts = kb._section_texts([section.id for section in sections])
-    return [replace(section, text=texts.get(section.id, "")) for section in sections]
-
-
-class BaselineRetriever:
+class Baseline:
     """Plain BM25 (k1=1.2, b=0.75) over whitespace words and single Chinese characters of each section."""
 
     def __init__(self, sections: list[Any]) -> None:
-        from knowledge.index import BM25FParams, IndexedSection, SectionIndex
+        from knowledge.index import PLAIN_PARAMS, IndexedSection, SectionIndex
         from knowledge.tokenize import baseline_tokens
 
-        self._tokens = baseline_tokens
+        self.tokens = baseline_tokens
         items = [
             IndexedSection(section=s, fields=("", "", " ".join(baseline_tokens(f"{s.heading}\n{s.text}"))))
             for s in sections
         ]
-        self.index = SectionIndex.build(
-            items, params=BM25FParams(k1=1.2, weights=(0.0, 0.0, 1.0), b=(0.0, 0.0, 0.75))
-        )
+        self.index = SectionIndex.build(items, params=PLAIN_PARAMS)
 
     def search(self, query: str, *, k: int = 5) -> Any:
         from knowledge.types import Hit, SearchResult
 
-        scores = self.index.scores(self._tokens(query))
+        scores = self.index.scores(self.tokens(query))
         ranked = self.index.top(scores, k)
         hits = [
             Hit(section=self.index.sections[n], score=float(scores[n]), rank=r)
@@ -86,143 +103,191 @@ class BaselineRetriever:
         return SearchResult(query=query, hits=hits, confidence=1.0 if hits else 0.0, answerable=bool(hits))
 
 
-def measure(search: Any, questions: list[Any], *, k: int, passes: int = 3) -> dict[str, Any]:
-    from knowledge.evaluation import evaluate, percentile, report
+def prepare(name: str, corpus: Path, *, embedder: Any, embed: bool = True) -> dict[str, Any]:
+    """Ingest (when changed) and embed (what is missing) the corpus into var/bench/<name>.db."""
+    from bot.database import Database
+    from knowledge.base import KnowledgeBase
+    from knowledge.ingest import ingest_paths
+    from knowledge.vectors import embed_pending_sections
+    from tests.fakes.harness import make_settings
 
-    data = report(evaluate(questions, search, k=k), k=k)
-    latencies = []
-    for _ in range(passes):
-        for question in questions:
-            started = time.perf_counter()
-            search(question.question)
-            latencies.append((time.perf_counter() - started) * 1000)
-    data["latency_ms"] = {
-        "p50": round(percentile(latencies, 50), 3),
-        "p95": round(percentile(latencies, 95), 3),
+    BENCH.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{BENCH / f'{name}.db'}"
+    db = Database(url)
+    db.upgrade()
+    kb = KnowledgeBase(db=db, settings=make_settings(url))
+    started = time.perf_counter()
+    report = ingest_paths(kb, [corpus])
+    ingest_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    embedded = (
+        embed_pending_sections(
+            db=db,
+            embedder=embedder,
+            progress=lambda done, total: print(f"\r{name}: embedded {done}/{total}", end="", file=sys.stderr),
+        )
+        if embedder is not None and embed
+        else 0
+    )
+    embed_seconds = time.perf_counter() - started
+    return {
+        "url": url,
+        "db": db,
+        "sections": report.chunks if report.added else None,
+        "ingest_seconds": round(ingest_seconds, 2) if report.added else None,
+        "embedded_now": embedded,
+        "embed_seconds_per_1000": round(embed_seconds / embedded * 1000, 1) if embedded else None,
     }
-    return data
 
 
-def summary_rows(data: dict[str, Any]) -> dict[str, Any]:
-    groups = data["groups"]
+def evaluate_corpus(
+    name: str, *, embedder: Any, config: Any, k: int, live: Any, embed: bool = True
+) -> dict[str, Any]:
+    from dataclasses import replace as dc_replace
+
+    from knowledge.base import KnowledgeBase
+    from knowledge.evaluation import evaluate, load_questions, percentile, report
+    from tests.fakes.harness import make_settings
+
+    corpus, question_files = CORPORA[name]
+    prepared = prepare(name, corpus, embedder=embedder, embed=embed)
+    settings = make_settings(prepared["url"])
+    db = prepared["db"]
+    systems: dict[str, Any] = {}
+    hybrid = KnowledgeBase(db=db, settings=settings, embedder=embedder, config=config)
+    lexical = KnowledgeBase(db=db, settings=settings, config=config)
+    started = time.perf_counter()
+    lexical.warm()
+    load_seconds = time.perf_counter() - started
+    systems["salesbridge"] = hybrid
+    systems["lexical only"] = lexical
+    sections = lexical.indexes().sections.sections
+    texts = lexical._section_texts([s.id for s in sections])
+    baseline = Baseline([dc_replace(s, text=texts.get(s.id, "")) for s in sections])
+    questions = [q for path in question_files if path.exists() for q in load_questions(path)]
+    result: dict[str, Any] = {
+        "sections": len(sections),
+        "questions": len(questions),
+        **{key: prepared[key] for key in ("ingest_seconds", "embed_seconds_per_1000")},
+        "index_load_seconds": round(load_seconds, 2),
+    }
     rows: dict[str, Any] = {}
-    for name in ("rep/lang:en", "rep/lang:zh", "rep", "type:faq_verbatim", "all"):
-        group = groups.get(name, {})
-        rows[name] = {
-            "R@1": group.get("section_recall", {}).get("@1"),
-            "R@3": group.get("section_recall", {}).get("@3"),
-            "R@5": group.get("section_recall", {}).get("@5"),
-            "MRR": group.get("section_mrr"),
-            "doc R@5": group.get("document_recall", {}).get("@5"),
-            "answered": group.get("answered"),
+    for label, search in [
+        *[(n, lambda q, kb=kb: kb.search(q, k=k)) for n, kb in systems.items()],
+        ("plain BM25", lambda q: baseline.search(q, k=k)),
+    ]:
+        outcomes = evaluate(questions, search, k=k)
+        for language in ("en", "zh"):
+            subset = [
+                o for o in outcomes if o.question.lang == language and o.question.type != "faq_verbatim"
+            ]
+            if subset:
+                rows.setdefault(language, {})[label] = summarise(subset, report(subset, k=k))
+    result["by_language"] = rows
+    if live is not None:
+        timed = KnowledgeBase(db=db, settings=settings, embedder=live, config=config)
+        timed.warm()
+        latencies = []
+        for question in questions[:LATENCY_SAMPLE]:
+            started = time.perf_counter()
+            timed.search(question.question, k=k)
+            latencies.append((time.perf_counter() - started) * 1000)
+        result["latency_ms"] = {
+            "p50": round(percentile(latencies, 50), 1),
+            "p95": round(percentile(latencies, 95), 1),
         }
-    rows["type:unanswerable"] = {"declined": groups.get("type:unanswerable", {}).get("declined")}
-    return rows
+    db.dispose()
+    return result
+
+
+def summarise(subset: list[Any], data: dict[str, Any]) -> dict[str, Any]:
+    group = data["groups"]["all"]
+    answerable = [o for o in subset if o.question.type != "unanswerable"]
+    return {
+        "n": len(answerable),
+        "R@1": group["section_recall"]["@1"] if answerable else None,
+        "R@5": group["section_recall"]["@5"] if answerable else None,
+        "MRR": group["section_mrr"] if answerable else None,
+        "answered": group.get("answered"),
+        "declined": group.get("declined"),
+    }
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    from knowledge.retrieval import RetrievalConfig
+
+    types = {f.name: f.type for f in fields(RetrievalConfig)}
+    values: dict[str, Any] = {}
+    for item in items:
+        key, _, raw = item.partition("=")
+        if key not in types:
+            raise SystemExit(f"unknown setting {key!r}; known: {', '.join(types)}")
+        kind = str(types[key])
+        values[key] = (
+            raw.lower() in ("1", "true", "yes")
+            if "bool" in kind
+            else (int(raw) if "int" in kind else float(raw))
+        )
+    return values
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--corpus", type=Path, default=SHARED / "tidb-8.5")
     parser.add_argument(
-        "--questions", type=Path, action="append", help="question files (default: dev + the extra sets)"
+        "--corpus", action="append", choices=sorted(CORPORA), help="default: every corpus found"
     )
     parser.add_argument("--k", type=int, default=5)
-    parser.add_argument("--json", action="store_true", help="print the full results as JSON")
-    args = parser.parse_args(argv)
-    question_files = args.questions or [SHARED / "questions-dev.jsonl", *EXTRA_QUESTIONS]
-    missing = [str(path) for path in [args.corpus, *question_files] if not path.exists()]
-    if missing:
-        print(f"corpus or questions not found: {', '.join(missing)}", file=sys.stderr)
-        return 2
-
-    sys.path.insert(0, str(ROOT))
-    from bot.database import Database
-    from knowledge.base import KnowledgeBase
-    from knowledge.evaluation import load_questions
-    from knowledge.ingest import ingest_paths
-    from tests.fakes.harness import make_settings
-
-    rss_start = rss_mb()
-    with tempfile.TemporaryDirectory() as tmp:
-        db_path = Path(tmp) / "kb.db"
-        url = f"sqlite:///{db_path}"
-        db = Database(url)
-        db.create_all()
-        kb = KnowledgeBase(db=db, settings=make_settings(url))
-        started = time.perf_counter()
-        ingest = ingest_paths(kb, [args.corpus])
-        ingest_seconds = time.perf_counter() - started
-        fresh = KnowledgeBase(db=db, settings=make_settings(url))  # a new process's cold load
-        started = time.perf_counter()
-        fresh.warm()
-        load_seconds = time.perf_counter() - started
-        ours_by_file = {
-            path.name: measure(lambda q: fresh.search(q, k=args.k), load_questions(path), k=args.k)
-            for path in question_files
-        }
-        rss_after = rss_mb()
-        database_mb = sum(p.stat().st_size for p in Path(tmp).iterdir()) / 1e6
-        indexes = fresh.indexes()
-        sections = with_texts(fresh, indexes.sections.sections)  # the index keeps no texts
-        parts = [indexes.sections, indexes.headings, indexes.documents]
-        if indexes.plain is not None:
-            parts.append(indexes.plain)
-        memory_mb = sum(index_bytes(part) for part in parts) / 1e6
-        started = time.perf_counter()
-        baseline = BaselineRetriever(sections)
-        baseline_build = time.perf_counter() - started
-        theirs_by_file = {
-            path.name: measure(lambda q: baseline.search(q, k=args.k), load_questions(path), k=args.k)
-            for path in question_files
-        }
-        db.dispose()
-
-    result: dict[str, Any] = {
-        "corpus": str(args.corpus),
-        "files": ingest.files,
-        "sections": len(sections),
-        "skipped": ingest.skipped,
-        "ingest_seconds": round(ingest_seconds, 2),
-        "index_load_seconds": round(load_seconds, 2),
-        "baseline_build_seconds": round(baseline_build, 2),
-        "database_mb": round(database_mb, 1),
-        "index_arrays_mb": round(memory_mb, 1),
-        "rss_mb": {"start": round(rss_start, 1), "after_ingest_and_search": round(rss_after, 1)},
-        "question_sets": {
-            name: {
-                "salesbridge": {"latency_ms": ours["latency_ms"], "metrics": summary_rows(ours)},
-                "baseline": {
-                    "latency_ms": theirs_by_file[name]["latency_ms"],
-                    "metrics": summary_rows(theirs_by_file[name]),
-                },
-            }
-            for name, ours in ours_by_file.items()
-        },
-    }
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False, indent=2))
-        return 0
-    print(
-        f"{result['files']} files → {result['sections']} sections; ingest {result['ingest_seconds']} s, "
-        f"cold index load {result['index_load_seconds']} s; database {result['database_mb']} MB, "
-        f"index arrays {result['index_arrays_mb']} MB; RSS {rss_after:.1f} MB"
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="RetrievalConfig override"
     )
-    for name, ours in ours_by_file.items():
-        theirs = theirs_by_file[name]
-        print(
-            f"\n{name}: search latency p50/p95 salesbridge {ours['latency_ms']['p50']}/"
-            f"{ours['latency_ms']['p95']} ms, baseline {theirs['latency_ms']['p50']}/{theirs['latency_ms']['p95']} ms"
+    parser.add_argument("--no-latency", action="store_true")
+    parser.add_argument(
+        "--no-embed", action="store_true", help="use the vectors stored so far, embed nothing"
+    )
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    from knowledge.embedding import BundledEmbedder, bundled_unavailable_reason
+    from knowledge.retrieval import RetrievalConfig
+
+    config = replace(RetrievalConfig(), **parse_overrides(args.set))
+    names = args.corpus or [n for n, (corpus, _) in CORPORA.items() if corpus.is_dir()]
+    live = BundledEmbedder() if bundled_unavailable_reason() is None else None
+    BENCH.mkdir(parents=True, exist_ok=True)
+    cached = CachedQueries(live, BENCH / "query-vectors.npz") if live is not None else None
+    results = {}
+    for name in names:
+        results[name] = evaluate_corpus(
+            name,
+            embedder=cached,
+            config=config,
+            k=args.k,
+            live=None if args.no_latency else live,
+            embed=not args.no_embed,
         )
-        print(f"{'group':<20}{'metric':>10}{'salesbridge':>13}{'baseline':>10}")
-        ours_rows, theirs_rows = summary_rows(ours), summary_rows(theirs)
-        for group, metrics in ours_rows.items():
-            for metric, value in metrics.items():
-                other = theirs_rows[group].get(metric)
-                if value is None and other is None:
-                    continue
-                fmt = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
-                print(f"{group:<20}{metric:>10}{fmt(value):>13}{fmt(other):>10}")
+        if cached is not None:
+            cached.save()
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+        return 0
+    print_table(results)
     return 0
+
+
+def print_table(results: dict[str, Any]) -> None:
+    fmt = lambda v: "   -  " if v is None else f"{v:6.3f}"  # noqa: E731
+    print(
+        f"{'corpus':<17}{'lang':<5}{'system':<14}{'n':>4} {'R@1':>6} {'R@5':>6} {'MRR':>6} {'answ':>6} {'decl':>6}"
+    )
+    for name, result in results.items():
+        for language, systems in result["by_language"].items():
+            for label, row in systems.items():
+                print(
+                    f"{name:<17}{language:<5}{label:<14}{row['n']:>4} {fmt(row['R@1'])} {fmt(row['R@5'])} "
+                    f"{fmt(row['MRR'])} {fmt(row['answered'])} {fmt(row['declined'])}"
+                )
+        extras = {k: v for k, v in result.items() if k != "by_language"}
+        print(f"{name}: {json.dumps(extras)}")
 
 
 if __name__ == "__main__":

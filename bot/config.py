@@ -41,7 +41,10 @@ class Settings(BaseSettings):
     openai_model: str = Field(default="gpt-4o-mini", alias="OPENAI_MODEL")
     openai_embedding_model: str | None = Field(default=None, alias="OPENAI_EMBEDDING_MODEL")
     # semantic retrieval: the model bundled in the wheel (default), the endpoint's embeddings, or none
+    # query expansion groups (one group of interchangeable words per line); default: the bundled file
+    synonyms_file: str | None = Field(default=None, alias="SALESBRIDGE_SYNONYMS_FILE")
     embeddings: Literal["bundled", "openai", "none"] = Field(default="bundled", alias="SALESBRIDGE_EMBEDDINGS")
+    embedding_threads: int = Field(default=1, ge=1, le=64, alias="SALESBRIDGE_EMBEDDING_THREADS")
     # with a model configured: rewrite each question into documentation-style search queries (fused)
     query_rewrite: bool = Field(default=True, alias="SALESBRIDGE_QUERY_REWRITE")
 

@@ -25,7 +25,7 @@ kb_app = typer.Typer(
 register_answer_commands(kb_app)  # `kb ask`, `kb gaps` (knowledge/answer_cli.py)
 
 
-def open_knowledge_base() -> KnowledgeBase:
+def open_knowledge_base(*, embedding_threads: int | None = None) -> KnowledgeBase:
     """The knowledge base of the configured database (migrated first)."""
     from bot.config import Settings
     from bot.database import Database
@@ -34,6 +34,8 @@ def open_knowledge_base() -> KnowledgeBase:
     from knowledge.embedding import open_embedder
 
     settings = Settings()
+    if embedding_threads:
+        settings = settings.model_copy(update={"embedding_threads": embedding_threads})
     db = Database(settings.database_url)
     db.upgrade()
     llm = LLM.from_settings(settings)
@@ -89,12 +91,18 @@ def ingest(
 
 
 @kb_app.command("embed")
-def embed() -> None:
+def embed(
+    threads: int = typer.Option(
+        0, "--threads", min=0, max=64, help="Model threads (0: every core). 模型线程数（0 表示全部核心）。"
+    ),
+) -> None:
     """Embed every section that has no vector yet (resumable; `serve` also does it in the background).
     为尚无向量的段落计算语义向量（可中断续跑；serve 也会在后台完成）。"""
+    import os
+
     from knowledge.vectors import embed_pending_sections
 
-    kb = open_knowledge_base()
+    kb = open_knowledge_base(embedding_threads=threads or os.cpu_count() or 1)
     if kb.embedder is None:
         raise _fail(
             f"Semantic retrieval is off ({kb.embedding_status.describe()}): nothing to embed.",
@@ -112,7 +120,9 @@ def embed() -> None:
     ) as bar:
         task = bar.add_task("", total=None)
         count = embed_pending_sections(
-            db=kb.db, embedder=kb.embedder, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            db=kb.db,
+            embedder=kb.embedder,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     typer.echo(f"Embedded {count} sections. 已计算 {count} 个段落的向量。")
 
@@ -256,3 +266,88 @@ def evaluate(
     outcomes = evaluate(items, lambda q: kb.search(q, k=k), k=k)
     data = report(outcomes, k=k)
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2) if as_json else format_report(data))
+
+
+@kb_app.command("status")
+def status(as_json: bool = typer.Option(False, "--json", help="Print as JSON. 以 JSON 输出。")) -> None:
+    """Documents, sections, share embedded, model and answer decision. 知识库状态：文档、段落、向量进度、模型。"""
+    from knowledge.store import count_sections, list_documents
+    from knowledge.vectors import embedding_progress
+
+    kb = open_knowledge_base()
+    with kb.db.session() as session:
+        documents = list_documents(session=session)
+        sections = count_sections(session=session)
+        progress = (
+            embedding_progress(session=session, model=kb.embedder.name) if kb.embedder is not None else None
+        )
+    decision = kb.decision()
+    data = {
+        "database": kb.db.display_url,
+        "documents": len(documents),
+        "sections": sections,
+        "semantic_retrieval": kb.embedding_status.describe(),
+        "embedded": None if progress is None else {"done": progress.embedded, "of": progress.total},
+        "decision": decision.source,
+    }
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"database: {data['database']}")
+    typer.echo(f"documents: {len(documents)}  sections: {sections}")
+    typer.echo(f"semantic retrieval: {data['semantic_retrieval']}")
+    if progress is not None:
+        typer.echo(
+            f"embedded: {progress.embedded}/{progress.total} ({progress.share:.0%})"
+            + ("" if progress.share == 1 else " — `salesbridge kb embed` or a running `serve` completes it")
+        )
+    typer.echo(f"answer decision: {decision.source}")
+    if not documents:
+        typer.echo(
+            "The knowledge base is empty — run `salesbridge kb ingest PATH`.\n知识库为空——请先运行 `salesbridge kb ingest 路径`。"
+        )
+
+
+@kb_app.command("calibrate")
+def calibrate(
+    questions: Path = typer.Argument(
+        None, help="Questions with expected sections, JSON lines. 标注问题文件。"
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Fit and report, store nothing. 只评估不保存。"),
+) -> None:
+    """Fit the answer / not sure / don't know decision to this knowledge base (needs answerable and
+    unanswerable questions, as for `kb eval`). 用标注问题校准"回答 / 不确定 / 不知道"的判断。"""
+    from knowledge.calibration import calibrate as fit_decision
+    from knowledge.evaluation import QuestionFileError, load_questions
+
+    if questions is None:
+        raise _fail(
+            "Usage: salesbridge kb calibrate QUESTIONS.jsonl [--dry-run]  (the `kb eval` format, with some "
+            '"type": "unanswerable" questions)',
+            "用法：salesbridge kb calibrate 问题.jsonl [--dry-run]（与 `kb eval` 相同的格式，需包含 unanswerable 问题）",
+        )
+    try:
+        items = load_questions(questions)
+    except QuestionFileError as exc:
+        raise _fail(str(exc), f"问题文件无法读取：{exc}") from exc
+    kb = open_knowledge_base()
+    if kb.size == 0:
+        raise _fail(
+            "The knowledge base is empty — run `salesbridge kb ingest PATH` first.",
+            "知识库为空——请先运行 `salesbridge kb ingest 路径`。",
+        )
+    try:
+        report = fit_decision(kb, items, save=not dry_run)
+    except ValueError as exc:
+        raise _fail(
+            f"Cannot calibrate: {exc}.", "无法校准：问题中需同时包含可回答和不可回答的问题。"
+        ) from exc
+    typer.echo(
+        f"Fitted on {report.examples} questions: answered {report.answered:.0%} of answerable, "
+        f"declined {report.declined:.0%} of unanswerable (threshold {report.model.threshold:.2f}, "
+        f"not-sure band from {report.model.weak_threshold:.2f})."
+    )
+    typer.echo(json.dumps(dict(report.model.weights), ensure_ascii=False))
+    typer.echo(
+        "Not saved (--dry-run). 未保存。" if dry_run else "Saved: every process uses it from now on. 已保存。"
+    )

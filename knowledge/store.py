@@ -14,8 +14,9 @@ from sqlmodel import Session, col, select
 
 from bot.clock import as_utc
 from bot.models.core import utcnow
-from bot.models.knowledge import KnowledgeDocument, KnowledgeSection, KnowledgeVersion
+from bot.models.knowledge import KnowledgeCalibration, KnowledgeDocument, KnowledgeSection, KnowledgeVersion
 from knowledge.chunking import Chunk
+from knowledge.decision import DecisionModel
 from knowledge.tokenize import tokens
 from knowledge.types import Section
 
@@ -226,3 +227,20 @@ def section_texts(*, session: Session, section_ids: Sequence[int]) -> dict[int, 
 def last_changed(*, session: Session) -> str:
     row = session.get(KnowledgeVersion, 1)
     return as_utc(row.changed_at).isoformat() if row is not None and row.changed_at else ""
+
+
+def stored_decision(*, session: Session, mode: str) -> DecisionModel | None:
+    """The newest calibration of `mode` ("hybrid" / "lexical"), or None."""
+    row = session.exec(
+        select(KnowledgeCalibration)
+        .where(col(KnowledgeCalibration.mode) == mode)
+        .order_by(col(KnowledgeCalibration.id).desc())
+        .limit(1)
+    ).first()
+    return DecisionModel.from_json(row.model) if row is not None else None
+
+
+def save_decision(*, session: Session, mode: str, model: DecisionModel, questions: int) -> None:
+    """Store a calibration (it is in force for every process from their next index check)."""
+    session.add(KnowledgeCalibration(mode=mode, model=model.to_json(), questions=questions))
+    bump_version(session=session)

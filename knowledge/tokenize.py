@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+from bot.i18n import detect_language
+
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = re.compile(rf"([{_CJK}]+)|([^{_CJK}]+)")
 _WORD = re.compile(r"[a-z0-9]+(?:[._+#-][a-z0-9]+)*\+*", re.IGNORECASE)
@@ -667,16 +669,14 @@ def named_terms(text: str) -> set[str]:
     return {term for name, parts in named_words(text) for term in (name, *parts)}
 
 
-def cjk_ratio(text: str) -> float:
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        return 0.0
-    return sum(1 for c in letters if _CJK_CHAR.match(c)) / len(letters)
+_SENTENCE = re.compile(r".+?(?:[.!?]+(?=\s|$)|[。！？]+|$)", re.DOTALL)  # "5.2" ends no sentence
 
 
-def detect_language(text: str) -> str:
-    """ "zh" when Chinese characters make up a noticeable share of the letters, else "en"."""
-    return "zh" if cjk_ratio(text) >= 0.15 else "en"
+def asked_sentences(question: str) -> str:
+    """The sentences that ask (end in a question mark), or the whole question when none does: in "They
+    blow the size limit. Is there a way to batch it?" the ask is the second sentence."""
+    asked = [s for s in _SENTENCE.findall(question) if s.rstrip().endswith(("?", "？"))]
+    return " ".join(asked) if asked else question
 
 
 def baseline_tokens(text: str) -> list[str]:

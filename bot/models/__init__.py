@@ -13,6 +13,7 @@ from bot.models.announcements import (  # noqa: F401
 )
 from bot.models.core import OutboxMessage, ProcessedEvent, RoleGrant
 from bot.models.knowledge import (  # noqa: F401
+    KnowledgeCalibration,
     KnowledgeDocument,
     KnowledgeSection,
     KnowledgeVector,

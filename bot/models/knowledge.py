@@ -71,6 +71,18 @@ class KnowledgeVector(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
 
 
+class KnowledgeCalibration(SQLModel, table=True):
+    """A team's own answer decision (`salesbridge kb calibrate`): the newest row per mode is in force."""
+
+    __tablename__ = "knowledge_calibration"
+
+    id: int | None = Field(default=None, primary_key=True)
+    mode: str = Field(max_length=16, index=True)  # "hybrid" (with embeddings) | "lexical"
+    model: str = Field(sa_column=Column(Text, nullable=False))  # DecisionModel as JSON
+    questions: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+
+
 class KnowledgeVersion(SQLModel, table=True):
     """A single row whose counter is bumped by every change: each process rebuilds its index when it moves."""
 

@@ -27,6 +27,16 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("model", "text_hash"),
     )
+    op.create_table(
+        "knowledge_calibration",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("mode", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("model", sa.Text(), nullable=False),
+        sa.Column("questions", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_knowledge_calibration_mode", "knowledge_calibration", ["mode"])
     with op.batch_alter_table("knowledge_document") as batch_op:
         batch_op.add_column(sa.Column("internal", sa.Boolean(), nullable=False, server_default=sa.false()))
     # per-section vectors of the endpoint model: recomputed by the background embedder under the new key
@@ -43,5 +53,7 @@ def downgrade() -> None:
         sa.PrimaryKeyConstraint("section_id"),
     )
     op.drop_table("knowledge_vector")
+    op.drop_index("ix_knowledge_calibration_mode", "knowledge_calibration")
+    op.drop_table("knowledge_calibration")
     with op.batch_alter_table("knowledge_document") as batch_op:
         batch_op.drop_column("internal")

@@ -1,0 +1,80 @@
+"""`kb calibrate`: fit the answer decision to a team's own knowledge base and questions.
+
+Every question is searched as the bot searches; the evidence features of each of the first fused sections
+(`RetrievalConfig.support_candidates`) are collected. An answerable question whose expected section is among
+them contributes that section's features as "answer"; an unanswerable one contributes its best-looking
+candidate as "do not answer". Answerable questions whose section the search missed are left out: whether
+to answer them is the retrieval's failure, not the decision's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from knowledge.base import KnowledgeBase
+from knowledge.decision import HYBRID_FEATURES, LEXICAL_FEATURES, Example, FitReport, fit
+from knowledge.evaluation import UNANSWERABLE, Question, section_hits
+from knowledge.evidence import candidate_features, dense_floor, question_evidence
+from knowledge.store import save_decision
+from knowledge.tokenize import tokens
+
+
+def calibration_examples(kb: KnowledgeBase, questions: Sequence[Question]) -> list[Example]:
+    lexical = kb.indexes()
+    index = lexical.sections
+    support = kb.config.support_candidates
+    examples: list[Example] = []
+    for question in questions:
+        retrieved = kb.retrieve(question.question, language=question.lang or "en")
+        if retrieved is None:
+            continue
+        evidence = question_evidence(
+            index=index,
+            query=question.question,
+            terms=tokens(question.question, query=True),
+            synonyms=lexical.synonyms,
+        )
+        floor = dense_floor(retrieved.similarities)
+        candidates = [
+            (
+                number,
+                candidate_features(
+                    index=index,
+                    question=evidence,
+                    number=number,
+                    lexical_score=float(retrieved.lexical_scores[number]),
+                    similarities=retrieved.similarities,
+                    dense_floor=floor,
+                ),
+            )
+            for number in retrieved.ranked[:support]
+        ]
+        if question.type == UNANSWERABLE:
+            best = max(candidates, key=lambda c: kb.decision().confidence(c[1]))
+            examples.append(Example(features=best[1], answerable=False))
+            continue
+        for number, features in candidates:
+            if section_hits(index.sections[number], question.expected):
+                examples.append(Example(features=features, answerable=True))
+                break
+    return examples
+
+
+def calibrate(kb: KnowledgeBase, questions: Sequence[Question], *, save: bool = True) -> FitReport:
+    """Fit the decision for the retrieval mode in use (hybrid with embeddings, else lexical) and store it."""
+    hybrid = kb.embedder is not None and kb.embedding_status.active
+    report = fit(
+        calibration_examples(kb, questions),
+        features=HYBRID_FEATURES if hybrid else LEXICAL_FEATURES,
+        source=f"kb calibrate ({len(questions)} questions)",
+    )
+    if save:
+        with kb.db.session() as session:
+            save_decision(
+                session=session,
+                mode="hybrid" if hybrid else "lexical",
+                model=report.model,
+                questions=len(questions),
+            )
+        kb.invalidate()
+    return report

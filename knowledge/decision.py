@@ -1,0 +1,155 @@
+"""Should the bot answer? One calibrated decision fed by the lexical and the semantic evidence.
+
+Features of a candidate section (`evidence`):
+- `coverage`: idf-weighted share of the question's terms the section contains (or a synonym of).
+- `unknown`: idf-weighted share of the question's terms the knowledge base never contains.
+- `strength`: the section's BM25F score relative to a section matching every term perfectly.
+- `unknown_names`: the question asks about a name (CamelCase, ALL-CAPS, capitalised, Latin in Chinese)
+  the knowledge base has never seen.
+- `dense`: cosine similarity of question and section (multilingual: a Chinese question and an English
+  section, or a PM's answer in the other language, are compared by meaning).
+- `dense_gap`: how far the section stands above the question's 10th most similar section — a question
+  about something the knowledge base lacks is about equally similar to many sections.
+
+`confidence = sigmoid(w · features + bias)`: "strong" (answer) at `threshold` and above, "weak" ("not sure —
+the closest sections") from `weak_threshold`, else "none" (I don't know, ask a PM). The defaults are fitted
+on two products' documentation (`benchmarks/decision_fit.py`); `salesbridge kb calibrate QUESTIONS.jsonl`
+refits them on a team's own knowledge base and questions and stores the result in the database.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+LEXICAL_FEATURES = ("coverage", "unknown", "strength", "unknown_names")
+HYBRID_FEATURES = (*LEXICAL_FEATURES, "dense", "dense_gap")
+
+
+@dataclass(frozen=True)
+class DecisionModel:
+    weights: Mapping[str, float]
+    bias: float
+    threshold: float = 0.5
+    weak_threshold: float = 0.3
+    source: str = "default"  # "default" or what `kb calibrate` was fed
+
+    def confidence(self, features: Mapping[str, float]) -> float:
+        z = self.bias + sum(weight * features.get(name, 0.0) for name, weight in self.weights.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def support(self, confidence: float) -> str:
+        if confidence >= self.threshold:
+            return "strong"
+        return "weak" if confidence >= self.weak_threshold else "none"
+
+    def to_json(self) -> str:
+        return json.dumps({**asdict(self), "weights": dict(self.weights)})
+
+    @classmethod
+    def from_json(cls, text: str) -> DecisionModel:
+        data = json.loads(text)
+        return cls(**{**data, "weights": dict(data["weights"])})
+
+
+# Fitted by `python -m benchmarks.decision_fit` (see docs/knowledge.md for the questions it used).
+DEFAULT_LEXICAL = DecisionModel(
+    weights={"coverage": 2.5, "unknown": -2.1, "strength": 2.4, "unknown_names": -4.15}, bias=0.1
+)
+DEFAULT_HYBRID = DecisionModel(
+    weights={
+        "coverage": 2.5,
+        "unknown": -2.1,
+        "strength": 2.4,
+        "unknown_names": -4.15,
+        "dense": 0.0,
+        "dense_gap": 0.0,
+    },
+    bias=0.1,
+)
+
+
+@dataclass(frozen=True)
+class Example:
+    features: Mapping[str, float]
+    answerable: bool
+
+
+@dataclass
+class FitReport:
+    model: DecisionModel
+    answered: float  # share of answerable examples at "strong"
+    declined: float  # share of unanswerable examples below "strong"
+    examples: int
+    notes: list[str] = field(default_factory=list)
+
+
+def fit(
+    examples: Sequence[Example], *, features: Sequence[str], l2: float = 1.0, source: str = "calibrated"
+) -> FitReport:
+    """L2-regularised logistic regression (classes balanced, Newton steps), then the threshold that
+    maximises the worse of the answered and declined rates; the weak band reaches down to where 95 % of
+    the unanswerable examples lie below."""
+    import numpy as np
+
+    positives = sum(1 for e in examples if e.answerable)
+    negatives = len(examples) - positives
+    if positives == 0 or negatives == 0:
+        raise ValueError("calibration needs answerable and unanswerable questions")
+    x = np.array([[e.features.get(name, 0.0) for name in features] for e in examples], dtype=np.float64)
+    x = np.hstack([x, np.ones((len(examples), 1))])
+    y = np.array([1.0 if e.answerable else 0.0 for e in examples])
+    sample = np.where(y == 1.0, len(y) / (2 * positives), len(y) / (2 * negatives))
+    penalty = np.full(x.shape[1], l2)
+    penalty[-1] = 0.0  # the bias is not shrunk
+    w = np.zeros(x.shape[1])
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -30, 30)))
+        gradient = x.T @ (sample * (p - y)) + penalty * w
+        hessian = (x * (sample * p * (1 - p))[:, None]).T @ x + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if float(np.abs(step).max()) < 1e-8:
+            break
+    model = DecisionModel(
+        weights={name: round(float(w[i]), 4) for i, name in enumerate(features)},
+        bias=round(float(w[-1]), 4),
+        source=source,
+    )
+    confidences = [model.confidence(e.features) for e in examples]
+    threshold = best_threshold(confidences, [e.answerable for e in examples])
+    unanswerable = sorted(c for c, e in zip(confidences, examples, strict=True) if not e.answerable)
+    weak = unanswerable[int(0.95 * (len(unanswerable) - 1))] if unanswerable else threshold / 2
+    model = replace(model, threshold=round(threshold, 4), weak_threshold=round(min(weak, threshold), 4))
+    answered, declined = rates(model, examples)
+    return FitReport(model=model, answered=answered, declined=declined, examples=len(examples))
+
+
+def best_threshold(confidences: Sequence[float], labels: Sequence[bool]) -> float:
+    """The cut that maximises min(answered rate, declined rate) (ties: the middle of the best run)."""
+    candidates = sorted(set(confidences))
+    best: list[float] = []
+    best_score = -1.0
+    for cut in candidates:
+        answered = _share(c >= cut for c, label in zip(confidences, labels, strict=True) if label)
+        declined = _share(c < cut for c, label in zip(confidences, labels, strict=True) if not label)
+        score = min(answered, declined)
+        if score > best_score + 1e-12:
+            best_score, best = score, [cut]
+        elif abs(score - best_score) <= 1e-12:
+            best.append(cut)
+    return best[len(best) // 2] if best else 0.5
+
+
+def rates(model: DecisionModel, examples: Sequence[Example]) -> tuple[float, float]:
+    answered = _share(model.confidence(e.features) >= model.threshold for e in examples if e.answerable)
+    declined = _share(model.confidence(e.features) < model.threshold for e in examples if not e.answerable)
+    return answered, declined
+
+
+def _share(values: Any) -> float:
+    items = list(values)
+    return sum(1 for v in items if v) / len(items) if items else 0.0

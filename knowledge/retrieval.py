@@ -1,0 +1,139 @@
+"""Retrieval as a short pipeline of named stages, configured by one `RetrievalConfig`:
+
+1. candidates — the lexical generator (`knowledge.lexical`: BM25F + heading match + document evidence, for
+   the question, its asking sentences alone, and an LLM's rewrites when one is configured) and the dense
+   generator (`knowledge.dense`: cosine similarity of the multilingual embeddings);
+2. fusion — weighted reciprocal rank fusion of the candidate lists;
+3. decision — the calibrated answer / not sure / don't know decision (`knowledge.decision`) over the
+   evidence of the first few fused sections (`knowledge.evidence`), the best of them counting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from knowledge.decision import DecisionModel
+    from knowledge.dense import DenseIndex
+    from knowledge.embedding import Embedder
+    from knowledge.lexical import LexicalIndex
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    candidates: int = 50  # sections each generator contributes to fusion
+    other_language_factor: float = 0.75  # lexical scores of sections in another language than the question's
+    heading_match_weight: float = 0.5  # a heading phrased like the question ("How do I log in?")
+    document_weight: float = 0.3  # the whole document's BM25 score added to each of its sections
+    question_heading_factor: float = 1.2  # FAQ entries (headings that are questions) answer most directly
+    synonyms: bool = True  # expand with the deployer-editable synonym groups (knowledge/data/synonyms.txt)
+    asked_weight: float = 0.3  # the asking sentences alone, when the question also gives context
+    rewrite_weight: float = 0.7  # each LLM rewrite of the question (only with a chat model configured)
+    dense_weight: float = 1.0  # the dense generator's list in the fusion
+    lexical_weight: float = 1.0
+    rrf_k: int = 60
+    support_candidates: int = 3  # fused sections whose evidence the decision weighs
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """The pipeline's output: fused section numbers (best first) and the decision."""
+
+    ranked: list[int]
+    lexical_scores: Any  # np.ndarray: every section's lexical score (what a hit shows)
+    similarities: Any | None  # np.ndarray of cosine similarities, None without dense retrieval
+    confidence: float
+    support: str  # "strong" | "weak" | "none"
+    features: dict[str, float] = field(default_factory=dict)  # of the section the decision judged
+
+
+def retrieve(
+    *,
+    query: str,
+    language: str,
+    lexical: LexicalIndex,
+    dense: DenseIndex | None,
+    embedder: Embedder | None,
+    decision: DecisionModel,
+    config: RetrievalConfig,
+    mask: Any | None = None,
+    rewrites: Sequence[str] = (),
+    query_vector: Callable[[str], Any] | None = None,
+) -> Retrieved | None:
+    """Run the stages for one question; None when the question has no searchable term or the knowledge
+    base is empty."""
+    from knowledge.evidence import candidate_features, dense_floor, question_evidence
+    from knowledge.tokenize import asked_sentences, tokens
+
+    terms = tokens(query, query=True)
+    if not terms or lexical.size == 0:
+        return None
+    index = lexical.sections
+    limit = config.candidates
+    scores = lexical.scores(query, terms, language=language, config=config)
+    rankings: list[list[int]] = [index.top(scores, limit, mask=mask)]
+    weights = [config.lexical_weight]
+    asked = asked_sentences(query)
+    if config.asked_weight and asked != query:
+        asked_terms = tokens(asked, query=True)
+        if asked_terms and asked_terms != terms:
+            asked_scores = lexical.scores(asked, asked_terms, language=language, config=config)
+            rankings.append(index.top(asked_scores, limit, mask=mask))
+            weights.append(config.asked_weight)
+    for rewrite in rewrites:
+        rewrite_terms = tokens(rewrite, query=True)
+        if rewrite_terms:
+            rewrite_scores = lexical.scores(rewrite, rewrite_terms, language=language, config=config)
+            rankings.append(index.top(rewrite_scores, limit, mask=mask))
+            weights.append(config.rewrite_weight)
+    similarities = None
+    if dense is not None and dense.size and config.dense_weight:
+        vector = (query_vector or (embedder.query if embedder is not None else None) or _none)(query)
+        if vector is not None:
+            similarities = dense.similarities(vector, size=lexical.size)
+            rankings.append(dense.top(similarities, limit, mask=mask))
+            weights.append(config.dense_weight)
+    ranked = reciprocal_rank_fusion(rankings, weights=weights, k=config.rrf_k)
+    if not ranked:
+        return None
+    question = question_evidence(index=index, query=query, terms=terms, synonyms=lexical.synonyms)
+    floor = dense_floor(similarities)
+    judged = [
+        candidate_features(
+            index=index,
+            question=question,
+            number=number,
+            lexical_score=float(scores[number]),
+            similarities=similarities,
+            dense_floor=floor,
+        )
+        for number in ranked[: config.support_candidates]
+    ]
+    features = max(judged, key=decision.confidence)
+    confidence = decision.confidence(features)
+    return Retrieved(
+        ranked=ranked,
+        lexical_scores=scores,
+        similarities=similarities,
+        confidence=confidence,
+        support=decision.support(confidence),
+        features=features,
+    )
+
+
+def _none(_query: str) -> None:
+    return None
+
+
+def reciprocal_rank_fusion(
+    rankings: Sequence[Sequence[int]], *, weights: Sequence[float] | None = None, k: int = 60
+) -> list[int]:
+    """Weighted reciprocal rank fusion (Cormack et al. 2009): Σ weight / (k + rank), best first."""
+    fused: dict[int, float] = {}
+    for position, ranking in enumerate(rankings):
+        weight = weights[position] if weights is not None else 1.0
+        for rank, number in enumerate(ranking, 1):
+            fused[number] = fused.get(number, 0.0) + weight / (k + rank)
+    return sorted(fused, key=lambda n: -fused[n])
