@@ -7,7 +7,8 @@ from typing import Literal
 
 Language = Literal["en", "zh"]
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+CJK_RANGES = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # the one definition of "a Chinese character"
+_CJK = re.compile(f"[{CJK_RANGES}]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 

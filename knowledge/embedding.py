@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import platform
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +25,10 @@ if TYPE_CHECKING:
     from bot.config import Settings
     from bot.llm import LLM
 
+from bot.i18n import CJK_RANGES
+
 logger = logging.getLogger(__name__)
+_CJK = re.compile(f"[{CJK_RANGES}]")
 
 # What a section's vector sees: about this many model tokens (the model reads 512 at most; the start of a
 # section says what it is about, and shorter inputs embed faster). A CJK character is about one token,
@@ -63,14 +67,11 @@ class EmbeddingStatus:
         return f"{self.backend}: {self.model}"
 
 
-def approximate_tokens(text: str) -> float:
-    return sum(1.0 if _is_cjk(char) else 0.25 for char in text)
-
-
 def truncate_to_tokens(text: str, budget: float) -> str:
+    """The start of `text` worth about `budget` model tokens."""
     used = 0.0
     for position, char in enumerate(text):
-        used += 1.0 if _is_cjk(char) else 0.25
+        used += 1.0 if _CJK.match(char) else 0.25
         if used > budget:
             return text[:position]
     return text
@@ -85,11 +86,6 @@ def section_text(*, title: str, headings: Sequence[str], heading: str, text: str
 def text_hash(text: str) -> str:
     """Key of a stored vector: a section whose embedded text did not change keeps its vector."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
-def _is_cjk(char: str) -> bool:
-    code = ord(char)
-    return 0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF
 
 
 def _normalised(matrix: Any) -> Any:

@@ -16,11 +16,12 @@ import re
 import threading
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from bot.i18n import detect_language
+from bot.i18n import CJK_RANGES, detect_language
 
-_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK = CJK_RANGES
 _RUNS = re.compile(rf"([{_CJK}]+)|([^{_CJK}]+)")
 _WORD = re.compile(r"[a-z0-9]+(?:[._+#-][a-z0-9]+)*\+*", re.IGNORECASE)
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))*$")
@@ -35,426 +36,31 @@ _CHAT_PHRASES_EN = [
     r"quick question",
     r"any idea(?: whether| if)?",
 ]
-_CHAT_PHRASES_ZH = [
-    "客户问",
-    "客户想知道",
-    "客户想了解",
-    "客户要求",
-    "客户希望",
-    "客户想",
-    "客户说",
-    "客户那边",
-    "客户",
-    "请问",
-    "想问一下",
-    "想问",
-    "问一下",
-    "咨询一下",
-    "能不能",
-    "能否",
-    "可不可以",
-    "是不是",
-    "有没有",
-    "会不会",
-    "支不支持",
-    "帮忙看下",
-    "麻烦",
-    "谢谢",
-]
-_CHAT_RE = re.compile(
-    "|".join([rf"\b{p}\b" for p in _CHAT_PHRASES_EN] + sorted(_CHAT_PHRASES_ZH, key=len, reverse=True)),
-    re.IGNORECASE,
-)
+_DATA = Path(__file__).with_name("data")
 
-STOP_EN = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "also",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "aren't",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "can't",
-        "cannot",
-        "could",
-        "couldn't",
-        "did",
-        "didn't",
-        "do",
-        "does",
-        "doesn't",
-        "doing",
-        "don't",
-        "down",
-        "during",
-        "each",
-        "either",
-        "etc",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "hadn't",
-        "has",
-        "hasn't",
-        "have",
-        "haven't",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "herself",
-        "him",
-        "himself",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "isn't",
-        "it",
-        "it's",
-        "its",
-        "itself",
-        "just",
-        "let's",
-        "like",
-        "me",
-        "more",
-        "most",
-        "much",
-        "must",
-        "my",
-        "myself",
-        "need",
-        "needs",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "ought",
-        "our",
-        "ours",
-        "ourselves",
-        "out",
-        "over",
-        "own",
-        "per",
-        "please",
-        "really",
-        "said",
-        "same",
-        "say",
-        "says",
-        "she",
-        "should",
-        "shouldn't",
-        "so",
-        "some",
-        "still",
-        "such",
-        "than",
-        "that",
-        "that's",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "themselves",
-        "then",
-        "there",
-        "there's",
-        "these",
-        "they",
-        "this",
-        "those",
-        "though",
-        "through",
-        "thus",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "upon",
-        "us",
-        "very",
-        "via",
-        "was",
-        "wasn't",
-        "way",
-        "we",
-        "were",
-        "weren't",
-        "what",
-        "what's",
-        "when",
-        "where",
-        "whether",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "whose",
-        "why",
-        "will",
-        "with",
-        "within",
-        "without",
-        "won't",
-        "would",
-        "wouldn't",
-        "yes",
-        "yet",
-        "you",
-        "your",
-        "yours",
-        "yourself",
-        "yourselves",
-        "s",
-        "t",
-        "d",
-        "ll",
-        "m",
-        "re",
-        "ve",
-        "tell",
-        "know",
-        "want",
-        "wants",
-        "wanted",
-        "ask",
-        "asks",
-        "asked",
-        "asking",
-        "question",
-        "questions",
-        "customer",
-        "customers",
-        "client",
-        "clients",
-        "prospect",
-        "prospects",
-        "someone",
-        "anyone",
-        "something",
-        "anything",
-        "thing",
-        "things",
-        "typically",
-        "roughly",
-        "say",
-        "e.g",
-        "i.e",
-        "whats",
-        "hows",
-    ]
-)
 
-STOP_ZH = frozenset(
-    [
-        "的",
-        "了",
-        "吗",
-        "呢",
-        "吧",
-        "啊",
-        "呀",
-        "么",
-        "嘛",
-        "和",
-        "与",
-        "及",
-        "或",
-        "或者",
-        "是",
-        "在",
-        "对",
-        "把",
-        "被",
-        "将",
-        "从",
-        "向",
-        "给",
-        "让",
-        "用",
-        "以",
-        "而",
-        "并",
-        "且",
-        "也",
-        "都",
-        "就",
-        "还",
-        "又",
-        "再",
-        "很",
-        "太",
-        "更",
-        "最",
-        "这",
-        "那",
-        "这个",
-        "那个",
-        "这些",
-        "那些",
-        "这样",
-        "那样",
-        "什么",
-        "怎么",
-        "怎样",
-        "如何",
-        "哪",
-        "哪些",
-        "哪个",
-        "哪里",
-        "多少",
-        "为什么",
-        "是否",
-        "能",
-        "可以",
-        "会",
-        "要",
-        "需要",
-        "想",
-        "应该",
-        "一个",
-        "一些",
-        "一下",
-        "有",
-        "没有",
-        "没",
-        "不",
-        "我",
-        "我们",
-        "你",
-        "你们",
-        "他",
-        "他们",
-        "她",
-        "它",
-        "它们",
-        "其",
-        "之",
-        "等",
-        "等等",
-        "吗？",
-        "？",
-        "呢？",
-        "一般",
-        "比如",
-        "例如",
-        "现在",
-        "目前",
-        "这边",
-        "那边",
-        "咱们",
-        "客户",
-        "请问",
-        "谢谢",
-        "麻烦",
-        "问",
-        "能不能",
-        "能否",
-        "可不可以",
-        "是不是",
-        "有没有",
-        "会不会",
-        "支不支持",
-        "到底",
-        "么样",
-        "怎么样",
-        "，",
-        "。",
-        "、",
-        "：",
-        "；",
-    ]
-)
+@lru_cache(maxsize=8)
+def _data_words(name: str) -> frozenset[str]:
+    """A word list of `knowledge/data/` (one entry per line, `#` comment lines)."""
+    lines = (_DATA / name).read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
-STOP_ZH = STOP_ZH | frozenset(
-    # function words and filler that jieba keeps as words in chat questions
-    [
-        "的吗",
-        "是什么",
-        "还是",
-        "着",
-        "里",
-        "往",
-        "成",
-        "上",
-        "出",
-        "做",
-        "时",
-        "地",
-        "一点",
-        "稍微",
-        "跟着",
-        "几个",
-        "为了",
-        "可行",
-        "做到",
-        "出于",
-        "某些",
-        "直接",
-        "不同",
-        "能够",
-        "能做",
-        "行不行",
-        "可行吗",
-        "一般来说",
-        "通常",
-        "情况",
-        "情况下",
-        "时候",
-        "的话",
-        "就是",
-        "而且",
-        "所以",
-        "因为",
-        "但是",
-        "不过",
-        "然后",
-        "之后",
-        "之前",
-        "以及",
-        "其他",
-        "其它",
-        "各种",
-    ]
-)
+
+@lru_cache(maxsize=1)
+def _chat_re() -> re.Pattern[str]:
+    chinese = sorted(_data_words("chat-phrases-zh.txt"), key=len, reverse=True)
+    return re.compile("|".join([rf"\b{p}\b" for p in _CHAT_PHRASES_EN] + chinese), re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def stop_en() -> frozenset[str]:
+    return _data_words("stopwords-en.txt")
+
+
+@lru_cache(maxsize=1)
+def stop_zh() -> frozenset[str]:
+    return _data_words("stopwords-zh.txt")
+
 
 _jieba_lock = threading.Lock()
 _jieba_tokenizer: Any = None
@@ -521,8 +127,8 @@ def learn_corpus_words(words: Iterable[str]) -> int:
 
 @lru_cache(maxsize=1)
 def _stop_terms() -> frozenset[str]:
-    stemmed = {_stem(word) for word in STOP_EN if word.isalpha()}
-    return frozenset(STOP_EN | STOP_ZH | _FUNCTION_CHARS | stemmed)
+    stemmed = {_stem(word) for word in stop_en() if word.isalpha()}
+    return frozenset(stop_en() | stop_zh() | _FUNCTION_CHARS | stemmed)
 
 
 def drop_stop_terms(terms: Iterable[str]) -> list[str]:
@@ -547,7 +153,7 @@ def strip_chat_phrases(text: str) -> str:
     text = _ASKER_EN.sub(" ", text)
     if _CJK_CHAR.search(text):
         text = _ASKER_ZH.sub(" ", text)
-    return _CHAT_RE.sub(" ", text)
+    return _chat_re().sub(" ", text)
 
 
 @lru_cache(maxsize=65536)
@@ -578,7 +184,7 @@ def _english_terms(run: str, *, keep_stop_words: bool) -> list[str]:
             parts = [p for p in re.split(r"[._-]+", word) if p]
             out.append(word)  # the identifier as written: `tidb_enable_x`, `cpu-aware`
         for part in parts:
-            if not keep_stop_words and part in STOP_EN:
+            if not keep_stop_words and part in stop_en():
                 continue
             if len(part) == 1 and not part.isdigit():
                 continue
@@ -604,7 +210,9 @@ def tokens(text: str, *, keep_stop_words: bool = False, query: bool = False) -> 
         if cjk:
             for word in _cut_cjk(cjk, hmm=not query):
                 if keep_stop_words or not (
-                    word in STOP_ZH or _is_single_function_char(word) or (query and is_chinese_quantity(word))
+                    word in stop_zh()
+                    or _is_single_function_char(word)
+                    or (query and is_chinese_quantity(word))
                 ):
                     out.append(word)
         elif other:
