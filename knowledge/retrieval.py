@@ -32,7 +32,11 @@ class RetrievalConfig:
     asked_weight: float = 0.3  # the asking sentences alone, when the question also gives context
     rewrite_weight: float = 0.7  # each LLM rewrite of the question (only with a chat model configured)
     dense_weight: float = 1.0  # the dense generator's list in the fusion
+    # the model's similarity for a section in another language than the question's is this much lower
+    # for the same content (measured on parallel documents, benchmarks/cross_language.py): added back
+    cross_language_offset: float = 0.07
     lexical_weight: float = 1.0
+    fusion: str = "rrf"  # "rrf" (reciprocal rank) or "scores" (scaled score sum)
     rrf_k: int = 60
     support_candidates: int = 3  # fused sections whose evidence the decision weighs
 
@@ -73,29 +77,33 @@ def retrieve(
     index = lexical.sections
     limit = config.candidates
     scores = lexical.scores(query, terms, language=language, config=config)
-    rankings: list[list[int]] = [index.top(scores, limit, mask=mask)]
-    weights = [config.lexical_weight]
+    lists: list[Candidates] = [Candidates(index.top(scores, limit, mask=mask), scores, config.lexical_weight)]
     asked = asked_sentences(query)
     if config.asked_weight and asked != query:
         asked_terms = tokens(asked, query=True)
         if asked_terms and asked_terms != terms:
             asked_scores = lexical.scores(asked, asked_terms, language=language, config=config)
-            rankings.append(index.top(asked_scores, limit, mask=mask))
-            weights.append(config.asked_weight)
+            lists.append(Candidates(index.top(asked_scores, limit, mask=mask), asked_scores, config.asked_weight))
     for rewrite in rewrites:
         rewrite_terms = tokens(rewrite, query=True)
         if rewrite_terms:
             rewrite_scores = lexical.scores(rewrite, rewrite_terms, language=language, config=config)
-            rankings.append(index.top(rewrite_scores, limit, mask=mask))
-            weights.append(config.rewrite_weight)
+            lists.append(
+                Candidates(index.top(rewrite_scores, limit, mask=mask), rewrite_scores, config.rewrite_weight)
+            )
     similarities = None
     if dense is not None and dense.size and config.dense_weight:
         vector = (query_vector or (embedder.query if embedder is not None else None) or _none)(query)
         if vector is not None:
             similarities = dense.similarities(vector, size=lexical.size)
-            rankings.append(dense.top(similarities, limit, mask=mask))
-            weights.append(config.dense_weight)
-    ranked = reciprocal_rank_fusion(rankings, weights=weights, k=config.rrf_k)
+            if config.cross_language_offset:
+                similarities = similarities + config.cross_language_offset * (index.languages != language)
+            top = dense.top(similarities, limit, mask=mask)
+            lists.append(Candidates(top, similarities, config.dense_weight, floor=dense_floor(similarities)))
+    if config.fusion == "scores":
+        ranked = score_fusion(lists)
+    else:
+        ranked = reciprocal_rank_fusion([c.numbers for c in lists], weights=[c.weight for c in lists], k=config.rrf_k)
     if not ranked:
         return None
     question = question_evidence(index=index, query=query, terms=terms, synonyms=lexical.synonyms)
@@ -121,6 +129,34 @@ def retrieve(
         support=decision.support(confidence),
         features=features,
     )
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """One generator's candidate list: section numbers (best first), the scores they were ranked by, the
+    list's weight in the fusion, and the score that counts as nothing (the dense similarity floor)."""
+
+    numbers: list[int]
+    scores: Any
+    weight: float
+    floor: float = 0.0
+
+
+def score_fusion(lists: Sequence[Candidates]) -> list[int]:
+    """Weighted sum of each list's scores scaled to 0…1 between its floor and its best: a section a
+    generator barely matched contributes little, unlike in rank fusion."""
+    fused: dict[int, float] = {}
+    for candidates in lists:
+        if not candidates.numbers:
+            continue
+        best = float(candidates.scores[candidates.numbers[0]])
+        span = best - candidates.floor
+        if span <= 0:
+            continue
+        for number in candidates.numbers:
+            share = max(0.0, (float(candidates.scores[number]) - candidates.floor) / span)
+            fused[number] = fused.get(number, 0.0) + candidates.weight * share
+    return sorted(fused, key=lambda n: -fused[n])
 
 
 def _none(_query: str) -> None:

@@ -1,0 +1,61 @@
+"""Fit the default answer decisions (`knowledge/decision.py`) and check them on a corpus left out.
+
+    .venv/bin/python -m benchmarks.decision_fit            # after benchmarks.retrieval prepared the corpora
+
+For every prepared corpus (var/bench/<corpus>.db) and mode (hybrid: lexical + bundled embeddings; lexical
+only), the calibration examples of `kb calibrate` are collected from all its question sets. Printed: the fit
+on every corpus (the defaults), and for each corpus the answered / declined rates of a fit on the *other*
+corpora — how the defaults do on a product they were not fitted on.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from benchmarks.retrieval import BENCH, CORPORA, ROOT, CachedQueries
+
+
+def examples_for(name: str, *, embedder: Any) -> list[Any]:
+    from bot.database import Database
+    from knowledge.base import KnowledgeBase
+    from knowledge.calibration import calibration_examples
+    from knowledge.evaluation import load_questions
+    from tests.fakes.harness import make_settings
+
+    url = f"sqlite:///{BENCH / f'{name}.db'}"
+    kb = KnowledgeBase(db=Database(url), settings=make_settings(url), embedder=embedder)
+    questions = [q for path in CORPORA[name][1] if path.exists() for q in load_questions(path)]
+    questions = [q for q in questions if q.type != "faq_verbatim"]
+    return calibration_examples(kb, questions)
+
+
+def main() -> int:
+    sys.path.insert(0, str(ROOT))
+    from knowledge.decision import HYBRID_FEATURES, LEXICAL_FEATURES, fit, rates
+    from knowledge.embedding import BundledEmbedder
+
+    embedder = CachedQueries(BundledEmbedder(), BENCH / "query-vectors.npz")
+    names = [name for name in CORPORA if (BENCH / f"{name}.db").exists()]
+    for mode, features, model in (("hybrid", HYBRID_FEATURES, embedder), ("lexical", LEXICAL_FEATURES, None)):
+        by_corpus = {name: examples_for(name, embedder=model) for name in names}
+        everything = [e for examples in by_corpus.values() for e in examples]
+        report = fit(everything, features=features, source="default")
+        print(f"\n{mode}: fitted on {len(everything)} examples of {', '.join(names)}")
+        print(f"  weights {dict(report.model.weights)} bias {report.model.bias}")
+        print(f"  threshold {report.model.threshold} weak {report.model.weak_threshold}")
+        for name, examples in by_corpus.items():
+            answered, declined = rates(report.model, examples)
+            others = [e for other, items in by_corpus.items() if other != name for e in items]
+            held_out = fit(others, features=features).model if others else report.model
+            out_answered, out_declined = rates(held_out, examples)
+            print(
+                f"  {name:<17} n={len(examples):<4} fitted on all: answered {answered:.3f} declined {declined:.3f}"
+                f" | fitted without it: answered {out_answered:.3f} declined {out_declined:.3f}"
+            )
+    embedder.save()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
