@@ -79,16 +79,28 @@ def chat(user: str = typer.Option("you", help="Your user id in the console.")) -
     from bot.app import build_application
     from bot.platforms.console import ConsolePort, ConsoleSession
 
+    settings = _settings()
     port = ConsolePort()
-    application = build_application(_settings(), ports={"console": port})
+    application = build_application(settings, ports={"console": port})
     interactive = sys.stdin.isatty()
     if interactive:
         typer.echo(
             "SalesBridge console — `@bot <question>` in #general, plain lines are DMs, `help`, `quit`."
         )
+    _say_if_knowledge_base_empty(application)
     ConsoleSession(port=port, process=application.dispatcher.process, user=user).run(
         sys.stdin, interactive=interactive
     )
+
+
+def _say_if_knowledge_base_empty(application) -> None:  # type: ignore[no-untyped-def]
+    from knowledge.cli import empty_knowledge_base
+    from knowledge.store import count_sections
+
+    with application.services.db.session() as session:
+        if count_sections(session=session) == 0:
+            en, zh = empty_knowledge_base(application.services.settings.database_url)
+            typer.echo(f"{en}\n{zh}")
 
 
 @app.command()
