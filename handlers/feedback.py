@@ -34,7 +34,11 @@ def register(router: Router) -> None:
     # "Answer / 回答" opens a form; `answer 12 <text>` is its command (registered with the answers)
     router.button_text(
         ButtonText(
-            command="answer", words=(), action_id=ANSWER_BUTTON, label="Answer / 回答", example="answer 12 <text>"
+            command="answer",
+            words=(),
+            action_id=ANSWER_BUTTON,
+            label="Answer / 回答",
+            example="answer 12 <text>",
         )
     )
 
