@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import as_utc
-from bot.commands import parse_args, split_command_word, tokenize
+from bot.commands import parse_args, refuse_unknown_options, split_command_word, tokenize
 from bot.errors import UsageError
 from bot.i18n import both, pick
 from bot.messages import IncomingMessage, KeyValue, Reply
@@ -150,6 +150,7 @@ def handle_schedule(msg: IncomingMessage, services: Services) -> Reply:
 
 # --- add -------------------------------------------------------------------------------------------------
 def add_schedule(msg: IncomingMessage, services: Services, text: str) -> Reply:
+    refuse_unknown_options(text, OPTION_KEYS, usage=USAGE)
     parsed = parse_args(text, keys=OPTION_KEYS)
     if parsed.duplicates:
         raise UsageError(

@@ -407,3 +407,19 @@ def test_configured_embeddings_are_used_when_logging(bot: Harness, monkeypatch: 
     _log(bot, "SAML SSO login for the admin console with Okta and Azure AD groups")
     reply = _log(bot, "Okta sign-in for admin users", user="U2")
     assert reply.buttons and "#1" in reply.buttons[0].label
+
+
+def test_request_with_misspelt_options_stores_nothing(bot: Harness) -> None:
+    from bot.models import FeatureRequest
+
+    [reply] = bot.say("request Bulk edit customer:Umbrella teir:diamond urgancy:blocker", user="U1")
+    assert reply.where == "ephemeral" and "did you mean `tier:`" in reply.text and "是不是想写" in reply.text
+    with bot.services.db.session() as session:
+        assert session.exec(select(FeatureRequest)).first() is None
+    for text in (
+        "announce release product:X version:1 date:2027-01-05 channels:slack:C9 higlights:x",
+        "schedule add sync weekly mon 10:00 chanels:slack:C9",
+        "requests status 1 planned relase:5.3",
+    ):
+        [refused] = bot.say(text, user="UPM")
+        assert "did you mean" in refused.text and "未知选项" in refused.text, text
