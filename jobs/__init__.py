@@ -25,6 +25,7 @@ SYSTEM_JOBS: dict[str, str] = {
     "announcements.remind_unacknowledged": "jobs.announcements:remind_unacknowledged",
     "announcements.eos_reminders": "jobs.announcements:post_eos_reminders",
     "announcements.launch_milestones": "jobs.announcements:post_launch_milestones",
+    "announcements.ship_on_release_date": "jobs.announcements:ship_on_release_date",
     "housekeeping.forget_events": "jobs.housekeeping:forget_old_events",
     "schedules.sync": "jobs.housekeeping:sync_schedules",
 }
