@@ -58,8 +58,8 @@ def handle_role(msg: IncomingMessage, services: Services) -> Reply:
                 "`角色 授予` 需要用户和角色：`角色 授予 @ann 产品经理`。",
                 usage=USAGE,
             )
-        role = ROLE_WORDS.get(words[2].lower())
-        if role is None:
+        granted = ROLE_WORDS.get(words[2].lower())
+        if granted is None:
             raise UsageError(
                 f"Unknown role {words[2]!r}; choose admin, pm or sales.",
                 f"未知角色 {words[2]!r}；可选：管理员(admin)、产品经理(pm)、销售(sales)。",
@@ -67,7 +67,7 @@ def handle_role(msg: IncomingMessage, services: Services) -> Reply:
             )
         services.roles.require(platform=msg.platform, user=msg.user, roles=("admin",))
         user = parse_user(words[1])
-        services.roles.grant(platform=msg.platform, user=user, role=role, by=msg.user)
+        services.roles.grant(platform=msg.platform, user=user, role=granted, by=msg.user)
         return _now_reply(msg, services, user)
     if sub == "revoke":
         if len(words) != 2:
