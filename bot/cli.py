@@ -74,21 +74,58 @@ def serve(
 
 
 @app.command()
-def chat(user: str = typer.Option("you", help="Your user id in the console.")) -> None:
-    """Chat with the bot in this terminal (no credentials needed). Reads stdin lines when piped."""
-    from bot.app import build_application
-    from bot.platforms.console import ConsolePort, ConsoleSession
+def chat(
+    user: str = typer.Option("you", help="Your user id in the console."),
+    people: str = typer.Option(
+        "", help="Other people in the console's channels, comma-separated (switch with `/user NAME`)."
+    ),
+) -> None:
+    """Chat with the bot in this terminal (no credentials needed). Reads stdin lines when piped.
 
-    port = ConsolePort()
-    application = build_application(_settings(), ports={"console": port})
+    The scheduler runs inside the session: scheduled announcements, reminders, launch milestones and the
+    weekly sync post while you watch; `time +1d` fast-forwards, `jobs run` runs what is due now."""
+    from bot.app import build_application
+    from bot.clock import OffsetClock
+    from bot.platforms.console import ConsolePort, ConsoleSession
+    from jobs import run_due_jobs
+
+    settings = _settings()
+    port = ConsolePort(
+        people=list(dict.fromkeys([user, *(p.strip() for p in people.split(",") if p.strip())]))
+    )
+    clock = OffsetClock()
+    application = build_application(settings, ports={"console": port}, clock=clock)
     interactive = sys.stdin.isatty()
     if interactive:
         typer.echo(
-            "SalesBridge console — `@bot <question>` in #general, plain lines are DMs, `help`, `quit`."
+            "SalesBridge console — `@bot <question>` in #general, plain lines are DMs, `>N text` replies in the "
+            "thread of message #N, `!N` clicks a button, `as lily: …` or `/user lily` speaks as someone else, "
+            "`time +1d` fast-forwards, `help`, `quit`."
         )
-    ConsoleSession(port=port, process=application.dispatcher.process, user=user).run(
-        sys.stdin, interactive=interactive
-    )
+    _say_if_knowledge_base_empty(application)
+    application.start_background()
+    services = application.services
+    try:
+        ConsoleSession(
+            port=port,
+            process=application.dispatcher.process,
+            user=user,
+            advance=clock.advance,
+            now=lambda: clock.now().astimezone(settings.tz),
+            run_jobs=lambda grace: run_due_jobs(services, grace=grace),
+        ).run(sys.stdin, interactive=interactive)
+    finally:
+        application.stop()
+
+
+def _say_if_knowledge_base_empty(application) -> None:  # type: ignore[no-untyped-def]
+    from knowledge.cli import empty_knowledge_base
+    from knowledge.store import count_sections
+
+    with application.services.db.session() as session:
+        if count_sections(session=session) == 0:
+            en, zh = empty_knowledge_base(application.services.settings.database_url)
+            typer.echo(f"{en}\n{zh}")
 
 
 @app.command()
@@ -97,13 +134,14 @@ def demo() -> None:
     Path("var").mkdir(exist_ok=True)
     os.environ.setdefault("DATABASE_URL", "sqlite:///var/demo.db")
     os.environ.setdefault("SALESBRIDGE_ADMIN_USERS", "you")
+    os.environ.setdefault("SALESBRIDGE_PM_USERS", "pat")  # `/user pat` to act as a PM, `/user lily` as sales
     os.environ.setdefault("SALESBRIDGE_PM_CHANNELS", "console:product-team")  # where escalations go
     from knowledge.demo import TRY_THESE, prepare_demo_knowledge
 
     typer.echo(prepare_demo_knowledge())
     if sys.stdin.isatty():
         typer.echo(TRY_THESE)
-    chat(user="you")
+    chat(user="you", people="lily,pat")
 
 
 def main() -> None:

@@ -31,3 +31,20 @@ class FrozenClock(Clock):
     def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
         self._now += delta if delta is not None else timedelta(**kwargs)
         return self._now
+
+
+class OffsetClock(Clock):
+    """Real time plus an offset that only grows: the console's `time +2h` fast-forwards the bot (jobs,
+    reminders, due dates) without waiting."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, delta: timedelta) -> datetime:
+        if delta < timedelta(0):
+            raise ValueError("time only moves forward")
+        self.offset += delta
+        return self.now()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigurationError
@@ -77,6 +77,20 @@ class Settings(BaseSettings):
     log_format: str = Field(default="text", alias="SALESBRIDGE_LOG_FORMAT")  # text | json
     # per-platform outbox rate limits, e.g. "slack:conversation=1/3,feishu:app=16/50" (rate/s / burst); "off"
     outbox_rate_limits: str = Field(default="", alias="SALESBRIDGE_OUTBOX_RATE_LIMITS")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_not_set(cls, data: Any) -> Any:
+        """`SLACK_BOT_TOKEN=` (as `cp .env.example .env` leaves it) is the same as no line at all: every
+        setting given as an empty or blank value takes its default, from any source (.env, environment,
+        keyword)."""
+        if isinstance(data, dict):
+            return {
+                key: value
+                for key, value in data.items()
+                if not (isinstance(value, str) and not value.strip())
+            }
+        return data
 
     @field_validator("timezone")
     @classmethod

@@ -25,6 +25,23 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def describe_url(url: str) -> str:
+    """The database as a person should see it: the URL without its password, and a SQLite file's absolute
+    location (`sqlite:///var/demo.db (/home/ann/salesbridge/var/demo.db)`)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(normalize_url(url))
+    except ArgumentError:
+        return "an unreadable DATABASE_URL"
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+            return f"{url} ({Path(parsed.database).resolve()})"
+        return url
+    return parsed.render_as_string(hide_password=True)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

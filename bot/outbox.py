@@ -62,23 +62,30 @@ class Outbox:
     def deliver(self, address: Address, reply: Reply, *, dedupe_key: str | None = None) -> Sent | None:
         """Persist and try to send now. Returns what was sent, or None when queued for a retry (or a
         message with the same `dedupe_key` was already queued)."""
-        if address.platform not in self._ports:
-            logger.warning("no port for platform %s; dropping message", address.platform)
-            return None
+        reachable = address.platform in self._ports
         row = OutboxMessage(  # written already leased to us: no second round trip to claim it
             dedupe_key=dedupe_key,
             platform=address.platform,
             address=address.model_dump_json(),
             reply=reply.model_dump_json(),
             conversation=address.conversation or address.user,
-            status="sending",
-            next_attempt_at=self._clock.now() + LEASE,
+            # no port here (`jobs run` in another shell for the console): it waits, unsent, for a process
+            # that has one (that process's flush loop sends it); it is never counted as delivered
+            status="sending" if reachable else "pending",
+            next_attempt_at=self._clock.now() + LEASE if reachable else self._clock.now(),
         )
         try:
             with self._db.session() as session:
                 session.add(row)
         except IntegrityError:
             logger.info("outbox: %s already queued", dedupe_key)
+            return None
+        if not reachable:
+            logger.info(
+                "outbox: %s is not connected in this process; message %s waits for a process that has it",
+                address.platform,
+                row.id,
+            )
             return None
         return self._send(row, address, reply)
 
@@ -92,12 +99,26 @@ class Outbox:
                     .where(
                         col(OutboxMessage.status).in_(("pending", "sending")),
                         col(OutboxMessage.next_attempt_at) <= now,
+                        col(OutboxMessage.platform).in_(list(self._ports)),  # others wait for their process
                     )
                     .order_by(col(OutboxMessage.id))
                     .limit(limit)
                 )
             )
         return sum(1 for row_id in ids if row_id is not None and self._attempt(row_id) is not None)
+
+    def waiting_elsewhere(self) -> dict[str, int]:
+        """Unsent messages for platforms this process has no port for, by platform."""
+        with self._db.session() as session:
+            rows = session.exec(
+                select(OutboxMessage.platform, func.count())
+                .where(
+                    col(OutboxMessage.status).in_(("pending", "sending")),
+                    col(OutboxMessage.platform).not_in(list(self._ports)),
+                )
+                .group_by(col(OutboxMessage.platform))
+            )
+            return {platform: int(count) for platform, count in rows}
 
     def depth(self) -> int:
         with self._db.session() as session:

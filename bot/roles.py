@@ -21,18 +21,23 @@ class Roles:
         self._settings = settings
         self._db = db
 
-    def role_of(self, *, platform: str, user: str) -> str:
+    def configured_role(self, *, platform: str, user: str) -> str:
+        """The role from settings (SALESBRIDGE_ADMIN_USERS / SALESBRIDGE_PM_USERS), else sales."""
         if _configured(self._settings.admin_users, platform, user):
             return "admin"
+        if _configured(self._settings.pm_users, platform, user):
+            return "pm"
+        return "sales"
+
+    def role_of(self, *, platform: str, user: str) -> str:
+        """A role granted in chat (the latest decision) wins over the settings; without one, the settings."""
         with self._db.session() as session:
             grant = session.exec(
                 select(RoleGrant).where(RoleGrant.platform == platform, RoleGrant.user_id == user)
             ).first()
-        if grant is not None and grant.role == "admin":
-            return "admin"
-        if _configured(self._settings.pm_users, platform, user):
-            return "pm"
-        return grant.role if grant is not None else "sales"
+        if grant is not None:
+            return grant.role
+        return self.configured_role(platform=platform, user=user)
 
     def is_pm(self, *, platform: str, user: str) -> bool:
         return self.role_of(platform=platform, user=user) in {"pm", "admin"}
@@ -60,6 +65,21 @@ class Roles:
             else:
                 grant.role, grant.granted_by = role, by
             session.add(grant)
+
+    def revoke(self, *, platform: str, user: str, by: str) -> str:
+        """Take a user's pm/admin role away: they are sales afterwards (an explicit grant overrides the
+        settings when those name them). Returns the role they had."""
+        before = self.role_of(platform=platform, user=user)
+        if self.configured_role(platform=platform, user=user) != "sales":
+            self.grant(platform=platform, user=user, role="sales", by=by)
+        else:
+            with self._db.session() as session:
+                grant = session.exec(
+                    select(RoleGrant).where(RoleGrant.platform == platform, RoleGrant.user_id == user)
+                ).first()
+                if grant is not None:
+                    session.delete(grant)
+        return before
 
     def granted(self) -> list[RoleGrant]:
         with self._db.session() as session:

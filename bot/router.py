@@ -40,6 +40,52 @@ class CommandSpec:
     details_zh: str = ""
 
 
+@dataclass(frozen=True)
+class ButtonText:
+    """The text command that does what a button does: `announce ack 7` clicks "Acknowledge / 已阅" of
+    announcement 7. `command` is the canonical command it is a subcommand of, `words` its spellings;
+    the message becomes the button's action (value: the id typed) or, with `form_id`, that form submitted
+    with the text after the id in `field` (the button would have opened the form)."""
+
+    command: str
+    words: tuple[str, ...]
+    label: str  # the button, as people see it
+    example: str  # e.g. "announce ack 7"
+    action_id: str = ""
+    form_id: str = ""
+    field: str = ""
+    value: Callable[[list[str]], str] | None = None  # the words after the subcommand → the action value
+
+    def convert(self, msg: IncomingMessage, rest: str) -> IncomingMessage:
+        words = rest.split()
+        usage = f"Usage / 用法: `{self.example}`"
+        if self.value is not None:
+            value = self.value(words)
+        else:
+            if not words or not words[0].lstrip("#＃").isdigit():
+                raise UsageError(
+                    f"`{self.example.rsplit(' ', 1)[0]}` needs an id, like `{self.example}`.",
+                    f"`{self.example.rsplit(' ', 1)[0]}` 需要编号，例如 `{self.example}`。",
+                    usage=self.example,
+                )
+            value = words[0].lstrip("#＃")
+        if self.form_id:
+            text = rest.split(maxsplit=1)[1].strip() if len(words) > 1 else ""
+            if not text:
+                raise UsageError(f"Add the text after the id. {usage}", f"请在编号后写内容。{usage}")
+            return msg.evolve(
+                kind=Kind.FORM, form_id=self.form_id, form={self.field: text}, action_value=value
+            )
+        return msg.evolve(kind=Kind.ACTION, action_id=self.action_id, action_value=value)
+
+
+def _refuse(exc: UsageError) -> Handler:
+    def handler(msg: IncomingMessage, services: Services) -> HandlerResult:
+        raise exc
+
+    return handler
+
+
 def as_replies(result: HandlerResult) -> list[Reply]:
     if result is None:
         return []
@@ -63,6 +109,8 @@ class Router:
         self._thread_listeners: list[Handler] = []
         self._fallback: Handler | None = None
         self._fallback_placeholder = False
+        self.button_texts: list[ButtonText] = []
+        self._button_words: dict[tuple[str, str], ButtonText] = {}
 
     # --- registration ------------------------------------------------------------------------------
     def command(
@@ -105,6 +153,15 @@ class Router:
     def form(self, form_id: str, handler: Handler) -> None:
         self._forms[form_id] = handler
 
+    def button_text(self, button: ButtonText) -> None:
+        """A text command for a button (every button has one; `help` lists them)."""
+        for word in button.words:
+            key = (button.command, word.lower())
+            if key in self._button_words:
+                raise ValueError(f"button text {word!r} of {button.command!r} registered twice")
+            self._button_words[key] = button
+        self.button_texts.append(button)
+
     def thread_listener(self, handler: Handler) -> None:
         """Called for channel messages inside a thread that do not mention the bot (e.g. practice answers).
 
@@ -135,6 +192,14 @@ class Router:
         word, rest = split_command_word(msg.text)
         spec = self.lookup(word) if word else None
         if spec is not None:
+            sub, sub_rest = split_command_word(rest)
+            button = self._button_words.get((spec.name, sub.lower())) if sub else None
+            if button is not None:
+                try:
+                    converted = button.convert(msg, sub_rest)
+                except UsageError as exc:
+                    return _refuse(exc), msg.evolve(command=spec.name, args=rest), None
+                return self.resolve(converted)
             return spec.handler, msg.evolve(command=spec.name, args=rest), spec
         if msg.kind is Kind.COMMAND or not msg.text.strip():
             help_spec = self.commands.get("help")

@@ -41,6 +41,7 @@ class Services:
         """Send a message outside a conversation turn (jobs, notifications) through the outbox."""
         return self.outbox.deliver(address, reply.model_copy(update={"to": address}), dedupe_key=dedupe_key)
 
-    def members(self, *, platform: str, conversation: str) -> list[str]:
+    def members(self, *, platform: str, conversation: str) -> list[str] | None:
+        """Members of a channel, or None when this process cannot ask (no port for that platform)."""
         port = self.ports.get(platform)
-        return port.members(conversation) if port is not None else []
+        return port.members(conversation) if port is not None else None

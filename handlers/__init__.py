@@ -11,7 +11,7 @@ from bot.router import Router
 
 
 def register_handlers(router: Router) -> None:
-    from handlers import announcements, ask, objections, roles, schedules
+    from handlers import announcements, ask, feedback, objections, roles, schedules
     from handlers import help as help_
     from handlers import requests as feature_requests
 
@@ -22,3 +22,4 @@ def register_handlers(router: Router) -> None:
     schedules.register(router)  # schedule, 提醒
     objections.register(router)  # objection, 异议 (+ practice-thread listener)
     ask.register(router)  # ask, answer, kb, 提问 (+ the free-text fallback: questions)
+    feedback.register(router)  # feedback, 反馈 (the answer buttons as text)

@@ -43,6 +43,9 @@ def help_reply(router: Router, msg: IncomingMessage) -> Reply:
         if details:
             text += "\n\n" + details
         text += f"\n\n{pick(lang, 'Examples', '示例')}:\n```\n{spec.usage}\n```"
+        own = [f"• `{b.example}` — {b.label}" for b in router.button_texts if b.command == spec.name]
+        if own:
+            text += "\n\n" + pick(lang, "Buttons as text", "按钮对应的文字命令") + ":\n" + "\n".join(own)
         context = [pick(lang, f"Also: {aliases}", f"别名：{aliases}")] if aliases else []
         return Reply(title=f"`{spec.name}`", text=text, context=context, where="ephemeral")
     lines = []
@@ -55,6 +58,17 @@ def help_reply(router: Router, msg: IncomingMessage) -> Reply:
         "on Feishu: type the command after @SalesBridge (a leading `/` is optional).",
         "直接 @我 提问，或使用命令。Slack：`/salesbridge <命令>`；飞书：在 @SalesBridge 后输入命令（可加 `/`）。",
     )
+    buttons = [f"• `{b.example}` — {b.label}" for b in router.button_texts]
+    if buttons:
+        lines.append("")
+        lines.append(
+            pick(
+                lang,
+                "Every button has a text command that does the same:",
+                "每个按钮都有同样效果的文字命令：",
+            )
+        )
+        lines.extend(buttons)
     return Reply(
         title=pick(lang, "SalesBridge commands", "SalesBridge 命令"),
         text=intro + "\n\n" + "\n".join(lines),

@@ -1,4 +1,5 @@
-"""`role`: show your role; admins grant roles (`role grant <user> pm`) and list grants."""
+"""`role` / `角色`: show your role; admins grant (`role grant <user> pm`, `角色 授予 @ann 产品经理`) and revoke
+roles (`role revoke <user>`) and list grants. A role granted in chat wins over the settings."""
 
 from __future__ import annotations
 
@@ -10,7 +11,19 @@ from bot.router import Router
 from bot.services import Services
 from handlers.common import mention, parse_user
 
-USAGE = "role\nrole grant <@user> pm|admin|sales\nrole list"
+USAGE = "role\nrole grant <@user> pm|admin|sales\nrole revoke <@user>\nrole list\n角色 授予 @lily 产品经理"
+
+SUBCOMMANDS = {
+    "grant": "grant", "授予": "grant", "授权": "grant", "设置": "grant", "设为": "grant",
+    "revoke": "revoke", "remove": "revoke", "撤销": "revoke", "收回": "revoke", "取消": "revoke", "移除": "revoke",
+    "list": "list", "ls": "list", "列表": "list", "查看": "list",
+}  # fmt: skip
+ROLE_WORDS = {
+    "admin": "admin", "管理员": "admin",
+    "pm": "pm", "产品经理": "pm", "产品": "pm", "product": "pm",
+    "sales": "sales", "销售": "sales", "rep": "sales",
+}  # fmt: skip
+ROLE_ZH = {"admin": "管理员", "pm": "产品经理", "sales": "销售"}
 
 
 def register(router: Router) -> None:
@@ -18,10 +31,14 @@ def register(router: Router) -> None:
         "role",
         handle_role,
         aliases=("roles", "角色"),
-        summary_en="Show your role; admins grant roles: `role grant @ann pm`",
-        summary_zh="查看你的角色；管理员可授权：`角色 grant @ann pm`",
+        summary_en="Show your role; admins grant and revoke roles: `role grant @ann pm`, `role revoke @ann`",
+        summary_zh="查看你的角色；管理员可授予或撤销角色：`角色 授予 @ann 产品经理`、`角色 撤销 @ann`",
         usage=USAGE,
     )
+
+
+def _role_text(role: str, lang: str) -> str:
+    return pick(lang, role, f"{ROLE_ZH.get(role, role)}（{role}）")
 
 
 def handle_role(msg: IncomingMessage, services: Services) -> Reply:
@@ -29,18 +46,40 @@ def handle_role(msg: IncomingMessage, services: Services) -> Reply:
     lang = msg.language
     if not words:
         role = services.roles.role_of(platform=msg.platform, user=msg.user)
-        return Reply(text=pick(lang, f"Your role: *{role}*", f"你的角色：*{role}*"), where="ephemeral")
-    sub = words[0].lower()
+        return Reply(
+            text=pick(lang, f"Your role: *{role}*", f"你的角色：*{_role_text(role, lang)}*"),
+            where="ephemeral",
+        )
+    sub = SUBCOMMANDS.get(words[0].lower())
     if sub == "grant":
         if len(words) != 3:
-            raise UsageError("`role grant` needs a user and a role.", "`role grant` 需要用户和角色。")
+            raise UsageError(
+                "`role grant` needs a user and a role: `role grant @ann pm`.",
+                "`角色 授予` 需要用户和角色：`角色 授予 @ann 产品经理`。",
+                usage=USAGE,
+            )
+        granted = ROLE_WORDS.get(words[2].lower())
+        if granted is None:
+            raise UsageError(
+                f"Unknown role {words[2]!r}; choose admin, pm or sales.",
+                f"未知角色 {words[2]!r}；可选：管理员(admin)、产品经理(pm)、销售(sales)。",
+                usage=USAGE,
+            )
         services.roles.require(platform=msg.platform, user=msg.user, roles=("admin",))
-        user, role = parse_user(words[1]), words[2].lower()
-        services.roles.grant(platform=msg.platform, user=user, role=role, by=msg.user)
-        return Reply(
-            text=pick(lang, f"{mention(user)} is now *{role}*.", f"{mention(user)} 现在的角色是 *{role}*。"),
-            where="thread",
-        )
+        user = parse_user(words[1])
+        services.roles.grant(platform=msg.platform, user=user, role=granted, by=msg.user)
+        return _now_reply(msg, services, user)
+    if sub == "revoke":
+        if len(words) != 2:
+            raise UsageError(
+                "`role revoke` needs one user: `role revoke @ann`.",
+                "`角色 撤销` 需要一个用户：`角色 撤销 @ann`。",
+                usage=USAGE,
+            )
+        services.roles.require(platform=msg.platform, user=msg.user, roles=("admin",))
+        user = parse_user(words[1])
+        services.roles.revoke(platform=msg.platform, user=user, by=msg.user)
+        return _now_reply(msg, services, user)
     if sub == "list":
         services.roles.require(platform=msg.platform, user=msg.user, roles=("admin",))
         fields = [
@@ -57,5 +96,30 @@ def handle_role(msg: IncomingMessage, services: Services) -> Reply:
                 value=", ".join(services.settings.pm_users) or "—",
             ),
         ]
-        return Reply(title=pick(lang, "Roles", "角色"), fields=configured + fields, where="ephemeral")
-    raise UsageError(f"Unknown subcommand {sub!r}.", f"未知子命令 {sub!r}。", usage=USAGE)
+        return Reply(
+            title=pick(lang, "Roles", "角色"),
+            fields=configured + fields,
+            context=[
+                pick(lang, "A role granted in chat wins over the settings.", "聊天中授予的角色优先于配置。")
+            ],
+            where="ephemeral",
+        )
+    raise UsageError(
+        f"Unknown subcommand {words[0]!r}: use grant, revoke or list.",
+        f"未知子命令 {words[0]!r}：可用 授予(grant)、撤销(revoke)、列表(list)。",
+        usage=USAGE,
+    )
+
+
+def _now_reply(msg: IncomingMessage, services: Services, user: str) -> Reply:
+    """What `role` reports for `user` now (the reply never claims a role the user does not have)."""
+    role = services.roles.role_of(platform=msg.platform, user=user)
+    lang = msg.language
+    return Reply(
+        text=pick(
+            lang,
+            f"{mention(user)} is now *{role}*.",
+            f"{mention(user)} 现在的角色是 *{_role_text(role, lang)}*。",
+        ),
+        where="thread",
+    )

@@ -13,16 +13,23 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import as_utc
-from bot.commands import parse_args, split_command_word, tokenize
+from bot.commands import parse_args, refuse_unknown_options, split_command_word, tokenize
 from bot.errors import UsageError
 from bot.i18n import both, pick
 from bot.messages import IncomingMessage, KeyValue, Reply
 from bot.models import Schedule
-from bot.router import Router
+from bot.router import ButtonText, Router
 from bot.services import Services
 from handlers.common import mention, parse_id
 from jobs import calendars
-from jobs.posting import KIND_ALIASES, KINDS, load_schedule, parse_channels, run_schedule_detailed
+from jobs.posting import (
+    KIND_ALIASES,
+    KINDS,
+    load_schedule,
+    parse_channels,
+    run_schedule_detailed,
+    slot_key,
+)
 from jobs.sync import (
     ADD_ITEM_ACTION,
     AGENDA_FORM,
@@ -87,6 +94,26 @@ def register(router: Router) -> None:
             "添加、暂停、删除和立即运行需要产品经理或管理员角色。"
         ),
     )
+    router.button_text(
+        ButtonText(
+            command="schedule",
+            words=("agenda", "议题"),
+            action_id=ADD_ITEM_ACTION,
+            form_id=AGENDA_FORM,
+            field="item",
+            label="Add agenda item / 添加议题",
+            example="schedule agenda 3 Pricing of the EU plan",
+        )
+    )
+    router.button_text(
+        ButtonText(
+            command="schedule",
+            words=("absent", "cant-attend", "请假"),
+            action_id=CANT_ATTEND_ACTION,
+            label="Can't attend / 无法参加",
+            example="schedule absent 3",
+        )
+    )
     router.action(ADD_ITEM_ACTION, handle_add_item_button)
     router.action(CANT_ATTEND_ACTION, handle_cant_attend)
     router.form(AGENDA_FORM, handle_agenda_form)
@@ -123,6 +150,7 @@ def handle_schedule(msg: IncomingMessage, services: Services) -> Reply:
 
 # --- add -------------------------------------------------------------------------------------------------
 def add_schedule(msg: IncomingMessage, services: Services, text: str) -> Reply:
+    refuse_unknown_options(text, OPTION_KEYS, usage=USAGE)
     parsed = parse_args(text, keys=OPTION_KEYS)
     if parsed.duplicates:
         raise UsageError(
@@ -382,8 +410,11 @@ def handle_agenda_form(msg: IncomingMessage, services: Services) -> Reply:
 
 def handle_cant_attend(msg: IncomingMessage, services: Services) -> Reply:
     schedule_id = _schedule_id_from(msg.action_value)
-    slot = msg.action_value.partition(":")[2] or "next"
-    load_schedule(services=services, schedule_id=schedule_id)
+    schedule = load_schedule(services=services, schedule_id=schedule_id)
+    # the button names its sync; the text command (`schedule absent 3`) means the last one posted
+    slot = msg.action_value.partition(":")[2] or (
+        slot_key(as_utc(schedule.last_slot)) if schedule.last_slot else "next"
+    )
     new = record_absence(
         services=services, schedule_id=schedule_id, slot_key=slot, platform=msg.platform, user=msg.user
     )

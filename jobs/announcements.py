@@ -7,6 +7,8 @@ process or a crash-and-retry never posts twice.
   `SALESBRIDGE_ACK_REMINDER_HOURS` and again after each further interval, at most `SALESBRIDGE_ACK_REMINDER_MAX` times.
 - `post_eos_reminders` — T-60, T-30, T-7 (`SALESBRIDGE_EOS_REMINDER_DAYS`) before a notice's last-order date.
 - `post_launch_milestones` — T-90 … T+90 milestone checklists of every active launch plan.
+- `ship_on_release_date` — a release announced ahead of its date marks its `ships:` requests shipped (and
+  tells their requesters) on the release date.
 
 Day-based posts (end-of-sale reminders, launch milestones) go out on their day in the schedule timezone,
 not before `POST_FROM` local time; a run that was missed (the bot was down) catches up later the same
@@ -63,6 +65,52 @@ def deliver_due_announcements(services: Services) -> int:
                 dedupe_key=f"announce:{announcement_id}:published-note",
             )
     return posts
+
+
+def ship_on_release_date(services: Services) -> int:
+    """Mark the requests of releases announced ahead of their date shipped once that date has come (from
+    `POST_FROM` local time). Once per announcement: the note to its author carries the outbox dedupe key
+    that records it. Returns the announcements handled."""
+    from bot.models import OutboxMessage
+
+    today, late_enough = _local_today(services)
+    if not late_enough:
+        return 0
+    with services.db.session() as session:
+        candidates = list(
+            session.exec(
+                select(Announcement).where(
+                    col(Announcement.kind) == "release",
+                    col(Announcement.status) == "published",
+                    col(Announcement.ships) != "",
+                    col(Announcement.release_date) <= today,
+                    col(Announcement.release_date) >= today - REMINDER_HORIZON,
+                )
+            )
+        )
+    handled = 0
+    for a in candidates:
+        assert a.id is not None and a.release_date is not None
+        if a.published_at is None or _local_day(services, a.published_at) >= a.release_date:
+            continue  # posted on or after its release date: shipped when posted
+        key = f"announce:{a.id}:shipped-on-release-date"
+        with services.db.session() as session:
+            done = session.exec(select(OutboxMessage.id).where(col(OutboxMessage.dedupe_key) == key)).first()
+        if done is not None:
+            continue
+        en, zh = service.mark_requests_shipped(services=services, announcement=a)
+        services.send(
+            Address(platform=a.author_platform, user=a.author),
+            Reply(
+                text=f"Release {a.product} {a.version} is out today ({a.release_date.isoformat()}). {en}\n"
+                f"{a.product} {a.version} 今天（{a.release_date.isoformat()}）发布。{zh}",
+                where="dm",
+                color="success",
+            ),
+            dedupe_key=key,
+        )
+        handled += 1
+    return handled
 
 
 def _published_note(a: Announcement, targets: list[Target], notes: str) -> Reply:

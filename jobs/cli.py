@@ -84,4 +84,11 @@ def run_job(
         typer.echo(f"schedule:{raw}: posted to {posted} channel(s)")
     finally:
         services.outbox.flush()
+        waiting = services.outbox.waiting_elsewhere()
+        if waiting:
+            listed = ", ".join(f"{count} for {platform}" for platform, count in sorted(waiting.items()))
+            typer.echo(
+                f"not sent from here (no connection in this process): {listed}; they stay queued until a "
+                "process that has the platform (`salesbridge chat`, `serve`) sends them"
+            )
         services.db.dispose()

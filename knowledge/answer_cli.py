@@ -33,7 +33,7 @@ def ask(
     from bot.config import Settings
     from bot.llm import LLM
     from knowledge.answer import answer_question
-    from knowledge.cli import open_knowledge_base
+    from knowledge.cli import open_knowledge_base, require_documents
 
     if not question.strip() and sys.stdin.isatty():
         typer.echo(
@@ -44,6 +44,7 @@ def ask(
         raise typer.Exit(2)
     settings = Settings()
     kb = open_knowledge_base()
+    require_documents(kb)
     llm = LLM.from_settings(settings)
     today = Clock().now().astimezone(settings.tz).date()
 

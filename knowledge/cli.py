@@ -43,6 +43,31 @@ def open_knowledge_base(*, embedding_threads: int | None = None) -> KnowledgeBas
     return KnowledgeBase(db=db, settings=settings, llm=llm, embedder=embedder, embedding_status=status)
 
 
+def empty_knowledge_base(database_url: str) -> tuple[str, str]:
+    """What to say when a command finds no documents: which database it read, and how to fill it."""
+    from bot.database import describe_url
+
+    where = describe_url(database_url)
+    return (
+        f"The knowledge base in {where} is empty. Fill it with `salesbridge kb ingest PATH` "
+        "(e.g. `salesbridge kb ingest samples/knowledge`), or set DATABASE_URL to the database that has "
+        "your documents (`make demo` keeps its own in sqlite:///var/demo.db).",
+        f"{where} 中的知识库为空。请用 `salesbridge kb ingest 路径` 导入文档（例如 "
+        "`salesbridge kb ingest samples/knowledge`），或把 DATABASE_URL 设为存有文档的数据库"
+        "（`make demo` 使用自己的 sqlite:///var/demo.db）。",
+    )
+
+
+def require_documents(kb: KnowledgeBase) -> None:
+    """Stop a command that reads the knowledge base when it has no sections, naming the database."""
+    from knowledge.store import count_sections
+
+    with kb.db.session() as session:
+        sections = count_sections(session=session)
+    if sections == 0:
+        raise _fail(*empty_knowledge_base(kb.db.url))
+
+
 def _fail(en: str, zh: str) -> typer.Exit:
     typer.echo(f"{en}\n{zh}", err=True)
     return typer.Exit(2)
@@ -134,6 +159,10 @@ def list_documents(
     """List documents with their language, product, update date and section count. 列出文档。"""
     kb = open_knowledge_base()
     documents = kb.documents()
+    if not documents:
+        en, zh = empty_knowledge_base(kb.db.url)
+        typer.echo(f"{en}\n{zh}", err=as_json)
+        return
     if as_json:
         for doc in documents:
             typer.echo(
@@ -151,11 +180,6 @@ def list_documents(
                     ensure_ascii=False,
                 )
             )
-        return
-    if not documents:
-        typer.echo(
-            "The knowledge base is empty — run `salesbridge kb ingest PATH`.\n知识库为空——请先运行 `salesbridge kb ingest 路径`。"
-        )
         return
     for doc in documents:
         updated = doc.updated.isoformat() if doc.updated else "-"
@@ -198,6 +222,7 @@ def search(
     from knowledge.base import section_json
 
     kb = open_knowledge_base()
+    require_documents(kb)
     options = {"k": k, "language": language or None, "product": product or None}
     if query.strip():
         result = kb.search(query, **options)  # type: ignore[arg-type]
@@ -258,11 +283,7 @@ def evaluate(
     except QuestionFileError as exc:
         raise _fail(str(exc), f"问题文件无法读取：{exc}") from exc
     kb = open_knowledge_base()
-    if kb.size == 0:
-        raise _fail(
-            "The knowledge base is empty — run `salesbridge kb ingest PATH` first.",
-            "知识库为空——请先运行 `salesbridge kb ingest 路径`。",
-        )
+    require_documents(kb)
     outcomes = evaluate(items, lambda q: kb.search(q, k=k), k=k)
     data = report(outcomes, k=k)
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2) if as_json else format_report(data))

@@ -22,7 +22,13 @@ def prepare_demo_knowledge(samples: Path = SAMPLES) -> str:
 
     if not samples.is_dir():
         return f"sample knowledge base not found at {samples}; the bot starts with an empty knowledge base"
+    from bot.database import describe_url
+    from knowledge.store import count_sections
+
     kb = open_knowledge_base()
     report = ingest_paths(kb, [samples])
+    with kb.db.session() as session:
+        sections = count_sections(session=session)
+    where = describe_url(kb.db.url)
     kb.db.dispose()
-    return f"knowledge base: {report.summary()}"
+    return f"knowledge base in {where}, {sections} sections — {report.summary()}"

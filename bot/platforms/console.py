@@ -1,6 +1,16 @@
-"""The console adapter: you are a user in a channel. `@bot …` mentions the bot in #general, `/cmd …` is a
-slash command, any other line is a direct message. `!N` clicks button N of the last message; a form asks
-for its inputs one line at a time. Works on a terminal and with piped stdin (scripts, tests).
+"""The console adapter: a chat with the bot in a terminal, with threads, buttons, forms and several people.
+
+- `@bot …` mentions the bot in #general, `/cmd …` is a slash command, any other line is a direct message.
+- Every message in a channel or DM gets a number (`[#4]`); `>4 text` replies in the thread of message 4
+  (as on Slack or Feishu: a reply to a reply stays in the same thread). Thread replies are indented.
+- `!N` clicks button N of the last message that has buttons; every button also has a text command
+  (`announce ack 7`, listed by `help`). A form asks for its inputs one line at a time.
+- `as lily: …` says one line as lily; `/user lily` switches to lily (`/user` lists the people here). The
+  people in the console are the members of its channels, each with their own role and DMs.
+- `time` shows the bot's time, `time +2h` / `time +1d` fast-forwards it and runs what became due;
+  `jobs run` runs every due job now (both only when the session is given a clock and the jobs).
+
+Works on a terminal and with piped stdin (scripts, tests).
 """
 
 from __future__ import annotations
@@ -8,17 +18,31 @@ from __future__ import annotations
 import itertools
 import re
 import sys
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, TextIO
 
 from bot.messages import Address, Button, Form, IncomingMessage, Kind, Reply, Sent
 
 _MENTION = re.compile(r"^@(bot|salesbridge)\b[:,]?\s*", re.IGNORECASE)
+_AS_USER = re.compile(r"^as\s+([\w.@-]+)\s*[:：]\s*(.*)$", re.IGNORECASE | re.DOTALL)
+_THREAD = re.compile(r"^>\s*#?(\d+)\s+(.+)$", re.DOTALL)
+_USER_NAME = re.compile(r"^[\w.@-]{1,64}$")
+_USER_MENTION = re.compile(r"<@([\w.@-]+)>")  # mentions as handlers write them (Slack style): `@lily` here
+_DURATION = re.compile(r"^\+?\s*(\d+)\s*(m|min|h|d|w)$", re.IGNORECASE)
+_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 CHANNEL = "general"
+INDENT = "      "
 
 
 def render_text(reply: Reply, *, buttons_from: int = 1) -> str:
+    return _USER_MENTION.sub(r"@\1", _render(reply, buttons_from=buttons_from))
+
+
+def _render(reply: Reply, *, buttons_from: int) -> str:
     lines: list[str] = []
     if reply.title:
         lines.append(f"== {reply.title} ==")
@@ -28,7 +52,7 @@ def render_text(reply: Reply, *, buttons_from: int = 1) -> str:
     for c in reply.citations:
         where = f" › {c.section}" if c.section else ""
         updated = f" ({c.updated.isoformat()})" if c.updated else ""
-        stale = " ⚠ old" if c.stale else ""
+        stale = " ⚠ old / 较旧" if c.stale else ""
         lines.append(f"  [{c.index}] {c.title}{where}{updated}{stale}")
     lines.extend(f"  ({note})" for note in reply.context)
     if reply.buttons:
@@ -40,46 +64,113 @@ def render_text(reply: Reply, *, buttons_from: int = 1) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class ConsoleMessage:
+    """A message shown in the console: its number, where it is, and the thread it sits in."""
+
+    number: int
+    conversation: str
+    root: int | None = None  # the thread's first message, when this one is a reply in a thread
+
+
 @dataclass
 class ConsolePort:
     out: TextIO = field(default_factory=lambda: sys.stdout)
     platform: str = "console"
-    buttons: list[Button] = field(default_factory=list)
+    people: list[str] = field(default_factory=list)  # the members of the console's channels
+    buttons: list[Button] = field(default_factory=list)  # of the last message that has buttons
     pending_form: Form | None = None
-    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    session: str = field(default_factory=lambda: f"c{int(time.time())}")  # keeps ids unique across runs
+    messages: dict[int, ConsoleMessage] = field(default_factory=dict)
+    _numbers: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _private: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.RLock = field(default_factory=threading.RLock)
 
-    def _print(self, address: Address, reply: Reply) -> None:
-        self.buttons = list(reply.buttons)
-        prefix = ""
-        if address.ephemeral:
-            prefix = "(only you) "
-        elif address.user and not address.conversation:
-            prefix = f"(DM to {address.user}) "
-        elif (
-            address.conversation
-            and address.conversation != CHANNEL
-            and not address.conversation.startswith("dm-")
-        ):
-            prefix = f"(#{address.conversation}) "
-        self.out.write(f"bot> {prefix}{render_text(reply)}\n")
-        self.out.flush()
+    # --- message numbers and threads ----------------------------------------------------------------
+    def message_id(self, number: int) -> str:
+        return f"{self.session}.{number}"
+
+    def number_of(self, message_id: str | None) -> int | None:
+        if not message_id:
+            return None
+        prefix, _, number = message_id.rpartition(".")
+        return int(number) if prefix == self.session and number.isdigit() else None
+
+    def record(self, conversation: str, thread: str | None) -> ConsoleMessage:
+        """Number a new message in `conversation`, inside the thread of message id `thread` if given."""
+        with self._lock:
+            root = self.number_of(thread)
+            if root is not None and root in self.messages:
+                root = self.messages[root].root or root  # a reply to a reply stays in the same thread
+            message = ConsoleMessage(number=next(self._numbers), conversation=conversation, root=root)
+            self.messages[message.number] = message
+            return message
+
+    # --- the port -------------------------------------------------------------------------------------
+    def _print(self, address: Address, reply: Reply, *, number: int | None, root: int | None) -> None:
+        with self._lock:
+            if reply.buttons:
+                self.buttons = list(reply.buttons)
+            prefix = ""
+            if address.ephemeral:
+                prefix = f"(only {address.user}) " if len(self.people) > 1 else "(only you) "
+            elif address.user and not address.conversation:
+                prefix = f"(DM to {address.user}) "
+            elif address.conversation and address.conversation.startswith("dm-"):
+                if len(self.people) > 1:  # with several people, say whose DM it is
+                    prefix = f"(DM with {address.conversation[3:]}) "
+            elif address.conversation and address.conversation.lstrip("#") != CHANNEL:
+                prefix = f"(#{address.conversation.lstrip('#')}) "
+            mark = f"[#{number}] " if number is not None else ""
+            body = render_text(reply)
+            if root is not None:
+                head = f"  ↳ in thread #{root} · bot> {mark}{prefix}"
+                body = body.replace("\n", "\n" + INDENT)
+            else:
+                head = f"bot> {mark}{prefix}"
+            self.out.write(f"{head}{body}\n")
+            self.out.flush()
 
     def send(self, address: Address, reply: Reply) -> Sent:
-        self._print(address, reply)
-        return Sent(
-            platform="console", conversation=address.conversation or "", message_id=str(next(self._ids))
-        )
+        conversation = address.conversation or f"dm-{address.user}"
+        if address.ephemeral:  # seen by one person, never a thread root: no number
+            root = self.number_of(address.thread)
+            self._print(address, reply, number=None, root=root)
+            return Sent(
+                platform="console",
+                conversation=conversation,
+                message_id=f"{self.session}.e{next(self._private)}",
+            )
+        message = self.record(conversation, address.thread)
+        self._print(address, reply, number=message.number, root=message.root)
+        return Sent(platform="console", conversation=conversation, message_id=self.message_id(message.number))
 
     def update(self, sent: Sent, reply: Reply) -> None:
-        self._print(Address(platform="console", conversation=sent.conversation), reply)
+        number = self.number_of(sent.message_id)
+        message = self.messages.get(number) if number is not None else None
+        self._print(
+            Address(platform="console", conversation=sent.conversation),
+            reply,
+            number=number,
+            root=message.root if message else None,
+        )
 
     def open_form(self, msg: IncomingMessage, form: Form) -> None:
-        self.pending_form = form
-        self.out.write(f"bot> [{form.title}] — one line per field; `-` leaves an optional field empty.\n")
-        self.out.flush()
+        with self._lock:
+            self.pending_form = form
+            self.out.write(f"bot> [{form.title}] — one line per field; `-` leaves an optional field empty.\n")
+            self.out.flush()
 
     def members(self, conversation: str) -> list[str]:
-        return ["you"]
+        if conversation.startswith("dm-"):
+            return [conversation[3:]]
+        return list(self.people) or ["you"]
+
+    def note(self, text: str) -> None:
+        """A line from the console itself (not the bot)."""
+        with self._lock:
+            self.out.write(f"  ({text})\n")
+            self.out.flush()
 
 
 @dataclass
@@ -89,9 +180,20 @@ class ConsoleSession:
     port: ConsolePort
     process: Callable[[IncomingMessage], object]
     user: str = "you"
+    advance: Callable[[timedelta], datetime] | None = None  # fast-forward the bot's clock
+    now: Callable[[], datetime] | None = None
+    run_jobs: Callable[[timedelta | None], dict[str, int]] | None = None  # every due job, now
 
-    def message_for(self, line: str) -> IncomingMessage | None:
-        base: dict[str, Any] = {"platform": "console", "user": self.user, "user_name": self.user}
+    def __post_init__(self) -> None:
+        self._join(self.user)
+
+    def _join(self, name: str) -> None:
+        if name not in self.port.people:
+            self.port.people.append(name)
+
+    def message_for(self, line: str, *, user: str | None = None) -> IncomingMessage | None:
+        speaker = user or self.user
+        base: dict[str, Any] = {"platform": "console", "user": speaker, "user_name": speaker}
         if line.startswith("!") and line[1:].isdigit():
             index = int(line[1:]) - 1
             if not 0 <= index < len(self.port.buttons):
@@ -105,26 +207,122 @@ class ConsoleSession:
                 action_id=button.action_id,
                 action_value=button.value,
             )
+        threaded = _THREAD.match(line)
+        if threaded:
+            return self._thread_reply(int(threaded.group(1)), threaded.group(2).strip(), base)
         if line.startswith("/"):
             return IncomingMessage(**base, conversation=CHANNEL, kind=Kind.COMMAND, text=line[1:])
         mention = _MENTION.match(line)
         if mention:
+            message = self.port.record(CHANNEL, None)
             return IncomingMessage(
-                **base, conversation=CHANNEL, text=line[mention.end() :], mentions_bot=True
+                **base,
+                conversation=CHANNEL,
+                text=line[mention.end() :],
+                mentions_bot=True,
+                message_id=self.port.message_id(message.number),
             )
-        return IncomingMessage(**base, conversation=f"dm-{self.user}", text=line, is_direct=True)
+        conversation = f"dm-{speaker}"
+        message = self.port.record(conversation, None)
+        return IncomingMessage(
+            **base,
+            conversation=conversation,
+            text=line,
+            is_direct=True,
+            message_id=self.port.message_id(message.number),
+        )
 
-    def fill_form(self, form: Form, read: Callable[[str], str | None]) -> IncomingMessage | None:
+    def _thread_reply(self, number: int, text: str, base: dict[str, Any]) -> IncomingMessage | None:
+        target = self.port.messages.get(number)
+        if target is None:
+            self.port.out.write(f"bot> (no message #{number} to reply to / 没有编号为 #{number} 的消息)\n")
+            return None
+        root = target.root or target.number
+        conversation = target.conversation
+        message = self.port.record(conversation, self.port.message_id(root))
+        mention = _MENTION.match(text)
+        command = text.startswith("/")
+        return IncomingMessage(
+            **base,
+            conversation=conversation,
+            kind=Kind.COMMAND if command else Kind.MESSAGE,
+            text=text[1:] if command else (text[mention.end() :] if mention else text),
+            mentions_bot=bool(mention),
+            is_direct=conversation.startswith("dm-"),
+            thread=self.port.message_id(root),
+            in_thread=True,
+            message_id=self.port.message_id(message.number),
+        )
+
+    # --- the console's own commands -----------------------------------------------------------------
+    def console_command(self, line: str) -> bool:
+        """`/user`, `time`, `jobs run`: handled here, not sent to the bot. True when handled."""
+        word, _, rest = line.lstrip("/").partition(" ")
+        word, rest = word.lower(), rest.strip()
+        if word == "user" and line.startswith("/"):
+            self._switch_user(rest)
+            return True
+        if word == "time" and (not rest or _DURATION.match(rest)):
+            self._time(rest)
+            return True
+        if word == "jobs" and rest.lower() == "run":
+            self._run_jobs(None)
+            return True
+        return False
+
+    def _switch_user(self, name: str) -> None:
+        if not name:
+            people = ", ".join(f"*{p}*" if p == self.user else p for p in self.port.people)
+            self.port.note(f"people here: {people} · `/user NAME` switches / 切换用户")
+            return
+        if not _USER_NAME.match(name):
+            self.port.note(
+                "a user name is one word of letters, digits, `.`, `-` or `_`: `/user lily` / "
+                "用户名应为一个词，例如 `/user lily`"
+            )
+            return
+        self.user = name
+        self._join(name)
+        self.port.note(f"you are now {name} / 当前用户：{name}")
+
+    def _time(self, rest: str) -> None:
+        if self.now is None or self.advance is None:
+            self.port.note("this console has no clock to move / 此控制台不能调整时间")
+            return
+        if rest:
+            found = _DURATION.match(rest)
+            assert found is not None
+            delta = timedelta(**{_UNITS[found.group(2).lower()]: int(found.group(1))})
+            self.advance(delta)
+            self.port.note(f"time moved forward {rest.lstrip('+')} / 时间前进 {rest.lstrip('+')}")
+            self._run_jobs(delta)
+        self.port.note(f"bot time / 机器人时间: {self.now():%Y-%m-%d %H:%M %a}")
+
+    def _run_jobs(self, grace: timedelta | None) -> None:
+        if self.run_jobs is None:
+            self.port.note("no jobs in this console / 此控制台没有定时任务")
+            return
+        did = {name: count for name, count in self.run_jobs(grace).items() if count}
+        summary = (
+            ", ".join(f"{name}: {count}" for name, count in did.items()) or "nothing was due / 没有到期的任务"
+        )
+        self.port.note(f"jobs run — {summary}")
+
+    # --- the loop -------------------------------------------------------------------------------------
+    def fill_form(
+        self, form: Form, read: Callable[[str], str | None], *, user: str
+    ) -> IncomingMessage | None:
         values: dict[str, str] = {}
         for item in form.inputs:
-            answer = read(f"  {item.label}{'' if item.required else ' (optional)'}: ")
+            choices = f" [{' | '.join(v for v, _ in item.options)}]" if item.options else ""
+            answer = read(f"  {item.label}{choices}{'' if item.required else ' (optional)'}: ")
             if answer is None:
                 return None
             values[item.name] = "" if answer.strip() == "-" else answer.strip()
         return IncomingMessage(
             platform="console",
             conversation=CHANNEL,
-            user=self.user,
+            user=user,
             kind=Kind.FORM,
             form_id=form.form_id,
             form=values,
@@ -140,18 +338,26 @@ class ConsoleSession:
             return None if line == "" else line.rstrip("\n")
 
         while True:
-            line = read("you> ")
+            line = read(f"{self.user}> ")
             if line is None or line.strip().lower() in {"quit", "exit", ":q"}:
                 break
-            if not line.strip():
+            line = line.strip()
+            if not line or self.console_command(line):
                 continue
-            msg = self.message_for(line.strip())
+            speaker = self.user
+            one_off = _AS_USER.match(line)
+            if one_off:
+                speaker, line = one_off.group(1), one_off.group(2).strip()
+                self._join(speaker)
+                if not line:
+                    continue
+            msg = self.message_for(line, user=speaker)
             if msg is None:
                 continue
             self.process(msg)
             while self.port.pending_form is not None:
                 form, self.port.pending_form = self.port.pending_form, None
-                submitted = self.fill_form(form, read)
+                submitted = self.fill_form(form, read, user=speaker)
                 if submitted is None:
                     return
                 self.process(submitted)

@@ -50,6 +50,16 @@ def register(router: Router) -> None:
         usage=launch.LAUNCH_USAGE,
         roles=("pm",),
     )
+    from bot.router import ButtonText
+
+    for words, action, label, example in (
+        (("ack", "acknowledge", "已阅"), ACK_ACTION, "Acknowledge / 已阅", "announce ack 7"),
+        (("confirm", "确认"), CONFIRM_ACTION, "Confirm & post / 确认发布", "announce confirm 7"),
+        ((), CANCEL_ACTION, "Cancel / 取消", "announce cancel 7"),  # a subcommand of its own
+    ):
+        router.button_text(
+            ButtonText(command="announce", words=words, action_id=action, label=label, example=example)
+        )
     router.action(ACK_ACTION, commands.handle_ack)
     router.action(CONFIRM_ACTION, commands.handle_confirm)
     router.action(CANCEL_ACTION, commands.handle_cancel)

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import as_utc
-from bot.commands import parse_args, tokenize
+from bot.commands import parse_args, refuse_unknown_options, tokenize
 from bot.errors import NotFound, PermissionDenied, UsageError
 from bot.i18n import both, pick
 from bot.messages import Form, FormInput, IncomingMessage, KeyValue, Reply
@@ -109,7 +109,9 @@ def handle_announce(msg: IncomingMessage, services: Services) -> Reply | list[Re
 
 
 def _draft_from_text(msg: IncomingMessage, services: Services, *, kind: str, text: str) -> Reply:
-    parsed = parse_args(text, keys=RELEASE_KEYS if kind == "release" else EOS_KEYS)
+    keys = RELEASE_KEYS if kind == "release" else EOS_KEYS
+    refuse_unknown_options(text, keys, usage=ANNOUNCE_USAGE)
+    parsed = parse_args(text, keys=keys)
     options = dict(parsed.options)
     leftover = parsed.text
     if options.get("at") and "T" not in options["at"] and " " not in options["at"]:

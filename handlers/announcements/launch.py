@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.commands import parse_args, tokenize
+from bot.commands import parse_args, refuse_unknown_options, tokenize
 from bot.errors import NotFound, UsageError
 from bot.i18n import both, pick
 from bot.messages import IncomingMessage, KeyValue, Reply
@@ -218,6 +218,7 @@ def handle_launch(msg: IncomingMessage, services: Services) -> Reply:
 
 
 def _create(msg: IncomingMessage, services: Services) -> Reply:
+    refuse_unknown_options(msg.args, LAUNCH_KEYS, usage=LAUNCH_USAGE)
     parsed = parse_args(msg.args, keys=LAUNCH_KEYS)
     product = parsed.text.strip()
     missing = [

@@ -247,14 +247,35 @@ def publish_announcement(*, services: Services, announcement_id: int) -> Publish
             logger.info("announcement %s already recorded for %s", announcement_id, target)
     published = Published(announcement=announcement, targets=targets)
     if announcement.kind == "release" and load_request_ids(announcement.ships):
-        published.notes.append(_mark_requests_shipped(services=services, announcement=announcement))
+        if ships_later(services=services, announcement=announcement):
+            listed = ", ".join(f"#{i}" for i in load_request_ids(announcement.ships))
+            day = announcement.release_date.isoformat() if announcement.release_date else ""
+            published.notes.append(
+                (
+                    f"Requests {listed} will be marked shipped on {day}, the release date, and their "
+                    "requesters told then.",
+                    f"需求 {listed} 将在发布日 {day} 标记为已交付，届时通知提出人。",
+                )
+            )
+        else:
+            published.notes.append(mark_requests_shipped(services=services, announcement=announcement))
     if announcement.kind == "eos":
         published.notes.append(_add_eos_knowledge(services=services, announcement=announcement))
     logger.info("announcement %s published to %d channels", announcement_id, len(targets))
     return published
 
 
-def _mark_requests_shipped(*, services: Services, announcement: Announcement) -> tuple[str, str]:
+def ships_later(*, services: Services, announcement: Announcement) -> bool:
+    """A release announced ahead of its date ships its requests on that date (in the schedule timezone),
+    not when the announcement is posted (`jobs.announcements.ship_on_release_date`)."""
+    if announcement.release_date is None:
+        return False
+    today = services.now().astimezone(services.settings.tz).date()
+    return announcement.release_date > today
+
+
+def mark_requests_shipped(*, services: Services, announcement: Announcement) -> tuple[str, str]:
+    """Move the announcement's `ships:` requests to shipped (each requester told); a bilingual summary."""
     from handlers.requests.service import mark_shipped
 
     ids = load_request_ids(announcement.ships)

@@ -8,12 +8,14 @@ session, and return `Reply`s; notifications to other users go through `services.
 
 from __future__ import annotations
 
+import json
+
 from bot.clock import as_utc
 from bot.commands import tokenize
 from bot.errors import UsageError
 from bot.i18n import pick
 from bot.messages import Attachment, IncomingMessage, KeyValue, Reply
-from bot.router import Router
+from bot.router import ButtonText, Router
 from bot.services import Services
 from handlers.requests import service
 from handlers.requests.capture import (
@@ -79,9 +81,40 @@ def register(router: Router) -> None:
             "分诊、覆盖优先级和合并；每位提交人都会收到私信通知。\n\n" + EXPLANATION_ZH
         ),
     )
+    router.button_text(
+        ButtonText(
+            command="requests",
+            words=("join", "加入"),
+            action_id="request.join",
+            label="Add my customer to #7 / 把我的客户加到 #7",
+            example="requests join 12 7",
+            value=_join_value,
+        )
+    )
+    router.button_text(
+        ButtonText(
+            command="requests",
+            words=("keep", "保留"),
+            action_id="request.keep",
+            label="Keep as new / 保留为新需求",
+            example="requests keep 12",
+        )
+    )
     router.action("request.", handle_request_action)
     router.form(FORM_ID, handle_request_form)
     router.thread_listener(handle_thread_request)
+
+
+def _join_value(words: list[str]) -> str:
+    """`requests join 12 7` (or `12 into 7`): the value of the "Add my customer to #7" button of #12."""
+    ids = [w.lstrip("#＃") for w in words if w.lower() not in ("into", "to", "到")]
+    if len(ids) != 2 or not all(i.isdigit() for i in ids):
+        raise UsageError(
+            "`requests join` needs your new request's id and the open request to join: `requests join 12 7`.",
+            "`requests join` 需要你的新需求编号和要加入的已有需求编号：`需求列表 加入 12 7`。",
+            usage="requests join 12 7",
+        )
+    return json.dumps({"request": int(ids[0]), "into": int(ids[1])})
 
 
 def handle_requests(msg: IncomingMessage, services: Services) -> Reply | list[Reply]:

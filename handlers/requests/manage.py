@@ -5,7 +5,7 @@ The role check happens in `commands.handle_requests` before these run.
 
 from __future__ import annotations
 
-from bot.commands import parse_args, tokenize
+from bot.commands import parse_args, refuse_unknown_options, tokenize
 from bot.errors import UsageError
 from bot.i18n import Language, both, pick
 from bot.messages import IncomingMessage, Reply
@@ -85,6 +85,7 @@ def _parse_effort(value: str) -> float:
 
 def triage(msg: IncomingMessage, services: Services, text: str) -> Reply:
     lang = msg.language
+    refuse_unknown_options(text, TRIAGE_KEYS, usage=REQUESTS_USAGE)
     parsed = parse_args(text, keys=TRIAGE_KEYS)
     rest = tokenize(parsed.text)
     effort, confidence = parsed.get("effort"), parsed.get("confidence")
@@ -124,6 +125,7 @@ def triage(msg: IncomingMessage, services: Services, text: str) -> Reply:
 
 def change_status_command(msg: IncomingMessage, services: Services, text: str) -> Reply:
     lang = msg.language
+    refuse_unknown_options(text, STATUS_KEYS, usage=REQUESTS_USAGE)
     parsed = parse_args(text, keys=STATUS_KEYS)
     rest = tokenize(parsed.text)
     if len(rest) < 2:
@@ -185,6 +187,7 @@ def change_status_command(msg: IncomingMessage, services: Services, text: str) -
 
 def override_priority_command(msg: IncomingMessage, services: Services, text: str) -> Reply:
     lang = msg.language
+    refuse_unknown_options(text, PRIORITY_KEYS, usage=REQUESTS_USAGE)
     parsed = parse_args(text, keys=PRIORITY_KEYS)
     rest = tokenize(parsed.text)
     reason = (parsed.get("reason") or " ".join(rest[2:])).strip()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.commands import refuse_unknown_options
 from bot.errors import UsageError
 
 REQUEST_USAGE = (
@@ -280,12 +281,53 @@ def split_options(source: str) -> tuple[str, dict[str, str], list[str]]:
     return description, options, duplicates
 
 
+_TIER_IN_TEXT = re.compile(r"(?i)\b(diamond|gold|silver|bronze)\b|(钻石|金牌|银牌|铜牌)")
+_AMOUNT_IN_TEXT = re.compile(
+    r"(?i)(?<![\w.])([$¥￥]\s?\d[\d,.]*\s?(?:k|m|万)?|\d[\d,.]*\s?(?:k|m|万|million|thousand)(?![a-z]))"
+)
+_AMOUNT_CONTEXT = re.compile(
+    r"(?i)\b(worth|arr|deal|revenue|contract|renewal|budget|value|spend)\b|金额|价值|合同|预算|年费|营收"
+)
+_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|'[^']*'|「[^」]*」")
+
+
+def unconfirmed_details(description: str, options: dict[str, str]) -> tuple[str | None, str | None]:
+    """A tier word or a money amount written in the text instead of as `tier:` / `arr:` (`a diamond
+    account worth about 300k`): they would be logged as silver / 0 unless the rep confirms them. Quoted
+    text is taken as it is."""
+    text = _QUOTED.sub(" ", description)
+    tier = amount = None
+    if "tier" not in options and (found := _TIER_IN_TEXT.search(text)):
+        tier = TIER_ALIASES.get((found.group(1) or found.group(2)).lower())
+    if "arr" not in options and _AMOUNT_CONTEXT.search(text) and (money := _AMOUNT_IN_TEXT.search(text)):
+        amount = money.group(1).replace(" ", "")
+    return tier, amount
+
+
 def parse_request_text(text: str) -> RequestInput:
     """The arguments of `request …` → a validated RequestInput."""
+    refuse_unknown_options(text, OPTION_KEYS, usage=REQUEST_USAGE)
     description, options, duplicates = split_options(text)
     if duplicates:
         key = duplicates[0]
         raise UsageError(f"`{key}:` was given more than once.", f"`{key}:` 重复出现了。", usage=REQUEST_USAGE)
+    tier, amount = unconfirmed_details(text, options)
+    if tier or amount:
+        add = " ".join(
+            part for part in (f"tier:{tier}" if tier else "", f"arr:{amount}" if amount else "") if part
+        )
+        seen = " and ".join(
+            part for part in (tier and f"a tier ({tier})", amount and f"an amount ({amount})") if part
+        )
+        seen_zh = "和".join(
+            part for part in (tier and f"等级（{tier}）", amount and f"金额（{amount}）") if part
+        )
+        raise UsageError(
+            f"Your text names {seen}, but the request would be logged without it. Please confirm: send it "
+            f"again with `{add}`, or put the description in quotes to log it as it is.",
+            f"你的描述里提到了{seen_zh}，但不会被记录。请确认：加上 `{add}` 重新发送，或给描述加引号按原样记录。",
+            usage=REQUEST_USAGE,
+        )
     return build_input(
         description=description,
         customer=options.get("customer"),

@@ -120,7 +120,7 @@ def status_changes_since(*, session: Session, since: datetime) -> list[StatusCha
 def _status_change(event: RequestEvent, title: str) -> StatusChange:
     assert event.id is not None
     release = ""
-    if event.to_status == "shipped" and event.note.startswith("release:"):
+    if event.note.startswith("release:"):
         release = event.note.split("\n", 1)[0].removeprefix("release:").strip()
     return StatusChange(
         event_id=event.id,

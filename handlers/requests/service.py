@@ -359,6 +359,9 @@ def _open_for_change(*, session: Session, request_id: int) -> FeatureRequest:
     return request
 
 
+RELEASE_STATUSES = ("planned", "in-progress", "shipped")  # statuses that may name a release
+
+
 def change_status(
     *,
     session: Session,
@@ -385,18 +388,24 @@ def change_status(
         raise UsageError(
             "The release name is too long (at most 100 characters).", "版本名称太长（最多 100 个字符）。"
         )
+    release = release.strip()
+    if release and status not in RELEASE_STATUSES:
+        raise UsageError(
+            f"A release goes with planned, in-progress or shipped, not {status}.",
+            f"版本只能用于已排期、开发中或已发布状态，不能用于{STATUS_ZH[status]}。",
+        )
     request = _open_for_change(session=session, request_id=request_id)
-    if request.status == status and (status != "shipped" or not release or release == request.release):
+    if request.status == status and (not release or release == request.release):
         return None
     previous = request.status
     request.status = status
     request.is_open = status in OPEN_STATUSES
-    if status == "shipped":
-        request.release = release or request.release
+    if release:  # the planned / target / shipped release (`requests status 7 planned release:5.3`)
+        request.release = release
     request.updated_at = now
     session.add(request)
     stored_note = note.strip()
-    if status == "shipped" and request.release:
+    if status in RELEASE_STATUSES and request.release and (release or status == "shipped"):
         stored_note = f"release: {request.release}" + (f"\n{stored_note}" if stored_note else "")
     return _event(
         session,
@@ -469,9 +478,13 @@ def status_notice(
         zh = f"{whose_zh} #{request.id} {request.title} {release_zh}。"
         color: Literal["success", "danger", "info"] = "success"
     else:
-        en = f"{whose_en} #{request.id} {request.title} is now **{to_status}**."
+        target = request.release if to_status in RELEASE_STATUSES else ""
+        en = f"{whose_en} #{request.id} {request.title} is now **{to_status}**" + (
+            f" for {target}." if target else "."
+        )
         zh = (
-            f"{whose_zh} #{request.id} {request.title} 状态更新为 **{STATUS_ZH.get(to_status, to_status)}**。"
+            f"{whose_zh} #{request.id} {request.title} 状态更新为 **{STATUS_ZH.get(to_status, to_status)}**"
+            + (f"（目标版本 {target}）。" if target else "。")
         )
         color = "danger" if to_status == "declined" else "info"
     text = both(en, zh)

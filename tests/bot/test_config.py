@@ -33,3 +33,41 @@ def test_pm_channels_parsed_and_validated() -> None:
 def test_bad_timezone_rejected() -> None:
     with pytest.raises(ValueError):
         make_settings("sqlite://", SALESBRIDGE_TIMEZONE="Mars/Base")
+
+
+def test_empty_values_mean_not_set_as_in_a_copied_env_example(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`cp .env.example .env` must not turn the LLM or Slack on with empty credentials."""
+    from pathlib import Path
+
+    from bot.config import Settings
+
+    example = Path(__file__).resolve().parents[2] / ".env.example"
+    env_file = tmp_path / ".env"
+    env_file.write_text(example.read_text(encoding="utf-8"), encoding="utf-8")
+    for name in ("SLACK_BOT_TOKEN", "OPENAI_API_KEY", "OPENAI_BASE_URL", "FEISHU_APP_ID", "DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("FEISHU_APP_SECRET", "  ")  # blank in the environment too
+    settings = Settings(_env_file=env_file)  # type: ignore[call-arg]
+    assert not settings.slack_enabled and not settings.feishu_enabled and not settings.llm_enabled
+    assert settings.slack_signing_secret is None and settings.feishu_app_secret is None
+    assert settings.openai_embedding_model is None
+    settings.validate_platforms()
+    settings.validate_platforms(socket_mode=True)
+    empty = make_settings("", OPENAI_API_KEY="", SLACK_BOT_TOKEN="", OPENAI_MODEL="")
+    assert empty.database_url == "sqlite:///salesbridge.db" and empty.openai_model == "gpt-4o-mini"
+    assert not empty.llm_enabled and not empty.slack_enabled
+
+
+def test_healthz_with_a_copied_env_example_reports_no_slack(tmp_path, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+    from starlette.testclient import TestClient
+
+    from bot.app import build_application
+    from bot.server import create_asgi_app
+
+    settings = make_settings(sqlite_url, SLACK_BOT_TOKEN="", SLACK_SIGNING_SECRET="", FEISHU_APP_ID="")
+    application = build_application(settings)
+    try:
+        body = TestClient(create_asgi_app(application)).get("/healthz").json()
+    finally:
+        application.stop()
+    assert body["platforms"] == {"slack": False, "feishu": False}

@@ -35,3 +35,98 @@ def test_cli_chat_subprocess(tmp_path) -> None:  # type: ignore[no-untyped-def]
     )
     assert result.returncode == 0, result.stderr
     assert "SalesBridge 命令" in result.stdout
+
+
+def _console(sqlite_url: str, script: str, **settings: str) -> str:
+    from datetime import UTC, datetime
+
+    from bot.clock import OffsetClock
+    from jobs import run_due_jobs
+
+    out = io.StringIO()
+    port = ConsolePort(out=out, people=["you", "lily", "pat"])
+    clock = OffsetClock()
+    clock.offset = datetime(2027, 1, 4, 2, 0, tzinfo=UTC) - clock.now()  # Mon 10:00 Asia/Shanghai
+    values = {"SALESBRIDGE_ADMIN_USERS": "you", "SALESBRIDGE_PM_USERS": "pat", **settings}
+    app = build_application(make_settings(sqlite_url, **values), ports={"console": port}, clock=clock)
+    try:
+        ConsoleSession(
+            port=port,
+            process=app.dispatcher.process,
+            user="you",
+            advance=clock.advance,
+            now=clock.now,
+            run_jobs=lambda grace: run_due_jobs(app.services, grace=grace),
+        ).run(io.StringIO(script), interactive=False)
+    finally:
+        app.stop()
+    return out.getvalue()
+
+
+PRACTICE_ANSWER = (
+    "So you're saying the price is too high. I understand the price feels high. "
+    "May I ask what you compare us with? Our customers cut reporting time by 30 percent. "
+    "Does that address your concern?"
+)
+
+
+def test_console_threads_carry_practice_answers_to_the_practice_not_the_pm_channel(sqlite_url: str) -> None:
+    text = _console(sqlite_url, f"@bot objection practice\nas lily: >2 {PRACTICE_ANSWER}\n>99 hello\n")
+    assert "bot> [#2] == LSCPA practice" in text
+    assert "  ↳ in thread #2 · bot> [#4] == LSCPA coaching" in text
+    assert "\n      @lily You covered" in text  # indented inside the thread, mentions by name
+    assert "Question #1 from sales" not in text  # not escalated to the PM channel as an unknown question
+    assert "no message #99" in text
+
+
+def test_console_buttons_of_the_last_message_with_buttons_and_several_people(sqlite_url: str) -> None:
+    script = (
+        "@bot announce release product:LumenCRM version:5.3 date:2027-01-05 channels:console:general "
+        'highlights:"Faster search"\n'
+        "role\n"  # a message without buttons does not hide the preview's buttons
+        "!1\n"  # Confirm & post
+        "as lily: role\n"
+        "as lily: !1\n"  # Acknowledge, as lily
+        "/user pat\n"
+        "role\n"
+        "announce status 1\n"
+        "/user\n"
+    )
+    text = _console(sqlite_url, script)
+    assert "[!1] Confirm & post / 确认发布" in text
+    assert "Posted" in text and "== 🚀 Release: LumenCRM 5.3" in text
+    assert "Your role: *sales*" in text and "Your role: *pm*" in text
+    assert "Thanks @lily — recorded that you read #1" in text
+    assert "1 of 2 members acknowledged" in text  # the console channel's members, minus the author
+    assert "(you are now pat / 当前用户：pat)" in text
+    assert "people here: you, lily, *pat*" in text
+    assert "(DM with lily)" in text or "(only lily)" in text
+
+
+def test_console_scheduler_posts_while_you_watch_and_time_fast_forwards(sqlite_url: str) -> None:
+    script = (
+        "@bot announce release product:LumenCRM version:5.3 date:2027-01-05 channels:console:general "
+        'highlights:"Faster search" at:2027-01-04T10:30\n'
+        "jobs run\n"
+        "time +1h\n"
+        "time\n"
+    )
+    text = _console(sqlite_url, script)
+    scheduled, _, after = text.partition("(jobs run — nothing was due")
+    assert "Scheduled for 2027-01-04 10:30" in scheduled and "[!1] Acknowledge" not in scheduled
+    assert "(time moved forward 1h" in after
+    assert "[!1] Acknowledge / 已阅" in after and "system:announcements.deliver_due: 1" in after
+    assert "Your scheduled announcement #1 was posted to console:general" in after
+    assert "bot time / 机器人时间: 2027-01-04 03:00" in after  # UTC here: the CLI shows the bot's timezone
+
+
+def test_console_channel_names_are_not_doubled(sqlite_url: str) -> None:
+    from bot.messages import Address, Reply
+
+    out = io.StringIO()
+    port = ConsolePort(out=out)
+    port.send(Address(platform="console", conversation="#sales"), Reply(text="hi"))
+    port.send(Address(platform="console", conversation="product-team"), Reply(text="hi"))
+    assert "(#sales) hi" in out.getvalue() and "##" not in out.getvalue()
+    assert "(#product-team) hi" in out.getvalue()
+    assert port.members("general") == ["you"] and port.members("dm-lily") == ["lily"]

@@ -59,6 +59,10 @@ class Harness:
     def feishu(self) -> FakePort:
         return self.ports["feishu"]
 
+    @property
+    def console(self) -> FakePort:
+        return self.ports["console"]
+
     def message(
         self,
         text: str,

@@ -287,3 +287,30 @@ def test_scheduled_eos_notice_becomes_knowledge_when_posted(bot: Harness) -> Non
     assert [d.path for d in bot.services.knowledge.documents(kind="eos")] == ["eos:1"]
     [note] = bot.slack.to(user=PM)
     assert "Questions about LegacyDB now get the end-of-sale note" in note.reply.text
+
+
+def test_a_job_in_a_process_without_the_port_never_counts_the_message_as_delivered(bot: Harness) -> None:
+    """`jobs run system:announcements.deliver_due` in another shell than the console: the post waits in the
+    outbox, unsent, until the console's process sends it."""
+    from sqlmodel import select
+
+    from bot.app import build_services
+    from bot.models import OutboxMessage
+
+    bot.console.channel_members["general"] = ["you", "lily"]
+    preview = draft(bot, release_text(channels="console:general", extra="at:2026-11-24 09:30"))
+    assert "Scheduled" in " ".join(preview.context)
+    other_shell = build_services(
+        bot.services.settings, ports={"slack": bot.slack}, clock=bot.clock, db=bot.services.db
+    )
+    bot.clock.set(_at("2026-11-24", 10))
+    assert deliver_due_announcements(other_shell) >= 1
+    assert bot.console.posted == []
+    with bot.services.db.session() as session:
+        rows = [r for r in session.exec(select(OutboxMessage)) if r.platform == "console"]
+    assert rows and all(r.status == "pending" and r.sent_at is None for r in rows)
+    assert other_shell.outbox.flush() == 0  # the other shell cannot send it, and does not give up on it
+    assert other_shell.outbox.waiting_elsewhere() == {"console": len(rows)}
+    assert bot.services.outbox.flush() == len(rows)  # the console process sends it
+    assert [p.address.conversation for p in bot.console.posted if p.address.conversation] == ["general"]
+    assert bot.services.outbox.waiting_elsewhere() == {}

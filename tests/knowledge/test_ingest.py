@@ -118,3 +118,66 @@ def test_single_file_and_path_helpers(tmp_path: Path) -> None:
     assert report.added == 1 and [d.path for d in kb.documents()] == ["limits.md"]
     assert language_from_path("zh/faq/x.md") == "zh" and language_from_path("faq/x.md") is None
     assert product_from_path("en/dm/dm-faq.md") == "dm" and product_from_path("en/x.md") is None
+
+
+def _faq_folders(tmp_path: Path) -> tuple[Path, Path]:
+    en = tmp_path / "docs/en/faq"
+    zh = tmp_path / "docs/zh/faq"
+    for folder, text in (
+        (en, "# Billing FAQ\n\n## Invoices\n\nInvoices are sent monthly by email.\n"),
+        (zh, "# 账单常见问题\n\n## 发票\n\n发票每月通过邮件发送。\n"),
+    ):
+        folder.mkdir(parents=True)
+        (folder / "billing.md").write_text(text, encoding="utf-8")
+        (folder / "setup.md").write_text(text.replace("Invoices", "Setup").replace("发票", "安装"), "utf-8")
+    return en, zh
+
+
+def test_same_relative_path_under_two_folders_of_one_ingest_are_two_documents(tmp_path: Path) -> None:
+    en, zh = _faq_folders(tmp_path)
+    kb = make_kb(tmp_path)
+    report = ingest_paths(kb, [en, zh])
+    assert (report.files, report.added, report.updated) == (4, 4, 0)
+    assert {d.path for d in kb.documents()} == {
+        "en/faq/billing.md",
+        "en/faq/setup.md",
+        "zh/faq/billing.md",
+        "zh/faq/setup.md",
+    }
+    again = ingest_paths(kb, [en, zh])
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 4)
+    assert "sections indexed" not in again.summary()  # a warm start does not boast "0 sections indexed"
+
+
+def test_same_relative_path_in_separate_ingests_keeps_both_and_prune_stays_in_its_root(
+    tmp_path: Path,
+) -> None:
+    en, zh = _faq_folders(tmp_path)
+    kb = make_kb(tmp_path)
+    assert ingest_paths(kb, [en]).added == 2
+    second = ingest_paths(kb, [zh])
+    assert (second.added, second.updated) == (2, 0)
+    paths = {d.path for d in kb.documents()}
+    assert paths == {"billing.md", "setup.md", "zh/faq/billing.md", "zh/faq/setup.md"}
+    assert kb.search("invoices monthly").hits[0].section.path == "billing.md"
+    # re-ingesting either folder is idempotent
+    assert ingest_paths(kb, [en]).unchanged == 2
+    assert ingest_paths(kb, [zh]).unchanged == 2
+    # pruning one folder never removes the other folder's documents
+    (zh / "setup.md").unlink()
+    pruned = ingest_paths(kb, [zh], prune=True)
+    assert pruned.removed == ["zh/faq/setup.md"]
+    assert {d.path for d in kb.documents()} == {"billing.md", "setup.md", "zh/faq/billing.md"}
+    assert ingest_paths(kb, [en], prune=True).removed == []
+
+
+def test_progress_counts_files(tmp_path: Path) -> None:
+    root = write_corpus(tmp_path / "docs")
+    kb = make_kb(tmp_path)
+    totals: list[int] = []
+    ticks: list[str] = []
+    ingest_paths(kb, [root], on_total=totals.append, progress=ticks.append)
+    assert totals == [4] and len(ticks) == 4
+    ticks.clear()
+    ingest_paths(kb, [root], on_total=totals.append, progress=ticks.append)
+    assert totals == [4, 4] and len(ticks) == 4

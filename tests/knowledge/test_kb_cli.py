@@ -95,3 +95,41 @@ def test_wrong_invocations_get_bilingual_usage(cli_env: Path, tmp_path: Path) ->
         assert any("\u4e00" <= ch <= "\u9fff" for ch in result.output), args
     empty = runner.invoke(app, ["kb", "list"])
     assert "empty" in empty.output and "为空" in empty.output
+
+
+def test_commands_reading_an_empty_knowledge_base_name_the_database_and_how_to_fill_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "fresh.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_EMBEDDING_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "SSO?", "expected": [{"path": "a.md"}]}\n', encoding="utf-8")
+    for args in (
+        ["kb", "ask", "What does Growth cost?"],
+        ["kb", "search", "SSO"],
+        ["kb", "eval", str(questions)],
+        ["kb", "list"],
+    ):
+        result = runner.invoke(app, args)
+        assert str(database) in result.output, (args, result.output)
+        assert "kb ingest" in result.output and "为空" in result.output, args
+        assert "var/demo.db" in result.output, args
+        if args[1] != "list":
+            assert result.exit_code == 2, args
+
+
+def test_console_chat_says_which_database_is_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    database = tmp_path / "chat.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
+    result = runner.invoke(app, ["chat"], input="quit\n")
+    assert result.exit_code == 0, result.output
+    assert str(database) in result.output and "kb ingest" in result.output
+
+
+def test_demo_database_url_shown_without_password() -> None:
+    from bot.database import describe_url
+
+    shown = describe_url("postgresql://sb:hunter2@db:5432/salesbridge")
+    assert "hunter2" not in shown and "db:5432/salesbridge" in shown

@@ -7,6 +7,7 @@ user cannot ping a channel or inject a link; only our own neutral mentions `<@U�
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 from urllib.parse import quote
 
@@ -162,6 +163,8 @@ def render_blocks(reply: Reply) -> list[dict[str, Any]]:
     """The Block Kit blocks of a reply (at most 50; overflowing text is cut with a note)."""
     head: list[dict[str, Any]] = []
     mark = _COLOR_MARK.get(reply.color, "")
+    if reply.title and unicodedata.category(reply.title.lstrip()[:1] or " ") == "So":
+        mark = ""  # the title brings its own icon ("⛔ End of sale"): one icon, not "⛔ ⛔"
     if reply.title:
         head.append(
             {

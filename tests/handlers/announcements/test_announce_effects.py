@@ -27,12 +27,17 @@ def _request(bot: Harness, description: str, *, user: str, platform: str = "slac
         return created.request.id
 
 
+def _released_today(text: str) -> str:
+    """The harness clock is Mon 2026-11-23; a release dated today ships its requests when posted."""
+    return text.replace("date:2026-12-01", "date:2026-11-23")
+
+
 def test_ships_moves_requests_to_shipped_and_tells_every_requester(bot: Harness) -> None:
     sso = _request(bot, "SAML SSO login for the admin console", user="U1", customer="Acme")
     audit = _request(
         bot, "Export audit logs to S3 buckets", user="ou_7", platform="feishu", customer="Globex"
     )
-    preview = draft(bot, release_text(extra=f"ships:#{sso},#{audit}"))
+    preview = draft(bot, _released_today(release_text(extra=f"ships:#{sso},#{audit}")))
     assert {f.label: f.value for f in preview.fields}["Ships requests / 包含需求"] == f"#{sso}, #{audit}"
     [done] = bot.click(preview.buttons[0], user=PM)
     assert "marked shipped" in done.text and f"#{sso}, #{audit}" in done.text
@@ -51,8 +56,8 @@ def test_ships_moves_requests_to_shipped_and_tells_every_requester(bot: Harness)
 
 def test_already_shipped_requests_are_reported_as_skipped(bot: Harness) -> None:
     sso = _request(bot, "SAML SSO login for the admin console", user="U1", customer="Acme")
-    publish(bot, release_text(extra=f"ships:#{sso}"))
-    preview = draft(bot, release_text(extra=f"ships:#{sso}").replace("3.2", "3.3"))
+    publish(bot, _released_today(release_text(extra=f"ships:#{sso}")))
+    preview = draft(bot, _released_today(release_text(extra=f"ships:#{sso}")).replace("3.2", "3.3"))
     [done] = bot.click(preview.buttons[0], user=PM)
     assert f"Skipped (already shipped or merged): #{sso}" in done.text
     assert len(bot.slack.to(user="U1")) == 1
@@ -128,3 +133,30 @@ def test_questions_about_the_product_are_answered_with_the_end_of_sale_note(bot:
     assert any(c.source == "eos:1" or "LegacyDB" in c.title for c in answer.citations)
     [zh] = bot.say("LegacyDB 什么时候停售？", user="U1")
     assert "2027-06-30 停售" in zh.text and "CloudDB 3" in zh.text
+
+
+def test_a_release_announced_ahead_ships_its_requests_on_the_release_date(bot: Harness) -> None:
+    from bot.models import FeatureRequest
+    from jobs.announcements import ship_on_release_date
+
+    sso = _request(bot, "SAML SSO login for the admin console", user="U1", customer="Acme")
+    preview = draft(bot, release_text(extra=f"ships:#{sso}"))  # release date 2026-12-01, posted 2026-11-23
+    [done] = bot.click(preview.buttons[0], user=PM)
+    assert f"#{sso} will be marked shipped on 2026-12-01" in done.text and "发布日 2026-12-01" in done.text
+    with bot.services.db.session() as session:
+        assert session.get(FeatureRequest, sso).status == "new"  # type: ignore[union-attr]
+    assert bot.slack.to(user="U1") == []
+    assert ship_on_release_date(bot.services) == 0  # not yet
+    bot.clock.set(datetime(2026, 11, 30, 23, 0, tzinfo=UTC))  # 2026-12-01 07:00 Shanghai: before 09:00
+    assert ship_on_release_date(bot.services) == 0
+    bot.clock.set(datetime(2026, 12, 1, 1, 30, tzinfo=UTC))  # 2026-12-01 09:30 Shanghai
+    assert ship_on_release_date(bot.services) == 1
+    with bot.services.db.session() as session:
+        request = session.get(FeatureRequest, sso)
+    assert request is not None and request.status == "shipped" and request.release == "CloudDB 3.2"
+    [dm] = bot.slack.to(user="U1")
+    assert "CloudDB 3.2" in dm.reply.plain_text()
+    assert any("is out today" in p.reply.text for p in bot.slack.to(user=PM))
+    bot.clock.advance(timedelta(hours=1))
+    assert ship_on_release_date(bot.services) == 0  # once
+    assert len(bot.slack.to(user="U1")) == 1

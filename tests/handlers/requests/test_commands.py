@@ -407,3 +407,40 @@ def test_configured_embeddings_are_used_when_logging(bot: Harness, monkeypatch: 
     _log(bot, "SAML SSO login for the admin console with Okta and Azure AD groups")
     reply = _log(bot, "Okta sign-in for admin users", user="U2")
     assert reply.buttons and "#1" in reply.buttons[0].label
+
+
+def test_request_with_misspelt_options_stores_nothing(bot: Harness) -> None:
+    from bot.models import FeatureRequest
+
+    [reply] = bot.say("request Bulk edit customer:Umbrella teir:diamond urgancy:blocker", user="U1")
+    assert reply.where == "ephemeral" and "did you mean `tier:`" in reply.text and "是不是想写" in reply.text
+    with bot.services.db.session() as session:
+        assert session.exec(select(FeatureRequest)).first() is None
+    for text in (
+        "announce release product:X version:1 date:2027-01-05 channels:slack:C9 higlights:x",
+        "schedule add sync weekly mon 10:00 chanels:slack:C9",
+        "requests status 1 planned relase:5.3",
+    ):
+        [refused] = bot.say(text, user="UPM")
+        assert "did you mean" in refused.text and "未知选项" in refused.text, text
+
+
+def test_planned_with_a_release_stores_it_and_show_and_export_show_it(bot: Harness) -> None:
+    from bot.models import FeatureRequest
+    from handlers.requests.export import export_csv
+
+    bot.say("request Bulk edit of deals customer:Umbrella tier:gold", user="U1")
+    [moved] = bot.say("requests status 1 planned release:5.3", user="UPM")
+    assert "**planned** in 5.3" in moved.text
+    with bot.services.db.session() as session:
+        assert session.get(FeatureRequest, 1).release == "5.3"  # type: ignore[union-attr]
+    [shown] = bot.say("requests show 1", user="U1")
+    assert any(f.value == "5.3" for f in shown.fields)
+    with bot.services.db.session() as session:
+        assert "5.3" in export_csv(session=session).splitlines()[1]
+    notice = [p.reply for p in bot.slack.posted if p.address.user == "U1"][-1]
+    assert "planned** for 5.3" in notice.text and "目标版本 5.3" in notice.text
+    [again] = bot.say("requests status 1 planned release:5.4", user="UPM")  # a new target release
+    assert "5.4" in again.text
+    [refused] = bot.say("requests status 1 triaged release:5.4", user="UPM")
+    assert refused.where == "ephemeral" and "planned, in-progress or shipped" in refused.text

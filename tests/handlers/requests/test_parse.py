@@ -123,3 +123,42 @@ def test_option_words_inside_the_description_are_not_options() -> None:
     data = parse_request_text('Webhook "customer:abc" field for mailto:x@y.z')
     assert data.customer == "(unspecified)"
     assert data.description == 'Webhook "customer:abc" field for mailto:x@y.z'
+
+
+def test_unknown_options_are_refused_with_did_you_mean_in_both_languages() -> None:
+    import pytest
+
+    from bot.errors import UsageError
+
+    with pytest.raises(UsageError) as caught:
+        parse_request_text("Bulk edit customer:Umbrella teir:diamond urgancy:blocker")
+    error = caught.value
+    assert "`teir:` (did you mean `tier:`?)" in error.en and "`urgancy:` (did you mean `urgency:`?)" in error.en
+    assert "`customer:`, `tier:`, `urgency:`, `arr:`, `area:`" in error.en
+    assert "是不是想写 `tier:`" in error.zh and "可用选项" in error.zh
+    with pytest.raises(UsageError, match="等级"):
+        parse_request_text("支持批量编辑 客户:某某银行 等极:钻石")
+    # times, links, prose colons and quoted text are not options
+    for text in (
+        "Sync at 10:00 daily customer:Acme",
+        "Open https://example.com/x and mailto:x@y.z links",
+        "客户说：价格太高了 客户:某某银行",
+        'Support "ratio:16:9" video note: please hurry',
+    ):
+        parse_request_text(text)
+
+
+def test_a_tier_or_amount_in_free_text_is_confirmed_not_silently_dropped() -> None:
+    import pytest
+
+    from bot.errors import UsageError
+
+    with pytest.raises(UsageError) as caught:
+        parse_request_text("Bulk edit for a diamond account worth about 300k customer:Umbrella")
+    assert "`tier:diamond arr:300k`" in caught.value.en and "tier:diamond arr:300k" in caught.value.zh
+    with pytest.raises(UsageError, match="tier:diamond"):
+        parse_request_text("批量编辑，钻石客户 客户:某某银行")
+    # given as options, quoted, or an amount that is not money: logged as typed
+    assert parse_request_text("Bulk edit tier:diamond arr:300k customer:Umbrella").tier == "diamond"
+    assert parse_request_text('"Bulk edit for a diamond account worth about 300k"').tier == "silver"
+    assert parse_request_text("Import 10k rows at once").arr.amount == 0

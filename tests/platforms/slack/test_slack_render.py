@@ -145,3 +145,13 @@ def test_form_becomes_a_modal() -> None:
 
 def test_an_empty_reply_sends_text_only() -> None:
     assert render_message(Reply()) == {"text": " "}
+
+
+def test_a_title_with_its_own_icon_gets_no_second_one() -> None:
+    from bot.messages import Reply
+    from bot.platforms.slack.render import render_blocks
+
+    [header, *_] = render_blocks(Reply(title="⛔ End of sale: LegacyDB", text="x", color="danger"))
+    assert header["text"]["text"] == "⛔ End of sale: LegacyDB"
+    [plain_header, *_] = render_blocks(Reply(title="Heads up", text="x", color="danger"))
+    assert plain_header["text"]["text"] == "⛔ Heads up"

@@ -1,0 +1,21 @@
+"""The files a new team reads first agree with each other."""
+
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_license_file_matches_the_declared_license() -> None:
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["license"]
+    assert declared == {"text": "Apache-2.0"}
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "Apache License" in text and "Version 2.0, January 2004" in text
+    assert "END OF TERMS AND CONDITIONS" in text
+    assert "[LICENSE](LICENSE)" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_says_where_the_demo_keeps_its_data() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "var/demo.db" in readme
+    assert "DATABASE_URL=sqlite:///var/demo.db" in readme
