@@ -69,8 +69,10 @@ def main() -> int:
             gaps = measure(name, embedder)
             if gaps:
                 everything.extend(gaps)
-                print(f"{name}: {len(gaps)} questions, same-language bias median {statistics.median(gaps):.4f}, "
-                      f"mean {statistics.mean(gaps):.4f}")
+                print(
+                    f"{name}: {len(gaps)} questions, same-language bias median {statistics.median(gaps):.4f}, "
+                    f"mean {statistics.mean(gaps):.4f}"
+                )
     embedder.save()
     if everything:
         print(f"all: {len(everything)} questions, median {statistics.median(everything):.4f}")

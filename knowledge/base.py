@@ -312,7 +312,9 @@ class KnowledgeBase:
                 version = current_version(session=session)
             self._checked_at = now
             if current is None or self._stale or version != self._version:
-                synonyms = load_synonyms(self.settings.synonyms_file) if self.config.synonyms else NO_SYNONYMS
+                synonyms = (
+                    load_synonyms(self.settings.synonyms_file) if self.settings.synonyms_file else NO_SYNONYMS
+                )
                 current = self._lexical = build_lexical_index(self.db, synonyms=synonyms)
                 self._version = version
                 self._stale = False
@@ -355,7 +357,7 @@ class KnowledgeBase:
             dense = self._dense
             if dense is None or dense.hashes is not lexical.section_hashes:
                 dense = self._dense = DenseIndex(model=self.embedder.name, hashes=lexical.section_hashes)
-            dense.refresh(db=self.db)
+            dense.refresh(db=self.db, every_seconds=max(self.version_check_seconds, 0.0) * 2)
         return dense if dense.size else None
 
 

@@ -9,9 +9,6 @@ from typing import Any
 
 from bot.database import Database
 
-REFRESH_SECONDS = 2.0  # how often new vectors (the background embedder's) are looked for
-
-
 class DenseIndex:
     """Cosine similarity of a question to every embedded section. `refresh` picks up vectors stored
     since the last call (the background embedder fills them while the bot answers)."""
@@ -29,9 +26,10 @@ class DenseIndex:
     def size(self) -> int:
         return 0 if self.embedded is None else int(self.embedded.sum())
 
-    def refresh(self, *, db: Database, force: bool = False) -> None:
+    def refresh(self, *, db: Database, every_seconds: float = 2.0) -> None:
+        """Load the vectors stored since the last look (at most one look per `every_seconds`)."""
         now = time.monotonic()
-        if not force and now - self._checked_at < REFRESH_SECONDS:
+        if self._count >= 0 and now - self._checked_at < every_seconds:
             return
         from knowledge.vectors import count_vectors, load_vectors
 

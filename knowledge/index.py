@@ -29,7 +29,6 @@ class BM25FParams:
 
 
 DOCUMENT_PARAMS = BM25FParams(k1=1.2, weights=(0.0, 2.0, 1.0), b=(0.0, 0.3, 0.75))
-HEADING_PARAMS = BM25FParams(k1=1.2, weights=(1.0, 0.0, 0.0), b=(0.75, 0.0, 0.0))
 PLAIN_PARAMS = BM25FParams(k1=1.2, weights=(0.0, 0.0, 1.0), b=(0.0, 0.0, 0.75))  # classic BM25, one field
 
 
@@ -129,9 +128,6 @@ class IndexBuilder:
             idf_values=idf_values,
             languages=np.array([section.language for section in sections], dtype=object),
             products=[section.product for section in sections],
-            question_headings=np.array(
-                [section.heading.rstrip().endswith(("?", "？")) for section in sections], dtype=bool
-            ),
             params=params,
         )
 
@@ -146,7 +142,6 @@ class SectionIndex:
     idf_values: Any  # np.ndarray[float64] per term id
     languages: Any  # np.ndarray[str] per section
     products: list[str | None]
-    question_headings: Any  # np.ndarray[bool]: the section's heading is a question (an FAQ entry)
     params: BM25FParams = field(default_factory=BM25FParams)
     _characters: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
 

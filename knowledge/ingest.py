@@ -122,9 +122,9 @@ def document_paths(files: Sequence[SourceFile], existing: Sequence[DocumentInfo]
                 length += 1
                 other = owner.get(path)
                 if other and path not in in_run:  # go up to the folder where the two files part
-                    while length < len(source.absolute.parts) and _suffix(
-                        source.absolute, length
-                    ) == _suffix(Path(other), length):
+                    while length < len(source.absolute.parts) and _suffix(source.absolute, length) == _suffix(
+                        Path(other), length
+                    ):
                         length += 1
                 path = _suffix(source.absolute, length)
             chosen[source.absolute] = path

@@ -1,10 +1,10 @@
 """The lexical candidate generator: BM25F over each section's heading / heading trail / body, plus the
-evidence of a heading phrased like the question and of the whole document.
+evidence of the whole document the section belongs to.
 
 `build_lexical_index(db)` streams the sections' stored terms from the database into compact arrays (the
 index keeps no section texts: hits read theirs); `LexicalIndex.scores` scores every section for a question.
-Nothing here knows a particular product: the only word lists are the stop words and the deployer-editable
-synonym groups (`knowledge/data/`).
+Nothing here knows a particular product: the only word lists are the stop words (`knowledge/data/`) and the
+synonym groups a deployer may give (`SALESBRIDGE_SYNONYMS_FILE`).
 """
 
 from __future__ import annotations
@@ -41,38 +41,30 @@ REPEAT_WEIGHT = 0.5  # a term the asker repeats counts 1 + REPEAT_WEIGHT per rep
 @dataclass(frozen=True)
 class LexicalIndex:
     sections: SectionIndex  # BM25F over heading / context (title + trail) / body
-    headings: SectionIndex  # headings with their stop words: "How do I log in?"
     documents: SectionIndex  # one unit per document
     document_of: Any  # np.ndarray: section number → document number in `documents`
     section_hashes: Sequence[str]  # section number → hash of its embedding text (`knowledge.vectors`)
-    synonyms: SynonymGroups = NO_SYNONYMS  # the deployer's query-expansion groups
+    synonyms: SynonymGroups = NO_SYNONYMS  # the deployer's query-expansion groups (none by default)
 
     @property
     def size(self) -> int:
         return self.sections.size
 
-    def scores(self, query: str, terms: Sequence[str], *, language: str, config: RetrievalConfig) -> Any:
-        """Every section's lexical score for the question: BM25F of its terms (and their synonyms) +
-        heading match + document evidence, × the language and FAQ-heading factors."""
+    def scores(self, terms: Sequence[str], *, language: str, config: RetrievalConfig) -> Any:
+        """Every section's lexical score for the question's terms (and their synonyms): BM25F + the
+        document's evidence, × `other_language_factor` for sections in another language."""
         import numpy as np
-
-        from knowledge.tokenize import tokens
 
         index = self.sections
         distinct = list(dict.fromkeys(terms))
-        expansions = self.synonyms.expand(distinct) if config.synonyms else {}
+        expansions = self.synonyms.expand(distinct)
         weights = {**query_term_weights(terms), **expansions}
         query_terms = [*distinct, *expansions]
         scores = index.scores(query_terms, term_weights=weights)
-        if config.heading_match_weight:
-            full = list(dict.fromkeys(tokens(query, keep_stop_words=True, query=True)))
-            scores = scores + config.heading_match_weight * self.headings.scores(full)
         if config.document_weight and self.documents.size:
             document_scores = self.documents.scores(query_terms, term_weights=weights)
             scores = scores + config.document_weight * document_scores[self.document_of]
-        factors = np.where(index.languages == language, 1.0, config.other_language_factor)
-        factors = np.where(index.question_headings, factors * config.question_heading_factor, factors)
-        return scores * factors
+        return scores * np.where(index.languages == language, 1.0, config.other_language_factor)
 
 
 def query_term_weights(terms: Sequence[str]) -> dict[str, float]:
@@ -92,16 +84,12 @@ def build_lexical_index(db: Database, *, synonyms: SynonymGroups = NO_SYNONYMS) 
 
     from bot.models.knowledge import KnowledgeDocument, KnowledgeSection
     from knowledge.embedding import section_text, text_hash
-    from knowledge.index import DOCUMENT_PARAMS, HEADING_PARAMS, IndexBuilder
+    from knowledge.index import DOCUMENT_PARAMS, IndexBuilder
     from knowledge.store import section_without_text
     from knowledge.tokenize import add_terms, drop_stop_terms, learn_corpus_words
 
     started = time.perf_counter()
-    sections, headings, documents_builder = (
-        IndexBuilder(),
-        IndexBuilder(HEADING_PARAMS),
-        IndexBuilder(DOCUMENT_PARAMS),
-    )
+    sections, documents_builder = IndexBuilder(), IndexBuilder(DOCUMENT_PARAMS)
     document_of = array("i")
     hashes: list[str] = []
     columns: tuple[Any, ...] = (
@@ -137,7 +125,6 @@ def build_lexical_index(db: Database, *, synonyms: SynonymGroups = NO_SYNONYMS) 
                 first, document_terms = section, []
             heading_content = " ".join(drop_stop_terms(heading_terms.split()))
             sections.add(section, (heading_content, context_terms, body_terms))
-            headings.add(section, (heading_terms, "", ""))
             document_terms.extend((heading_content, body_terms))
             document_of.append(len(documents_builder.sections))
             embedded = section_text(
@@ -151,7 +138,6 @@ def build_lexical_index(db: Database, *, synonyms: SynonymGroups = NO_SYNONYMS) 
     learn_corpus_words(synonyms.chinese_words())  # a question's colloquial synonym stays one word
     lexical = LexicalIndex(
         sections=index,
-        headings=headings.finish(),
         documents=documents_builder.finish(),
         document_of=np.frombuffer(document_of, dtype=np.int32).copy(),
         section_hashes=hashes,

@@ -1,7 +1,7 @@
 """Retrieval as a short pipeline of named stages, configured by one `RetrievalConfig`:
 
-1. candidates — the lexical generator (`knowledge.lexical`: BM25F + heading match + document evidence, for
-   the question, its asking sentences alone, and an LLM's rewrites when one is configured) and the dense
+1. candidates — the lexical generator (`knowledge.lexical`: BM25F + document evidence, for the question
+   and, when a chat model is configured, its rewrites) and the dense
    generator (`knowledge.dense`: cosine similarity of the multilingual embeddings);
 2. fusion — weighted reciprocal rank fusion of the candidate lists;
 3. decision — the calibrated answer / not sure / don't know decision (`knowledge.decision`) over the
@@ -25,11 +25,7 @@ if TYPE_CHECKING:
 class RetrievalConfig:
     candidates: int = 50  # sections each generator contributes to fusion
     other_language_factor: float = 0.75  # lexical scores of sections in another language than the question's
-    heading_match_weight: float = 0.5  # a heading phrased like the question ("How do I log in?")
     document_weight: float = 0.3  # the whole document's BM25 score added to each of its sections
-    question_heading_factor: float = 1.2  # FAQ entries (headings that are questions) answer most directly
-    synonyms: bool = True  # expand with the deployer-editable synonym groups (knowledge/data/synonyms.txt)
-    asked_weight: float = 0.3  # the asking sentences alone, when the question also gives context
     rewrite_weight: float = 0.7  # each LLM rewrite of the question (only with a chat model configured)
     dense_weight: float = 1.0  # the dense generator's list in the fusion
     # the model's similarity for a section in another language than the question's is this much lower
@@ -69,25 +65,19 @@ def retrieve(
     """Run the stages for one question; None when the question has no searchable term or the knowledge
     base is empty."""
     from knowledge.evidence import candidate_features, dense_floor, question_evidence
-    from knowledge.tokenize import asked_sentences, tokens
+    from knowledge.tokenize import tokens
 
     terms = tokens(query, query=True)
     if not terms or lexical.size == 0:
         return None
     index = lexical.sections
     limit = config.candidates
-    scores = lexical.scores(query, terms, language=language, config=config)
+    scores = lexical.scores(terms, language=language, config=config)
     lists: list[Candidates] = [Candidates(index.top(scores, limit, mask=mask), scores, config.lexical_weight)]
-    asked = asked_sentences(query)
-    if config.asked_weight and asked != query:
-        asked_terms = tokens(asked, query=True)
-        if asked_terms and asked_terms != terms:
-            asked_scores = lexical.scores(asked, asked_terms, language=language, config=config)
-            lists.append(Candidates(index.top(asked_scores, limit, mask=mask), asked_scores, config.asked_weight))
     for rewrite in rewrites:
         rewrite_terms = tokens(rewrite, query=True)
         if rewrite_terms:
-            rewrite_scores = lexical.scores(rewrite, rewrite_terms, language=language, config=config)
+            rewrite_scores = lexical.scores(rewrite_terms, language=language, config=config)
             lists.append(
                 Candidates(index.top(rewrite_scores, limit, mask=mask), rewrite_scores, config.rewrite_weight)
             )
@@ -103,7 +93,9 @@ def retrieve(
     if config.fusion == "scores":
         ranked = score_fusion(lists)
     else:
-        ranked = reciprocal_rank_fusion([c.numbers for c in lists], weights=[c.weight for c in lists], k=config.rrf_k)
+        ranked = reciprocal_rank_fusion(
+            [c.numbers for c in lists], weights=[c.weight for c in lists], k=config.rrf_k
+        )
     if not ranked:
         return None
     question = question_evidence(index=index, query=query, terms=terms, synonyms=lexical.synonyms)

@@ -1,7 +1,8 @@
 """Query expansion with a team's everyday words for its documentation's concepts — as data.
 
-Groups of interchangeable words live in a text file (`knowledge/data/synonyms.txt`, or the deployer's own
-via `SALESBRIDGE_SYNONYMS_FILE`): one group per line, comma-separated. A question term from a group adds
+Groups of interchangeable words live in a text file a deployer names with `SALESBRIDGE_SYNONYMS_FILE` (an
+example: `samples/synonyms.txt`): one group per line, comma-separated. None by default: generic groups did
+not help on two products' documentation once the bundled semantic model was in (docs/knowledge.md). A question term from a group adds
 the group's other terms to the query at a reduced weight (`EXPANSION_WEIGHT`), so the documentation's
 wording can match without outranking the asker's own words; the answer decision counts a question term as
 covered by a section that has a word of its group.
@@ -17,7 +18,6 @@ from pathlib import Path
 from knowledge.tokenize import tokens
 
 EXPANSION_WEIGHT = 0.4
-DEFAULT_FILE = Path(__file__).with_name("data") / "synonyms.txt"
 
 
 @dataclass(frozen=True)
@@ -75,10 +75,9 @@ def parse_groups(text: str) -> list[list[str]]:
 
 
 @lru_cache(maxsize=4)
-def load_synonyms(path: str | None = None) -> SynonymGroups:
-    """The groups of `path` (the bundled file when None)."""
-    file = Path(path) if path else DEFAULT_FILE
-    return SynonymGroups.from_groups(parse_groups(file.read_text(encoding="utf-8")))
+def load_synonyms(path: str) -> SynonymGroups:
+    """The groups of the file at `path`."""
+    return SynonymGroups.from_groups(parse_groups(Path(path).read_text(encoding="utf-8")))
 
 
 def _is_chinese(word: str) -> bool:

@@ -62,7 +62,6 @@ def test_builder_scores_match_hand_written_bm25f() -> None:
         expected = [_reference_score(term, n, params) for n in range(len(FIELDS))]
         assert scores == pytest.approx(expected, rel=1e-6), term
     assert index.contains(2, "snapshot") and not index.contains(1, "snapshot")
-    assert index.question_headings.tolist() == [False, True, False]
     assert index.scores(["unknown"]).tolist() == [0.0, 0.0, 0.0]
 
 

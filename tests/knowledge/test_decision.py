@@ -68,7 +68,12 @@ def test_dense_features_measure_the_section_against_the_question_s_tenth_best(kb
     assert floor == pytest.approx(similarities[min(10, index.size) - 1])
     question = question_evidence(index=index, query="encryption", terms=["encrypt"])
     features = candidate_features(
-        index=index, question=question, number=0, lexical_score=1.0, similarities=similarities, dense_floor=floor
+        index=index,
+        question=question,
+        number=0,
+        lexical_score=1.0,
+        similarities=similarities,
+        dense_floor=floor,
     )
     assert features["dense"] == pytest.approx(0.9) and features["dense_gap"] == pytest.approx(0.9 - floor)
 

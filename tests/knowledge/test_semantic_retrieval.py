@@ -85,14 +85,16 @@ def test_a_chinese_question_finds_the_english_section_by_meaning(kb: KnowledgeBa
     from knowledge.vectors import embed_pending_sections
 
     embed_pending_sections(db=kb.db, embedder=kb.embedder)  # type: ignore[arg-type]
-    kb._dense = None  # pick up the vectors at once (a running bot refreshes every few seconds)
     result = kb.search("客户可以用支付宝付款吗？")
     assert result.hits[0].section.heading == "Payment collection"
     assert result.hits[0].signals["dense"] > 0.8
     # and an English paraphrase with no shared content word finds the Chinese section
-    assert kb.search("How often per day can an admin download every contact as a spreadsheet?").hits[
-        0
-    ].section.heading == "数据导出"
+    assert (
+        kb.search("How often per day can an admin download every contact as a spreadsheet?")
+        .hits[0]
+        .section.heading
+        == "数据导出"
+    )
 
 
 def test_without_the_model_the_bot_runs_lexical_and_says_why(
@@ -100,7 +102,11 @@ def test_without_the_model_the_bot_runs_lexical_and_says_why(
 ) -> None:
     import knowledge.embedding as embedding
 
-    monkeypatch.setattr(embedding, "bundled_unavailable_reason", lambda: "the bundled model needs a CPU with AVX2")
-    embedder, status = open_embedder(make_settings(f"sqlite:///{tmp_path / 'x.db'}", SALESBRIDGE_EMBEDDINGS="bundled"), None)
+    monkeypatch.setattr(
+        embedding, "bundled_unavailable_reason", lambda: "the bundled model needs a CPU with AVX2"
+    )
+    embedder, status = open_embedder(
+        make_settings(f"sqlite:///{tmp_path / 'x.db'}", SALESBRIDGE_EMBEDDINGS="bundled"), None
+    )
     assert embedder is None and not status.active
     assert status.describe() == "lexical only (the bundled model needs a CPU with AVX2)"

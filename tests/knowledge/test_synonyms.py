@@ -3,7 +3,8 @@ from pathlib import Path
 from knowledge.synonyms import EXPANSION_WEIGHT, load_synonyms, parse_groups
 from knowledge.tokenize import learn_corpus_words, tokens
 
-GROUPS = load_synonyms()  # the bundled file
+EXAMPLE = Path(__file__).resolve().parents[2] / "samples" / "synonyms.txt"
+GROUPS = load_synonyms(str(EXAMPLE))  # the example file a deployer may start from
 
 
 def test_ops_slang_for_a_server_expands_to_the_documentation_words() -> None:
