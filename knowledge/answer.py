@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.i18n import detect_language, pick
+from bot.i18n import detect_language
 from bot.messages import Citation
 from knowledge.answer_context import Searcher, is_follow_up, prefer_language, search_with_context, support_of
 from knowledge.answer_parts import split_question
 from knowledge.answer_text import (
     Composed,
+    answer_notes,
     closest_body,
     dont_know,
     extractive_body,
@@ -35,7 +36,6 @@ from knowledge.answer_text import (
     not_covered,
     not_sure_lead,
     pm_answer_body,
-    pm_answer_note,
     section_trail,
 )
 from knowledge.types import Hit
@@ -49,6 +49,7 @@ logger = logging.getLogger(__name__)
 
 EXTRACTIVE_SECTIONS = 5  # sections whose sentences compete for an extractive answer
 LLM_SECTIONS = 5  # sections given to the model
+EVIDENCE_SECTIONS = 3  # retrieval's best sections an answer reports as its evidence (end-of-sale notes)
 
 
 class Memory(Protocol):
@@ -103,6 +104,9 @@ class Answer:
     notes: list[str] = field(default_factory=list)  # context lines: staleness, who answered, internal
     support: str = "none"  # "strong" | "weak" (not sure: closest sections) | "none" (I don't know)
     uncovered: list[str] = field(default_factory=list)  # the asks (of several) that got no answer
+    evidence: list[str] = field(
+        default_factory=list
+    )  # paths of the best sections retrieval found, cited or not
 
     @property
     def citations(self) -> list[Citation]:
@@ -161,6 +165,7 @@ class Part:
     confidence: float
     search_query: str
     numbers: list[int] = field(default_factory=list)  # each hit's citation number
+    evidence: list[str] = field(default_factory=list)  # paths of retrieval's best sections
 
 
 def answer_question(
@@ -217,10 +222,21 @@ def answer_part(
     support = support_of(result)
 
     def part(support: str, method: str, composed: Composed | None = None) -> Part:
+        evidence = [h.section.path for h in result.hits[:EVIDENCE_SECTIONS]]
         if composed is None:
-            return Part(question, support, method, "", [], result.confidence, query)
+            return Part(question, support, method, "", [], result.confidence, query, [], evidence)
         numbers = composed.numbers or list(range(start, start + len(composed.hits)))
-        return Part(question, support, method, composed.body, composed.hits, result.confidence, query, numbers)
+        return Part(
+            question,
+            support,
+            method,
+            composed.body,
+            composed.hits,
+            result.confidence,
+            query,
+            numbers,
+            evidence,
+        )
 
     if support == "none":
         return part("none", "none")
@@ -293,8 +309,19 @@ def assemble(*, question: str, language: str, parts: list[Part], today: date, st
     method = methods[0] if methods else ("llm" if any(p.method == "llm" for p in parts) else "none")
     confidence = max(p.confidence for p in parts)
     search_query = " ".join(p.search_query for p in parts)
+    evidence = list(dict.fromkeys(path for p in parts for path in p.evidence))
     if support == "none":
-        return Answer(question, language, dont_know(language), False, confidence, method, [], search_query)
+        return Answer(
+            question,
+            language,
+            dont_know(language),
+            False,
+            confidence,
+            method,
+            [],
+            search_query,
+            evidence=evidence,
+        )
     lead = not_sure_lead(language) if support == "weak" else extractive_lead(language)
     if len(parts) == 1:
         only = parts[0]
@@ -322,9 +349,12 @@ def assemble(*, question: str, language: str, parts: list[Part], today: date, st
         method=method,
         sources=sources,
         search_query=search_query,
-        notes=_notes(sources, hits, parts=parts, language=language, stale_days=stale_days),
+        notes=answer_notes(
+            sources, hits, methods={p.method for p in answered}, language=language, stale_days=stale_days
+        ),
         support=support,
         uncovered=uncovered,
+        evidence=evidence,
     )
 
 
@@ -346,52 +376,3 @@ def _sources(hits: Sequence[Hit], numbers: Sequence[int], *, today: date, stale_
         )
         for i, h in zip(numbers, hits, strict=True)
     ]
-
-
-def _notes(
-    sources: Sequence[Source], hits: Sequence[Hit], *, parts: Sequence[Part], language: str, stale_days: int
-) -> list[str]:
-    notes = []
-    internal = [s.index for s in sources if s.internal]
-    if internal:
-        listed = ", ".join(f"[{n}]" for n in internal)
-        notes.append(
-            pick(
-                language,
-                f"{internal_flag(language)}: {listed} comes from a document marked internal.",
-                f"{internal_flag(language)}：{listed} 来自标记为内部的文档。",
-            )
-        )
-    for s, hit in zip(sources, hits, strict=True):
-        if s.stale and s.updated:
-            notes.append(
-                pick(
-                    language,
-                    f"⚠️ [{s.index}] was last updated on {s.updated.isoformat()} (more than {stale_days} days "
-                    "ago) — double-check with a PM before quoting it to a customer.",
-                    f"⚠️ [{s.index}] 最后更新于 {s.updated.isoformat()}（超过 {stale_days} 天），"
-                    "对客户引用前请先与产品经理确认。",
-                )
-            )
-        if is_pm_answer(hit.section):
-            notes.append(pm_answer_note(hit.section, number=s.index, language=language))
-    methods = {p.method for p in parts if p.support == "strong"}
-    if "llm" in methods:
-        notes.append(
-            pick(
-                language,
-                "Written by AI from the cited sources only; check them before quoting to a customer.",
-                "由 AI 仅根据所引用的资料撰写；对客户引用前请核对原文。",
-            )
-        )
-    if methods - {"llm"}:
-        notes.append(pick(language, "Quoted from the knowledge base.", "摘自知识库。"))
-    if not methods:
-        notes.append(
-            pick(
-                language,
-                "These sections may not answer the question; ask a PM before telling a customer.",
-                "这些内容未必回答了问题；告诉客户之前请先问产品经理。",
-            )
-        )
-    return notes

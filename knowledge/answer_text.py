@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from bot.i18n import pick
 from knowledge.types import Hit, Section
@@ -143,3 +144,53 @@ def join_sentences(sentences: Sequence[str], language: str) -> str:
             out += "。" if language == "zh" else "."
         out += (joiner if out else "") + sentence
     return out
+
+
+def answer_notes(
+    sources: Sequence[Any], hits: Sequence[Hit], *, methods: set[str], language: str, stale_days: int
+) -> list[str]:
+    """The lines under an answer: internal flag, stale documents, who answered, how it was written.
+    `sources` are `knowledge.answer.Source`s, one per hit."""
+    notes = []
+    internal = [s.index for s in sources if s.internal]
+    if internal:
+        listed = ", ".join(f"[{n}]" for n in internal)
+        notes.append(
+            pick(
+                language,
+                f"{internal_flag(language)}: {listed} quotes a document marked internal.",
+                f"{internal_flag(language)}：{listed} 引自标记为内部的文档。",
+            )
+        )
+    for s, hit in zip(sources, hits, strict=True):
+        if s.stale and s.updated:
+            notes.append(
+                pick(
+                    language,
+                    f"⚠️ [{s.index}] was last updated on {s.updated.isoformat()} (more than {stale_days} days "
+                    "ago) — double-check with a PM before quoting it to a customer.",
+                    f"⚠️ [{s.index}] 最后更新于 {s.updated.isoformat()}（超过 {stale_days} 天），"
+                    "对客户引用前请先与产品经理确认。",
+                )
+            )
+        if is_pm_answer(hit.section):
+            notes.append(pm_answer_note(hit.section, number=s.index, language=language))
+    if "llm" in methods:
+        notes.append(
+            pick(
+                language,
+                "Written by AI from the cited sources only; check them before quoting to a customer.",
+                "由 AI 仅根据所引用的资料撰写；对客户引用前请核对原文。",
+            )
+        )
+    if methods - {"llm"}:
+        notes.append(pick(language, "Quoted from the knowledge base.", "摘自知识库。"))
+    if not methods:
+        notes.append(
+            pick(
+                language,
+                "These sections may not answer the question; ask a PM before telling a customer.",
+                "这些内容未必回答了问题；告诉客户之前请先问产品经理。",
+            )
+        )
+    return notes

@@ -91,7 +91,9 @@ def answer_message(msg: IncomingMessage, services: Services, *, question: str) -
         question_id = row.id
     assert question_id is not None
     if answer.support == "none":
-        return escalate(services, question_id=question_id, language=answer.language)
+        reply = escalate(services, question_id=question_id, language=answer.language)
+        notes = eos_notes(services, answer)
+        return reply.model_copy(update={"text": "\n".join([*notes, reply.text])}) if notes else reply
     return answer_reply(answer, question_id=question_id, eos_notes=eos_notes(services, answer))
 
 
@@ -158,14 +160,16 @@ def answer_reply(answer: Answer, *, question_id: int, eos_notes: list[str] | Non
 
 
 def eos_notes(services: Services, answer: Answer) -> list[str]:
-    """The note of each published end-of-sale notice the answer cites (`eos:<id>` documents)."""
+    """The note of each published end-of-sale notice among the answer's sources or retrieval's best
+    sections (`eos:<id>` documents): a question about a discontinued product gets the dates and the
+    alternative, in the asker's language, whatever else the answer quotes."""
     from handlers.announcements.render import eos_note
     from handlers.announcements.service import get_announcement
 
-    ids = []
-    for source in answer.sources:
-        if source.path.startswith("eos:") and source.path[4:].isdigit() and int(source.path[4:]) not in ids:
-            ids.append(int(source.path[4:]))
+    ids: list[int] = []
+    for path in [*(s.path for s in answer.sources), *answer.evidence]:
+        if path.startswith("eos:") and path[4:].isdigit() and int(path[4:]) not in ids:
+            ids.append(int(path[4:]))
     if not ids:
         return []
     notes = []
