@@ -219,10 +219,15 @@ def select_quotes(
     ]
     if not all(states):  # under a heading asking something else, a verdict is not this question's answer
         candidates = [
-            (index, replace(sentence, text=strip_verdict(sentence.text)), *rest)
-            if not states[index]
-            else (index, sentence, *rest)
-            for index, sentence, *rest in candidates
+            (
+                index,
+                sentence if states[index] else replace(sentence, text=strip_verdict(sentence.text)),
+                own,
+                header,
+                prior,
+                heading,
+            )
+            for index, sentence, own, header, prior, heading in candidates
         ]
     scored: list[tuple[float, int, Sentence]] = []
     for index, sentence, own, header, prior, heading in candidates:
