@@ -1,10 +1,14 @@
 """Answer a question from the knowledge base: retrieval, then an LLM answer or an extractive one, with
-numbered citations (title, section, updated date) and a flag on stale documents.
+numbered citations (title, section, updated date) and flags on stale and internal documents.
 
-`answer_question(...)` is shared by the chat handler (`handlers/ask.py`) and `salesbridge kb ask`.
-When the retrieval evidence is too weak (`SearchResult.answerable` is false), or the model says the
-sources do not contain the answer, the `Answer` has `answered=False`: the caller says "I don't know"
-and escalates to the product managers.
+`answer_question(...)` is shared by the chat handler (`handlers/ask/`) and `salesbridge kb ask`.
+The retrieval's `support` decides what kind of answer it is:
+- "strong": an answer (a PM's answer quoted whole, the model's, or quoted sentences);
+- "weak": "I'm not sure — these are the closest sections I found" with those sections, no verdict;
+- "none" (or the model says the sources do not contain it): "I don't know"; the caller escalates.
+A question with several asks is split (`knowledge.answer_parts`) and each part answered on its own; a part the
+knowledge base does not cover is said to be uncovered. With a `memory` (`knowledge.memory.PmMemory`), a
+question a PM already answered — in either language — gets that answer.
 """
 
 from __future__ import annotations
@@ -16,22 +20,42 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.i18n import detect_language, pick
+from bot.i18n import detect_language
 from bot.messages import Citation
-from knowledge.types import Hit, SearchResult
+from knowledge.answer_context import Searcher, is_follow_up, prefer_language, search_with_context, support_of
+from knowledge.answer_parts import split_question
+from knowledge.answer_text import (
+    Composed,
+    answer_notes,
+    closest_body,
+    dont_know,
+    extractive_body,
+    extractive_lead,
+    internal_flag,
+    is_pm_answer,
+    not_covered,
+    not_sure_lead,
+    pm_answer_body,
+    section_trail,
+)
+from knowledge.types import Hit
 
 if TYPE_CHECKING:
     from bot.llm import LLM
+
+__all__ = ["Answer", "Source", "answer_question", "dont_know", "is_follow_up", "section_trail"]
 
 logger = logging.getLogger(__name__)
 
 EXTRACTIVE_SECTIONS = 5  # sections whose sentences compete for an extractive answer
 LLM_SECTIONS = 5  # sections given to the model
-SAME_LANGUAGE_RATIO = 0.5  # prefer sections in the asker's language scoring at least this share of the best
+EVIDENCE_SECTIONS = 3  # retrieval's best sections an answer reports as its evidence (end-of-sale notes)
 
 
-class Searcher(Protocol):
-    def search(self, query: str, *, k: int = 5) -> SearchResult: ...
+class Memory(Protocol):
+    """Questions PMs answered, matched by meaning (`knowledge.memory.PmMemory`)."""
+
+    def match(self, question: str) -> Hit | None: ...
 
 
 @dataclass(frozen=True)
@@ -49,6 +73,7 @@ class Source:
     updated: date | None
     stale: bool
     owner: str | None = None
+    internal: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +87,7 @@ class Source:
             "language": self.language,
             "updated": self.updated.isoformat() if self.updated else None,
             "stale": self.stale,
+            "internal": self.internal,
         }
 
 
@@ -70,20 +96,33 @@ class Answer:
     question: str
     language: str
     text: str
-    answered: bool
+    answered: bool  # an answer was given (support "strong", for at least one part of the question)
     confidence: float
-    method: str  # "extractive" | "llm" | "none"
+    method: str  # "extractive" | "llm" | "pm" | "none"
     sources: list[Source] = field(default_factory=list)
     search_query: str = ""
-    notes: list[str] = field(default_factory=list)  # context lines: staleness, how it was written
+    notes: list[str] = field(default_factory=list)  # context lines: staleness, who answered, internal
+    support: str = "none"  # "strong" | "weak" (not sure: closest sections) | "none" (I don't know)
+    uncovered: list[str] = field(default_factory=list)  # the asks (of several) that got no answer
+    evidence: list[str] = field(
+        default_factory=list
+    )  # paths of the best sections retrieval found, cited or not
 
     @property
     def citations(self) -> list[Citation]:
+        flag = internal_flag(self.language)
         return [
             Citation(
                 index=s.index,
                 title=s.title,
-                section=section_trail(title=s.title, headings=s.headings, heading=s.heading),
+                section=" · ".join(
+                    part
+                    for part in (
+                        section_trail(title=s.title, headings=s.headings, heading=s.heading),
+                        flag if s.internal else "",
+                    )
+                    if part
+                ),
                 source=s.path,
                 updated=s.updated,
                 stale=s.stale,
@@ -91,12 +130,18 @@ class Answer:
             for s in self.sources
         ]
 
+    @property
+    def internal(self) -> bool:
+        return any(s.internal for s in self.sources)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "question": self.question,
             "answer": self.text,
             "language": self.language,
             "answered": self.answered,
+            "support": self.support,
+            "uncovered": self.uncovered,
             "confidence": round(self.confidence, 4),
             "method": self.method,
             "citations": [s.as_json() for s in self.sources],
@@ -104,68 +149,216 @@ class Answer:
         }
 
 
-def section_trail(*, title: str, headings: Sequence[str], heading: str) -> str:
-    """ "Plans › Limits" — the heading trail without the document title repeated."""
-    return " › ".join(h for h in (*headings, heading) if h and h.strip() != title.strip())
-
-
 def is_stale(updated: date | None, *, today: date, stale_days: int) -> bool:
     return updated is not None and stale_days > 0 and (today - updated).days > stale_days
 
 
-_FOLLOW_UP = re.compile(
-    r"^\s*(?:and|also|what about|how about|what if|same for|then|but|or|那|那么|还有|另外|如果|同样|再问)",
-    re.IGNORECASE,
-)
-FOLLOW_UP_TERMS = 2  # a question with this few content terms leans on the one before it
+@dataclass(frozen=True)
+class Part:
+    """One ask of the question and how it was answered; its body cites its hits from `start`."""
+
+    question: str
+    support: str
+    method: str
+    body: str
+    hits: list[Hit]
+    confidence: float
+    search_query: str
+    numbers: list[int] = field(default_factory=list)  # each hit's citation number
+    evidence: list[str] = field(default_factory=list)  # paths of retrieval's best sections
 
 
-def is_follow_up(question: str) -> bool:
-    """ "And on Enterprise?", "what about Growth", "那企业版呢？" — questions that lean on the previous one."""
-    from knowledge.tokenize import tokens
+def answer_question(
+    *,
+    question: str,
+    knowledge: Searcher,
+    llm: LLM | None = None,
+    today: date,
+    stale_days: int = 365,
+    context: str | None = None,
+    k: int = 5,
+    memory: Memory | None = None,
+) -> Answer:
+    """Answer `question` from the knowledge base (see the module docstring)."""
+    language = detect_language(question)
+    asks = split_question(question) or [question]
+    parts: list[Part] = []
+    for ask in asks if len(asks) > 1 else [question]:
+        start = 1 + max((n for p in parts for n in p.numbers), default=0)
+        parts.append(
+            answer_part(
+                question=ask,
+                language=language,
+                knowledge=knowledge,
+                llm=llm,
+                today=today,
+                context=context,
+                k=k,
+                memory=memory,
+                start=start,
+            )
+        )
+    return assemble(question=question, language=language, parts=parts, today=today, stale_days=stale_days)
 
-    stripped = question.strip().rstrip("?？!！。. ")
-    return (
-        bool(_FOLLOW_UP.match(stripped))
-        or stripped.endswith("呢")
-        or len(tokens(question)) <= FOLLOW_UP_TERMS
+
+def answer_part(
+    *,
+    question: str,
+    language: str,
+    knowledge: Searcher,
+    llm: LLM | None,
+    today: date,
+    context: str | None,
+    k: int,
+    memory: Memory | None,
+    start: int,
+) -> Part:
+    """One ask: a PM's answer it matches, else retrieval and an answer as strong as the evidence."""
+    remembered = memory.match(question) if memory is not None else None
+    if remembered is not None:
+        composed = pm_answer_body(hit=remembered, language=language, today=today, start=start)
+        return Part(question, "strong", "pm", composed.body, composed.hits, 1.0, question, [start])
+    result, query = search_with_context(knowledge=knowledge, question=question, context=context, k=k)
+    support = support_of(result)
+
+    def part(support: str, method: str, composed: Composed | None = None) -> Part:
+        evidence = [h.section.path for h in result.hits[:EVIDENCE_SECTIONS]]
+        if composed is None:
+            return Part(question, support, method, "", [], result.confidence, query, [], evidence)
+        numbers = composed.numbers or list(range(start, start + len(composed.hits)))
+        return Part(
+            question,
+            support,
+            method,
+            composed.body,
+            composed.hits,
+            result.confidence,
+            query,
+            numbers,
+            evidence,
+        )
+
+    if support == "none":
+        return part("none", "none")
+    if support == "weak":
+        return part("weak", "none", closest_body(hits=result.hits, language=language, start=start))
+    top = result.hits[0]
+    if is_pm_answer(top.section):
+        return part("strong", "pm", pm_answer_body(hit=top, language=language, today=today, start=start))
+    if llm is not None:
+        from bot.llm import LLMError
+        from knowledge.answer_llm import ask_model
+
+        hits = list(result.hits[:LLM_SECTIONS])
+        try:
+            reply = ask_model(llm=llm, question=question, hits=hits, language=language, context=context)
+        except LLMError as exc:
+            logger.warning("LLM answer failed, answering extractively: %s", exc)
+        else:
+            if reply.declined:
+                return part("none", "llm")
+            return part("strong", "llm", renumber_model_text(reply.text, reply.cited, hits, start, language))
+    candidates = prefer_language(result.hits, language)[:EXTRACTIVE_SECTIONS]
+    composed = extractive_body(question=query, hits=candidates, language=language, start=start)
+    if not composed.body:  # retrieval is sure, but no sentence says anything the question asks
+        return part("weak", "none", closest_body(hits=result.hits, language=language, start=start))
+    return part("strong", "extractive", composed)
+
+
+_CITE = re.compile(r"\[(\d+)\]")
+
+
+def renumber_model_text(
+    text: str, cited: Sequence[int], hits: Sequence[Hit], start: int, language: str
+) -> Composed:
+    """The model's [n] (n = its source number) → this reply's numbers, in the order the model cited them;
+    an internal source's first citation carries the internal flag."""
+    numbers = list(dict.fromkeys(cited)) or [1]
+    if start == 1:  # the first (or only) ask keeps the model's numbers: source n is citation n
+        numbers.sort()
+        mapping = {old: old for old in numbers}
+    else:
+        mapping = {old: start + offset for offset, old in enumerate(numbers)}
+    flagged: set[int] = set()
+
+    def replace(match: re.Match[str]) -> str:
+        old = int(match.group(1))
+        if old not in mapping:
+            return match.group(0)
+        new = mapping[old]
+        if hits[old - 1].section.internal and new not in flagged:
+            flagged.add(new)
+            return f"[{new}] {internal_flag(language)}"
+        return f"[{new}]"
+
+    return Composed(
+        body=_CITE.sub(replace, text),
+        hits=[hits[old - 1] for old in numbers],
+        numbers=[mapping[old] for old in numbers],
     )
 
 
-def search_with_context(
-    *, knowledge: Searcher, question: str, context: str | None, k: int
-) -> tuple[SearchResult, str]:
-    """Search for the question; in a thread, also together with the earlier question.
+def assemble(*, question: str, language: str, parts: list[Part], today: date, stale_days: int) -> Answer:
+    """One reply from the parts: each part under its ask when there are several."""
+    answered = [p for p in parts if p.support == "strong"]
+    support = "strong" if answered else ("weak" if any(p.support == "weak" for p in parts) else "none")
+    hits = [hit for p in parts for hit in p.hits]
+    numbers = [n for p in parts for n in p.numbers]
+    sources = _sources(hits, numbers, today=today, stale_days=stale_days)
+    methods = [p.method for p in answered]
+    method = methods[0] if methods else ("llm" if any(p.method == "llm" for p in parts) else "none")
+    confidence = max(p.confidence for p in parts)
+    search_query = " ".join(p.search_query for p in parts)
+    evidence = list(dict.fromkeys(path for p in parts for path in p.evidence))
+    if support == "none":
+        return Answer(
+            question,
+            language,
+            dont_know(language),
+            False,
+            confidence,
+            method,
+            [],
+            search_query,
+            evidence=evidence,
+        )
+    lead = not_sure_lead(language) if support == "weak" else extractive_lead(language)
+    if len(parts) == 1:
+        only = parts[0]
+        text = only.body if only.method == "llm" else f"{lead}\n{only.body}"
+    else:
+        blocks = [lead] if len(answered) == len(parts) or support == "weak" else [extractive_lead(language)]
+        for number, p in enumerate(parts, start=1):
+            if p.support == "strong":
+                body = p.body
+            elif p.support == "weak" and support == "strong":
+                body = f"{not_sure_lead(language)}\n{p.body}"
+            elif p.support == "weak":
+                body = p.body
+            else:
+                body = not_covered(language)
+            blocks.append(f"**{number}. {p.question}**\n{body}")
+        text = "\n".join(blocks)
+    uncovered = [p.question for p in parts if p.support != "strong"] if len(parts) > 1 else []
+    return Answer(
+        question=question,
+        language=language,
+        text=text,
+        answered=support == "strong",
+        confidence=confidence,
+        method=method,
+        sources=sources,
+        search_query=search_query,
+        notes=answer_notes(
+            sources, hits, methods={p.method for p in answered}, language=language, stale_days=stale_days
+        ),
+        support=support,
+        uncovered=uncovered,
+        evidence=evidence,
+    )
 
-    A follow-up ("and on Enterprise?") is read with the earlier question; a complete new question in an
-    old thread is answered on its own, unless only the context makes it answerable.
-    """
-    own = knowledge.search(question, k=k)
-    if not context or context.strip() == question.strip():
-        return own, question
-    combined_query = f"{context} {question}"
-    combined = knowledge.search(combined_query, k=k)
-    if is_follow_up(question):
-        if combined.answerable or combined.confidence >= own.confidence:
-            return combined, combined_query
-        return own, question
-    if not own.answerable and combined.answerable:
-        return combined, combined_query
-    return own, question
 
-
-def prefer_language(hits: Sequence[Hit], language: str) -> list[Hit]:
-    """Sections in the asker's language when they are nearly as good as the best one."""
-    if not hits:
-        return []
-    best = hits[0].score
-    same = [h for h in hits if h.section.language == language]
-    if same and (best <= 0 or same[0].score >= SAME_LANGUAGE_RATIO * best):
-        return same
-    return list(hits)
-
-
-def _sources(hits: Sequence[Hit], *, today: date, stale_days: int) -> list[Source]:
+def _sources(hits: Sequence[Hit], numbers: Sequence[int], *, today: date, stale_days: int) -> list[Source]:
     return [
         Source(
             index=i,
@@ -179,167 +372,7 @@ def _sources(hits: Sequence[Hit], *, today: date, stale_days: int) -> list[Sourc
             updated=h.section.updated,
             stale=is_stale(h.section.updated, today=today, stale_days=stale_days),
             owner=h.section.owner,
+            internal=h.section.internal,
         )
-        for i, h in enumerate(hits, start=1)
+        for i, h in zip(numbers, hits, strict=True)
     ]
-
-
-def _notes(sources: Sequence[Source], *, language: str, stale_days: int, method: str) -> list[str]:
-    notes = []
-    for s in sources:
-        if s.stale and s.updated:
-            notes.append(
-                pick(
-                    language,
-                    f"⚠️ [{s.index}] was last updated on {s.updated.isoformat()} (more than {stale_days} days "
-                    "ago) — double-check with a PM before quoting it to a customer.",
-                    f"⚠️ [{s.index}] 最后更新于 {s.updated.isoformat()}（超过 {stale_days} 天），"
-                    "对客户引用前请先与产品经理确认。",
-                )
-            )
-        if s.path.startswith("faq:") and s.owner:
-            when_en = f" on {s.updated.isoformat()}" if s.updated else ""
-            when_zh = f"于 {s.updated.isoformat()} " if s.updated else ""
-            notes.append(
-                pick(
-                    language,
-                    f"[{s.index}] answered by <@{s.owner}>{when_en}.",
-                    f"[{s.index}] 由 <@{s.owner}> {when_zh}解答。",
-                )
-            )
-    notes.append(
-        pick(
-            language,
-            "Written by AI from the cited sources only; check them before quoting to a customer.",
-            "由 AI 仅根据所引用的资料撰写；对客户引用前请核对原文。",
-        )
-        if method == "llm"
-        else pick(language, "Quoted from the knowledge base.", "摘自知识库。")
-    )
-    return notes
-
-
-def dont_know(language: str) -> str:
-    return pick(
-        language,
-        "I don't know — the knowledge base has no reliable answer to this.",
-        "我不知道——知识库中没有可靠的答案。",
-    )
-
-
-def extractive_text(*, question: str, hits: Sequence[Hit], language: str) -> tuple[str, list[Hit]]:
-    """The answer text and the hits it quotes (in citation order)."""
-    from knowledge.answer_extractive import select_quotes
-
-    quotes = select_quotes(question, hits)
-    used = [q.hit for q in quotes]
-    if not quotes:
-        return "", []
-    lines = []
-    for number, quote in enumerate(quotes, start=1):
-        section = quote.hit.section
-        body = _join_sentences(quote.sentences, section.language)
-        heading = section.heading.strip()
-        if heading and heading != section.title.strip():
-            separator = "" if heading.endswith(("?", "？")) else ("：" if section.language == "zh" else ":")
-            body = f"**{heading}**{separator}{'' if separator == '：' else ' '}{body}"
-        lines.append(f"{body} [{number}]" if len(quotes) == 1 else f"• {body} [{number}]")
-    lead = pick(language, "From the knowledge base:", "知识库中的相关内容：")
-    text = lead + "\n" + "\n".join(lines)
-    foreign = {q.hit.section.language for q in quotes} - {language}
-    if foreign:
-        text += "\n" + pick(
-            language,
-            "_(Quoted from the Chinese documentation.)_",
-            "_（以上摘自英文文档。）_",
-        )
-    return text, used
-
-
-def _join_sentences(sentences: Sequence[str], language: str) -> str:
-    joiner = "" if language == "zh" else " "
-    out = ""
-    for sentence in sentences:
-        if out and not out.endswith(("。", "！", "？", ".", "!", "?", "；", ";", ":", "：")):
-            out += "。" if language == "zh" else "."
-        out += (joiner if out else "") + sentence
-    return out
-
-
-def answer_question(
-    *,
-    question: str,
-    knowledge: Searcher,
-    llm: LLM | None = None,
-    today: date,
-    stale_days: int = 365,
-    context: str | None = None,
-    k: int = 5,
-) -> Answer:
-    """Answer `question` from the knowledge base (see the module docstring)."""
-    language = detect_language(question)
-    result, query = search_with_context(knowledge=knowledge, question=question, context=context, k=k)
-
-    def declined(method: str) -> Answer:
-        return Answer(
-            question=question,
-            language=language,
-            text=dont_know(language),
-            answered=False,
-            confidence=result.confidence,
-            method=method,
-            search_query=query,
-        )
-
-    if not result.answerable or not result.hits:
-        return declined("none")
-    if llm is not None:
-        from bot.llm import LLMError
-        from knowledge.answer_llm import ask_model
-
-        hits = list(result.hits[:LLM_SECTIONS])
-        try:
-            reply = ask_model(llm=llm, question=question, hits=hits, language=language, context=context)
-        except LLMError as exc:
-            logger.warning("LLM answer failed, answering extractively: %s", exc)
-        else:
-            if reply.declined:
-                return declined("llm")
-            # Keep the model's numbering: source n in the text is citation n.
-            numbers = set(reply.cited) or {1}
-            sources = [s for s in _sources(hits, today=today, stale_days=stale_days) if s.index in numbers]
-            return Answer(
-                question=question,
-                language=language,
-                text=reply.text,
-                answered=True,
-                confidence=result.confidence,
-                method="llm",
-                sources=sources,
-                search_query=query,
-                notes=_notes(sources, language=language, stale_days=stale_days, method="llm"),
-            )
-    candidates = prefer_language(result.hits, language)[:EXTRACTIVE_SECTIONS]
-    text, used = extractive_text(question=query, hits=candidates, language=language)
-    if not text:
-        return Answer(
-            question=question,
-            language=language,
-            text=dont_know(language),
-            answered=False,
-            confidence=result.confidence,
-            method="none",
-            search_query=query,
-        )
-    sources = _sources(used, today=today, stale_days=stale_days)
-    return Answer(
-        question=question,
-        language=language,
-        text=text,
-        answered=True,
-        confidence=result.confidence,
-        method="extractive",
-        sources=sources,
-        search_query=query,
-        notes=_notes(sources, language=language, stale_days=stale_days, method="extractive"),
-    )

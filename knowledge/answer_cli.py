@@ -48,9 +48,19 @@ def ask(
     llm = LLM.from_settings(settings)
     today = Clock().now().astimezone(settings.tz).date()
 
+    from knowledge.memory import PmMemory
+
+    memory = PmMemory(knowledge=kb) if kb.embedder is not None else None
+
     def run(text: str) -> Answer:
         return answer_question(
-            question=text, knowledge=kb, llm=llm, today=today, stale_days=settings.kb_stale_days, k=k
+            question=text,
+            knowledge=kb,
+            llm=llm,
+            today=today,
+            stale_days=settings.kb_stale_days,
+            k=k,
+            memory=memory,
         )
 
     if question.strip():
@@ -66,7 +76,9 @@ def ask(
 
 def format_answer(answer: Answer) -> str:
     lines = [answer.text]
-    if not answer.answered:
+    if answer.support == "weak":
+        lines.append("(The bot would offer an Ask a PM button. 机器人会提供“转给产品经理”按钮。)")
+    elif not answer.answered:
         lines.append(
             "(The bot would escalate this question to the PM channels. 机器人会把这个问题转给产品经理。)"
         )

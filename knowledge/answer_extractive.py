@@ -4,6 +4,13 @@ The embedded default (no LLM). Sections are split into sentences in a way that w
 English (。！？；, ". " before a capital, bullets, table rows turned into "row — column: value" sentences),
 each sentence is scored against the question's terms (`knowledge.tokenize.tokens`, rarer terms weigh more),
 and the best few are quoted in document order under their section's citation number.
+
+A verdict ("Yes." / "No, …" / "可以。" / "不支持，…") answers the question of the heading it sits under. It is
+quoted only when that heading states the question asked (the question's most distinctive term and most of
+its weight); otherwise a bare verdict is left out and a leading one is cut from its sentence, so an answer
+never opens with a "Yes" that belongs to another question. When no sentence shares a term with the
+question, nothing is quoted (the caller says it is not sure) — the lead of a section about something else
+is not an answer.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from knowledge.tokenize import tokens
 from knowledge.types import Hit
@@ -31,6 +38,26 @@ HEADER_WEIGHT = 0.25  # a table's column names, repeated in every row, count thi
 LIST_ITEMS = 4  # items brought along by a sentence ending with ":"
 SHORT = 25  # a bare "No." / "可以。" shorter than this brings the next sentence along (its reason)
 MAX_CHARS = 700
+
+# A verdict word followed by punctuation (or nothing): "Yes." "No —" "Correct," "可以。" "不支持，"
+_VERDICT = re.compile(
+    r"^\s*(?:(?:yes|no|nope|yep|yeah|correct|incorrect|right|sure|absolutely|definitely|indeed|of course|not yet)"
+    r"(?=[\s]*(?:[,.;:!—–-]|$))"
+    r"|(?:可以|不可以|支持|不支持|暂不支持|目前不支持|能|不能|是的|是|不是|有|没有|对|不对|行|不行|当然|会|不会)"
+    r"(?=\s*(?:[，,。.！!；;：:—]|$)))"
+    r"[\s,.;:!—–\-，。！；：]*",
+    re.IGNORECASE,
+)
+
+
+def strip_verdict(sentence: str) -> str:
+    """The sentence without a leading verdict ("" when it is nothing but one)."""
+    rest = sentence
+    while (match := _VERDICT.match(rest)) is not None and match.end() > 0:  # "是的，支持。"
+        rest = rest[match.end() :].strip()
+    if rest == sentence:
+        return sentence
+    return rest[:1].upper() + rest[1:] if rest[:1].isascii() else rest
 
 
 @dataclass(frozen=True)
@@ -168,9 +195,11 @@ def select_quotes(
     top_score = max(h.score for h in hits) or 1.0
     # (hit index, sentence, its own terms, its table-header terms, rank prior, query terms its heading matches)
     candidates: list[tuple[int, Sentence, set[str], set[str], float, set[str]]] = []
+    heading_terms_of: list[set[str]] = []
     for index, hit in enumerate(hits):
         prior = math.sqrt(max(hit.score, 0.0) / top_score) if top_score > 0 else 1.0 / (index + 1)
         heading_terms = set(tokens(" ".join((*hit.section.headings, hit.section.heading)))) & query_terms
+        heading_terms_of.append(heading_terms)
         for position, (text, basis) in enumerate(split_units(hit.section.text)):
             terms = set(tokens(text))
             own = terms if basis == text else set(tokens(basis))  # a table row: its cells
@@ -184,8 +213,26 @@ def select_quotes(
     # The question's most distinctive term ("SSO" in "Does LumenCRM support SSO?"): a heading that lacks it
     # states a different question ("Does LumenCRM support HIPAA?"), however many other words it shares.
     focus = max(sorted(query_terms), key=lambda t: weights[t]) if query_terms else ""
+    states = [
+        focus in heading and sum(weights[t] for t in heading) >= 0.5 * query_weight
+        for heading in heading_terms_of
+    ]
+    if not all(states):  # under a heading asking something else, a verdict is not this question's answer
+        candidates = [
+            (
+                index,
+                sentence if states[index] else replace(sentence, text=strip_verdict(sentence.text)),
+                own,
+                header,
+                prior,
+                heading,
+            )
+            for index, sentence, own, header, prior, heading in candidates
+        ]
     scored: list[tuple[float, int, Sentence]] = []
     for index, sentence, own, header, prior, heading in candidates:
+        if not sentence.text:  # a bare verdict under another question's heading
+            continue
         # Column names repeat in every row of a table: they count little, the row's own cells decide.
         overlap = sum(weights[t] for t in own & query_terms) + HEADER_WEIGHT * sum(
             weights[t] for t in (header - own) & query_terms
@@ -193,21 +240,18 @@ def select_quotes(
         # Under a heading that states most of the question ("## Does it support HIPAA?", "## LumenCRM 5.2"),
         # the sentences answer it even when they repeat none of its words; the first one most of all.
         heading_bonus = 0.0
-        if focus in heading and sum(weights[t] for t in heading) >= 0.5 * query_weight:
+        if states[index]:
             missing = sum(weights[t] for t in heading - own - header)
             heading_bonus = missing * (0.7 if sentence.position == 0 else 0.4)
         length_norm = 1.0 + 0.15 * math.log(1 + sentence.length)
         scored.append((prior * (overlap + heading_bonus) / length_norm, index, sentence))
     scored.sort(key=lambda s: (-s[0], s[1], s[2].position))
+    if not scored or scored[0][0] <= 0:  # no sentence says anything the question asks
+        return []
     best = scored[0][0]
     chosen: dict[int, list[Sentence]] = {}
     best_of: dict[int, float] = {}  # each quoted section's best sentence score
     total = count = 0
-    if best <= 0:  # nothing overlaps: the lead of the best section is still the most useful text
-        scored = [(1.0, i, s) for _, i, s in sorted(scored, key=lambda s: (s[1], s[2].position)) if i == 0][
-            :2
-        ]
-        best = 1.0
     for score, index, sentence in scored:
         if count >= max_sentences or score < MIN_SHARE * best:
             break
@@ -234,7 +278,7 @@ def select_quotes(
         quotes.append(
             Quote(
                 hit=hits[index],
-                sentences=tuple(picked[p].text for p in sorted(picked)),
+                sentences=tuple(picked[p].text for p in sorted(picked) if picked[p].text),
                 score=best_of[index],
             )
         )

@@ -23,7 +23,8 @@ Rules:
 - Cite every statement with the number of its source in square brackets, like [1] or [2][3].
 - If the sources do not contain the answer, reply with exactly {no_answer} and nothing else.
 - Answer in {language}. Be concise (at most 120 words), precise about numbers, limits, plans and versions.
-- If a source says something is not supported, say so plainly; do not soften it."""
+- If a source says something is not supported, say so plainly; do not soften it.
+- A source marked INTERNAL is for the sales team only: you may use it, and the reply flags it."""
 
 LANGUAGE_NAMES = {"en": "English", "zh": "Simplified Chinese (简体中文)"}
 
@@ -41,6 +42,8 @@ def source_label(hit: Hit) -> str:
     label = section.title + (f" › {trail}" if trail else "")
     if section.updated:
         label += f" (updated {section.updated.isoformat()})"
+    if section.internal:
+        label += " — INTERNAL: not for customers"
     return label
 
 

@@ -206,7 +206,7 @@ def _store(
             source_link=link,
             source_author=author,
             origin_key=origin_key,
-            embed=services.llm.embed if services.llm is not None and services.llm.can_embed else None,
+            embedder=services.knowledge.embedder,
         )
     return confirmation(created, data=data, lang=lang)
 

@@ -212,7 +212,7 @@ def _search(msg: IncomingMessage, services: Services, text: str) -> Reply:
             usage=REQUESTS_USAGE,
         )
     with services.db.session() as session:
-        found = service.search_requests(session=session, text=text)
+        found = service.search_requests(session=session, text=text, embedder=services.knowledge.embedder)
     return list_reply(
         services,
         found,

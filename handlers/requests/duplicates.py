@@ -10,9 +10,15 @@ Similarity between a new text q and an open request d:
   coverage_d = |shared| / |tokens(d)|            (how much of d the new text covers)
   similarity = √(coverage_q × coverage_d)         in [0, 1]; ≥ 0.5 is offered as a duplicate.
 idf(t) = ln(1 + N / df(t)) comes from the index itself. Candidates are only requests sharing one of the
-rarest query tokens, so a lookup touches a few thousand index rows, not the whole table. When an embedding
-model is configured (`OPENAI_EMBEDDING_MODEL`), the ten best token candidates are re-scored by embedding
-cosine (≥ 0.85 counts), which catches paraphrases that share only a term or two.
+rarest query tokens, so a lookup touches a few thousand index rows, not the whole table.
+
+With the knowledge base's embedding model (`services.knowledge.embedder`: the bundled multilingual-e5 or an
+endpoint), the `SEMANTIC_CANDIDATES` most recent open requests are also compared by meaning, in either
+language ("SAML single sign-on with Okta" ≈ "SSO login via Okta", "支持企业微信审批流" ≈ "approvals inside
+WeCom"), with the calibrated rules of `knowledge.semantic` — a cosine threshold per language pair, and no
+swapped slot ("Teams integration" is not "Slack integration", though e5 scores them 0.93). The swapped-slot
+rule also vets token matches then. Request vectors are stored in `knowledge_vector` (model, text hash), so each
+description is embedded once. Without a model the token similarity alone decides, as before.
 """
 
 from __future__ import annotations
@@ -20,23 +26,23 @@ from __future__ import annotations
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.models.requests import FeatureRequest, RequestToken
 
+if TYPE_CHECKING:
+    from knowledge.embedding import Embedder
+
 logger = logging.getLogger(__name__)
 
 SIMILARITY_THRESHOLD = 0.5
-EMBEDDING_FLOOR = 0.2  # with embeddings configured, token candidates from this similarity are re-scored
-EMBEDDING_THRESHOLD = 0.85  # cosine similarity of embeddings that counts as a duplicate
-EMBEDDING_CANDIDATES = 10
-
-Embedder = Callable[[Sequence[str]], list[list[float]]]  # `LLM.embed`: texts → vectors, in order
+SEMANTIC_CANDIDATES = 500  # most recent open requests compared by meaning on each lookup
 CANDIDATE_ROW_BUDGET = 5000  # index rows read to collect candidates
 MAX_TOKENS = 64
 MAX_TOKEN_LENGTH = 64
@@ -200,17 +206,44 @@ def similar_open_requests(
     exclude_id: int | None = None,
     limit: int = 3,
     threshold: float = SIMILARITY_THRESHOLD,
-    embed: Embedder | None = None,
+    embedder: Embedder | None = None,
 ) -> list[Match]:
-    """Open requests most similar to `text`, best first, each at least `threshold` similar.
+    """Open requests most similar to `text`, best first: token similarity ≥ `threshold`, or — with an
+    `embedder` — the same meaning by `knowledge.semantic` (the similarity shown is then the cosine).
+    If the model fails, the token scores stand."""
+    scored = token_matches(session=session, text=text, exclude_id=exclude_id, threshold=threshold)
+    if embedder is not None:
+        from knowledge.semantic import swapped_slot
 
-    With `embed` (an OpenAI-compatible embedding model is configured), the best token candidates down to
-    `EMBEDDING_FLOOR` are re-scored by embedding cosine, so paraphrases that share only a term or two are
-    found too; if the embedding call fails, the token scores stand.
-    """
+        scored = {
+            rid: s
+            for rid, s in scored.items()
+            if not swapped_slot(text, _description(session, rid), terms=text_tokens)
+        }
+        for rid, cosine in semantic_matches(
+            session=session, text=text, embedder=embedder, exclude_id=exclude_id, open_only=True
+        ).items():
+            scored[rid] = max(scored.get(rid, 0.0), cosine)
+    if not scored:
+        return []
+    found = session.exec(select(FeatureRequest).where(col(FeatureRequest.id).in_(list(scored)))).all()
+    matches = [Match(request=r, similarity=scored[r.id]) for r in found if r.id is not None]
+    matches.sort(key=lambda m: (-m.similarity, -(m.request.rice), m.request.id or 0))
+    return matches[:limit]
+
+
+def _description(session: Session, request_id: int) -> str:
+    request = session.get(FeatureRequest, request_id)
+    return request.description if request is not None else ""
+
+
+def token_matches(
+    *, session: Session, text: str, exclude_id: int | None, threshold: float
+) -> dict[int, float]:
+    """Open requests (id → token similarity ≥ `threshold`), from the inverted token index."""
     query = text_tokens(text)
     if not query:
-        return []
+        return {}
     db = session.connection()  # plain rows: the postings do not need ORM objects
     df: dict[str, int] = {
         str(token): int(count)
@@ -226,7 +259,7 @@ def similar_open_requests(
     query_weight = sum(idf.values())
     present = sorted((t for t in query if df.get(t)), key=lambda t: df[t])
     if not present:
-        return []
+        return {}
     chosen: list[str] = []
     budget = 0
     for token in present:
@@ -244,7 +277,7 @@ def similar_open_requests(
         if request_id != exclude_id:
             partial[request_id] += idf[token]
     if not partial:
-        return []
+        return {}
     best_ids = sorted(partial, key=lambda rid: partial[rid], reverse=True)[:50]
     open_ids = [
         int(rid)
@@ -257,7 +290,7 @@ def similar_open_requests(
         )
     ]
     if not open_ids:
-        return []
+        return {}
     tokens_of: dict[int, set[str]] = defaultdict(set)
     for request_id, token in db.execute(
         select(RequestToken.request_id, RequestToken.token).where(col(RequestToken.request_id).in_(open_ids))
@@ -273,41 +306,73 @@ def similar_open_requests(
         coverage_q = sum(idf[t] for t in shared) / query_weight
         coverage_d = len(shared) / len(theirs)
         similarity = round(math.sqrt(coverage_q * coverage_d), 3)
-        if similarity >= (min(threshold, EMBEDDING_FLOOR) if embed is not None else threshold):
+        if similarity >= threshold:
             scored[candidate_id] = similarity
-    if not scored:
-        return []
-    found = session.exec(select(FeatureRequest).where(col(FeatureRequest.id).in_(list(scored)))).all()
-    if embed is not None:
-        scored = _rescore_with_embeddings(text, list(found), scored, embed=embed, threshold=threshold)
-    matches = [Match(request=r, similarity=scored[r.id]) for r in found if r.id is not None]
-    matches.sort(key=lambda m: (-m.similarity, -(m.request.rice), m.request.id or 0))
-    return matches[:limit]
+    return scored
 
 
-def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
-    dot = sum(x * y for x, y in zip(a, b, strict=False))
-    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
-    return dot / norm if norm else 0.0
-
-
-def _rescore_with_embeddings(
-    text: str, found: list[FeatureRequest], scored: dict[int, float], *, embed: Embedder, threshold: float
+def semantic_matches(
+    *,
+    session: Session,
+    text: str,
+    embedder: Embedder,
+    exclude_id: int | None = None,
+    open_only: bool = True,
+    rule: str = "duplicate",
 ) -> dict[int, float]:
-    """Keep candidates whose token score passes `threshold` or whose embedding cosine passes
-    EMBEDDING_THRESHOLD; the similarity shown is the higher of the two."""
-    best = sorted((r for r in found if r.id is not None), key=lambda r: -scored[r.id or 0])[
-        :EMBEDDING_CANDIDATES
+    """Requests with the same meaning as `text` (id → cosine), among the `SEMANTIC_CANDIDATES` most recent
+    (open ones when `open_only`). `rule` "duplicate": `knowledge.semantic.same_meaning`; "search": a query
+    ("单点登录") finds what it names — `knowledge.semantic.search_hits`, no swapped slot."""
+    from knowledge.semantic import (
+        best_across_languages,
+        same_meaning,
+        search_hits,
+        swapped_slot,
+        text_vectors,
+    )
+
+    statement = select(FeatureRequest.id, FeatureRequest.description).where(
+        col(FeatureRequest.merged_into_id).is_(None)
+    )
+    if open_only:
+        statement = statement.where(col(FeatureRequest.is_open).is_(True))
+    rows = [
+        (int(rid), str(description))
+        for rid, description in session.execute(
+            statement.order_by(col(FeatureRequest.id).desc()).limit(SEMANTIC_CANDIDATES)
+        )
+        if rid != exclude_id
     ]
+    if not rows:
+        return {}
     try:
-        vectors = embed([text, *(r.description for r in best)])
+        if rule == "duplicate":  # the new request's own vector is stored too: it is a request from now on
+            vectors = text_vectors(session=session, embedder=embedder, texts=[text, *(d for _, d in rows)])
+            asked = vectors.get(text)
+        else:
+            vectors = text_vectors(session=session, embedder=embedder, texts=[d for _, d in rows])
+            asked = embedder.query(text)  # a search is a query: e5's asymmetric query vector
     except Exception:
-        logger.warning("embedding duplicate check failed; using token similarity only", exc_info=True)
-        return {rid: score for rid, score in scored.items() if score >= threshold}
-    result = {rid: score for rid, score in scored.items() if score >= threshold}
-    for request, vector in zip(best, vectors[1:], strict=False):
-        assert request.id is not None
-        cosine = round(_cosine(vectors[0], vector), 3)
-        if cosine >= EMBEDDING_THRESHOLD:
-            result[request.id] = max(result.get(request.id, 0.0), cosine)
-    return result
+        logger.warning("comparing requests by meaning failed; token similarity only", exc_info=True)
+        return {}
+    if asked is None:
+        return {}
+    found: dict[int, float] = {}
+    for rid, description in rows:
+        vector = vectors.get(description)
+        if vector is None:
+            continue
+        cosine = round(float(vector @ asked), 3)
+        if rule != "duplicate" or same_meaning(text, description, cosine=cosine, terms=text_tokens):
+            found[rid] = cosine
+    if rule != "duplicate":
+        descriptions = dict(rows)
+        hits = search_hits(found)
+        return {
+            rid: c for rid, c in hits.items() if not swapped_slot(text, descriptions[rid], terms=text_tokens)
+        }
+    if rule == "duplicate":  # across languages, only the best match is offered (module docstring)
+        texts = {description: rid for rid, description in rows if rid in found}
+        kept = best_across_languages(text, {d: found[rid] for d, rid in texts.items()})
+        found = {texts[d]: c for d, c in kept.items()}
+    return found

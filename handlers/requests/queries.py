@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
@@ -15,7 +16,10 @@ from sqlmodel import Session, col, select
 from bot.clock import as_utc
 from bot.errors import NotFound
 from bot.models.requests import FeatureRequest, RequestCustomer, RequestEvent, RequestRequester, RequestToken
-from handlers.requests.duplicates import similar_open_requests, text_tokens
+from handlers.requests.duplicates import semantic_matches, similar_open_requests, text_tokens
+
+if TYPE_CHECKING:
+    from knowledge.embedding import Embedder
 
 
 @dataclass(frozen=True)
@@ -151,12 +155,24 @@ def requests_of_user(*, session: Session, platform: str, user: str, limit: int =
     )
 
 
-def search_requests(*, session: Session, text: str, limit: int = 10) -> list[FeatureRequest]:
-    """Token matches (any language, via the index) first, then plain substring matches."""
+def search_requests(
+    *, session: Session, text: str, limit: int = 10, embedder: Embedder | None = None
+) -> list[FeatureRequest]:
+    """Token matches (any language, via the index) first, then — with the knowledge base's embedding model —
+    requests with the same meaning (`requests search 单点登录` finds "SAML single sign-on"), then plain
+    substring matches."""
     found: dict[int, FeatureRequest] = {}
     for match in similar_open_requests(session=session, text=text, limit=limit, threshold=0.2):
         if match.request.id is not None:
             found[match.request.id] = match.request
+    if embedder is not None and len(found) < limit:
+        meaning = semantic_matches(
+            session=session, text=text, embedder=embedder, open_only=False, rule="search"
+        )
+        ranked = sorted(meaning, key=lambda rid: -meaning[rid])
+        for request in session.exec(select(FeatureRequest).where(col(FeatureRequest.id).in_(ranked))):
+            if request.id is not None and len(found) < limit:
+                found.setdefault(request.id, request)
     tokens = text_tokens(text)
     if tokens and len(found) < limit:
         hits = (

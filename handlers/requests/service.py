@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +30,6 @@ from bot.models.requests import (
 from bot.services import Services
 from handlers.common import mention
 from handlers.requests.duplicates import (
-    Embedder,
     Match,
     index_request,
     similar_open_requests,
@@ -49,6 +48,9 @@ from handlers.requests.queries import requests_of_user as requests_of_user
 from handlers.requests.queries import search_requests as search_requests
 from handlers.requests.queries import status_changes_since as status_changes_since
 from handlers.requests.queries import top_requests as top_requests
+
+if TYPE_CHECKING:
+    from knowledge.embedding import Embedder
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +155,7 @@ def create_request(
     source_link: str = "",
     source_author: str = "",
     origin_key: str | None = None,
-    embed: Embedder | None = None,
+    embedder: Embedder | None = None,
 ) -> Created:
     """Store a request with its first customer and requester; idempotent per `origin_key`."""
     if origin_key:
@@ -162,7 +164,7 @@ def create_request(
         ).first()
         if existing is not None:
             return Created(request=existing, created=False, similar=[])
-    similar = similar_open_requests(session=session, text=data.description, embed=embed)
+    similar = similar_open_requests(session=session, text=data.description, embedder=embedder)
     request = FeatureRequest(
         title=make_title(data.description),
         description=data.description,

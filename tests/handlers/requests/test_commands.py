@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -397,13 +396,9 @@ def test_help_explains_priority_and_rice(bot: Harness) -> None:
 
 
 def test_configured_embeddings_are_used_when_logging(bot: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    class StubLLM:
-        can_embed = True
+    from tests.handlers.requests.test_duplicates import FakeEmbedder
 
-        def embed(self, texts: Sequence[str]) -> list[list[float]]:
-            return [[1.0, 0.0] if "okta" in t.lower() or "sso" in t.lower() else [0.0, 1.0] for t in texts]
-
-    monkeypatch.setattr(bot.services, "llm", StubLLM())
+    monkeypatch.setattr(bot.services.knowledge, "embedder", FakeEmbedder())
     _log(bot, "SAML SSO login for the admin console with Okta and Azure AD groups")
     reply = _log(bot, "Okta sign-in for admin users", user="U2")
     assert reply.buttons and "#1" in reply.buttons[0].label

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import Any
 
+import numpy as np
+import pytest
+from sqlmodel import select
+
+from bot.messages import Reply
+from bot.models.knowledge import KnowledgeVector
 from handlers.requests.duplicates import similar_open_requests, text_tokens
 from handlers.requests.parse import parse_request_text
 from handlers.requests.service import change_status, create_request
+from knowledge.embedding import bundled_unavailable_reason
 from tests.fakes.harness import Harness
 
 
@@ -72,14 +80,26 @@ def test_text_without_product_terms_matches_nothing(bot: Harness) -> None:
     assert _similar(bot, "😀😀") == []
 
 
-def _fake_embedder(calls: list[list[str]]) -> Callable[[Sequence[str]], list[list[float]]]:
-    """Texts about identity providers point one way, everything else another."""
+class FakeEmbedder:
+    """Texts about identity providers point one way, everything else another (the `Embedder` protocol)."""
 
-    def embed(texts: Sequence[str]) -> list[list[float]]:
-        calls.append(list(texts))
-        return [[1.0, 0.05] if ("okta" in t.lower() or "sso" in t.lower()) else [0.0, 1.0] for t in texts]
+    name = "fake-idp"
 
-    return embed
+    def __init__(self, *, broken: bool = False) -> None:
+        self.calls: list[list[str]] = []
+        self.broken = broken
+
+    def passages(self, texts: Sequence[str]) -> Any:
+        self.calls.append(list(texts))
+        if self.broken:
+            raise RuntimeError("endpoint down")
+        idp = ("okta", "sso", "sign-in", "登录")
+        rows = [[1.0, 0.05] if any(w in t.lower() for w in idp) else [0.0, 1.0] for t in texts]
+        vectors = np.asarray(rows, dtype=np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    def query(self, text: str) -> Any:
+        return self.passages([text])[0]
 
 
 def test_embeddings_find_paraphrases_that_tokens_miss(bot: Harness) -> None:
@@ -87,21 +107,56 @@ def test_embeddings_find_paraphrases_that_tokens_miss(bot: Harness) -> None:
     _log(bot, "Dark mode for the admin console")
     text = "Okta sign-in for admin users"
     assert _similar(bot, text) == []  # too little token overlap on its own
-    calls: list[list[str]] = []
+    embedder = FakeEmbedder()
     with bot.services.db.session() as session:
-        found = similar_open_requests(session=session, text=text, embed=_fake_embedder(calls))
+        found = similar_open_requests(session=session, text=text, embedder=embedder)
     assert [m.request.id for m in found] == [sso]
-    assert found[0].similarity >= 0.85
-    assert calls and calls[0][0] == text
+    assert found[0].similarity >= 0.88
+    assert embedder.calls and embedder.calls[0][0] == text
+    with bot.services.db.session() as session:  # every text is embedded once: vectors are stored
+        similar_open_requests(session=session, text=text, embedder=embedder)
+    assert len(embedder.calls) == 1
 
 
 def test_a_failing_embedding_call_falls_back_to_tokens(bot: Harness) -> None:
     sso = _log(bot, "SAML SSO login")
-
-    def broken(texts: Sequence[str]) -> list[list[float]]:
-        raise RuntimeError("endpoint down")
-
+    broken = FakeEmbedder(broken=True)
     with bot.services.db.session() as session:
-        found = similar_open_requests(session=session, text="支持 SAML SSO 登录", embed=broken)
+        found = similar_open_requests(session=session, text="支持 SAML SSO 登录", embedder=broken)
         assert [m.request.id for m in found] == [sso]
-        assert similar_open_requests(session=session, text="Okta sign-in for admin users", embed=broken) == []
+        assert similar_open_requests(session=session, text="Okta sign-in for admin users", embedder=broken) == []
+
+
+
+
+@pytest.mark.skipif(bundled_unavailable_reason() is not None, reason="bundled model unavailable")
+def test_bundled_model_finds_duplicates_across_languages_and_keeps_swapped_names_apart(
+    database_url: str,
+) -> None:
+    bot = Harness.create(database_url, SALESBRIDGE_EMBEDDINGS="bundled")
+    try:
+        saml = _say_request(bot, "SAML single sign-on with Okta customer:Acme")
+        assert saml.buttons == [] or "#" not in saml.buttons[0].label  # the first request has no duplicate
+        wecom = _say_request(bot, "approvals inside WeCom customer:Globex", user="U2")
+        slack = _say_request(bot, "Slack integration customer:Initech", user="U3")
+        assert wecom.title.endswith("#2") and slack.title.endswith("#3")
+
+        okta = _say_request(bot, "SSO login via Okta customer:Umbrella", user="U4")
+        assert okta.buttons and "#1" in okta.buttons[0].label  # offered as a duplicate of #1
+        chinese = _say_request(bot, "支持企业微信审批流 客户:某某银行", platform="feishu", user="ou_1")
+        assert chinese.buttons and "#2" in chinese.buttons[0].label
+        teams = _say_request(bot, "Teams integration customer:Hooli", user="U5")
+        assert not any("#3" in b.label for b in teams.buttons)  # cosine 0.93, but Teams is not Slack
+
+        found = bot.say("requests search 单点登录")[0].text
+        assert "#1" in found and "#3" not in found
+        with bot.services.db.session() as session:  # request vectors are stored with the model's name
+            stored = session.exec(select(KnowledgeVector.model)).all()
+        assert stored and set(stored) == {bot.services.knowledge.embedder.name}
+    finally:
+        bot.close()
+
+
+def _say_request(bot: Harness, text: str, **kwargs: Any) -> Reply:
+    [reply] = bot.say(f"request {text}", **kwargs)
+    return reply

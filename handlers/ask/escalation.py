@@ -1,207 +1,34 @@
-"""Knowledge-base questions: answers with citations, "I don't know" + escalation to the PMs, PM answers
-that go back to the asker's thread and into the knowledge base, 👍/👎 feedback, `kb add` and `kb gaps`.
-
-Free text addressed to the bot (a mention, a DM) is a question; so is `ask …` / `提问 …`.
-"""
+"""The PM side of questions: "I don't know" + the escalation post in every PM channel, the Answer form and
+`answer <id> <text>` command, and delivering the answer to every asker's thread and into the knowledge base."""
 
 from __future__ import annotations
 
 import logging
-import re
 
 from bot.commands import split_command_word
-from bot.dispatch import resolve_address
 from bot.errors import NotFound, UsageError
 from bot.i18n import both, detect_language, pick
 from bot.messages import Address, Button, Form, FormInput, IncomingMessage, KeyValue, Reply
 from bot.models.qa import QaEscalation, QaQuestion
-from bot.router import Router
 from bot.services import Services
+from handlers.ask.feedback import feedback_buttons
 from handlers.common import mention, parse_id
-from knowledge.answer import Answer, answer_question, dont_know
+from knowledge.answer_text import dont_know
 from knowledge.escalation import (
     escalation_askers,
     get_escalation,
     get_question,
-    knowledge_gaps,
     link_faq,
-    normalize_question,
     open_escalation,
     question_address,
     record_answer,
-    record_question,
-    remember_thread,
-    thread_question,
-    vote,
 )
 
 logger = logging.getLogger(__name__)
 
-USAGE_ASK = "ask <question>\n提问 <问题>\n@bot <question>  (or a DM / 或私信)"
 USAGE_ANSWER = "answer <id> <text>\n回答 <编号> <内容>"
-USAGE_KB = "kb add <title> | <text>\nkb gaps [days]\n知识库 添加 <标题> | <内容>\n知识库 缺口 [天数]"
-
-FEEDBACK = "kb.feedback"  # kb.feedback.up / kb.feedback.down, value = question id
-ESCALATE = "kb.escalate"  # value = question id (offered after a 👎)
 ANSWER_BUTTON = "kb.answer"  # value = escalation id
 ANSWER_FORM = "kb.answer"
-MAX_QUESTION = 1000
-MAX_CONTEXT = 500
-GAPS_DAYS = 30
-
-
-def register(router: Router) -> None:
-    router.command(
-        "ask",
-        handle_ask,
-        aliases=("提问",),
-        summary_en="Ask the product knowledge base (or just @mention me / DM me)",
-        summary_zh="向产品知识库提问（也可以直接 @我 或私信我）",
-        usage=USAGE_ASK,
-        placeholder=True,
-        details_en="Answers come with numbered sources. When I don't know, I ask the product managers and "
-        "post their answer in your thread.",
-        details_zh="回答附带编号的资料来源。不知道时我会转给产品经理，并把他们的回答发回你的话题。",
-    )
-    router.command(
-        "answer",
-        handle_answer_command,
-        aliases=("回答",),
-        summary_en="PMs: answer an escalated question: `answer 12 Yes, since 5.0`",
-        summary_zh="产品经理：回答转来的问题：`回答 12 支持，5.0 起`",
-        usage=USAGE_ANSWER,
-        roles=("pm",),
-    )
-    router.command(
-        "kb",
-        handle_kb,
-        aliases=("知识库",),
-        summary_en="PMs: add a quick FAQ entry, list unanswered and down-voted questions",
-        summary_zh="产品经理：添加 FAQ 条目，查看未解答和被点踩的问题",
-        usage=USAGE_KB,
-    )
-    router.action(FEEDBACK, handle_feedback)
-    router.action(ESCALATE, handle_escalate_button)
-    router.action(ANSWER_BUTTON, handle_answer_button)
-    router.form(ANSWER_FORM, handle_answer_form)
-    router.fallback(handle_question, placeholder=True)
-
-
-# --- asking ---------------------------------------------------------------------------------------------
-
-
-def handle_ask(msg: IncomingMessage, services: Services) -> Reply:
-    return answer_message(msg, services, question=msg.args)
-
-
-def handle_question(msg: IncomingMessage, services: Services) -> Reply:
-    return answer_message(msg, services, question=msg.text)
-
-
-def answer_message(msg: IncomingMessage, services: Services, *, question: str) -> Reply:
-    question = question.strip()
-    if not question:
-        raise UsageError("What would you like to know?", "你想了解什么？", usage=USAGE_ASK)
-    if len(question) > MAX_QUESTION:
-        raise UsageError(
-            f"That question is too long ({len(question)} characters, at most {MAX_QUESTION}).",
-            f"问题太长（{len(question)} 个字符，最多 {MAX_QUESTION} 个）。",
-            usage=USAGE_ASK,
-        )
-    thread = msg.thread or msg.message_id
-    context = None
-    if msg.in_thread and thread:
-        with services.db.session() as session:
-            context = thread_question(
-                session=session, platform=msg.platform, conversation=msg.conversation, thread=thread
-            )
-    answer = answer_question(
-        question=question,
-        knowledge=services.knowledge,
-        llm=services.llm,
-        today=services.now().astimezone(services.settings.tz).date(),
-        stale_days=services.settings.kb_stale_days,
-        context=context,
-    )
-    if not answer.answered and not worth_escalating(question):
-        return small_talk_reply(answer.language)
-    address = resolve_address(msg, Reply(where="thread"))
-    with services.db.session() as session:
-        row = record_question(
-            session=session,
-            answer=answer,
-            platform=msg.platform,
-            user=msg.user,
-            address=address,
-            now=services.now(),
-            thread=thread,
-        )
-        if thread:
-            remember_thread(
-                session=session,
-                platform=msg.platform,
-                conversation=msg.conversation,
-                thread=thread,
-                question=(answer.search_query or question)[-MAX_CONTEXT:],
-                question_id=row.id,
-                now=services.now(),
-            )
-        question_id = row.id
-    assert question_id is not None
-    if answer.answered:
-        return answer_reply(answer, question_id=question_id)
-    return escalate(services, question_id=question_id, language=answer.language)
-
-
-_QUESTION_MARKS = ("?", "？", "吗", "呢", "么")
-
-
-def worth_escalating(question: str) -> bool:
-    """A real question for the PMs — not "hi", "thanks" or a lone word the knowledge base does not know."""
-    from knowledge.tokenize import tokens
-
-    terms = tokens(question)
-    if not terms:
-        return False
-    return len(terms) >= 2 or question.strip().endswith(_QUESTION_MARKS)
-
-
-def small_talk_reply(language: str) -> Reply:
-    return Reply(
-        text=pick(
-            language,
-            "I couldn't find that in the knowledge base. Ask me a full product question — e.g. "
-            "“Does the Enterprise plan include SSO?” — or type `help`.",
-            "知识库里没有找到相关内容。请问一个完整的产品问题，例如“企业版支持单点登录吗？”，或输入 `help`。",
-        ),
-        where="thread",
-    )
-
-
-def feedback_buttons(question_id: int, language: str) -> list[Button]:
-    return [
-        Button(
-            action_id=f"{FEEDBACK}.up",
-            label=pick(language, "👍 Helpful", "👍 有帮助"),
-            value=str(question_id),
-        ),
-        Button(
-            action_id=f"{FEEDBACK}.down",
-            label=pick(language, "👎 Not helpful", "👎 没帮助"),
-            value=str(question_id),
-        ),
-    ]
-
-
-def answer_reply(answer: Answer, *, question_id: int) -> Reply:
-    return Reply(
-        text=answer.text,
-        citations=answer.citations,
-        context=answer.notes,
-        buttons=feedback_buttons(question_id, answer.language),
-        where="thread",
-        color="warning" if any(s.stale for s in answer.sources) else "default",
-    )
 
 
 # --- escalation -----------------------------------------------------------------------------------------
@@ -500,145 +327,3 @@ def notify_askers(
     return sent
 
 
-# --- feedback -------------------------------------------------------------------------------------------
-
-
-def handle_feedback(msg: IncomingMessage, services: Services) -> Reply:
-    direction = (msg.action_id or "").rsplit(".", 1)[-1]
-    if direction not in ("up", "down"):
-        raise UsageError("Unknown feedback button.", "未知的反馈按钮。")
-    question_id = parse_id(msg.action_value, what_en="answer", what_zh="回答")
-    value = 1 if direction == "up" else -1
-    with services.db.session() as session:
-        question = get_question(session=session, question_id=question_id)
-        if question is None:
-            raise NotFound(f"No answer #{question_id}.", f"没有编号为 {question_id} 的回答。")
-        language, escalated = question.language, question.escalation_id is not None
-        outcome = vote(
-            session=session,
-            question_id=question_id,
-            platform=msg.platform,
-            user=msg.user,
-            value=value,
-            now=services.now(),
-        )
-    tally = f"(👍 {outcome.up} · 👎 {outcome.down})"
-    if outcome.previous == value:
-        text = pick(
-            language,
-            f"You already rated this answer {'👍' if value > 0 else '👎'} {tally}.",
-            f"你已经给这个回答打过 {'👍' if value > 0 else '👎'} {tally}。",
-        )
-    elif outcome.previous:
-        text = pick(
-            language,
-            f"Changed your rating to {'👍' if value > 0 else '👎'} {tally}.",
-            f"已把你的评价改为 {'👍' if value > 0 else '👎'} {tally}。",
-        )
-    elif value > 0:
-        text = pick(language, f"Thanks for the feedback! {tally}", f"感谢反馈！{tally}")
-    else:
-        text = pick(
-            language,
-            f"Thanks — PMs review down-voted answers (`kb gaps`). {tally}",
-            f"谢谢——产品经理会查看被点踩的回答（`知识库 缺口`）。{tally}",
-        )
-    buttons = []
-    if value < 0 and not escalated:
-        buttons = [
-            Button(
-                action_id=ESCALATE, label=pick(language, "Ask a PM", "转给产品经理"), value=str(question_id)
-            )
-        ]
-    return Reply(text=text, buttons=buttons, where="ephemeral")
-
-
-# --- kb add / kb gaps -----------------------------------------------------------------------------------
-
-_SUBCOMMANDS = {"add": "add", "添加": "add", "新增": "add", "gaps": "gaps", "缺口": "gaps", "gap": "gaps"}
-_SPLIT = re.compile(r"\s*[|｜]\s*")
-
-
-def handle_kb(msg: IncomingMessage, services: Services) -> Reply:
-    word, rest = split_command_word(msg.args)
-    sub = _SUBCOMMANDS.get(word)
-    if sub is None:
-        en = f"Unknown subcommand {word!r}." if word else "Add an FAQ entry or list knowledge gaps."
-        zh = f"未知子命令 {word!r}。" if word else "可以添加 FAQ 条目或查看知识缺口。"
-        raise UsageError(en, zh, usage=USAGE_KB)
-    services.roles.require(platform=msg.platform, user=msg.user)
-    if sub == "add":
-        return kb_add(msg, services, rest)
-    return kb_gaps(msg, services, rest)
-
-
-def kb_add(msg: IncomingMessage, services: Services, rest: str) -> Reply:
-    parts = _SPLIT.split(rest.strip(), maxsplit=1)
-    title, text = (parts[0].strip(), parts[1].strip()) if len(parts) == 2 else ("", "")
-    if not title or not text:
-        raise UsageError(
-            "`kb add` needs a title and a text separated by |, e.g. `kb add Does it support SSO? | Yes, on Enterprise.`",
-            "`知识库 添加` 需要用 | 分隔的标题和内容，例如 `知识库 添加 支持单点登录吗？ | 支持，企业版提供。`",
-            usage=USAGE_KB,
-        )
-    slug = normalize_question(title).replace(" ", "-")[:200]
-    if not slug:
-        raise UsageError("The title needs some words.", "标题需要包含文字。", usage=USAGE_KB)
-    today = services.now().astimezone(services.settings.tz).date()
-    document_id = services.knowledge.add_document(
-        path=f"faq:chat-{slug}", title=title, text=text, owner=msg.user, updated=today, kind="faq"
-    )
-    lang = msg.language
-    return Reply(
-        text=pick(
-            lang,
-            f"Added the FAQ entry **{title}** (document #{document_id}); reps asking about it get it right away.",
-            f"已添加 FAQ 条目 **{title}**（文档 #{document_id}），销售提问时会直接得到这个答案。",
-        ),
-        where="thread",
-        color="success",
-    )
-
-
-def kb_gaps(msg: IncomingMessage, services: Services, rest: str) -> Reply:
-    lang = msg.language
-    days = GAPS_DAYS
-    if rest.strip():
-        if not rest.strip().isdigit() or int(rest.strip()) < 1:
-            raise UsageError(
-                f"Expected a number of days, got {rest.strip()!r}.",
-                f"需要天数，收到的是 {rest.strip()!r}。",
-                usage=USAGE_KB,
-            )
-        days = int(rest.strip())
-    from datetime import timedelta
-
-    with services.db.session() as session:
-        gaps = knowledge_gaps(session=session, since=services.now() - timedelta(days=days), limit=15)
-    title = pick(lang, f"Knowledge gaps, last {days} days", f"知识缺口（最近 {days} 天）")
-    if not gaps:
-        return Reply(
-            title=title,
-            text=pick(lang, "No unanswered or down-voted questions. 🎉", "没有未解答或被点踩的问题。🎉"),
-            where="ephemeral",
-        )
-    lines = []
-    for gap in gaps:
-        status = (
-            pick(
-                lang, f"waiting for a PM (#{gap.escalation_id})", f"等待产品经理回答（#{gap.escalation_id}）"
-            )
-            if gap.unanswered and gap.escalation_id
-            else pick(lang, "unanswered", "未解答")
-            if gap.unanswered
-            else pick(
-                lang, f"👎 {gap.down_votes} · 👍 {gap.up_votes}", f"👎 {gap.down_votes} · 👍 {gap.up_votes}"
-            )
-        )
-        lines.append(f"• **{gap.asked}×** {gap.question} — {status}")
-    return Reply(
-        title=title,
-        text="\n".join(lines),
-        context=[pick(lang, "Answer one with `answer <id> <text>`.", "用 `回答 <编号> <内容>` 解答。")],
-        where="ephemeral",
-    )

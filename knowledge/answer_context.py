@@ -1,0 +1,75 @@
+"""Which evidence a question is answered from: thread context for follow-ups, the asker's language, and
+what the retrieval's decision means for the answer (`support_of`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Protocol
+
+from knowledge.types import Hit, SearchResult
+
+SAME_LANGUAGE_RATIO = 0.5  # prefer sections in the asker's language scoring at least this share of the best
+
+
+class Searcher(Protocol):
+    def search(self, query: str, *, k: int = 5) -> SearchResult: ...
+
+
+_FOLLOW_UP = re.compile(
+    r"^\s*(?:and|also|what about|how about|what if|same for|then|but|or|那|那么|还有|另外|如果|同样|再问)",
+    re.IGNORECASE,
+)
+FOLLOW_UP_TERMS = 2  # a question with this few content terms leans on the one before it
+
+
+def is_follow_up(question: str) -> bool:
+    """ "And on Enterprise?", "what about Growth", "那企业版呢？" — questions that lean on the previous one."""
+    from knowledge.tokenize import tokens
+
+    stripped = question.strip().rstrip("?？!！。. ")
+    return (
+        bool(_FOLLOW_UP.match(stripped))
+        or stripped.endswith("呢")
+        or len(tokens(question)) <= FOLLOW_UP_TERMS
+    )
+
+
+def search_with_context(
+    *, knowledge: Searcher, question: str, context: str | None, k: int
+) -> tuple[SearchResult, str]:
+    """Search for the question; in a thread, also together with the earlier question.
+
+    A follow-up ("and on Enterprise?") is read with the earlier question; a complete new question in an
+    old thread is answered on its own, unless only the context makes it answerable.
+    """
+    own = knowledge.search(question, k=k)
+    if not context or context.strip() == question.strip():
+        return own, question
+    combined_query = f"{context} {question}"
+    combined = knowledge.search(combined_query, k=k)
+    if is_follow_up(question):
+        if combined.answerable or combined.confidence >= own.confidence:
+            return combined, combined_query
+        return own, question
+    if not own.answerable and combined.answerable:
+        return combined, combined_query
+    return own, question
+
+
+def prefer_language(hits: Sequence[Hit], language: str) -> list[Hit]:
+    """Sections in the asker's language when they are nearly as good as the best one."""
+    if not hits:
+        return []
+    best = hits[0].score
+    same = [h for h in hits if h.section.language == language]
+    if same and (best <= 0 or same[0].score >= SAME_LANGUAGE_RATIO * best):
+        return same
+    return list(hits)
+
+
+def support_of(result: SearchResult) -> str:
+    """ "strong" exactly when retrieval says answerable; "weak" only when it says so."""
+    if result.answerable and result.hits:
+        return "strong"
+    return "weak" if result.support == "weak" and result.hits else "none"

@@ -1,0 +1,196 @@
+"""What an answer says: the extractive quote, a PM's answer quoted whole, "I'm not sure — the closest
+sections", "I don't know", the notes under an answer, and the internal-document flag.
+
+Every text takes a `start` citation number, so the parts of a question with several asks can be numbered
+one after another in one reply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.i18n import pick
+from knowledge.types import Hit, Section
+
+PM_ANSWER_MAX_CHARS = 3000  # a PM's answer is quoted whole; a pasted essay is cut here, with an ellipsis
+CLOSEST_SECTIONS = 3  # sections listed under "I'm not sure"
+
+LANGUAGE_NAMES = {"en": ("English", "英文"), "zh": ("Chinese", "中文")}
+
+
+def internal_flag(language: str) -> str:
+    return pick(language, "⚠ Internal — do not forward to customers", "⚠ 内部资料——请勿转发给客户")
+
+
+def dont_know(language: str) -> str:
+    return pick(
+        language,
+        "I don't know — the knowledge base has no reliable answer to this.",
+        "我不知道——知识库中没有可靠的答案。",
+    )
+
+
+def not_sure_lead(language: str) -> str:
+    return pick(
+        language,
+        "I'm not sure — these are the closest sections I found:",
+        "我不确定——以下是我找到的最接近的内容：",
+    )
+
+
+def not_covered(language: str) -> str:
+    return pick(language, "The knowledge base does not cover this part.", "知识库没有涵盖这一部分。")
+
+
+def extractive_lead(language: str) -> str:
+    return pick(language, "From the knowledge base:", "知识库中的相关内容：")
+
+
+def is_pm_answer(section: Section) -> bool:
+    """An FAQ entry a PM wrote (an escalation's answer, `kb add`): quoted whole, with who and when."""
+    return section.path.startswith("faq:") and bool(section.owner)
+
+
+def section_trail(*, title: str, headings: Sequence[str], heading: str) -> str:
+    """ "Plans › Limits" — the heading trail without the document title repeated."""
+    return " › ".join(h for h in (*headings, heading) if h and h.strip() != title.strip())
+
+
+def section_label(section: Section) -> str:
+    trail = section_trail(title=section.title, headings=section.headings, heading=section.heading)
+    return section.title + (f" › {trail}" if trail else "")
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A body of text and the hits it cites, numbered from `start` in this order (or by `numbers`)."""
+
+    body: str
+    hits: list[Hit]
+    numbers: list[int] | None = None  # the citation number of each hit, when not consecutive
+
+
+def _marker(section: Section, number: int, language: str) -> str:
+    flag = f" {internal_flag(language)}" if section.internal else ""
+    return f"[{number}]{flag}"
+
+
+def extractive_body(*, question: str, hits: Sequence[Hit], language: str, start: int = 1) -> Composed:
+    """The best sentences of `hits` for `question`, one line per quoted section ("" when none overlaps)."""
+    from knowledge.answer_extractive import select_quotes
+
+    quotes = select_quotes(question, hits)
+    if not quotes:
+        return Composed(body="", hits=[])
+    lines = []
+    for offset, quote in enumerate(quotes):
+        section = quote.hit.section
+        body = join_sentences(quote.sentences, section.language)
+        heading = section.heading.strip()
+        if heading and heading != section.title.strip():
+            separator = "" if heading.endswith(("?", "？")) else ("：" if section.language == "zh" else ":")
+            body = f"**{heading}**{separator}{'' if separator == '：' else ' '}{body}"
+        marker = _marker(section, start + offset, language)
+        lines.append(f"{body} {marker}" if len(quotes) == 1 else f"• {body} {marker}")
+    foreign = {q.hit.section.language for q in quotes} - {language}
+    if foreign:
+        lines.append(pick(language, "_(Quoted from the Chinese documentation.)_", "_（以上摘自英文文档。）_"))
+    return Composed(body="\n".join(lines), hits=[q.hit for q in quotes])
+
+
+def pm_answer_body(*, hit: Hit, language: str, today: date, start: int = 1) -> Composed:
+    """A PM's answer, whole, under the question it answered: "**Q?** answer [n]"."""
+    section = hit.section
+    text = section.text.strip()
+    if len(text) > PM_ANSWER_MAX_CHARS:
+        text = text[:PM_ANSWER_MAX_CHARS].rstrip() + "…"
+    question = section.title.strip()
+    head = f"**{question}**" + ("" if question.endswith(("?", "？")) else ":")
+    return Composed(body=f"{head}\n{text} {_marker(section, start, language)}", hits=[hit])
+
+
+def pm_answer_note(section: Section, *, number: int, language: str) -> str:
+    """ "[1] answered by @ann on 2026-11-20 (in Chinese)." — the language when it is not the asker's."""
+    when_en = f" on {section.updated.isoformat()}" if section.updated else ""
+    when_zh = f"于 {section.updated.isoformat()} " if section.updated else ""
+    names = LANGUAGE_NAMES.get(section.language)
+    foreign_en = f" (in {names[0]})" if names and section.language != language else ""
+    foreign_zh = f"（以{names[1]}作答）" if names and section.language != language else ""
+    return pick(
+        language,
+        f"[{number}] answered by <@{section.owner}>{when_en}{foreign_en}.",
+        f"[{number}] 由 <@{section.owner}> {when_zh}解答{foreign_zh}。",
+    )
+
+
+def closest_body(*, hits: Sequence[Hit], language: str, start: int = 1) -> Composed:
+    """The closest sections, listed (not quoted as an answer)."""
+    chosen = list(hits[:CLOSEST_SECTIONS])
+    lines = [
+        f"• {section_label(hit.section)} {_marker(hit.section, start + offset, language)}"
+        for offset, hit in enumerate(chosen)
+    ]
+    return Composed(body="\n".join(lines), hits=chosen)
+
+
+def join_sentences(sentences: Sequence[str], language: str) -> str:
+    joiner = "" if language == "zh" else " "
+    out = ""
+    for sentence in sentences:
+        if out and not out.endswith(("。", "！", "？", ".", "!", "?", "；", ";", ":", "：")):
+            out += "。" if language == "zh" else "."
+        out += (joiner if out else "") + sentence
+    return out
+
+
+def answer_notes(
+    sources: Sequence[Any], hits: Sequence[Hit], *, methods: set[str], language: str, stale_days: int
+) -> list[str]:
+    """The lines under an answer: internal flag, stale documents, who answered, how it was written.
+    `sources` are `knowledge.answer.Source`s, one per hit."""
+    notes = []
+    internal = [s.index for s in sources if s.internal]
+    if internal:
+        listed = ", ".join(f"[{n}]" for n in internal)
+        notes.append(
+            pick(
+                language,
+                f"{internal_flag(language)}: {listed} quotes a document marked internal.",
+                f"{internal_flag(language)}：{listed} 引自标记为内部的文档。",
+            )
+        )
+    for s, hit in zip(sources, hits, strict=True):
+        if s.stale and s.updated:
+            notes.append(
+                pick(
+                    language,
+                    f"⚠️ [{s.index}] was last updated on {s.updated.isoformat()} (more than {stale_days} days "
+                    "ago) — double-check with a PM before quoting it to a customer.",
+                    f"⚠️ [{s.index}] 最后更新于 {s.updated.isoformat()}（超过 {stale_days} 天），"
+                    "对客户引用前请先与产品经理确认。",
+                )
+            )
+        if is_pm_answer(hit.section):
+            notes.append(pm_answer_note(hit.section, number=s.index, language=language))
+    if "llm" in methods:
+        notes.append(
+            pick(
+                language,
+                "Written by AI from the cited sources only; check them before quoting to a customer.",
+                "由 AI 仅根据所引用的资料撰写；对客户引用前请核对原文。",
+            )
+        )
+    if methods - {"llm"}:
+        notes.append(pick(language, "Quoted from the knowledge base.", "摘自知识库。"))
+    if not methods:
+        notes.append(
+            pick(
+                language,
+                "These sections may not answer the question; ask a PM before telling a customer.",
+                "这些内容未必回答了问题；告诉客户之前请先问产品经理。",
+            )
+        )
+    return notes
