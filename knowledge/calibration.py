@@ -14,47 +14,21 @@ from collections.abc import Sequence
 from knowledge.base import KnowledgeBase
 from knowledge.decision import HYBRID_FEATURES, LEXICAL_FEATURES, Example, FitReport, fit
 from knowledge.evaluation import UNANSWERABLE, Question, section_hits
-from knowledge.evidence import candidate_features, dense_floor, question_evidence
 from knowledge.store import save_decision
-from knowledge.tokenize import tokens
 
 
 def calibration_examples(kb: KnowledgeBase, questions: Sequence[Question]) -> list[Example]:
-    lexical = kb.indexes()
-    index = lexical.sections
-    support = kb.config.support_candidates
+    sections = kb.indexes().sections.sections
     examples: list[Example] = []
     for question in questions:
         retrieved = kb.retrieve(question.question, language=question.lang or "en")
         if retrieved is None:
             continue
-        evidence = question_evidence(
-            index=index,
-            query=question.question,
-            terms=tokens(question.question, query=True),
-            synonyms=lexical.synonyms,
-        )
-        floor = dense_floor(retrieved.similarities)
-        candidates = [
-            (
-                number,
-                candidate_features(
-                    index=index,
-                    question=evidence,
-                    number=number,
-                    lexical_score=float(retrieved.lexical_scores[number]),
-                    similarities=retrieved.similarities,
-                    dense_floor=floor,
-                ),
-            )
-            for number in retrieved.ranked[:support]
-        ]
         if question.type == UNANSWERABLE:
-            best = max(candidates, key=lambda c: kb.decision().confidence(c[1]))
-            examples.append(Example(features=best[1], answerable=False))
+            examples.append(Example(features=retrieved.features, answerable=False))
             continue
-        for number, features in candidates:
-            if section_hits(index.sections[number], question.expected):
+        for number, features in retrieved.judged:
+            if section_hits(sections[number], question.expected):
                 examples.append(Example(features=features, answerable=True))
                 break
     return examples

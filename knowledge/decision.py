@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 LEXICAL_FEATURES = ("coverage", "unknown", "strength", "unknown_names")
-HYBRID_FEATURES = (*LEXICAL_FEATURES, "dense", "dense_gap")
+HYBRID_FEATURES = (*LEXICAL_FEATURES, "dense", "dense_gap", "agreement")
 
 
 @dataclass(frozen=True)
@@ -90,17 +90,19 @@ class FitReport:
 def fit(
     examples: Sequence[Example], *, features: Sequence[str], l2: float = 1.0, source: str = "calibrated"
 ) -> FitReport:
-    """L2-regularised logistic regression (classes balanced, Newton steps), then the threshold that
-    maximises the worse of the answered and declined rates; the weak band reaches down to where 95 % of
-    the unanswerable examples lie below."""
+    """L2-regularised logistic regression on standardised features (classes balanced, Newton steps), then
+    the threshold that maximises the worse of the answered and declined rates; the "not sure" band reaches
+    down to where 95 % of the answerable examples lie above, so they get the closest sections at least."""
     import numpy as np
 
     positives = sum(1 for e in examples if e.answerable)
     negatives = len(examples) - positives
     if positives == 0 or negatives == 0:
         raise ValueError("calibration needs answerable and unanswerable questions")
-    x = np.array([[e.features.get(name, 0.0) for name in features] for e in examples], dtype=np.float64)
-    x = np.hstack([x, np.ones((len(examples), 1))])
+    raw = np.array([[e.features.get(name, 0.0) for name in features] for e in examples], dtype=np.float64)
+    mean, scale = raw.mean(axis=0), raw.std(axis=0)
+    scale = np.where(scale > 1e-9, scale, 1.0)  # a constant feature: no information, weight stays 0
+    x = np.hstack([(raw - mean) / scale, np.ones((len(examples), 1))])
     y = np.array([1.0 if e.answerable else 0.0 for e in examples])
     sample = np.where(y == 1.0, len(y) / (2 * positives), len(y) / (2 * negatives))
     penalty = np.full(x.shape[1], l2)
@@ -114,15 +116,16 @@ def fit(
         w -= step
         if float(np.abs(step).max()) < 1e-8:
             break
+    weights = w[:-1] / scale  # back to the features as computed
     model = DecisionModel(
-        weights={name: round(float(w[i]), 4) for i, name in enumerate(features)},
-        bias=round(float(w[-1]), 4),
+        weights={name: round(float(weights[i]), 4) for i, name in enumerate(features)},
+        bias=round(float(w[-1] - (weights * mean).sum()), 4),
         source=source,
     )
     confidences = [model.confidence(e.features) for e in examples]
     threshold = best_threshold(confidences, [e.answerable for e in examples])
-    unanswerable = sorted(c for c, e in zip(confidences, examples, strict=True) if not e.answerable)
-    weak = unanswerable[int(0.95 * (len(unanswerable) - 1))] if unanswerable else threshold / 2
+    answerable = sorted(c for c, e in zip(confidences, examples, strict=True) if e.answerable)
+    weak = answerable[int(0.05 * (len(answerable) - 1))]
     model = replace(model, threshold=round(threshold, 4), weak_threshold=round(min(weak, threshold), 4))
     answered, declined = rates(model, examples)
     return FitReport(model=model, answered=answered, declined=declined, examples=len(examples))

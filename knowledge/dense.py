@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.database import Database
 
+
 class DenseIndex:
     """Cosine similarity of a question to every embedded section. `refresh` picks up vectors stored
     since the last call (the background embedder fills them while the bot answers)."""

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from knowledge.lexical import LexicalIndex
 
 
+AGREEMENT_DEPTH = 10  # a candidate both generators rank this high: the "agreement" evidence
+
+
 @dataclass(frozen=True)
 class RetrievalConfig:
     candidates: int = 50  # sections each generator contributes to fusion
@@ -28,9 +31,6 @@ class RetrievalConfig:
     document_weight: float = 0.3  # the whole document's BM25 score added to each of its sections
     rewrite_weight: float = 0.7  # each LLM rewrite of the question (only with a chat model configured)
     dense_weight: float = 1.0  # the dense generator's list in the fusion
-    # the model's similarity for a section in another language than the question's is this much lower
-    # for the same content (measured on parallel documents, benchmarks/cross_language.py): added back
-    cross_language_offset: float = 0.07
     lexical_weight: float = 1.0
     fusion: str = "rrf"  # "rrf" (reciprocal rank) or "scores" (scaled score sum)
     rrf_k: int = 60
@@ -47,6 +47,7 @@ class Retrieved:
     confidence: float
     support: str  # "strong" | "weak" | "none"
     features: dict[str, float] = field(default_factory=dict)  # of the section the decision judged
+    judged: list[tuple[int, dict[str, float]]] = field(default_factory=list)  # every weighed candidate
 
 
 def retrieve(
@@ -81,14 +82,12 @@ def retrieve(
             lists.append(
                 Candidates(index.top(rewrite_scores, limit, mask=mask), rewrite_scores, config.rewrite_weight)
             )
-    similarities = None
+    similarities, dense_list = None, []
     if dense is not None and dense.size and config.dense_weight:
         vector = (query_vector or (embedder.query if embedder is not None else None) or _none)(query)
         if vector is not None:
             similarities = dense.similarities(vector, size=lexical.size)
-            if config.cross_language_offset:
-                similarities = similarities + config.cross_language_offset * (index.languages != language)
-            top = dense.top(similarities, limit, mask=mask)
+            top = dense_list = dense.top(similarities, limit, mask=mask)
             lists.append(Candidates(top, similarities, config.dense_weight, floor=dense_floor(similarities)))
     if config.fusion == "scores":
         ranked = score_fusion(lists)
@@ -100,18 +99,25 @@ def retrieve(
         return None
     question = question_evidence(index=index, query=query, terms=terms, synonyms=lexical.synonyms)
     floor = dense_floor(similarities)
+    agreeing = set(lists[0].numbers[:AGREEMENT_DEPTH]) & set(dense_list[:AGREEMENT_DEPTH])
     judged = [
-        candidate_features(
-            index=index,
-            question=question,
-            number=number,
-            lexical_score=float(scores[number]),
-            similarities=similarities,
-            dense_floor=floor,
+        (
+            number,
+            {
+                **candidate_features(
+                    index=index,
+                    question=question,
+                    number=number,
+                    lexical_score=float(scores[number]),
+                    similarities=similarities,
+                    dense_floor=floor,
+                ),
+                "agreement": float(number in agreeing),
+            },
         )
         for number in ranked[: config.support_candidates]
     ]
-    features = max(judged, key=decision.confidence)
+    features = max((f for _, f in judged), key=decision.confidence)
     confidence = decision.confidence(features)
     return Retrieved(
         ranked=ranked,
@@ -120,6 +126,7 @@ def retrieve(
         confidence=confidence,
         support=decision.support(confidence),
         features=features,
+        judged=judged,
     )
 
 
