@@ -57,18 +57,22 @@ class DecisionModel:
 
 # Fitted by `python -m benchmarks.decision_fit` (see docs/knowledge.md for the questions it used).
 DEFAULT_LEXICAL = DecisionModel(
-    weights={"coverage": 2.5, "unknown": -2.1, "strength": 2.4, "unknown_names": -4.15}, bias=0.1
+    weights={"coverage": -0.3232, "unknown": -3.5391, "strength": 16.4065, "unknown_names": -4.0542},
+    bias=-1.9594,
+    threshold=0.5623,
+    weak_threshold=0.3189,
 )
 DEFAULT_HYBRID = DecisionModel(
     weights={
-        "coverage": 2.5,
-        "unknown": -2.1,
-        "strength": 2.4,
-        "unknown_names": -4.15,
-        "dense": 0.0,
-        "dense_gap": 0.0,
+        "coverage": 2.3529,
+        "unknown": -2.7278,
+        "strength": 4.7977,
+        "unknown_names": -2.3861,
+        "dense": -5.5026,
+        "dense_gap": 56.1457,
+        "agreement": 0.8227,
     },
-    bias=0.1,
+    bias=0.0,
 )
 
 

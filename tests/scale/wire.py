@@ -54,6 +54,7 @@ def platform_env(*, slack_api: str, feishu_api: str, database_url: str) -> dict[
         "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",  # nothing listens: the LLM is never reachable
         "SALESBRIDGE_ADMIN_USERS": "UADMIN,ou_admin",
         "SALESBRIDGE_PM_USERS": "UPM,ou_pm",
+        "SALESBRIDGE_EMBEDDINGS": "none",  # lexical: the wire tests measure the bot, not the model
     }
 
 
