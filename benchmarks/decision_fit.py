@@ -30,13 +30,20 @@ def examples_for(name: str, *, embedder: Any) -> list[Any]:
     return calibration_examples(kb, questions)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--corpus", action="append", choices=sorted(CORPORA), help="default: every prepared one"
+    )
+    args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from knowledge.decision import HYBRID_FEATURES, LEXICAL_FEATURES, fit, rates
     from knowledge.embedding import BundledEmbedder
 
     embedder = CachedQueries(BundledEmbedder(), BENCH / "query-vectors.npz")
-    names = [name for name in CORPORA if (BENCH / f"{name}.db").exists()]
+    names = args.corpus or [name for name in CORPORA if (BENCH / f"{name}.db").exists()]
     for mode, features, model in (("hybrid", HYBRID_FEATURES, embedder), ("lexical", LEXICAL_FEATURES, None)):
         by_corpus = {name: examples_for(name, embedder=model) for name in names}
         everything = [e for examples in by_corpus.values() for e in examples]

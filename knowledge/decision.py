@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-LEXICAL_FEATURES = ("coverage", "unknown", "strength", "unknown_names")
+LEXICAL_FEATURES = ("coverage", "unknown", "strength", "unknown_names", "information")
 HYBRID_FEATURES = (*LEXICAL_FEATURES, "dense", "dense_gap", "agreement")
 
 
@@ -36,14 +36,20 @@ class DecisionModel:
     threshold: float = 0.5
     weak_threshold: float = 0.3
     source: str = "default"  # "default" or what `kb calibrate` was fed
+    # with semantic evidence: never "strong" for a section the model finds less similar than the question's
+    # 10th most similar section — one shared word ("Teams" in "sales teams") is no answer
+    min_dense_gap: float = -0.01
 
     def confidence(self, features: Mapping[str, float]) -> float:
         z = self.bias + sum(weight * features.get(name, 0.0) for name, weight in self.weights.items())
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
-    def support(self, confidence: float) -> str:
+    def support(self, confidence: float, features: Mapping[str, float] | None = None) -> str:
         if confidence >= self.threshold:
-            return "strong"
+            semantic = features is not None and features.get("dense", 0.0) > 0.0
+            if not semantic or features.get("dense_gap", 0.0) >= self.min_dense_gap:  # type: ignore[union-attr]
+                return "strong"
+            return "weak"
         return "weak" if confidence >= self.weak_threshold else "none"
 
     def to_json(self) -> str:
@@ -57,22 +63,31 @@ class DecisionModel:
 
 # Fitted by `python -m benchmarks.decision_fit` (see docs/knowledge.md for the questions it used).
 DEFAULT_LEXICAL = DecisionModel(
-    weights={"coverage": -0.3232, "unknown": -3.5391, "strength": 16.4065, "unknown_names": -4.0542},
-    bias=-1.9594,
-    threshold=0.5623,
-    weak_threshold=0.3189,
+    weights={
+        "coverage": 1.9643,
+        "unknown": -2.7923,
+        "strength": 20.0468,
+        "unknown_names": -3.4484,
+        "information": 0.5569,
+    },
+    bias=-7.4807,
+    threshold=0.5357,
+    weak_threshold=0.3445,
 )
 DEFAULT_HYBRID = DecisionModel(
     weights={
-        "coverage": 2.3529,
-        "unknown": -2.7278,
-        "strength": 4.7977,
-        "unknown_names": -2.3861,
-        "dense": -5.5026,
-        "dense_gap": 56.1457,
-        "agreement": 0.8227,
+        "coverage": 4.3197,
+        "unknown": -2.1326,
+        "strength": 9.3285,
+        "unknown_names": -1.6495,
+        "information": 0.4872,
+        "dense": 2.7885,
+        "dense_gap": 54.0394,
+        "agreement": -0.2071,
     },
-    bias=0.0,
+    bias=-8.4067,
+    threshold=0.5198,
+    weak_threshold=0.2057,
 )
 
 
@@ -152,8 +167,10 @@ def best_threshold(confidences: Sequence[float], labels: Sequence[bool]) -> floa
 
 
 def rates(model: DecisionModel, examples: Sequence[Example]) -> tuple[float, float]:
-    answered = _share(model.confidence(e.features) >= model.threshold for e in examples if e.answerable)
-    declined = _share(model.confidence(e.features) < model.threshold for e in examples if not e.answerable)
+    """Share of answerable examples answered ("strong"), share of unanswerable ones not answered."""
+    strong = [model.support(model.confidence(e.features), e.features) == "strong" for e in examples]
+    answered = _share(s for s, e in zip(strong, examples, strict=True) if e.answerable)
+    declined = _share(not s for s, e in zip(strong, examples, strict=True) if not e.answerable)
     return answered, declined
 
 

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -62,12 +63,15 @@ def candidate_features(
         if not question["known"][term]
     )
     best_possible = total * (index.params.k1 + 1.0)
+    rarest_possible = math.log(1.0 + index.size) or 1.0  # about the idf of a term only one section has
     dense = float(similarities[number]) if similarities is not None else 0.0
     return {
         "coverage": covered / total,
         "unknown": unknown / total,
         "strength": float(lexical_score) / best_possible if best_possible else 0.0,
         "unknown_names": float(min(len(question["unknown_names"]), 1)),
+        # how much the question says: one common word ("Teams?") is covered by chance, several rare ones not
+        "information": sum(idf.values()) / rarest_possible,
         "dense": dense,
         "dense_gap": dense - dense_floor if similarities is not None else 0.0,
     }

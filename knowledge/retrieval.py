@@ -32,7 +32,7 @@ class RetrievalConfig:
     rewrite_weight: float = 0.7  # each LLM rewrite of the question (only with a chat model configured)
     dense_weight: float = 1.0  # the dense generator's list in the fusion
     lexical_weight: float = 1.0
-    fusion: str = "rrf"  # "rrf" (reciprocal rank) or "scores" (scaled score sum)
+    fusion: str = "rrf"  # "rrf": reciprocal rank; "scores": each list's scores scaled between floor and best
     rrf_k: int = 60
     support_candidates: int = 3  # fused sections whose evidence the decision weighs
 
@@ -124,7 +124,7 @@ def retrieve(
         lexical_scores=scores,
         similarities=similarities,
         confidence=confidence,
-        support=decision.support(confidence),
+        support=decision.support(confidence, features),
         features=features,
         judged=judged,
     )

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from bot.messages import Button, Reply
 from bot.models.qa import QaQuestion
 from knowledge.ingest import ingest_paths
+from knowledge.vectors import embed_pending_sections
 from tests.fakes.harness import Harness
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "knowledge"
@@ -23,12 +24,17 @@ PAYPAL_ANSWER = (
 )
 
 
-def build_sample_database(folder: Path) -> Path:
-    """The sample knowledge base ingested into a SQLite file (tests copy it instead of re-ingesting)."""
+def build_sample_database(folder: Path, *, embedded: bool = False) -> Path:
+    """The sample knowledge base ingested into a SQLite file (tests copy it instead of re-ingesting), its
+    sections embedded with the bundled model when `embedded`."""
     path = folder / "samples.db"
-    harness = Harness.create(f"sqlite:///{path}")
-    report = ingest_paths(harness.services.knowledge, [SAMPLES])
+    harness = Harness.create(f"sqlite:///{path}", SALESBRIDGE_EMBEDDINGS="bundled" if embedded else "none")
+    knowledge = harness.services.knowledge
+    report = ingest_paths(knowledge, [SAMPLES])
     assert report.added == 14, report.summary()
+    if embedded:
+        assert knowledge.embedder is not None
+        assert embed_pending_sections(db=knowledge.db, embedder=knowledge.embedder) == report.chunks
     harness.close()
     return path
 

@@ -17,14 +17,18 @@ from tests.handlers.test_ask import build_sample_database, copy_database, escala
 needs_model = pytest.mark.skipif(bundled_unavailable_reason() is not None, reason="bundled model unavailable")
 
 
+# The product's default: lexical + the bundled semantic model (the decision weighs both).
+pytestmark = pytest.mark.skipif(bundled_unavailable_reason() is not None, reason="bundled model unavailable")
+
+
 @pytest.fixture(scope="module")
 def sample_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_sample_database(tmp_path_factory.mktemp("kb"))
+    return build_sample_database(tmp_path_factory.mktemp("kb"), embedded=True)
 
 
 @pytest.fixture
 def kb_bot(sample_database: Path, tmp_path: Path) -> Iterator[Harness]:
-    harness = Harness.create(copy_database(sample_database, tmp_path))
+    harness = Harness.create(copy_database(sample_database, tmp_path), SALESBRIDGE_EMBEDDINGS="bundled")
     yield harness
     harness.close()
 
@@ -45,7 +49,7 @@ def test_weak_evidence_says_not_sure_with_ask_a_pm_and_no_verdict(kb_bot: Harnes
     ("question", "first", "second"),
     [
         ("Does Growth have SSO and how long are audit logs kept?", "Enterprise only", "90 days"),
-        ("支持单点登录吗？审计日志保存多久？", "仅企业版提供", "成长版 90 天"),
+        ("支持单点登录吗？审计日志的保留期是多久？", "仅企业版提供", "成长版 90 天"),
     ],
 )
 def test_each_ask_of_a_question_is_answered(kb_bot: Harness, question: str, first: str, second: str) -> None:

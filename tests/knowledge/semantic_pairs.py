@@ -102,7 +102,9 @@ def measure() -> None:  # pragma: no cover - a measurement, run by hand
             fp = sum(1 for p, y in predicted if p and not y)
             fn = sum(1 for p, y in predicted if not p and y)
             precision = tp / (tp + fp) if tp + fp else float("nan")
-            print(f"{name:12} {label:15} P={precision:.2f} R={tp / (tp + fn):.2f} (tp {tp}, fp {fp}, fn {fn})")
+            print(
+                f"{name:12} {label:15} P={precision:.2f} R={tp / (tp + fn):.2f} (tp {tp}, fp {fp}, fn {fn})"
+            )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,7 +25,9 @@ def test_thresholds_depend_on_the_language_pair_and_shared_names() -> None:
     assert semantic.cosine_threshold("SAML SSO with Okta", "SSO login via Okta") == (
         semantic.SAME_LANGUAGE_NAMED_COSINE
     )
-    assert semantic.cosine_threshold("Bulk edit deals", "Mass update of deals") == semantic.SAME_LANGUAGE_COSINE
+    assert (
+        semantic.cosine_threshold("Bulk edit deals", "Mass update of deals") == semantic.SAME_LANGUAGE_COSINE
+    )
     assert semantic.is_chinese("Zapier 集成") and not semantic.is_chinese("Zapier connector")
 
 

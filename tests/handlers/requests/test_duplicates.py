@@ -124,9 +124,9 @@ def test_a_failing_embedding_call_falls_back_to_tokens(bot: Harness) -> None:
     with bot.services.db.session() as session:
         found = similar_open_requests(session=session, text="支持 SAML SSO 登录", embedder=broken)
         assert [m.request.id for m in found] == [sso]
-        assert similar_open_requests(session=session, text="Okta sign-in for admin users", embedder=broken) == []
-
-
+        assert (
+            similar_open_requests(session=session, text="Okta sign-in for admin users", embedder=broken) == []
+        )
 
 
 @pytest.mark.skipif(bundled_unavailable_reason() is not None, reason="bundled model unavailable")

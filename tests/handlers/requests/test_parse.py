@@ -133,7 +133,9 @@ def test_unknown_options_are_refused_with_did_you_mean_in_both_languages() -> No
     with pytest.raises(UsageError) as caught:
         parse_request_text("Bulk edit customer:Umbrella teir:diamond urgancy:blocker")
     error = caught.value
-    assert "`teir:` (did you mean `tier:`?)" in error.en and "`urgancy:` (did you mean `urgency:`?)" in error.en
+    assert (
+        "`teir:` (did you mean `tier:`?)" in error.en and "`urgancy:` (did you mean `urgency:`?)" in error.en
+    )
     assert "`customer:`, `tier:`, `urgency:`, `arr:`, `area:`" in error.en
     assert "是不是想写 `tier:`" in error.zh and "可用选项" in error.zh
     with pytest.raises(UsageError, match="等级"):
