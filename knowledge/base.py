@@ -21,11 +21,29 @@ from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
 from bot.database import Database
+from bot.i18n import detect_language
+from bot.models.knowledge import KnowledgeDocument, KnowledgeSection
+from knowledge.chunking import Chunk, chunk_markdown, split_front_matter
 from knowledge.decision import DEFAULT_HYBRID, DEFAULT_LEXICAL, DecisionModel
 from knowledge.dense import DenseIndex
 from knowledge.embedding import Embedder, EmbeddingStatus
+from knowledge.lexical import build_lexical_index
+from knowledge.query_rewrite import QueryRewriter
 from knowledge.retrieval import RetrievalConfig, Retrieved, retrieve
+from knowledge.store import (
+    content_hash,
+    current_version,
+    delete_document,
+    list_documents,
+    save_document,
+    section_texts,
+    stored_decision,
+    to_section,
+)
+from knowledge.synonyms import NO_SYNONYMS, load_synonyms
+from knowledge.tokenize import add_terms
 from knowledge.types import Hit, SearchResult, Section
+from knowledge.vectors import BackgroundEmbedder, document_texts_to_embed, embed_texts
 
 if TYPE_CHECKING:
     from bot.llm import LLM
@@ -83,9 +101,6 @@ class KnowledgeBase:
         kind: str = "doc",
     ) -> int:
         """Add or replace a Markdown document (chunked by headings); returns its id. Searchable at once."""
-        from knowledge.chunking import chunk_markdown, split_front_matter
-        from knowledge.store import content_hash, save_document
-        from knowledge.tokenize import add_terms, detect_language
 
         path = path.strip()
         if not path:
@@ -93,8 +108,6 @@ class KnowledgeBase:
         _, body = split_front_matter(text)
         chunks = chunk_markdown(body)
         if not chunks:
-            from knowledge.chunking import Chunk
-
             chunks = [Chunk(heading=title, headings=(), text=title)]
         language = language or detect_language(title + "\n" + body)
         add_terms([title])
@@ -116,7 +129,6 @@ class KnowledgeBase:
         return document_id
 
     def remove_document(self, *, path: str) -> bool:
-        from knowledge.store import delete_document
 
         with self.db.session() as session:
             removed = delete_document(session=session, path=path)
@@ -131,14 +143,11 @@ class KnowledgeBase:
 
     # --- reading -------------------------------------------------------------------------------
     def documents(self, *, kind: str | None = None) -> list[DocumentInfo]:
-        from knowledge.store import list_documents
 
         with self.db.session() as session:
             return list_documents(session=session, kind=kind)
 
     def section(self, section_id: int) -> Section | None:
-        from bot.models.knowledge import KnowledgeDocument, KnowledgeSection
-        from knowledge.store import to_section
 
         with self.db.session() as session:
             row = session.get(KnowledgeSection, section_id)
@@ -154,8 +163,6 @@ class KnowledgeBase:
     def start_background_embedding(self) -> None:
         """Embed sections without a vector in a daemon thread, now and after every change (`serve`)."""
         if self.embedder is not None and self.background is None:
-            from knowledge.vectors import BackgroundEmbedder
-
             self.background = BackgroundEmbedder(db=self.db, embedder=self.embedder)
             self.background.start()
 
@@ -188,7 +195,6 @@ class KnowledgeBase:
         `language` is the asker's language (detected from the query when absent): sections in other
         languages still rank, a little lower. `product` restricts the search to that product's documents.
         """
-        from bot.i18n import detect_language
 
         query = (query or "").strip()
         k = max(1, min(int(k), 100))
@@ -250,6 +256,7 @@ class KnowledgeBase:
         retrieval mode in use, else the defaults."""
         if self._decision is not None:
             return self._decision
+        self.indexes()  # (re)loads the stored calibration with the index
         if self._stored_decision is not None:
             return self._stored_decision
         return DEFAULT_HYBRID if self._current_dense() is not None else DEFAULT_LEXICAL
@@ -277,15 +284,12 @@ class KnowledgeBase:
         if self.llm is None or not self.settings.query_rewrite:
             return []
         if self._rewriter is None:
-            from knowledge.query_rewrite import QueryRewriter
-
             self._rewriter = QueryRewriter(llm=self.llm)
         rewrites: list[str] = self._rewriter.rewrite(query, language=language)
         return rewrites
 
     def _section_texts(self, section_ids: Sequence[int]) -> dict[int, str]:
         """Texts of the hits, read from the database (the index keeps no texts)."""
-        from knowledge.store import section_texts
 
         if not section_ids:
             return {}
@@ -304,9 +308,6 @@ class KnowledgeBase:
                 and now - self._checked_at < self.version_check_seconds
             ):
                 return current
-            from knowledge.lexical import build_lexical_index
-            from knowledge.store import current_version, stored_decision
-            from knowledge.synonyms import NO_SYNONYMS, load_synonyms
 
             with self.db.session() as session:
                 version = current_version(session=session)
@@ -330,7 +331,6 @@ class KnowledgeBase:
         it is found by meaning at once; bulk ingests are embedded in the background (`kb embed`)."""
         if self.embedder is None:
             return 0
-        from knowledge.vectors import document_texts_to_embed, embed_texts
 
         with self.db.session() as session:
             texts = document_texts_to_embed(session=session, document_id=document_id)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.database import Database
+from knowledge.vectors import count_vectors, load_vectors
 
 
 class DenseIndex:
@@ -32,7 +33,6 @@ class DenseIndex:
         now = time.monotonic()
         if self._count >= 0 and now - self._checked_at < every_seconds:
             return
-        from knowledge.vectors import count_vectors, load_vectors
 
         with self._lock:
             self._checked_at = now

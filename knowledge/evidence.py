@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from knowledge.synonyms import NO_SYNONYMS, SynonymGroups
+from knowledge.tokenize import asked_sentences, chinese_characters, named_words, tokens
 
 if TYPE_CHECKING:
     from knowledge.index import SectionIndex
@@ -90,7 +91,6 @@ def dense_floor(similarities: Any | None) -> float:
 def known_compound_parts(terms: Sequence[str], known: dict[str, bool]) -> dict[str, list[str]]:
     """Chinese question words the corpus lacks whose every character lies in a known shorter question
     word inside them (jieba's search mode yields 中文论坛 and 中文, 论坛): word → its known parts."""
-    from knowledge.tokenize import chinese_characters
 
     compounds: dict[str, list[str]] = {}
     for term in terms:
@@ -109,7 +109,6 @@ def known_compound_parts(terms: Sequence[str], known: dict[str, bool]) -> dict[s
 def unknownness(term: str, *, characters: frozenset[str]) -> float:
     """How unknown a term the corpus lacks is: PART_KNOWN_UNKNOWNNESS for a Chinese word whose every
     character the corpus writes, 1 otherwise."""
-    from knowledge.tokenize import chinese_characters
 
     chars = chinese_characters(term)
     if chars and len(chars) == len(term) and all(char in characters for char in chars):
@@ -121,7 +120,6 @@ def unknown_subject_names(query: str, *, vocabulary: Any) -> list[str]:
     """Names the question asks about that the knowledge base has never seen (`AutoShard`, `OceanBase`).
     Names in a context sentence do not count unless the asking sentences only refer back ("… Is it?").
     A compound name is known when its parts are ("RAM-based")."""
-    from knowledge.tokenize import asked_sentences, named_words, tokens
 
     asked = asked_sentences(query)
     subject = asked if len(set(tokens(asked, query=True))) >= MIN_ASKED_TERMS else query

@@ -21,7 +21,12 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from bot.database import Database
+from bot.models.knowledge import KnowledgeDocument, KnowledgeSection
+from knowledge.embedding import section_text, text_hash
+from knowledge.index import DOCUMENT_PARAMS, IndexBuilder
+from knowledge.store import section_without_text
 from knowledge.synonyms import NO_SYNONYMS, SynonymGroups
+from knowledge.tokenize import add_terms, drop_stop_terms, is_new_word, learn_corpus_words, tokens
 
 if TYPE_CHECKING:
     from knowledge.index import IndexBuilder, SectionIndex
@@ -81,12 +86,6 @@ def build_lexical_index(db: Database, *, synonyms: SynonymGroups = NO_SYNONYMS) 
     """Build the indexes streaming the sections' stored terms from the database in chunks: each row is
     turned into term ids at once and sections are kept without their text — one compact copy."""
     import numpy as np
-
-    from bot.models.knowledge import KnowledgeDocument, KnowledgeSection
-    from knowledge.embedding import section_text, text_hash
-    from knowledge.index import DOCUMENT_PARAMS, IndexBuilder
-    from knowledge.store import section_without_text
-    from knowledge.tokenize import add_terms, drop_stop_terms, learn_corpus_words
 
     started = time.perf_counter()
     sections, documents_builder = IndexBuilder(), IndexBuilder(DOCUMENT_PARAMS)
@@ -156,7 +155,6 @@ def build_lexical_index(db: Database, *, synonyms: SynonymGroups = NO_SYNONYMS) 
 
 def _add_document_unit(builder: IndexBuilder, *, first: Section, terms: Sequence[str]) -> None:
     """One whole document as a unit: its title as context, its sections' terms as body."""
-    from knowledge.tokenize import tokens
 
     builder.add(first, ("", " ".join(tokens(first.title)), " ".join(terms)))
 
@@ -164,8 +162,6 @@ def _add_document_unit(builder: IndexBuilder, *, first: Section, terms: Sequence
 def _corpus_new_words(index: SectionIndex, *, min_sections: int) -> list[str]:
     """Chinese words of the index that jieba's dictionary lacks and that occur in enough sections."""
     import numpy as np
-
-    from knowledge.tokenize import is_new_word
 
     sections_with = np.diff(index.offsets)
     return [

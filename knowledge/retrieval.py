@@ -14,6 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from knowledge.evidence import candidate_features, dense_floor, question_evidence
+from knowledge.tokenize import tokens
+
 if TYPE_CHECKING:
     from knowledge.decision import DecisionModel
     from knowledge.dense import DenseIndex
@@ -65,8 +68,6 @@ def retrieve(
 ) -> Retrieved | None:
     """Run the stages for one question; None when the question has no searchable term or the knowledge
     base is empty."""
-    from knowledge.evidence import candidate_features, dense_floor, question_evidence
-    from knowledge.tokenize import tokens
 
     terms = tokens(query, query=True)
     if not terms or lexical.size == 0:

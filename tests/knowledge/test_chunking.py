@@ -42,3 +42,18 @@ def test_front_matter_and_plain_text() -> None:
     assert meta["title"] == "Hello" and body == "# Body\n"
     assert split_front_matter("---\n: [bad\n---\nrest")[1] == "rest"
     assert chunk_plain_text("just text")[0].text == "just text"
+
+
+def test_a_licence_comment_full_of_hash_lines_is_not_content() -> None:
+    page = """<!--
+# Licensed to the Apache Software Foundation (ASF) under one
+# or more contributor license agreements.
+## See the NOTICE file
+-->
+
+# Quick start
+
+Run the standalone server.
+"""
+    chunks = chunk_markdown(page)
+    assert [(c.heading, c.text) for c in chunks] == [("Quick start", "Run the standalone server.")]

@@ -15,6 +15,7 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_EMBEDDING_MODEL"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SALESBRIDGE_EMBEDDINGS", "none")  # test_kb_semantic_cli runs the bundled model
     return write_corpus(tmp_path / "docs")
 
 

@@ -1,0 +1,70 @@
+"""`kb embed`, `kb status` and `kb calibrate` from the command line, with the bundled model."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from knowledge.embedding import bundled_unavailable_reason
+from tests.knowledge.kb_helpers import write_corpus
+
+runner = CliRunner()
+pytestmark = pytest.mark.skipif(bundled_unavailable_reason() is not None, reason="bundled model unavailable")
+
+QUESTIONS = [
+    {"id": "1", "lang": "en", "question": "Is SATA storage OK for production nodes?", "type": "support",
+     "expected": [{"path": "en/faq/product-faq.md", "heading": "Can I deploy on SATA disks?"}]},
+    {"id": "2", "lang": "en", "question": "What machine sizing do you recommend for prod?", "type": "limit",
+     "expected": [{"path": "en/faq/product-faq.md", "heading": "What hardware is recommended for production?"}]},
+    {"id": "3", "lang": "zh", "question": "静态数据能加密吗？", "type": "support",
+     "expected": [{"path": "zh/faq/product-faq.md", "heading": "是否支持静态数据加密？"}]},
+    {"id": "4", "lang": "en", "question": "Who is the CFO of the vendor?", "type": "unanswerable", "expected": []},
+    {"id": "5", "lang": "en", "question": "Is there a Salesforce AppExchange listing?", "type": "unanswerable",
+     "expected": []},
+]
+
+
+@pytest.fixture
+def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SALESBRIDGE_EMBEDDINGS", "bundled")
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_EMBEDDING_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    return write_corpus(tmp_path / "docs")
+
+
+def test_status_embed_and_calibrate(corpus: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["kb", "ingest", str(corpus)]).exit_code == 0
+    before = json.loads(runner.invoke(app, ["kb", "status", "--json"]).output)
+    assert before["semantic_retrieval"] == "bundled: multilingual-e5-small-q4"
+    assert before["embedded"]["done"] == 0 and before["embedded"]["of"] == before["sections"] > 0
+    assert before["decision"] == "default"
+
+    embedded = runner.invoke(app, ["kb", "embed"])
+    assert embedded.exit_code == 0 and f"Embedded {before['sections']} sections" in embedded.output
+    assert "Embedded 0 sections" in runner.invoke(app, ["kb", "embed"]).output  # resumable, incremental
+    status = runner.invoke(app, ["kb", "status"]).output
+    assert f"embedded: {before['sections']}/{before['sections']} (100%)" in status
+
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in QUESTIONS), encoding="utf-8")
+    dry = runner.invoke(app, ["kb", "calibrate", str(questions), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "Fitted on" in dry.output and "Not saved" in dry.output
+    assert json.loads(runner.invoke(app, ["kb", "status", "--json"]).output)["decision"] == "default"
+    saved = runner.invoke(app, ["kb", "calibrate", str(questions)])
+    assert saved.exit_code == 0 and "Saved" in saved.output
+    after = json.loads(runner.invoke(app, ["kb", "status", "--json"]).output)
+    assert after["decision"] == "kb calibrate (5 questions)"
+
+
+def test_calibrate_needs_both_kinds_of_questions(corpus: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["kb", "ingest", str(corpus)]).exit_code == 0
+    only_answerable = tmp_path / "q.jsonl"
+    only_answerable.write_text(json.dumps(QUESTIONS[0]), encoding="utf-8")
+    result = runner.invoke(app, ["kb", "calibrate", str(only_answerable)])
+    assert result.exit_code == 2 and "Cannot calibrate" in result.output and "无法校准" in result.output
+    usage = runner.invoke(app, ["kb", "calibrate"])
+    assert usage.exit_code == 2 and "Usage: salesbridge kb calibrate" in usage.output
