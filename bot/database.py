@@ -64,11 +64,6 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
 
     @property
-    def display_url(self) -> str:
-        """The URL without its password, for messages ("which database is this?")."""
-        return self.engine.url.render_as_string(hide_password=True)
-
-    @property
     def is_sqlite(self) -> bool:
         return self.url.startswith("sqlite")
 

@@ -292,6 +292,7 @@ def evaluate(
 @kb_app.command("status")
 def status(as_json: bool = typer.Option(False, "--json", help="Print as JSON. 以 JSON 输出。")) -> None:
     """Documents, sections, share embedded, model and answer decision. 知识库状态：文档、段落、向量进度、模型。"""
+    from bot.database import describe_url
     from knowledge.store import count_sections, list_documents
     from knowledge.vectors import embedding_progress
 
@@ -304,7 +305,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print as JSON. �
         )
     decision = kb.decision()
     data = {
-        "database": kb.db.display_url,
+        "database": describe_url(kb.db.url),
         "documents": len(documents),
         "sections": sections,
         "semantic_retrieval": kb.embedding_status.describe(),

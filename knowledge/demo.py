@@ -4,6 +4,7 @@ the demo again is quick and keeps what PMs added in chat."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "knowledge"
@@ -24,11 +25,18 @@ def prepare_demo_knowledge(samples: Path = SAMPLES) -> str:
         return f"sample knowledge base not found at {samples}; the bot starts with an empty knowledge base"
     from bot.database import describe_url
     from knowledge.store import count_sections
+    from knowledge.vectors import embed_pending_sections
 
     kb = open_knowledge_base()
     report = ingest_paths(kb, [samples])
     with kb.db.session() as session:
         sections = count_sections(session=session)
     where = describe_url(kb.db.url)
+    semantic = f"semantic retrieval: {kb.embedding_status.describe()}"
+    if kb.embedder is not None:  # a few seconds the first time: the demo answers by meaning from its first question
+        started = time.perf_counter()
+        embedded = embed_pending_sections(db=kb.db, embedder=kb.embedder)
+        if embedded:
+            semantic += f" ({embedded} sections embedded in {time.perf_counter() - started:.0f} s)"
     kb.db.dispose()
-    return f"knowledge base in {where}, {sections} sections — {report.summary()}"
+    return f"knowledge base in {where}, {sections} sections — {report.summary()}\n{semantic}"
