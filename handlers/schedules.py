@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import as_utc
 from bot.commands import parse_args, refuse_unknown_options, split_command_word, tokenize
 from bot.errors import UsageError
+from bot.forms import FormErrors
 from bot.i18n import both, pick
 from bot.messages import IncomingMessage, KeyValue, Reply
 from bot.models import Schedule
@@ -116,7 +117,7 @@ def register(router: Router) -> None:
     )
     router.action(ADD_ITEM_ACTION, handle_add_item_button)
     router.action(CANT_ATTEND_ACTION, handle_cant_attend)
-    router.form(AGENDA_FORM, handle_agenda_form)
+    router.form(AGENDA_FORM, handle_agenda_form, validate=validate_agenda_form)
 
 
 def handle_schedule(msg: IncomingMessage, services: Services) -> Reply:
@@ -387,6 +388,25 @@ def handle_add_item_button(msg: IncomingMessage, services: Services) -> Reply:
     schedule_id = _schedule_id_from(msg.action_value)
     load_schedule(services=services, schedule_id=schedule_id)
     return Reply(form=agenda_form(schedule_id))
+
+
+MAX_AGENDA_ITEM = 2000
+
+
+def validate_agenda_form(msg: IncomingMessage, services: Services) -> None:
+    """The agenda form's one field: something to discuss, not longer than an agenda item can be."""
+    text = (msg.form.get("item") or "").strip()
+    if not text:
+        raise FormErrors({"item": ("Write the topic to add to the agenda.", "请填写要加入议程的议题。")})
+    if len(text) > MAX_AGENDA_ITEM:
+        raise FormErrors(
+            {
+                "item": (
+                    f"At most {MAX_AGENDA_ITEM} characters, please ({len(text)} now).",
+                    f"最多 {MAX_AGENDA_ITEM} 个字符（当前 {len(text)}）。",
+                )
+            }
+        )
 
 
 def handle_agenda_form(msg: IncomingMessage, services: Services) -> Reply:
