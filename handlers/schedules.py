@@ -397,7 +397,9 @@ def validate_agenda_form(msg: IncomingMessage, services: Services) -> None:
     """The agenda form's one field: something to discuss, not longer than an agenda item can be."""
     text = (msg.form.get("item") or "").strip()
     if not text:
-        raise FormErrors({"item": ("Write the topic to add to the agenda.", "请填写要加入议程的议题。")})
+        raise FormErrors(
+            {"item": ("The agenda item is empty; write the topic to add.", "议题为空，请填写要加入的议题。")}
+        )
     if len(text) > MAX_AGENDA_ITEM:
         raise FormErrors(
             {
