@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from bot.config import secret
 from bot.messages import IncomingMessage, Kind
 from bot.platforms.feishu import translate
+from bot.platforms.feishu.lark_logging import quiet_lark_logger
 from bot.platforms.feishu.render import form_with_errors_card, submitted_card
 
 if TYPE_CHECKING:
@@ -157,6 +158,7 @@ class FeishuInbound:
     def build_handler(self, encrypt_key: str, verification_token: str) -> lark_oapi.EventDispatcherHandler:
         import lark_oapi as lark
 
+        quiet_lark_logger()
         return (
             lark.EventDispatcherHandler.builder(encrypt_key, verification_token)
             .register_p2_im_message_receive_v1(self._on_message)
@@ -226,7 +228,7 @@ class FeishuInbound:
             logger.warning("feishu request rejected: %s", message)
             return 401
         if message.startswith("processor not found"):
-            logger.info("feishu event ignored (no handler): %s", message)
+            # lark's own log line already says so, once (lark_logging.py)
             return 200  # an event type we do not subscribe to: do not make Feishu retry it
         logger.warning("feishu request not understood: %s", message)
         return 400
