@@ -16,7 +16,7 @@ from bot.clock import as_utc
 from bot.commands import parse_args, refuse_unknown_options, split_command_word, tokenize
 from bot.errors import UsageError
 from bot.forms import FormErrors
-from bot.i18n import both, pick
+from bot.i18n import both, pick, weekday
 from bot.messages import IncomingMessage, KeyValue, Reply
 from bot.models import Schedule
 from bot.router import ButtonText, Router
@@ -257,7 +257,7 @@ def _describe_fields(
         KeyValue(label=pick(lang, "Holiday calendar", "节假日日历"), value=schedule.calendar),
         KeyValue(
             label=pick(lang, "Next runs", "接下来运行"),
-            value=", ".join(t.strftime("%a %Y-%m-%d %H:%M") for t in upcoming) or "—",
+            value=", ".join(f"{weekday(lang, t)} {t:%Y-%m-%d %H:%M}" for t in upcoming) or "—",
         ),
     ]
     warning = _calendar_warning(schedule.calendar, upcoming, now)
@@ -320,7 +320,7 @@ def list_schedules(msg: IncomingMessage, services: Services) -> Reply:
             if row.paused
             else (
                 pick(lang, "next ", "下次 ")
-                + (upcoming[0].strftime("%a %Y-%m-%d %H:%M") if upcoming else "—")
+                + (f"{weekday(lang, upcoming[0])} {upcoming[0]:%Y-%m-%d %H:%M}" if upcoming else "—")
             )
         )
         value = (
