@@ -113,6 +113,7 @@ def chat(
             advance=clock.advance,
             now=lambda: clock.now().astimezone(settings.tz),
             run_jobs=lambda grace: run_due_jobs(services, grace=grace),
+            validate=lambda msg: application.router.validate_form(msg, services),
         ).run(sys.stdin, interactive=interactive)
     finally:
         application.stop()

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     ack_reminder_hours: float = Field(default=24, gt=0, alias="SALESBRIDGE_ACK_REMINDER_HOURS")
     ack_reminder_max: int = Field(default=2, ge=0, alias="SALESBRIDGE_ACK_REMINDER_MAX")
     eos_reminder_days_csv: str = Field(default="60,30,7", alias="SALESBRIDGE_EOS_REMINDER_DAYS")
+    # launch milestones on a weekend or public holiday of this calendar move to the previous working day:
+    # cn (Chinese holidays and make-up workdays), a country code (us, gb, jp, …) or none
+    launch_calendar: str = Field(default="cn", alias="SALESBRIDGE_LAUNCH_CALENDAR")
 
     @property
     def eos_reminder_days(self) -> list[int]:

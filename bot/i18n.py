@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Literal
 
 Language = Literal["en", "zh"]
@@ -33,3 +34,12 @@ def pick(lang: str, en: str, zh: str) -> str:
 def both(en: str, zh: str) -> str:
     """Both languages, for messages that must be understood by anyone (usage errors, notices)."""
     return f"{en}\n{zh}"
+
+
+WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def weekday(lang: str, day: date) -> str:
+    """The short weekday name in the reader's language ("Fri" / "周五"), independent of the locale."""
+    return (WEEKDAYS_ZH if lang == "zh" else WEEKDAYS_EN)[day.weekday()]

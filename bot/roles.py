@@ -1,4 +1,8 @@
-"""Roles: admin, pm, sales (the default). From settings, or granted in chat by an admin."""
+"""Roles: admin, pm, sales (the default). From settings, or granted in chat by an admin.
+
+A role granted in chat wins over SALESBRIDGE_PM_USERS, but never over SALESBRIDGE_ADMIN_USERS: a configured
+admin stays admin whatever is granted in chat, so a team cannot lock itself out. For the same reason nobody
+may take the admin role from the last admin of a platform (in practice: the last admin stepping down)."""
 
 from __future__ import annotations
 
@@ -29,8 +33,14 @@ class Roles:
             return "pm"
         return "sales"
 
+    def is_configured_admin(self, *, platform: str, user: str) -> bool:
+        return _configured(self._settings.admin_users, platform, user)
+
     def role_of(self, *, platform: str, user: str) -> str:
-        """A role granted in chat (the latest decision) wins over the settings; without one, the settings."""
+        """A configured admin is admin. Otherwise a role granted in chat (the latest decision) wins over the
+        settings; without one, the settings."""
+        if self.is_configured_admin(platform=platform, user=user):
+            return "admin"
         with self._db.session() as session:
             grant = session.exec(
                 select(RoleGrant).where(RoleGrant.platform == platform, RoleGrant.user_id == user)
@@ -50,12 +60,45 @@ class Roles:
                 f"此操作需要 {' 或 '.join(roles)} 角色；你的角色是 {role}。请联系管理员：`role grant <用户> pm`。",
             )
 
+    def admins(self, *, platform: str) -> set[str]:
+        """Every admin of `platform`: configured ones (bare or `platform:` ids) and those granted in chat."""
+        configured = {
+            entry.split(":", 1)[1] if ":" in entry else entry
+            for entry in self._settings.admin_users
+            if ":" not in entry or entry.split(":", 1)[0] == platform
+        }
+        with self._db.session() as session:
+            granted = session.exec(
+                select(RoleGrant.user_id).where(RoleGrant.platform == platform, RoleGrant.role == "admin")
+            ).all()
+        return configured | set(granted)
+
+    def _check_demotion(self, *, platform: str, user: str, by: str) -> None:
+        """Refuse to take admin from a configured admin, or from the last admin of the platform."""
+        if self.is_configured_admin(platform=platform, user=user):
+            raise PermissionDenied(
+                f"<@{user}> is an admin in the settings (SALESBRIDGE_ADMIN_USERS); a chat command cannot remove "
+                "that role. Change the setting and restart to remove it.",
+                f"<@{user}> 是配置中的管理员（SALESBRIDGE_ADMIN_USERS），聊天命令不能撤销该角色；"
+                "请修改配置并重启。",
+            )
+        if self.role_of(platform=platform, user=user) == "admin" and self.admins(platform=platform) == {user}:
+            who_en, who_zh = ("you are", "你是") if user == by else (f"<@{user}> is", f"<@{user}> 是")
+            raise PermissionDenied(
+                f"Refused: {who_en} the last admin here, and nobody could grant roles afterwards. "
+                "Grant admin to someone else first: `role grant @ann admin`.",
+                f"已拒绝：{who_zh}这里最后一位管理员，撤销后将无人能够授予角色。"
+                "请先授予他人管理员角色：`角色 授予 @ann 管理员`。",
+            )
+
     def grant(self, *, platform: str, user: str, role: str, by: str) -> None:
         if role not in ROLES:
             raise UsageError(
                 f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.",
                 f"未知角色 {role!r}；可选：{', '.join(ROLES)}。",
             )
+        if role != "admin":
+            self._check_demotion(platform=platform, user=user, by=by)
         with self._db.session() as session:
             grant = session.exec(
                 select(RoleGrant).where(RoleGrant.platform == platform, RoleGrant.user_id == user)
@@ -68,7 +111,9 @@ class Roles:
 
     def revoke(self, *, platform: str, user: str, by: str) -> str:
         """Take a user's pm/admin role away: they are sales afterwards (an explicit grant overrides the
-        settings when those name them). Returns the role they had."""
+        settings when those name them). Returns the role they had. A configured admin and the last admin
+        keep their role (PermissionDenied)."""
+        self._check_demotion(platform=platform, user=user, by=by)
         before = self.role_of(platform=platform, user=user)
         if self.configured_role(platform=platform, user=user) != "sales":
             self.grant(platform=platform, user=user, role="sales", by=by)

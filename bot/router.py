@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.commands import split_command_word
 from bot.errors import PermissionDenied, UsageError, UserFacingError
+from bot.forms import FormErrors
 from bot.i18n import both
 from bot.messages import IncomingMessage, Kind, Reply
 
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 HandlerResult = Reply | Iterable[Reply] | None
 Handler = Callable[[IncomingMessage, "Services"], HandlerResult]
+FormValidator = Callable[[IncomingMessage, "Services"], None]  # raises FormErrors; pure and fast
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ class Router:
         self._words: dict[str, CommandSpec] = {}  # every spelling (aliases too) → spec
         self._actions: list[tuple[str, Handler]] = []
         self._forms: dict[str, Handler] = {}
+        self._form_validators: dict[str, FormValidator] = {}
         self._thread_listeners: list[Handler] = []
         self._fallback: Handler | None = None
         self._fallback_placeholder = False
@@ -150,8 +153,28 @@ class Router:
         """Button clicks whose action id starts with `prefix` (e.g. "request." or "kb.feedback")."""
         self._actions.append((prefix, handler))
 
-    def form(self, form_id: str, handler: Handler) -> None:
+    def form(self, form_id: str, handler: Handler, *, validate: FormValidator | None = None) -> None:
+        """A submitted form. `validate` checks every field at once (raising `bot.forms.FormErrors`) without
+        side effects; adapters run it inside the platform's ack so errors appear next to the fields."""
         self._forms[form_id] = handler
+        if validate is not None:
+            self._form_validators[form_id] = validate
+
+    def validate_form(self, msg: IncomingMessage, services: Services) -> dict[str, str]:
+        """The errors of a submitted form, one bilingual line per input name; empty when it is fine (or has
+        no validator, or the validator itself failed: the handler then answers as usual). Never raises."""
+        validate = self._form_validators.get(msg.form_id or "")
+        if msg.kind is not Kind.FORM or validate is None:
+            return {}
+        try:
+            validate(msg, services)
+        except FormErrors as exc:
+            return exc.messages()
+        except UserFacingError:  # e.g. not allowed to submit it at all: the handler says so
+            return {}
+        except Exception:
+            logger.exception("form validator failed form=%s event_id=%s", msg.form_id, msg.event_id)
+        return {}
 
     def button_text(self, button: ButtonText) -> None:
         """A text command for a button (every button has one; `help` lists them)."""
@@ -237,10 +260,14 @@ class Router:
                         f"`{spec.name}` is for {' / '.join(sorted(spec.roles))} only; your role is {role}.",
                         f"`{spec.name}` 仅限 {' / '.join(sorted(spec.roles))} 使用；你的角色是 {role}。",
                     )
+            if msg.kind is Kind.FORM and (validate := self._form_validators.get(msg.form_id or "")):
+                validate(msg, services)
             return as_replies(handler(routed, services))
         except UsageError as exc:
+            if isinstance(exc, FormErrors) and msg.kind is Kind.FORM:
+                return [form_errors_reply(exc.messages())]
             if exc.usage:
-                text = both(exc.en, exc.zh) + f"\nUsage / 用法:\n```\n{exc.usage}\n```"
+                text = both(exc.en, exc.zh) + _usage_block(exc.usage)
             elif (spec := self.lookup(msg.command or split_command_word(msg.text)[0])) is not None:
                 return [usage_reply(spec, exc.en, exc.zh)]
             else:
@@ -269,3 +296,19 @@ class Router:
             if replies:
                 return replies
         return []
+
+
+def _usage_block(usage: str) -> str:
+    return f"\nUsage / 用法:\n```\n{usage}\n```" if usage else ""
+
+
+def form_errors_reply(errors: dict[str, str]) -> Reply:
+    """A form's errors as a message, for where the form cannot show them itself (the console, a form
+    submitted without a validator run)."""
+    lines = [f"• `{name}`: {text}" for name, text in errors.items()]
+    return Reply(
+        title="Please correct the form / 请修改表单",
+        text="\n".join(lines),
+        where="ephemeral",
+        color="warning",
+    )

@@ -1,5 +1,6 @@
 """`role` / `角色`: show your role; admins grant (`role grant <user> pm`, `角色 授予 @ann 产品经理`) and revoke
-roles (`role revoke <user>`) and list grants. A role granted in chat wins over the settings."""
+roles (`role revoke <user>`) and list grants. A role granted in chat wins over SALESBRIDGE_PM_USERS; configured
+admins and the last admin keep their role (bot/roles.py)."""
 
 from __future__ import annotations
 
@@ -100,7 +101,11 @@ def handle_role(msg: IncomingMessage, services: Services) -> Reply:
             title=pick(lang, "Roles", "角色"),
             fields=configured + fields,
             context=[
-                pick(lang, "A role granted in chat wins over the settings.", "聊天中授予的角色优先于配置。")
+                pick(
+                    lang,
+                    "A role granted in chat wins over the configured PMs; configured admins always stay admins.",
+                    "聊天中授予的角色优先于配置的产品经理；配置的管理员始终是管理员。",
+                )
             ],
             where="ephemeral",
         )

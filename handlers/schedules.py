@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from bot.clock import as_utc
 from bot.commands import parse_args, refuse_unknown_options, split_command_word, tokenize
 from bot.errors import UsageError
-from bot.i18n import both, pick
+from bot.forms import FormErrors
+from bot.i18n import both, pick, weekday
 from bot.messages import IncomingMessage, KeyValue, Reply
 from bot.models import Schedule
 from bot.router import ButtonText, Router
@@ -116,7 +117,7 @@ def register(router: Router) -> None:
     )
     router.action(ADD_ITEM_ACTION, handle_add_item_button)
     router.action(CANT_ATTEND_ACTION, handle_cant_attend)
-    router.form(AGENDA_FORM, handle_agenda_form)
+    router.form(AGENDA_FORM, handle_agenda_form, validate=validate_agenda_form)
 
 
 def handle_schedule(msg: IncomingMessage, services: Services) -> Reply:
@@ -256,7 +257,7 @@ def _describe_fields(
         KeyValue(label=pick(lang, "Holiday calendar", "节假日日历"), value=schedule.calendar),
         KeyValue(
             label=pick(lang, "Next runs", "接下来运行"),
-            value=", ".join(t.strftime("%a %Y-%m-%d %H:%M") for t in upcoming) or "—",
+            value=", ".join(f"{weekday(lang, t)} {t:%Y-%m-%d %H:%M}" for t in upcoming) or "—",
         ),
     ]
     warning = _calendar_warning(schedule.calendar, upcoming, now)
@@ -319,7 +320,7 @@ def list_schedules(msg: IncomingMessage, services: Services) -> Reply:
             if row.paused
             else (
                 pick(lang, "next ", "下次 ")
-                + (upcoming[0].strftime("%a %Y-%m-%d %H:%M") if upcoming else "—")
+                + (f"{weekday(lang, upcoming[0])} {upcoming[0]:%Y-%m-%d %H:%M}" if upcoming else "—")
             )
         )
         value = (
@@ -387,6 +388,27 @@ def handle_add_item_button(msg: IncomingMessage, services: Services) -> Reply:
     schedule_id = _schedule_id_from(msg.action_value)
     load_schedule(services=services, schedule_id=schedule_id)
     return Reply(form=agenda_form(schedule_id))
+
+
+MAX_AGENDA_ITEM = 2000
+
+
+def validate_agenda_form(msg: IncomingMessage, services: Services) -> None:
+    """The agenda form's one field: something to discuss, not longer than an agenda item can be."""
+    text = (msg.form.get("item") or "").strip()
+    if not text:
+        raise FormErrors(
+            {"item": ("The agenda item is empty; write the topic to add.", "议题为空，请填写要加入的议题。")}
+        )
+    if len(text) > MAX_AGENDA_ITEM:
+        raise FormErrors(
+            {
+                "item": (
+                    f"At most {MAX_AGENDA_ITEM} characters, please ({len(text)} now).",
+                    f"最多 {MAX_AGENDA_ITEM} 个字符（当前 {len(text)}）。",
+                )
+            }
+        )
 
 
 def handle_agenda_form(msg: IncomingMessage, services: Services) -> Reply:

@@ -28,7 +28,13 @@ from bot.messages import Address, Reply
 from bot.models import AckReminder, Announcement
 from bot.services import Services
 from handlers.announcements import service
-from handlers.announcements.launch import MILESTONES, active_launches, milestone_day, milestone_reply
+from handlers.announcements.launch import (
+    MILESTONES,
+    active_launches,
+    launch_calendar,
+    milestone_day,
+    milestone_reply,
+)
 from handlers.announcements.parse import Target, load_targets
 from handlers.announcements.render import ack_reminder_reply, eos_reminder_reply
 
@@ -235,9 +241,10 @@ def post_launch_milestones(services: Services) -> int:
     with services.db.session() as session:
         plans = active_launches(session=session)
     posts = 0
+    calendar = launch_calendar(services)
     for plan in plans:
         created_day = _local_day(services, plan.created_at)
-        due = [m for m in MILESTONES if created_day <= milestone_day(plan, m) <= today]
+        due = [m for m in MILESTONES if created_day <= milestone_day(plan, m, calendar=calendar) <= today]
         if not due:
             continue
         milestone = due[-1]  # the latest one due; a long outage does not flood channels with stale ones
@@ -245,7 +252,7 @@ def post_launch_milestones(services: Services) -> int:
             posts += service.send_once(
                 services=services,
                 address=Address(platform=target.platform, conversation=target.conversation),
-                reply=milestone_reply(plan, milestone),
+                reply=milestone_reply(plan, milestone, calendar=calendar),
                 key=f"launch:{plan.id}:{milestone.label}:{target}",
             )
     return posts

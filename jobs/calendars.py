@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from bot.errors import UsageError
@@ -100,6 +100,17 @@ def verdict(*, calendar: str, day: date) -> DayVerdict:
     return DayVerdict(run=True)
 
 
+def previous_working_day(*, calendar: str, day: date, limit: int = 31) -> date:
+    """`day` itself when it is a working day of `calendar`, else the closest working day before it
+    (weekends, public holidays; Chinese make-up workdays count as working days)."""
+    candidate = day
+    for _ in range(limit):
+        if verdict(calendar=calendar, day=candidate).run:
+            return candidate
+        candidate -= timedelta(days=1)
+    return day
+
+
 def _china(day: date) -> DayVerdict:
     import chinese_calendar
 
@@ -107,6 +118,15 @@ def _china(day: date) -> DayVerdict:
         workday = chinese_calendar.is_workday(day)
         holiday_name = chinese_calendar.get_holiday_detail(day)[1]
     except NotImplementedError:
+        # no official arrangement (with make-up workdays) published for this year yet: the statutory
+        # holidays known in advance (python-holidays, with observed days) still count
+        statutory = _country_holidays(CHINA, day.year).get(day)
+        if statutory:
+            return DayVerdict(
+                run=False,
+                reason_en=f"{day.isoformat()} is a Chinese public holiday ({statutory})",
+                reason_zh=f"{day.isoformat()} 是中国法定节假日（{statutory}）",
+            )
         if day.year not in _warned_years:
             _warned_years.add(day.year)
             logger.warning(

@@ -166,6 +166,14 @@ class ConsolePort:
             return [conversation[3:]]
         return list(self.people) or ["you"]
 
+    def form_errors(self, form: Form, errors: dict[str, str]) -> None:
+        with self._lock:
+            self.out.write("bot> Please correct / 请修改:\n")
+            for item in form.inputs:
+                if item.name in errors:
+                    self.out.write(f"  ⚠ {item.label}: {errors[item.name]}\n")
+            self.out.flush()
+
     def note(self, text: str) -> None:
         """A line from the console itself (not the bot)."""
         with self._lock:
@@ -183,6 +191,7 @@ class ConsoleSession:
     advance: Callable[[timedelta], datetime] | None = None  # fast-forward the bot's clock
     now: Callable[[], datetime] | None = None
     run_jobs: Callable[[timedelta | None], dict[str, int]] | None = None  # every due job, now
+    validate: Callable[[IncomingMessage], dict[str, str]] | None = None  # a form's errors by input name
 
     def __post_init__(self) -> None:
         self._join(self.user)
@@ -312,22 +321,33 @@ class ConsoleSession:
     def fill_form(
         self, form: Form, read: Callable[[str], str | None], *, user: str
     ) -> IncomingMessage | None:
+        """Ask each input; when the form's validator finds errors, show them all and ask again only for the
+        wrong fields (Enter keeps what was typed), like a modal that stays open."""
         values: dict[str, str] = {}
-        for item in form.inputs:
-            choices = f" [{' | '.join(v for v, _ in item.options)}]" if item.options else ""
-            answer = read(f"  {item.label}{choices}{'' if item.required else ' (optional)'}: ")
-            if answer is None:
-                return None
-            values[item.name] = "" if answer.strip() == "-" else answer.strip()
-        return IncomingMessage(
-            platform="console",
-            conversation=CHANNEL,
-            user=user,
-            kind=Kind.FORM,
-            form_id=form.form_id,
-            form=values,
-            action_value=form.private_value,
-        )
+        asking = list(form.inputs)
+        while True:
+            for item in asking:
+                choices = f" [{' | '.join(v for v, _ in item.options)}]" if item.options else ""
+                kept = f" (Enter keeps {values[item.name]!r})" if values.get(item.name) else ""
+                answer = read(f"  {item.label}{choices}{'' if item.required else ' (optional)'}{kept}: ")
+                if answer is None:
+                    return None
+                if answer.strip() or not kept:
+                    values[item.name] = "" if answer.strip() == "-" else answer.strip()
+            msg = IncomingMessage(
+                platform="console",
+                conversation=CHANNEL,
+                user=user,
+                kind=Kind.FORM,
+                form_id=form.form_id,
+                form=dict(values),
+                action_value=form.private_value,
+            )
+            errors = self.validate(msg) if self.validate is not None else {}
+            if not errors:
+                return msg
+            self.port.form_errors(form, errors)
+            asking = [item for item in form.inputs if item.name in errors] or list(form.inputs)
 
     def run(self, stdin: TextIO, *, interactive: bool) -> None:
         def read(prompt: str) -> str | None:

@@ -63,5 +63,5 @@ def register(router: Router) -> None:
     router.action(ACK_ACTION, commands.handle_ack)
     router.action(CONFIRM_ACTION, commands.handle_confirm)
     router.action(CANCEL_ACTION, commands.handle_cancel)
-    router.form(commands.RELEASE_FORM, commands.handle_release_form)
-    router.form(commands.EOS_FORM, commands.handle_eos_form)
+    router.form(commands.RELEASE_FORM, commands.handle_release_form, validate=commands.validate_form)
+    router.form(commands.EOS_FORM, commands.handle_eos_form, validate=commands.validate_form)

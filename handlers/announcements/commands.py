@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.clock import as_utc
 from bot.commands import parse_args, refuse_unknown_options, tokenize
 from bot.errors import NotFound, PermissionDenied, UsageError
+from bot.forms import FieldChecks, FormErrors
 from bot.i18n import both, pick
 from bot.messages import Form, FormInput, IncomingMessage, KeyValue, Reply
 from bot.models import Announcement
@@ -22,6 +23,7 @@ from handlers.announcements.parse import (
     format_targets,
     is_audience_name,
     load_targets,
+    parse_request_ids,
     take_time_token,
 )
 from handlers.announcements.render import headline, preview_reply
@@ -223,6 +225,40 @@ def eos_form() -> Form:
             ),
         ],
     )
+
+
+def validate_form(msg: IncomingMessage, services: Services) -> None:
+    """The release and end-of-sale forms' validator: every field at once, channels and shipped requests
+    included (`FormErrors`); nothing is stored. Someone who may not announce is told that first."""
+    _require_pm(msg, services)
+    options = dict(msg.form)
+    checks = FieldChecks()
+    validate = validate_release if msg.form_id == RELEASE_FORM else validate_eos
+    try:
+        validate(options=options, now=services.now(), tz=services.settings.tz)
+    except FormErrors as exc:
+        checks.errors.update(exc.errors)
+    channels = options.get("channels", "").strip()
+    ships = options.get("ships", "").strip()
+    with services.db.session() as session:
+        if channels and "channels" not in checks.errors:
+            checks.check(
+                "channels",
+                service.parse_targets,
+                session=session,
+                spec=channels,
+                enabled_platforms=set(services.ports),
+            )
+        if ships and "ships" not in checks.errors:
+            unknown = service.unknown_requests(session=session, request_ids=parse_request_ids(ships))
+            if unknown:
+                listed = ", ".join(f"#{i}" for i in unknown)
+                checks.fail(
+                    "ships",
+                    f"There is no feature request {listed}. Check the ids with `requests`.",
+                    f"不存在需求 {listed}，请核对编号。",
+                )
+    checks.raise_if_any()
 
 
 def handle_release_form(msg: IncomingMessage, services: Services) -> Reply:

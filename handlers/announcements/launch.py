@@ -18,6 +18,7 @@ from bot.services import Services
 from handlers.announcements import service
 from handlers.announcements.parse import LAUNCH_KEYS, Target, format_targets, parse_date
 from handlers.common import parse_id
+from jobs import calendars
 
 LAUNCH_USAGE = (
     "launch CloudDB 3 date:2027-03-01 channels:slack:#sales,feishu:oc_1\n"
@@ -109,12 +110,22 @@ MILESTONES: tuple[Milestone, ...] = (
 )
 
 
-def milestone_day(plan: LaunchPlan, milestone: Milestone) -> date:
-    return plan.launch_date + timedelta(days=milestone.offset)
+def milestone_day(plan: LaunchPlan, milestone: Milestone, *, calendar: str = calendars.NONE) -> date:
+    """The day a milestone is posted: T±n days from the launch date, moved to the previous working day of
+    `calendar` when that falls on a weekend or public holiday (T-30 of a 2027-06-01 launch, 2 May, is in
+    the May Day holiday: 30 April)."""
+    return calendars.previous_working_day(
+        calendar=calendar, day=plan.launch_date + timedelta(days=milestone.offset)
+    )
 
 
-def milestone_reply(plan: LaunchPlan, milestone: Milestone) -> Reply:
-    day = milestone_day(plan, milestone)
+def launch_calendar(services: Services) -> str:
+    """SALESBRIDGE_LAUNCH_CALENDAR, validated (a bilingual usage error names the choices)."""
+    return calendars.normalize_calendar(services.settings.launch_calendar)
+
+
+def milestone_reply(plan: LaunchPlan, milestone: Milestone, *, calendar: str = calendars.NONE) -> Reply:
+    day = milestone_day(plan, milestone, calendar=calendar)
     checklist = "\n".join(f"☐ {en} / {zh}" for en, zh in milestone.checklist)
     return Reply(
         title=(
@@ -261,10 +272,17 @@ def _create(msg: IncomingMessage, services: Services) -> Reply:
             now=services.now(),
         )
     lines = []
+    calendar = launch_calendar(services)
     for m in MILESTONES:
-        day = milestone_day(plan, m)
+        day = milestone_day(plan, m, calendar=calendar)
         passed = " — passed, not posted / 已过，不发送" if day < today else ""
-        lines.append(f"• **{m.label}** {day.isoformat()}: {m.title_en} / {m.title_zh}{passed}")
+        nominal = launch_date + timedelta(days=m.offset)
+        moved = (
+            f" (from {nominal.isoformat()}, not a working day / 原定 {nominal.isoformat()} 非工作日，提前)"
+            if day != nominal
+            else ""
+        )
+        lines.append(f"• **{m.label}** {day.isoformat()}{moved}: {m.title_en} / {m.title_zh}{passed}")
     return Reply(
         title=f"Launch plan #{plan.id}: {product} on {launch_date} / 上市计划 #{plan.id}：{product}",
         text="\n".join(lines),
@@ -290,10 +308,11 @@ def _list(msg: IncomingMessage, services: Services) -> Reply:
             where="ephemeral",
         )
     fields = []
+    calendar = launch_calendar(services)
     for plan in plans:
-        upcoming = [m for m in MILESTONES if milestone_day(plan, m) >= today]
+        upcoming = [m for m in MILESTONES if milestone_day(plan, m, calendar=calendar) >= today]
         following = (
-            f"{upcoming[0].label} {milestone_day(plan, upcoming[0]).isoformat()} {upcoming[0].title_en} / "
+            f"{upcoming[0].label} {milestone_day(plan, upcoming[0], calendar=calendar).isoformat()} {upcoming[0].title_en} / "
             f"{upcoming[0].title_zh}"
             if upcoming
             else "all milestones done / 里程碑均已完成"

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.errors import UsageError
+from bot.forms import FieldChecks
 from handlers.announcements.parse import parse_date, parse_request_ids, parse_when
 from handlers.common import parse_user
 
@@ -83,20 +84,39 @@ def _value(options: Mapping[str, str], key: str) -> str:
 
 def missing_eos_fields(options: Mapping[str, str]) -> list[tuple[str, str, str]]:
     """The required end-of-sale facts absent from `options`, in the canonical order."""
-    return [item for item in EOS_REQUIRED if not _value(options, item[0])]
+    return [item for item in EOS_REQUIRED if not (options.get(item[0]) or "").strip()]
 
 
-def _refuse_missing(
-    missing: list[tuple[str, str, str]], *, what_en: str, what_zh: str, names: Mapping[str, str]
-) -> None:
+def _missing(
+    checks: FieldChecks,
+    missing: list[tuple[str, str, str]],
+    *,
+    what_en: str,
+    what_zh: str,
+    names: Mapping[str, str],
+) -> tuple[str, str] | None:
+    """Each missing fact is an error of its field; the text-command message lists them in one line."""
     if not missing:
-        return
+        return None
+    for key, label_en, label_zh in missing:
+        checks.fail(key, f"Required — missing: the {label_en}.", f"必填——缺少：{label_zh}。")
     en = ", ".join(f"{label_en} (`{names.get(key, key + ':')}`)" for key, label_en, _ in missing)
     zh = "、".join(label_zh for _, _, label_zh in missing)
-    raise UsageError(
-        f"{what_en} refused — missing: {en}.",
-        f"{what_zh}未发布——缺少：{zh}。",
-    )
+    return f"{what_en} refused — missing: {en}.", f"{what_zh}未发布——缺少：{zh}。"
+
+
+def _finish(checks: FieldChecks, summary: tuple[str, str] | None) -> None:
+    """Raise every error at once. The summary (what is missing) leads; other errors follow it."""
+    if not checks.errors:
+        return
+    if summary is not None:
+        missing_keys = {key for key, (en, _) in checks.errors.items() if en.startswith("Required — missing")}
+        others = [message for key, message in checks.errors.items() if key not in missing_keys]
+        summary = (
+            "\n".join([summary[0], *(en for en, _ in others)]),
+            "\n".join([summary[1], *(zh for _, zh in others)]),
+        )
+    checks.raise_if_any(summary=summary)
 
 
 def _when(options: Mapping[str, str], *, now: datetime, tz: ZoneInfo) -> datetime | None:
@@ -118,9 +138,17 @@ def _contact(value: str) -> str:
     return f"<@{user}>" if value.strip().startswith(("<@", "@")) and user else value.strip()
 
 
+def _values(checks: FieldChecks, options: Mapping[str, str], keys: tuple[str, ...]) -> dict[str, str]:
+    return {key: checks.check(key, _value, options, key) or "" for key in keys}
+
+
 def validate_release(*, options: Mapping[str, str], now: datetime, tz: ZoneInfo) -> Draft:
-    missing = [item for item in RELEASE_REQUIRED if not _value(options, item[0])]
-    _refuse_missing(
+    """A complete release draft, or `FormErrors` naming every wrong field (keys as in the release form)."""
+    checks = FieldChecks()
+    values = _values(checks, options, ("product", "version", "date", "highlights", "channels", "ships"))
+    missing = [item for item in RELEASE_REQUIRED if not values[item[0]] and item[0] not in checks.errors]
+    summary = _missing(
+        checks,
         missing,
         what_en="Release announcement",
         what_zh="发布公告",
@@ -132,41 +160,72 @@ def validate_release(*, options: Mapping[str, str], now: datetime, tz: ZoneInfo)
             "channels": "channels:",
         },
     )
-    release_date = parse_date(_value(options, "date"), label_en="date", label_zh="日期")
-    ships = parse_request_ids(_value(options, "ships")) if _value(options, "ships") else []
+    release_date = (
+        checks.check("date", parse_date, values["date"], label_en="date", label_zh="日期")
+        if values["date"]
+        else None
+    )
+    ships = checks.check("ships", parse_request_ids, values["ships"]) if values["ships"] else []
+    at = checks.check("at", _when, options, now=now, tz=tz)
+    _finish(checks, summary)
     return Draft(
         kind="release",
-        product=_value(options, "product"),
-        version=_value(options, "version"),
+        product=values["product"],
+        version=values["version"],
         release_date=release_date,
-        highlights=_value(options, "highlights"),
-        ships=ships,
-        channels=_value(options, "channels"),
-        at=_when(options, now=now, tz=tz),
+        highlights=values["highlights"],
+        ships=ships or [],
+        channels=values["channels"],
+        at=at,
     )
 
 
 def validate_eos(*, options: Mapping[str, str], now: datetime, tz: ZoneInfo) -> Draft:
-    missing = missing_eos_fields(options)
+    """A complete end-of-sale draft, or `FormErrors` naming every wrong field (keys as in the EOS form)."""
+    checks = FieldChecks()
+    keys = ("product", "channels", *(key for key, _, _ in EOS_REQUIRED))
+    values = _values(checks, options, keys)
+    missing = [item for item in EOS_REQUIRED if not values[item[0]] and item[0] not in checks.errors]
     for key, label_en, label_zh in (("product", "product", "产品"), ("channels", "channels", "频道")):
-        if not _value(options, key):
+        if not values[key] and key not in checks.errors:
             missing.append((key, label_en, label_zh))
-    _refuse_missing(missing, what_en="End-of-sale notice", what_zh="停售通知", names=EOS_OPTION_NAMES)
-    last_order = parse_date(_value(options, "last_order"), label_en="last-order", label_zh="最后订购日")
-    end_of_support = parse_date(
-        _value(options, "end_of_support"), label_en="end-of-support", label_zh="停止支持日"
+    summary = _missing(
+        checks, missing, what_en="End-of-sale notice", what_zh="停售通知", names=EOS_OPTION_NAMES
+    )
+    last_order = (
+        checks.check(
+            "last_order", parse_date, values["last_order"], label_en="last-order", label_zh="最后订购日"
+        )
+        if values["last_order"]
+        else None
+    )
+    end_of_support = (
+        checks.check(
+            "end_of_support",
+            parse_date,
+            values["end_of_support"],
+            label_en="end-of-support",
+            label_zh="停止支持日",
+        )
+        if values["end_of_support"]
+        else None
     )
     today = now.astimezone(tz).date()
-    if last_order <= today:
-        raise UsageError(
+    if last_order is not None and last_order <= today:
+        checks.fail(
+            "last_order",
             f"The last-order date {last_order} must be in the future (today is {today}).",
             f"最后订购日 {last_order} 必须晚于今天（今天是 {today}）。",
         )
-    if end_of_support <= last_order:
-        raise UsageError(
+    if last_order is not None and end_of_support is not None and end_of_support <= last_order:
+        checks.fail(
+            "end_of_support",
             f"The end-of-support date {end_of_support} must come after the last-order date {last_order}.",
             f"停止支持日 {end_of_support} 必须晚于最后订购日 {last_order}。",
         )
+    at = checks.check("at", _when, options, now=now, tz=tz)
+    _finish(checks, summary)
+    assert last_order is not None and end_of_support is not None
     warnings: list[tuple[str, str]] = []
     days_left = (last_order - today).days
     if days_left < LATE_NOTICE_DAYS:
@@ -179,15 +238,15 @@ def validate_eos(*, options: Mapping[str, str], now: datetime, tz: ZoneInfo) -> 
         )
     return Draft(
         kind="eos",
-        product=_value(options, "product"),
-        reason=_value(options, "reason"),
+        product=values["product"],
+        reason=values["reason"],
         last_order=last_order,
         end_of_support=end_of_support,
-        scope=_value(options, "scope"),
-        alternative=_value(options, "alternative"),
-        support_plan=_value(options, "support"),
-        contact=_contact(_value(options, "contact")),
-        channels=_value(options, "channels"),
-        at=_when(options, now=now, tz=tz),
+        scope=values["scope"],
+        alternative=values["alternative"],
+        support_plan=values["support"],
+        contact=_contact(values["contact"]),
+        channels=values["channels"],
+        at=at,
         warnings=warnings,
     )

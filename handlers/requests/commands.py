@@ -27,7 +27,7 @@ from handlers.requests.capture import (
 )
 from handlers.requests.export import export_csv
 from handlers.requests.manage import change_status_command, merge_command, override_priority_command, triage
-from handlers.requests.parse import REQUEST_USAGE, format_money
+from handlers.requests.parse import REQUEST_USAGE, format_money, validate_request_form
 from handlers.requests.priority import EXPLANATION_EN, EXPLANATION_ZH
 from handlers.requests.views import (
     REQUESTS_USAGE,
@@ -101,7 +101,7 @@ def register(router: Router) -> None:
         )
     )
     router.action("request.", handle_request_action)
-    router.form(FORM_ID, handle_request_form)
+    router.form(FORM_ID, handle_request_form, validate=lambda msg, _services: validate_request_form(msg.form))
     router.thread_listener(handle_thread_request)
 
 

@@ -1,16 +1,18 @@
 """Parsing what reps type: `request <description> customer: tier: urgency: arr: area:` in English or Chinese.
 
 Everything here is pure (no database); bad values raise a bilingual `UsageError` naming the allowed values,
-before anything is stored.
+before anything is stored (`FormErrors`, one message per bad field, when several fields are checked).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.commands import refuse_unknown_options
 from bot.errors import UsageError
+from bot.forms import FieldChecks
 
 REQUEST_USAGE = (
     'request <description> customer:"Acme Corp" tier:gold urgency:high arr:120k area:"SSO"\n'
@@ -205,26 +207,61 @@ def build_input(
     arr: str | None = None,
     area: str | None = None,
 ) -> RequestInput:
-    """Validate every field (or apply its default); raises a bilingual UsageError on the first bad one."""
+    """Validate every field (or apply its default). Every bad field is reported at once: `FormErrors` (a
+    bilingual UsageError) keyed by the field names of the request form."""
+    checks = FieldChecks()
     description = description.strip()
     if not description:
-        raise UsageError(
+        checks.fail(
+            "description",
             "Describe what the customer needs, e.g. `request SAML SSO login customer:Acme`.",
             "请描述客户的需求，例如：`需求 支持 SAML SSO 登录 客户:某某银行`。",
-            usage=REQUEST_USAGE,
         )
-    _clean_text(description, limit=MAX_DESCRIPTION, what_en="description", what_zh="需求描述")
+    checks.check(
+        "description",
+        _clean_text,
+        description,
+        limit=MAX_DESCRIPTION,
+        what_en="description",
+        what_zh="需求描述",
+    )
     customer_name = (customer or "").strip() or DEFAULT_CUSTOMER
-    _clean_text(customer_name, limit=MAX_CUSTOMER, what_en="customer name", what_zh="客户名称")
+    checks.check(
+        "customer",
+        _clean_text,
+        customer_name,
+        limit=MAX_CUSTOMER,
+        what_en="customer name",
+        what_zh="客户名称",
+    )
     area_name = (area or "").strip() or DEFAULT_AREA
-    _clean_text(area_name, limit=MAX_AREA, what_en="product area", what_zh="产品模块")
+    checks.check("area", _clean_text, area_name, limit=MAX_AREA, what_en="product area", what_zh="产品模块")
+    tier_value = checks.check("tier", parse_tier, tier) if tier and tier.strip() else DEFAULT_TIER
+    urgency_value = (
+        checks.check("urgency", parse_urgency, urgency) if urgency and urgency.strip() else DEFAULT_URGENCY
+    )
+    money = checks.check("arr", parse_money, arr) if arr and arr.strip() else Money(0.0, "USD")
+    checks.raise_if_any(usage=REQUEST_USAGE)
+    assert tier_value is not None and urgency_value is not None and money is not None
     return RequestInput(
         description=description,
         customer=customer_name,
-        tier=parse_tier(tier) if tier and tier.strip() else DEFAULT_TIER,
-        urgency=parse_urgency(urgency) if urgency and urgency.strip() else DEFAULT_URGENCY,
-        arr=parse_money(arr) if arr and arr.strip() else Money(0.0, "USD"),
+        tier=tier_value,
+        urgency=urgency_value,
+        arr=money,
         area=area_name,
+    )
+
+
+def validate_request_form(values: Mapping[str, str]) -> None:
+    """The request form's validator: every field at once (`FormErrors`), nothing stored."""
+    build_input(
+        description=values.get("description", ""),
+        customer=values.get("customer"),
+        tier=values.get("tier"),
+        urgency=values.get("urgency"),
+        arr=values.get("arr"),
+        area=values.get("area"),
     )
 
 

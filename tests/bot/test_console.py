@@ -57,6 +57,7 @@ def _console(sqlite_url: str, script: str, **settings: str) -> str:
             advance=clock.advance,
             now=clock.now,
             run_jobs=lambda grace: run_due_jobs(app.services, grace=grace),
+            validate=lambda msg: app.router.validate_form(msg, app.services),
         ).run(io.StringIO(script), interactive=False)
     finally:
         app.stop()
@@ -130,3 +131,29 @@ def test_console_channel_names_are_not_doubled(sqlite_url: str) -> None:
     assert "(#sales) hi" in out.getvalue() and "##" not in out.getvalue()
     assert "(#product-team) hi" in out.getvalue()
     assert port.members("general") == ["you"] and port.members("dm-lily") == ["lily"]
+
+
+def test_console_form_asks_again_only_for_the_wrong_fields_and_keeps_the_rest(sqlite_url: str) -> None:
+    # request (opens the form): description, customer, tier, urgency, arr, area — two of them wrong
+    script = "\n".join(
+        [
+            "/request",
+            "Bulk edit of contacts",
+            "Umbrella",
+            "platinum",
+            "blocker",
+            "lots",
+            "-",
+            "diamond",  # only tier and arr are asked again
+            "",  # Enter keeps 'lots' for arr, still wrong: asked once more
+            "300k",
+            "",
+        ]
+    )
+    text = _console(sqlite_url, script)
+    assert text.count("Please correct / 请修改") == 2
+    first, second = text.split("Please correct / 请修改")[1:3]
+    assert "⚠ Tier" in first and "⚠ ARR" in first and "⚠ Customer" not in first
+    assert "⚠ ARR" in second and "⚠ Tier" not in second
+    logged = text.split("Logged feature request #1")[1]
+    assert "Umbrella" in logged and "diamond" in logged and "$300k" in logged

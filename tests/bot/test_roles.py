@@ -40,11 +40,11 @@ def test_revoke_chinese_words_and_granting_sales_change_what_role_reports(bot: H
     assert "*pm*" in role_of("UPM")
     bot.say("角色 撤销 <@UPM>", user="UADMIN")
     assert "*sales*" in role_of("UPM")
-    # an admin may step down themselves
-    bot.say("role grant @UADMIN sales", user="UADMIN")
-    assert "*sales*" in role_of("UADMIN")
-    [denied] = bot.say("role grant @lily admin", user="UADMIN")
-    assert denied.where == "ephemeral" and "*sales*" in role_of("lily")
+    # a chat-granted admin may step down while another admin remains
+    bot.say("role grant @lily admin", user="UADMIN")
+    assert "*admin*" in role_of("lily")
+    bot.say("role grant @lily sales", user="lily")
+    assert "*sales*" in role_of("lily")
 
 
 def test_role_mistakes_get_bilingual_usage(bot: Harness) -> None:
@@ -55,3 +55,54 @@ def test_role_mistakes_get_bilingual_usage(bot: Harness) -> None:
     ):
         [reply] = bot.say(text, user="UADMIN")
         assert reply.where == "ephemeral" and en in reply.text and zh in reply.text, text
+
+
+def test_a_configured_admin_keeps_admin_whatever_is_said_in_chat(bot: Harness) -> None:
+    def role_of(user: str) -> str:
+        [reply] = bot.say("role", user=user)
+        return reply.text
+
+    for text in (
+        "role grant @UADMIN sales",
+        "role revoke @UADMIN",
+        "角色 授予 @UADMIN 销售",
+        "role grant @UADMIN pm",
+    ):
+        [denied] = bot.say(text, user="UADMIN")
+        assert denied.where == "ephemeral", text
+        assert "SALESBRIDGE_ADMIN_USERS" in denied.text and "配置中的管理员" in denied.text, text
+        assert "*admin*" in role_of("UADMIN"), text
+    # another admin cannot demote a configured admin either
+    bot.say("role grant @ann admin", user="UADMIN")
+    [denied] = bot.say("role revoke @UADMIN", user="ann")
+    assert "SALESBRIDGE_ADMIN_USERS" in denied.text and "*admin*" in role_of("UADMIN")
+    # a platform-qualified configured admin is protected on that platform
+    [denied] = bot.say("role revoke @ou_admin", user="ou_admin", platform="feishu", channel="oc_1")
+    assert "SALESBRIDGE_ADMIN_USERS" in denied.text
+
+
+def test_a_grant_stored_before_the_rule_does_not_demote_a_configured_admin(bot: Harness) -> None:
+    from bot.models import RoleGrant
+
+    with bot.services.db.session() as session:
+        session.add(RoleGrant(platform="slack", user_id="UADMIN", role="sales", granted_by="UADMIN"))
+    assert bot.services.roles.role_of(platform="slack", user="UADMIN") == "admin"
+
+
+def test_the_last_admin_cannot_step_down(sqlite_url: str) -> None:
+    bot = Harness.create(sqlite_url, SALESBRIDGE_ADMIN_USERS="feishu:ou_admin")
+    try:
+        # on Slack nobody is configured; the feishu admin grants nothing here. Seed a chat admin.
+        bot.services.roles.grant(platform="slack", user="ann", role="admin", by="setup")
+        for text in ("role revoke @ann", "role grant @ann pm", "角色 撤销 @ann"):
+            [denied] = bot.say(text, user="ann")
+            assert denied.where == "ephemeral", text
+            assert "last admin" in denied.text and "最后一位管理员" in denied.text, text
+        assert bot.services.roles.role_of(platform="slack", user="ann") == "admin"
+        # with a second admin, stepping down works
+        bot.say("role grant @bob admin", user="ann")
+        [done] = bot.say("role revoke @ann", user="ann")
+        assert "*sales*" in done.text
+        assert bot.services.roles.role_of(platform="slack", user="ann") == "sales"
+    finally:
+        bot.close()

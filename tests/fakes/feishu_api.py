@@ -28,6 +28,7 @@ from tests.fakes.servers import Received, Recorder, RecordingHandler, serve_fake
 
 BOT_OPEN_ID = "ou_bot_salesbridge"
 _MEMBERS = re.compile(r"^/open-apis/im/v1/chats/([^/]+)/members$")
+_CHAT = re.compile(r"^/open-apis/im/v1/chats/([^/]+)$")
 _REPLY = re.compile(r"^/open-apis/im/v1/messages/([^/]+)/reply$")
 _PATCH = re.compile(r"^/open-apis/im/v1/messages/([^/]+)$")
 
@@ -187,7 +188,12 @@ class FeishuApiHandler(RecordingHandler):
         if (match := _PATCH.match(path)) and received.method == "PATCH":
             return 200, {"code": 0, "msg": "success", "data": {}}, None
         if path == "/open-apis/ephemeral/v1/send":
+            if str(received.json().get("chat_id", "")).startswith("oc_p2p"):  # group chats only
+                return 400, {"code": 99992402, "msg": "仅支持普通对话群组"}, None
             return 200, {"code": 0, "msg": "ok", "data": {"message_id": self.fake.next_message_id()}}, None
+        if (match := _CHAT.match(path)) and received.method == "GET":
+            mode = "p2p" if match.group(1).startswith("oc_p2p") else "group"
+            return 200, {"code": 0, "msg": "success", "data": {"chat_mode": mode, "chat_type": "private"}}, None
         if path == "/open-apis/im/v1/files" and received.method == "POST":
             return 200, {"code": 0, "msg": "success", "data": {"file_key": "file_v2_fake"}}, None
         if (match := _MEMBERS.match(path)) and received.method == "GET":

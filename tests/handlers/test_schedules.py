@@ -131,3 +131,12 @@ def test_list_warns_when_chinese_holiday_data_is_missing_for_the_year(bot: Harne
 def test_help_explains_the_command(bot: Harness) -> None:
     reply = bot.say("help schedule", user="U1")[0]
     assert "calendar" in reply.text and "schedule add sync" in reply.text
+
+
+def test_chinese_schedule_replies_name_weekdays_in_chinese(bot: Harness) -> None:
+    [added] = bot.say("提醒 add sync 每周 周一 10:00 频道:feishu:oc_abc 日历:cn", user="UPM")
+    fields = {f.label: f.value for f in added.fields}
+    assert fields["接下来运行"].startswith("周一 2026-11-30 10:00")
+    assert not any(day in fields["接下来运行"] for day in ("Mon", "Tue", "Fri"))
+    [listed] = bot.say("提醒 列表", user="UPM")
+    assert "下次 周一 2026-11-30 10:00" in listed.fields[0].value

@@ -222,10 +222,10 @@ def test_eos_reminder_days_are_configurable(sqlite_url: str) -> None:
 MILESTONE_DAYS = {
     "T-90": "2026-12-01",
     "T-60": "2026-12-31",
-    "T-30": "2027-01-30",
+    "T-30": "2027-01-29",  # 30 January 2027 is a Saturday: the Friday before
     "T0": "2027-03-01",
     "T+30": "2027-03-31",
-    "T+90": "2027-05-30",
+    "T+90": "2027-05-28",  # 30 May 2027 is a Sunday
 }
 
 

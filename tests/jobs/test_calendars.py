@@ -53,3 +53,16 @@ def test_unknown_calendar_is_a_bilingual_usage_error() -> None:
     with pytest.raises(UsageError) as caught:
         normalize_calendar("narnia")
     assert "calendar:cn" in caught.value.en and "节假日" in caught.value.zh
+
+
+def test_previous_working_day_skips_weekends_and_statutory_holidays_without_official_data() -> None:
+    from datetime import date
+
+    from jobs.calendars import previous_working_day
+
+    # chinese-calendar has no 2027 arrangement yet; the statutory May Day holiday still counts
+    assert previous_working_day(calendar="cn", day=date(2027, 5, 2)) == date(2027, 4, 30)
+    assert previous_working_day(calendar="cn", day=date(2027, 5, 4)) == date(2027, 4, 30)
+    assert previous_working_day(calendar="cn", day=date(2027, 6, 1)) == date(2027, 6, 1)
+    assert previous_working_day(calendar="us", day=date(2027, 7, 4)) == date(2027, 7, 2)  # Sun; Mon 5th observed
+    assert previous_working_day(calendar="none", day=date(2027, 5, 2)) == date(2027, 5, 2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import time
 import uuid
 from collections.abc import Iterator
@@ -268,3 +269,51 @@ def test_unknown_bot_identity_is_learned_off_the_ack_path(api_server: FeishuFake
     finally:
         app.stop()
         app.services.db.dispose()
+
+
+UNSUBSCRIBED = {
+    "v2 event we do not handle": lambda: {
+        **load("p2p"),
+        "header": {
+            **load("p2p")["header"],
+            "event_id": uuid.uuid4().hex,
+            "event_type": "im.chat.member.bot.added_v1",
+        },
+        "event": {"chat_id": "oc_new", "operator_id": {"open_id": "ou_admin"}},
+    },
+    "v1-schema event": lambda: {
+        "uuid": uuid.uuid4().hex,
+        "token": TOKEN,
+        "ts": "1700000000.000000",
+        "type": "event_callback",
+        "event": {"type": "message", "app_id": "cli_x", "open_chat_id": "oc_1", "text": "hi"},
+    },
+    "old-style card callback": lambda: {
+        "open_id": "ou_sales1",
+        "user_id": "sales1",
+        "open_message_id": "om_old_card",
+        "open_chat_id": "oc_sales_group",
+        "tenant_key": "2ca1d211f64f6438",
+        "token": TOKEN,
+        "action": {"value": {"action": "announce.ack", "value": "7"}, "tag": "button"},
+    },
+}
+
+
+@pytest.mark.parametrize("kind", list(UNSUBSCRIBED))
+def test_an_unsubscribed_event_is_one_log_line_without_a_traceback(
+    wire: FeishuWire, kind: str, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    capfd.readouterr()
+    with caplog.at_level(logging.INFO):
+        response = wire.post(UNSUBSCRIBED[kind]())
+    assert response.status_code == 200
+    lines = [
+        r for r in caplog.records if "processor not found" in r.getMessage() or "subscribe" in r.getMessage()
+    ]
+    assert len(lines) == 1, [r.getMessage() for r in caplog.records]
+    assert lines[0].levelno == logging.INFO and lines[0].exc_info is None
+    assert "does not subscribe" in lines[0].getMessage()
+    assert all(r.levelno < logging.ERROR for r in caplog.records)
+    out, err = capfd.readouterr()
+    assert "[Lark]" not in out and "Traceback" not in out + err  # lark's own stdout handler is gone

@@ -439,3 +439,20 @@ def test_form_asked_for_in_a_mention_round_trips_through_the_open_form_button(bo
 
 def test_healthz_reports_slack_enabled(bot: SlackBot) -> None:
     assert bot.client.get(f"{bot.url}/healthz").json()["platforms"]["slack"] is True
+
+
+def test_view_submission_with_wrong_fields_is_answered_with_errors_and_keeps_the_modal_open(
+    bot: SlackBot,
+) -> None:
+    before = _processed(bot)
+    data = payload("view_submission_request_invalid")
+    response = bot.interactive(data)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    answer = response.json()
+    assert answer["response_action"] == "errors"
+    assert set(answer["errors"]) == {"arr", "area"}
+    assert "120k" in answer["errors"]["arr"] and "无法识别金额" in answer["errors"]["arr"]
+    assert bot.application.dispatcher.wait_idle(timeout=5)
+    assert _processed(bot) == before  # nothing dispatched, nothing posted
+    assert bot.api.calls("chat.postMessage") == []

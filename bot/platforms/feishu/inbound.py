@@ -22,7 +22,8 @@ from starlette.responses import JSONResponse, Response
 from bot.config import secret
 from bot.messages import IncomingMessage, Kind
 from bot.platforms.feishu import translate
-from bot.platforms.feishu.render import submitted_card
+from bot.platforms.feishu.lark_logging import quiet_lark_logger
+from bot.platforms.feishu.render import form_with_errors_card, submitted_card
 
 if TYPE_CHECKING:
     import lark_oapi
@@ -107,6 +108,10 @@ class FeishuInbound:
             msg = translate.card_action(payload)
             if msg is None:
                 return ACK_UNKNOWN
+            if msg.kind is Kind.FORM:
+                refused = self._form_errors(msg, payload)
+                if refused is not None:
+                    return refused
             self.application.dispatcher.submit(msg)
             if msg.kind is Kind.FORM:
                 # Replace the form with a read-only summary, so it cannot be submitted twice by accident.
@@ -115,6 +120,23 @@ class FeishuInbound:
         except Exception:
             logger.exception("feishu card action could not be handled")
             return ACK_UNKNOWN
+
+    def _form_errors(self, msg: IncomingMessage, payload: Mapping[str, Any]) -> dict[str, Any] | None:
+        """A form with wrong fields is answered, inside the callback, with the same form card: everything
+        typed kept, each error under its field, and an error toast. None when the form is fine."""
+        errors = self.application.router.validate_form(msg, self.application.services)
+        if not errors:
+            return None
+        toast = {
+            "type": "error",
+            "content": f"Please correct {len(errors)} field(s) / 请修改 {len(errors)} 处填写",
+        }
+        value = ((payload.get("event") or {}).get("action") or {}).get("value") or {}
+        card = form_with_errors_card(value if isinstance(value, Mapping) else {}, msg.form, errors)
+        if card is None:  # no spec to rebuild the card from: list the errors in the toast, keep the card
+            toast["content"] += ": " + "; ".join(f"{name}: {text}" for name, text in errors.items())
+            return {"toast": toast}
+        return {"toast": toast, "card": {"type": "raw", "data": card}}
 
     # --- lark-oapi listeners -----------------------------------------------------------------------
     def _on_message(self, data: Any) -> None:
@@ -136,6 +158,7 @@ class FeishuInbound:
     def build_handler(self, encrypt_key: str, verification_token: str) -> lark_oapi.EventDispatcherHandler:
         import lark_oapi as lark
 
+        quiet_lark_logger()
         return (
             lark.EventDispatcherHandler.builder(encrypt_key, verification_token)
             .register_p2_im_message_receive_v1(self._on_message)
@@ -205,7 +228,7 @@ class FeishuInbound:
             logger.warning("feishu request rejected: %s", message)
             return 401
         if message.startswith("processor not found"):
-            logger.info("feishu event ignored (no handler): %s", message)
+            # lark's own log line already says so, once (lark_logging.py)
             return 200  # an event type we do not subscribe to: do not make Feishu retry it
         logger.warning("feishu request not understood: %s", message)
         return 400

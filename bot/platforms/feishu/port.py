@@ -98,6 +98,8 @@ class FeishuPort:
         self._client: lark_oapi.Client | None = None
         self._lock = threading.Lock()
         self._bot_open_id: str | None = None
+        self._chat_modes: dict[str, str] = {}  # chat id → chat_mode (p2p / group / topic)
+        self._chat_modes_lock = threading.Lock()
 
     # --- plumbing ----------------------------------------------------------------------------------
     @property
@@ -105,6 +107,10 @@ class FeishuPort:
         with self._lock:
             if self._client is None:
                 import lark_oapi as lark
+
+                from bot.platforms.feishu.lark_logging import quiet_lark_logger
+
+                quiet_lark_logger()
 
                 self._client = (
                     lark.Client.builder()
@@ -195,8 +201,28 @@ class FeishuPort:
         assert sent is not None
         return sent
 
+    def is_p2p(self, chat_id: str) -> bool:
+        """Whether `chat_id` is a one-to-one chat (im.v1.chat.get `chat_mode`), cached: a chat's mode never
+        changes. A card click carries only the chat id, and the "visible to one person" API works in group
+        chats only. False when it cannot be told (the group path then falls back to a DM)."""
+        with self._chat_modes_lock:
+            if chat_id in self._chat_modes:
+                return self._chat_modes[chat_id] == "p2p"
+        try:
+            result = self.call("GET", f"/open-apis/im/v1/chats/{chat_id}")
+        except DeliveryError as exc:
+            logger.info("could not read the mode of feishu chat %s: %s", chat_id, exc)
+            return False
+        mode = str((result.get("data") or {}).get("chat_mode") or "")
+        with self._chat_modes_lock:
+            self._chat_modes[chat_id] = mode
+        return mode == "p2p"
+
     def _deliver(self, address: Address, msg_type: str, content: dict[str, Any]) -> Sent:
         """Route one message: ephemeral card, reply in a thread, a chat, or a DM (open_id)."""
+        if address.ephemeral and address.conversation and self.is_p2p(address.conversation):
+            # a one-to-one chat is private already: answer in it, like any message
+            address = address.model_copy(update={"ephemeral": False})
         if address.ephemeral and address.user:
             # Private content never goes to the group: an ephemeral card, else a direct message.
             if address.conversation and msg_type == "interactive":
@@ -310,7 +336,7 @@ class FeishuPort:
     def open_form(self, msg: IncomingMessage, form: Form) -> None:
         """A form card: privately (ephemeral) in a group, else in the thread / chat / DM of `msg`."""
         card = render_form_card(form)
-        if msg.conversation and not msg.is_direct:
+        if msg.conversation and not msg.is_direct and not self.is_p2p(msg.conversation):
             address = Address(platform=PLATFORM, conversation=msg.conversation, user=msg.user, ephemeral=True)
             try:
                 self._send_ephemeral(msg.conversation, msg.user, card)

@@ -89,7 +89,7 @@ def _citations(citations: list[Citation]) -> dict[str, Any]:
     return _markdown_element(f"<font color='grey'>{lines}</font>")
 
 
-def button(label: str, value: dict[str, str], *, style: str = "default", name: str = "") -> dict[str, Any]:
+def button(label: str, value: dict[str, Any], *, style: str = "default", name: str = "") -> dict[str, Any]:
     element: dict[str, Any] = {
         "tag": "button",
         "text": plain(label),
@@ -141,7 +141,7 @@ def render_card(reply: Reply) -> dict[str, Any]:
     return _card(elements, title=reply.title, color=reply.color)
 
 
-def _form_input(item: FormInput) -> list[dict[str, Any]]:
+def _form_input(item: FormInput, error: str = "") -> list[dict[str, Any]]:
     label = f"**{markdown(item.label)}**" + (
         "" if item.required else " <font color='grey'>(optional / 选填)</font>"
     )
@@ -169,21 +169,52 @@ def _form_input(item: FormInput) -> list[dict[str, Any]]:
             field.update({"input_type": "multiline_text", "rows": 4, "auto_resize": True})
         if item.initial:
             field["default_value"] = item.initial
-    return [_markdown_element(label), field]
+    elements = [_markdown_element(label), field]
+    if error:
+        elements.append(_markdown_element(f"<font color='red'>⚠ {markdown(error)}</font>"))
+    return elements
 
 
-def render_form_card(form: Form) -> dict[str, Any]:
+def render_form_card(form: Form, *, errors: Mapping[str, str] | None = None) -> dict[str, Any]:
     """A card with a `form` container: one input per `FormInput`, then a submit button whose callback
-    value names the form (`{"form": form_id, "value": private_value}`)."""
+    value names the form (`{"form": form_id, "value": private_value, "spec": <the form as JSON>}`). The spec
+    lets the callback answer a submission with errors by this same card again: what was typed kept as
+    the inputs' values and each error, in red, under its field (`errors` by input name)."""
+    errors = errors or {}
     inputs: list[dict[str, Any]] = []
     for item in form.inputs:
-        inputs.extend(_form_input(item))
+        inputs.extend(_form_input(item, errors.get(item.name, "")))
+    spec = form.model_dump_json(exclude={"private_value"})  # a string: data, not card components
     submit = button(
-        form.submit_label, {"form": form.form_id, "value": form.private_value}, style="primary", name="submit"
+        form.submit_label,
+        {"form": form.form_id, "value": form.private_value, "spec": spec},
+        style="primary",
+        name="submit",
     )
     submit["form_action_type"] = "submit"
     container = {"tag": "form", "name": "form", "elements": [*inputs, submit]}
     return _card([container], title=form.title, color="default")
+
+
+def form_with_errors_card(
+    value: Mapping[str, Any], typed: Mapping[str, str], errors: Mapping[str, str]
+) -> dict[str, Any] | None:
+    """The form card of a submit button's callback `value`, again, with the `typed` values and `errors`;
+    None when the value carries no form spec (a card sent before specs were included)."""
+    spec = value.get("spec")
+    if not isinstance(spec, str) or not spec:
+        return None
+    try:
+        form = Form.model_validate_json(spec).model_copy(
+            update={"private_value": str(value.get("value") or "")}
+        )
+    except ValueError:
+        return None
+    inputs = [
+        item.model_copy(update={"initial": typed[item.name]}) if item.name in typed else item
+        for item in form.inputs
+    ]
+    return render_form_card(form.model_copy(update={"inputs": inputs}), errors=errors)
 
 
 def submitted_card(values: Mapping[str, str]) -> dict[str, Any]:

@@ -33,13 +33,20 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Translator = Callable[[Mapping[str, Any]], IncomingMessage | None]
+Validator = Callable[[IncomingMessage], dict[str, str]]  # a form's errors by input name; {} when fine
 _ANY = re.compile(".*")
 
 
 def build_bolt_app(
-    *, client: WebClient, signing_secret: str, submit: Callable[[IncomingMessage], object]
+    *,
+    client: WebClient,
+    signing_secret: str,
+    submit: Callable[[IncomingMessage], object],
+    validate: Validator | None = None,
 ) -> App:
-    """The bolt App with one listener per payload family; `submit` receives every translated message."""
+    """The bolt App with one listener per payload family; `submit` receives every translated message.
+    `validate` checks a submitted form inside the ack: errors keep the modal open, shown under their fields
+    (`response_action: "errors"`), with everything typed still there."""
     app = App(
         name="salesbridge",
         client=client,
@@ -72,8 +79,19 @@ def build_bolt_app(
         forward("block action", body, translate.from_block_action)
 
     def on_view(ack: Ack, body: dict[str, Any]) -> None:
+        try:
+            msg = translate.from_view_submission(body)
+        except Exception:
+            logger.exception("slack view submission payload could not be handled")
+            ack()
+            return
+        errors = view_errors(body.get("view") or {}, validate(msg)) if msg and validate else {}
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
         ack()  # an empty 200 closes the modal; the answer follows as a message
-        forward("view submission", body, translate.from_view_submission)
+        if msg is not None:
+            forward("view submission", body, lambda _body: msg)
 
     def on_shortcut(ack: Ack, body: dict[str, Any]) -> None:
         ack()
@@ -86,6 +104,26 @@ def build_bolt_app(
     app.view_submission(_ANY)(on_view)
     app.shortcut(translate.LOG_REQUEST_SHORTCUT)(on_shortcut)
     return app
+
+
+def view_errors(view: Mapping[str, Any], errors: Mapping[str, str]) -> dict[str, str]:
+    """Errors keyed by the view's input block ids (Slack refuses other keys). An error for an input the
+    view does not have is added to the first input's, so it is never lost."""
+    blocks = [
+        str(block.get("block_id"))
+        for block in view.get("blocks") or []
+        if isinstance(block, Mapping) and block.get("type") == "input" and block.get("block_id")
+    ]
+    if not blocks:
+        blocks = [str(name) for name in ((view.get("state") or {}).get("values") or {})]
+    if not errors or not blocks:
+        return {}
+    keyed = {name: text for name, text in errors.items() if name in blocks}
+    stray = [text for name, text in errors.items() if name not in blocks]
+    if stray:
+        first = next((name for name in blocks if name in keyed), blocks[0])
+        keyed[first] = " ".join([keyed.get(first, ""), *stray]).strip()
+    return {name: text[:1000] for name, text in keyed.items()}
 
 
 def open_form_from_button(body: Mapping[str, Any], client: WebClient) -> bool:
@@ -112,6 +150,7 @@ class SlackInbound:
             client=create_client(settings),
             signing_secret=secret(settings.slack_signing_secret),
             submit=application.dispatcher.submit,
+            validate=lambda msg: application.router.validate_form(msg, application.services),
         )
         self._app_token = secret(settings.slack_app_token)
         self._socket: SocketModeHandler | None = None

@@ -221,3 +221,28 @@ def test_full_path_through_dispatcher_and_outbox(bot: Harness) -> None:
     assert [p.address.conversation for p in bot.slack.posted[1:]] == ["C9", "C1"]
     assert bot.slack.posted[2].address.ephemeral  # then the "posted to …" note to the PM
     assert [p.address.conversation for p in bot.feishu.posted] == ["oc_1"]
+
+
+def test_release_form_reports_every_wrong_field_at_once(bot: Harness) -> None:
+    values = {
+        "product": "LumenCRM",
+        "version": "",
+        "date": "2026-13-40",
+        "highlights": "Faster search",
+        "channels": "nowhere-land, slack:C9",
+        "ships": "#999",
+        "at": "2020-01-01 09:00",
+    }
+    msg = bot.message("", kind=Kind.FORM, form_id="announce.release", form=values, user=PM)
+    errors = bot.app.router.validate_form(msg, bot.services)
+    assert set(errors) == {"version", "date", "channels", "ships", "at"}
+    assert "missing" in errors["version"] and "缺少" in errors["version"]
+    assert "#999" in errors["ships"] and "in the past" in errors["at"]
+    [reply] = bot.submit("announce.release", values, user=PM)
+    assert reply.where == "ephemeral" and all(f"`{name}`" in reply.text for name in errors)
+
+
+def test_agenda_form_refuses_an_empty_item_next_to_its_field(bot: Harness) -> None:
+    msg = bot.message("", kind=Kind.FORM, form_id="schedule.agenda.form", form={"item": "  "})
+    errors = bot.app.router.validate_form(msg, bot.services)
+    assert list(errors) == ["item"] and "议题" in errors["item"]

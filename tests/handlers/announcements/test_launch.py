@@ -21,7 +21,8 @@ def test_launch_creates_the_milestone_plan(bot: Harness) -> None:
     lines = reply.text.splitlines()
     assert lines[0].startswith("• **T-90** 2026-12-01: Positioning and competitive analysis done")
     assert [line.split("**")[1] for line in lines] == ["T-90", "T-60", "T-30", "T0", "T+30", "T+90"]
-    assert "2027-05-30: Quarter review / 季度复盘" in lines[-1]
+    assert "2027-05-28 (from 2027-05-30, not a working day" in lines[-1]  # 30 May 2027 is a Sunday
+    assert lines[-1].endswith(": Quarter review / 季度复盘")
     [plan] = _plans(bot)
     assert plan.targets == "slack:C9,feishu:oc_1" and plan.status == "active"
 
@@ -77,3 +78,21 @@ def test_launch_is_for_pms(bot: Harness) -> None:
     assert "pm" in refused.text and _plans(bot) == []
     [empty] = bot.say("launch list", user=PM)
     assert "No active launch plans" in empty.text
+
+
+def test_milestones_on_a_holiday_move_to_the_previous_working_day(bot: Harness) -> None:
+    # T-30 of a 2027-06-01 launch is 2 May 2027, inside the May Day holiday (1-4 May): 30 April
+    [reply] = bot.say("launch CloudDB 3 date:2027-06-01 channels:slack:C9", user=PM)
+    t30 = next(line for line in reply.text.splitlines() if "**T-30**" in line)
+    assert t30.startswith("• **T-30** 2027-04-30 (from 2027-05-02")
+    t0 = next(line for line in reply.text.splitlines() if "**T0**" in line)
+    assert "2027-06-01:" in t0  # a Tuesday, a working day: unchanged
+
+
+def test_the_launch_calendar_setting_decides_the_working_days(sqlite_url: str) -> None:
+    bot = Harness.create(sqlite_url, SALESBRIDGE_LAUNCH_CALENDAR="none")
+    try:
+        [reply] = bot.say("launch CloudDB 3 date:2027-06-01 channels:slack:C9", user=PM)
+        assert "• **T-30** 2027-05-02:" in reply.text
+    finally:
+        bot.close()

@@ -439,3 +439,28 @@ def test_planned_with_a_release_stores_it_and_show_and_export_show_it(bot: Harne
     assert "5.4" in again.text
     [refused] = bot.say("requests status 1 triaged release:5.4", user="UPM")
     assert refused.where == "ephemeral" and "planned, in-progress or shipped" in refused.text
+
+
+def test_form_reports_every_wrong_field_at_once_and_stores_nothing(bot: Harness) -> None:
+    values = {"description": "", "tier": "platinum", "urgency": "soonish", "arr": "lots", "area": "x" * 101}
+    [reply] = bot.submit("request.new", values, private_value="{}")
+    assert reply.where == "ephemeral" and reply.title and "请修改" in reply.title
+    for name, needle in (
+        ("description", "Describe what the customer needs"),
+        ("tier", "diamond"),
+        ("urgency", "soonish"),
+        ("arr", "lots"),
+        ("area", "at most 100"),
+    ):
+        assert f"`{name}`:" in reply.text and needle in reply.text, name
+    assert _count(bot) == 0
+    assert bot.app.router.validate_form(
+        bot.message("", kind=Kind.FORM, form_id="request.new", form=values), bot.services
+    ).keys() == {"description", "tier", "urgency", "arr", "area"}
+
+
+def test_request_text_with_several_bad_options_names_them_all(bot: Harness) -> None:
+    [reply] = bot.say("request Bulk edit tier:platinum urgency:soonish arr:lots", user="U1")
+    assert "platinum" in reply.text and "soonish" in reply.text and "lots" in reply.text
+    assert "未知的客户等级" in reply.text and "Usage" in reply.text
+    assert _count(bot) == 0

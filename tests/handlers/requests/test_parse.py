@@ -164,3 +164,14 @@ def test_a_tier_or_amount_in_free_text_is_confirmed_not_silently_dropped() -> No
     assert parse_request_text("Bulk edit tier:diamond arr:300k customer:Umbrella").tier == "diamond"
     assert parse_request_text('"Bulk edit for a diamond account worth about 300k"').tier == "silver"
     assert parse_request_text("Import 10k rows at once").arr.amount == 0
+
+
+def test_build_input_reports_every_bad_field_at_once() -> None:
+    from bot.forms import FormErrors
+    from handlers.requests.parse import build_input
+
+    with pytest.raises(FormErrors) as caught:
+        build_input(description="", tier="platinum", urgency="soon", arr="lots", area="a" * 101, customer="Acme")
+    assert set(caught.value.errors) == {"description", "tier", "urgency", "arr", "area"}
+    assert "diamond, gold, silver, bronze" in caught.value.errors["tier"][0].replace("`", "")
+    assert isinstance(caught.value, UsageError) and "platinum" in caught.value.en and "lots" in caught.value.en

@@ -185,3 +185,31 @@ def test_bot_open_id_is_fetched_once(port: FeishuPort, fake: FeishuFake) -> None
     assert port.bot_open_id() == fake.bot_open_id
     assert port.bot_open_id() == fake.bot_open_id
     assert len(fake.recorder.to("/open-apis/bot/v3/info")) == 1
+
+
+def test_a_private_answer_in_a_one_to_one_chat_is_posted_in_that_chat(port: FeishuPort, fake: FeishuFake) -> None:
+    # a card button clicked in a p2p chat: the click carries only the chat id; the group-only
+    # "visible to one person" API (仅支持普通对话群组) is never called, the answer goes into the chat
+    address = feishu(conversation="oc_p2p_sales1", user="ou_sales1", ephemeral=True, thread="om_card")
+    port.send(address, Reply(text="only you"))
+    port.send(address.model_copy(update={"thread": None}), Reply(text="again"))
+    assert fake.sent("/open-apis/ephemeral/v1/send") == []
+    (reply,) = fake.sent("/open-apis/im/v1/messages/om_card/reply")
+    assert "only you" in fake.card_text(reply)
+    (created,) = fake.sent("/open-apis/im/v1/messages")
+    assert created.path.endswith("receive_id_type=chat_id") and created.json()["receive_id"] == "oc_p2p_sales1"
+    # the chat's mode is looked up once
+    assert len(fake.recorder.to("/open-apis/im/v1/chats/oc_p2p_sales1")) == 1
+
+
+def test_a_form_asked_for_from_a_card_in_a_one_to_one_chat_is_sent_in_the_chat(
+    port: FeishuPort, fake: FeishuFake
+) -> None:
+    form = Form(form_id="request.new", title="New request", inputs=[FormInput(name="title", label="Title")])
+    click = IncomingMessage(
+        platform="feishu", conversation="oc_p2p_sales1", user="ou_sales1", message_id="om_c", thread="om_c"
+    )
+    port.open_form(click, form)
+    assert fake.sent("/open-apis/ephemeral/v1/send") == []
+    (reply,) = fake.sent("/open-apis/im/v1/messages/om_c/reply")
+    assert fake.card(reply)["body"]["elements"][0]["tag"] == "form"

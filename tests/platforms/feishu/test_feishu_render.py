@@ -136,6 +136,9 @@ def test_form_card_has_a_form_container_with_inputs_and_a_submit_button() -> Non
     }
     submit = container["elements"][-1]
     assert submit["form_action_type"] == "submit"
-    assert submit["behaviors"][0]["value"] == {"form": "request.new", "value": "7"}
+    value = submit["behaviors"][0]["value"]
+    assert (value["form"], value["value"]) == ("request.new", "7")
+    spec = json.loads(value["spec"])
+    assert spec["form_id"] == "request.new" and "private_value" not in spec
     names = [n["name"] for n in walk(card) if "name" in n]
     assert len(names) == len(set(names))  # component names are unique within a card
