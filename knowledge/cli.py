@@ -17,6 +17,7 @@ from knowledge.answer_cli import register as register_answer_commands
 
 if TYPE_CHECKING:
     from knowledge.base import KnowledgeBase
+    from knowledge.evaluation import Question
 
 kb_app = typer.Typer(
     help="Knowledge base: ingest documents, search, evaluate. 知识库：导入文档、检索、评测。",
@@ -271,19 +272,15 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON. 以 JSON 输出。"),
 ) -> None:
     """Recall@1/3/5, MRR, abstention and latency on a question set. 评测检索质量。"""
-    from knowledge.evaluation import QuestionFileError, evaluate, format_report, load_questions, report
+    from knowledge.evaluation import evaluate, format_report, report
 
-    if questions is None:
-        raise _fail(
+    items, kb = _questions_and_knowledge_base(
+        questions,
+        usage=(
             "Usage: salesbridge kb eval QUESTIONS.jsonl [--k 5] [--json]",
             "用法：salesbridge kb eval 问题.jsonl [--k 5] [--json]",
-        )
-    try:
-        items = load_questions(questions)
-    except QuestionFileError as exc:
-        raise _fail(str(exc), f"问题文件无法读取：{exc}") from exc
-    kb = open_knowledge_base()
-    require_documents(kb)
+        ),
+    )
     outcomes = evaluate(items, lambda q: kb.search(q, k=k), k=k)
     data = report(outcomes, k=k)
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2) if as_json else format_report(data))
@@ -340,24 +337,15 @@ def calibrate(
     """Fit the answer / not sure / don't know decision to this knowledge base (needs answerable and
     unanswerable questions, as for `kb eval`). 用标注问题校准"回答 / 不确定 / 不知道"的判断。"""
     from knowledge.calibration import calibrate as fit_decision
-    from knowledge.evaluation import QuestionFileError, load_questions
 
-    if questions is None:
-        raise _fail(
+    items, kb = _questions_and_knowledge_base(
+        questions,
+        usage=(
             "Usage: salesbridge kb calibrate QUESTIONS.jsonl [--dry-run]  (the `kb eval` format, with some "
             '"type": "unanswerable" questions)',
             "用法：salesbridge kb calibrate 问题.jsonl [--dry-run]（与 `kb eval` 相同的格式，需包含 unanswerable 问题）",
-        )
-    try:
-        items = load_questions(questions)
-    except QuestionFileError as exc:
-        raise _fail(str(exc), f"问题文件无法读取：{exc}") from exc
-    kb = open_knowledge_base()
-    if kb.size == 0:
-        raise _fail(
-            "The knowledge base is empty — run `salesbridge kb ingest PATH` first.",
-            "知识库为空——请先运行 `salesbridge kb ingest 路径`。",
-        )
+        ),
+    )
     try:
         report = fit_decision(kb, items, save=not dry_run)
     except ValueError as exc:
@@ -373,3 +361,20 @@ def calibrate(
     typer.echo(
         "Not saved (--dry-run). 未保存。" if dry_run else "Saved: every process uses it from now on. 已保存。"
     )
+
+
+def _questions_and_knowledge_base(
+    questions: Path | None, *, usage: tuple[str, str]
+) -> tuple[list[Question], KnowledgeBase]:
+    """The question file's questions and a knowledge base with documents, or a bilingual usage exit."""
+    from knowledge.evaluation import QuestionFileError, load_questions
+
+    if questions is None:
+        raise _fail(*usage)
+    try:
+        items = load_questions(questions)
+    except QuestionFileError as exc:
+        raise _fail(str(exc), f"问题文件无法读取：{exc}") from exc
+    kb = open_knowledge_base()
+    require_documents(kb)
+    return items, kb
