@@ -106,3 +106,24 @@ def test_without_the_model_the_bot_runs_lexical_and_says_why(
     )
     assert embedder is None and not status.active
     assert status.describe() == "lexical only (the bundled model needs a CPU with AVX2)"
+
+
+def test_healthz_says_which_retrieval_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from starlette.testclient import TestClient
+
+    import knowledge.embedding as embedding
+    from bot.app import build_application
+    from bot.server import create_asgi_app
+
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    for unavailable, expected in (
+        (None, "bundled: multilingual-e5-small-q4"),
+        ("the bundled model needs a CPU with AVX2", "lexical only (the bundled model needs a CPU with AVX2)"),
+    ):
+        monkeypatch.setattr(embedding, "bundled_unavailable_reason", lambda reason=unavailable: reason)
+        application = build_application(make_settings(url, SALESBRIDGE_EMBEDDINGS="bundled"))
+        try:
+            body = TestClient(create_asgi_app(application)).get("/healthz").json()
+        finally:
+            application.stop()
+        assert body["status"] == "ok" and body["semantic_retrieval"] == expected
