@@ -64,21 +64,6 @@ class Redactor:
         return text
 
 
-class RedactSecrets(logging.Filter):
-    """Masks secrets in a record's message (for handlers that do not use `RedactingFormatter`)."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self._redact = Redactor(secrets)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = self._redact(message)
-        if masked != message:
-            record.msg, record.args = masked, None
-        return True
-
-
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         body: dict[str, object] = {

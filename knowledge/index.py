@@ -38,14 +38,6 @@ class IndexedSection:
     fields: tuple[str, str, str]  # stored terms, space-separated, per field
 
 
-@dataclass
-class Ranking:
-    ids: list[int]  # section numbers (positions in the index), best first
-    scores: list[float]
-    query_terms: list[str]  # unique, in query order
-    idf: dict[str, float]
-
-
 class IndexBuilder:
     """Collects sections one at a time into compact term-id arrays (4 bytes per term occurrence), so a
     large knowledge base is streamed from the database without holding its term strings or Python lists

@@ -466,19 +466,6 @@ def eos_notice_for(*, session: Session, product: str, today: date | None = None)
     return None
 
 
-def published_eos_notices(*, session: Session, today: date) -> list[Announcement]:
-    """Every published end-of-sale notice whose end of support has not passed (to match product names)."""
-    return [
-        a
-        for a in session.exec(
-            select(Announcement).where(
-                col(Announcement.kind) == "eos", col(Announcement.status) == "published"
-            )
-        )
-        if a.end_of_support is None or a.end_of_support >= today
-    ]
-
-
 # --- summaries for digests and agendas ----------------------------------------------------------------------
 
 
