@@ -147,7 +147,7 @@ def _stats(msg: IncomingMessage, services: Services) -> Reply:
         )
         fields.append(
             KeyValue(
-                label=mention(rep.user),
+                label=mention(rep.user, platform=rep.platform),
                 value=pick(
                     lang,
                     f"{rep.attempts} practised · {rep.average:.1f}/5 steps on average · most missed: {missed}",

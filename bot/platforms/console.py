@@ -166,6 +166,9 @@ class ConsolePort:
             return [conversation[3:]]
         return list(self.people) or ["you"]
 
+    def display_name(self, user: str) -> str | None:
+        return user  # console people are their names
+
     def form_errors(self, form: Form, errors: dict[str, str]) -> None:
         with self._lock:
             self.out.write("bot> Please correct / 请修改:\n")

@@ -255,13 +255,13 @@ def _show(msg: IncomingMessage, services: Services, rest: list[str]) -> Reply:
         fields.append(KeyValue(label=pick(lang, "Source", "原消息"), value=r.source_link))
     customers = [
         f"• {c.name} — {tier_word(c.tier, lang)}, {urgency_word(c.urgency, lang)}, "
-        f"{format_money(c.arr_amount, c.arr_currency)} ({who(c.added_platform, c.added_by, msg.platform)})"
+        f"{format_money(c.arr_amount, c.arr_currency)} ({who(c.added_platform, c.added_by)})"
         for c in details.customers
     ]
-    requesters = ", ".join(who(q.platform, q.user_id, msg.platform) for q in details.requesters)
+    requesters = ", ".join(who(q.platform, q.user_id) for q in details.requesters)
     history = [
         f"• {as_utc(e.created_at).astimezone(tz):%Y-%m-%d %H:%M} {event_text(e, lang)}"
-        + (f" — {who(e.actor_platform, e.actor, msg.platform)}" if e.actor else "")
+        + (f" — {who(e.actor_platform, e.actor)}" if e.actor else "")
         for e in details.events
     ]
     text = "\n".join(

@@ -94,8 +94,9 @@ def single_id(rest: list[str], *, usage_en: str, usage_zh: str) -> int:
     return parse_id(rest[0], what_en="request", what_zh="需求")
 
 
-def who(platform: str, user: str, viewer_platform: str) -> str:
-    return mention(user) if platform == viewer_platform else f"{user} ({platform})"
+def who(platform: str, user: str) -> str:
+    """Someone from the request's records: a mention on their platform, their name on the other one."""
+    return mention(user, platform=platform)
 
 
 def percent(confidence: float | None) -> str:

@@ -158,7 +158,7 @@ def test_scheduled_practice_posts_and_answers_flow_into_stats(bot: Harness) -> N
     bot.say(POOR, user="U7", channel="CTEAM", thread=first.message_id, mention=False)
     bot.say(GOOD, user="U7", channel="CTEAM", thread=second.message_id, mention=False)
     bot.say(POOR + " Really.", user="U8", channel="CTEAM", thread=second.message_id, mention=False)
-    stats = bot.say("objection stats", user="U1")[0]
+    stats = bot.seen(bot.say("objection stats", user="U1")[0], on="slack")
     values = {f.label: f.value for f in stats.fields}
     assert "2 practised" in values["<@U7>"] and "most missed:" in values["<@U7>"]
     assert "1 practised" in values["<@U8>"] and "Listen ×1" in values["<@U8>"]
