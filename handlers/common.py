@@ -26,6 +26,15 @@ def mention(user: str, *, platform: str | None = None) -> str:
     return person_token(platform=platform, user=user) if platform else f"<@{user}>"
 
 
+AREA_ZH = {"general": "通用"}  # the default product area, as Chinese readers see it
+
+
+def area_word(area: str, lang: str) -> str:
+    """A product area in the reader's language: the default "general" reads 通用 in Chinese; areas the team
+    named themselves stay as typed."""
+    return AREA_ZH.get(area, area) if lang == "zh" else area
+
+
 def parse_id(token: str, *, what_en: str, what_zh: str) -> int:
     """`#12` or `12` → 12, or a bilingual usage error naming what was expected."""
     cleaned = token.strip().lstrip("#＃")

@@ -175,6 +175,7 @@ def find_facts(*, services: Services, query: str, limit: int = 2, lang: str | No
                     section=section.heading,
                     source=section.path,
                     updated=section.updated,
+                    language="zh" if lang == "zh" else "en" if lang == "en" else None,
                 ),
             )
         )

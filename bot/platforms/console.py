@@ -52,7 +52,7 @@ def _render(reply: Reply, *, buttons_from: int) -> str:
     for c in reply.citations:
         where = f" › {c.section}" if c.section else ""
         updated = f" ({c.updated.isoformat()})" if c.updated else ""
-        stale = " ⚠ old / 较旧" if c.stale else ""
+        stale = f" ⚠ {c.stale_note()}" if c.stale else ""
         lines.append(f"  [{c.index}] {c.title}{where}{updated}{stale}")
     lines.extend(f"  ({note})" for note in reply.context)
     if reply.buttons:

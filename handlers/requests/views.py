@@ -10,7 +10,7 @@ from bot.messages import Reply
 from bot.services import Services
 from handlers.common import mention, parse_id
 from handlers.requests import service
-from handlers.requests.parse import TIER_ZH, URGENCY_ZH
+from handlers.requests.parse import DEFAULT_CUSTOMER, TIER_ZH, URGENCY_ZH
 
 REQUESTS_USAGE = (
     "requests top [arr] [n]\n"
@@ -53,6 +53,11 @@ SUBCOMMANDS = {
 
 def tier_word(tier: str, lang: Language) -> str:
     return pick(lang, tier, TIER_ZH.get(tier, tier))
+
+
+def customer_word(name: str, lang: Language) -> str:
+    """A customer name; the placeholder for "no customer given" in the reader's language."""
+    return pick(lang, name, "（未指定）") if name == DEFAULT_CUSTOMER else name
 
 
 def urgency_word(urgency: str, lang: Language) -> str:

@@ -399,3 +399,9 @@ def test_everyday_questions_lead_with_the_answer(kb_bot: Harness, question: str,
     reply = only(kb_bot.say(question))
     first_quote = reply.text.split("\n")[1]
     assert expected in first_quote, reply.text
+
+
+def test_a_chinese_answer_cites_in_chinese(kb_bot: Harness) -> None:
+    reply = only(kb_bot.say("LumenCRM 和 HubSpot Sales Hub 相比怎么样？"))
+    assert reply.citations and {c.language for c in reply.citations} == {"zh"}
+    assert any(c.stale for c in reply.citations)  # the comparison is older than the threshold
