@@ -24,10 +24,16 @@ LAUNCH_USAGE = (
     "launch CloudDB 3 date:2027-03-01 channels:slack:#sales,feishu:oc_1 [calendar:cn|us|none|…]\n"
     "launch list\n"
     "launch cancel 3\n"
-    "上市 CloudDB 3 日期:2027-03-01 频道:sales-cn [日历:cn|us|none|…]\n"
-    "calendar: milestones on a weekend or public holiday of that calendar move to the previous working day "
-    "(default SALESBRIDGE_LAUNCH_CALENDAR) / 日历：里程碑落在该日历的周末或法定节假日时提前到上一个工作日"
-    "（默认 SALESBRIDGE_LAUNCH_CALENDAR）"
+    "上市 CloudDB 3 日期:2027-03-01 频道:sales-cn [日历:cn|us|none|…]"
+)
+LAUNCH_DETAILS_EN = (
+    "`calendar:` — milestones on a weekend or public holiday of that calendar move to the previous working "
+    "day: `cn` (Chinese holidays and make-up workdays), a country code (`us`, `gb`, `jp`, …) or `none`; "
+    "default SALESBRIDGE_LAUNCH_CALENDAR."
+)
+LAUNCH_DETAILS_ZH = (
+    "`日历:` —— 里程碑落在该日历的周末或法定节假日时提前到上一个工作日：`cn`（中国法定节假日与调休）、"
+    "国家代码（`us`、`gb`、`jp` 等）或 `none`；默认 SALESBRIDGE_LAUNCH_CALENDAR。"
 )
 
 

@@ -119,3 +119,8 @@ def test_a_wrong_calendar_is_refused_in_both_languages_with_the_usage(bot: Harne
     [unknown] = bot.say("launch CloudDB 3 date:2027-06-01 channels:slack:C9 calendar:mars", user=PM)
     assert "Unknown holiday calendar" in unknown.text and "未知的节假日日历" in unknown.text
     assert "calendar:cn|us|none" in unknown.text and not _plans(bot)
+
+
+def test_help_launch_explains_the_calendar_in_both_languages(bot: Harness) -> None:
+    assert "previous working day" in bot.say("help launch", user=PM)[0].text
+    assert "上一个工作日" in bot.say("帮助 上市", user=PM)[0].text
