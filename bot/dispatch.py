@@ -31,7 +31,9 @@ def resolve_address(msg: IncomingMessage, reply: Reply) -> Address:
         conversation=msg.conversation,
         # Slack commands carry a response_url: private notes go through it, and a channel post falls back
         # to it when the bot is not a member of the channel the command was typed in.
-        reply_url=msg.raw.get("response_url") if msg.kind is Kind.COMMAND or reply.where == "ephemeral" else None,
+        reply_url=msg.raw.get("response_url")
+        if msg.kind is Kind.COMMAND or reply.where == "ephemeral"
+        else None,
     )
     match reply.where:
         case "dm":
@@ -95,6 +97,7 @@ class Dispatcher:
         counters = metrics()
         kind = str(msg.kind)
         counters.events_received.labels(platform=msg.platform, kind=kind).inc()
+        self.services.outbox.people.remember(platform=msg.platform, user=msg.user, name=msg.user_name)
         try:
             if not self.claim(msg):
                 counters.events_duplicate.labels(platform=msg.platform).inc()
@@ -122,7 +125,9 @@ class Dispatcher:
             address = resolve_address(msg, reply)
             if placeholder is not None and port is not None and not address.ephemeral and reply.to is None:
                 try:
-                    port.update(placeholder, reply)
+                    port.update(
+                        placeholder, self.services.outbox.people.localize(reply, platform=msg.platform)
+                    )
                     sent.append(placeholder)
                     placeholder = None
                     continue

@@ -91,12 +91,29 @@ class Button(_Model):
 
 
 class Citation(_Model):
+    """A numbered source. `language` is the reader's: the renderers' own words (updated, may be outdated)
+    follow it; None (unknown) gives both languages."""
+
     index: int
     title: str
     section: str = ""
     source: str = ""  # path or URL
     updated: date | None = None
     stale: bool = False
+    language: Language | None = None
+
+    def _say(self, en: str, zh: str) -> str:
+        return {"en": en, "zh": zh}.get(self.language or "", f"{en} / {zh}")
+
+    def stale_note(self) -> str:
+        return self._say("may be outdated", "可能已过时")
+
+    def updated_note(self) -> str:
+        """The date the source was updated, in the reader's words (empty without a date)."""
+        if self.updated is None:
+            return ""
+        day = self.updated.isoformat()
+        return f"更新于 {day}" if self.language == "zh" else f"updated {day}"
 
 
 class KeyValue(_Model):

@@ -26,6 +26,7 @@ from bot.errors import DeliveryError
 from bot.messages import Address, Reply, Sent
 from bot.metrics import metrics
 from bot.models import OutboxMessage
+from bot.people import People
 from bot.platforms.base import ChatPort
 from bot.rate_limits import RateLimiter
 
@@ -50,9 +51,11 @@ class Outbox:
         rate_limiter: RateLimiter | None = None,
         max_inline_wait: float = 2.0,
         sleep: Callable[[float], None] = time.sleep,
+        people: People | None = None,
     ) -> None:
         self._db = db
         self._ports = ports
+        self.people = people or People(ports=ports)
         self._clock = clock
         self.max_attempts = max_attempts
         self.rate_limiter = rate_limiter
@@ -160,7 +163,7 @@ class Outbox:
         try:
             if port is None:
                 raise DeliveryError(f"platform {row.platform} is not enabled", permanent=True)
-            sent = port.send(address, reply)
+            sent = port.send(address, self.people.localize(reply, platform=row.platform))
         except DeliveryError as exc:
             if exc.retry_after is not None and self.rate_limiter is not None:
                 self.rate_limiter.penalize(row.platform, _limit_key(address), exc.retry_after)

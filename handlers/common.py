@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.errors import UsageError
+from bot.people import person_token
 
 _MENTION = re.compile(r"^<@([A-Za-z0-9_\-]+)(?:\|[^>]*)?>$")
 
@@ -18,9 +19,20 @@ def parse_user(token: str) -> str:
     return token.lstrip("@")
 
 
-def mention(user: str) -> str:
-    """The neutral mention syntax; each adapter renders it natively."""
-    return f"<@{user}>"
+def mention(user: str, *, platform: str | None = None) -> str:
+    """The neutral mention syntax; each adapter renders it natively. Without `platform` the user is on the
+    platform the reply goes to; with it (someone who may be on another platform) the mention is live there
+    and reads as the person's display name anywhere else (`bot.people`)."""
+    return person_token(platform=platform, user=user) if platform else f"<@{user}>"
+
+
+AREA_ZH = {"general": "通用"}  # the default product area, as Chinese readers see it
+
+
+def area_word(area: str, lang: str) -> str:
+    """A product area in the reader's language: the default "general" reads 通用 in Chinese; areas the team
+    named themselves stay as typed."""
+    return AREA_ZH.get(area, area) if lang == "zh" else area
 
 
 def parse_id(token: str, *, what_en: str, what_zh: str) -> int:

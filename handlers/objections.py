@@ -16,7 +16,7 @@ from bot.i18n import both, pick
 from bot.messages import Address, IncomingMessage, KeyValue, Reply
 from bot.router import Router
 from bot.services import Services
-from handlers.common import mention
+from handlers.common import area_word, mention
 from jobs.lscpa import STEP_NAMES, coach
 from jobs.objections import (
     add_objection,
@@ -103,7 +103,7 @@ def _add(msg: IncomingMessage, services: Services, rest: str) -> Reply:
         text=pick(
             msg.language,
             f"Objection #{row.id} added to the library ({row.area}): “{objection}”",
-            f"已将异议 #{row.id} 加入异议库（{row.area}）：“{objection}”",
+            f"已将异议 #{row.id} 加入异议库（{area_word(row.area, 'zh')}）：“{objection}”",
         ),
         where="ephemeral",
         color="success",
@@ -113,7 +113,9 @@ def _add(msg: IncomingMessage, services: Services, rest: str) -> Reply:
 def _list(msg: IncomingMessage, services: Services) -> Reply:
     lang = msg.language
     rows = list_objections(services=services)
-    lines = [f"• #{row.id} [{row.area}] {pick(lang, row.text_en, row.text_zh)}" for row in rows]
+    lines = [
+        f"• #{row.id} [{area_word(row.area, lang)}] {pick(lang, row.text_en, row.text_zh)}" for row in rows
+    ]
     return Reply(
         title=pick(lang, f"Objection library ({len(rows)})", f"异议库（{len(rows)} 条）"),
         text="\n".join(lines),
@@ -147,7 +149,7 @@ def _stats(msg: IncomingMessage, services: Services) -> Reply:
         )
         fields.append(
             KeyValue(
-                label=mention(rep.user),
+                label=mention(rep.user, platform=rep.platform),
                 value=pick(
                     lang,
                     f"{rep.attempts} practised · {rep.average:.1f}/5 steps on average · most missed: {missed}",

@@ -84,7 +84,7 @@ def handle_role(msg: IncomingMessage, services: Services) -> Reply:
     if sub == "list":
         services.roles.require(platform=msg.platform, user=msg.user, roles=("admin",))
         fields = [
-            KeyValue(label=f"{g.platform}:{mention(g.user_id)}", value=g.role)
+            KeyValue(label=mention(g.user_id, platform=g.platform), value=g.role)
             for g in services.roles.granted()
         ]
         configured = [

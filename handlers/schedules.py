@@ -441,7 +441,8 @@ def handle_cant_attend(msg: IncomingMessage, services: Services) -> Reply:
         services=services, schedule_id=schedule_id, slot_key=slot, platform=msg.platform, user=msg.user
     )
     names = ", ".join(
-        mention(a.user_id) for a in absentees(services=services, schedule_id=schedule_id, slot_key=slot)
+        mention(a.user_id, platform=a.platform)
+        for a in absentees(services=services, schedule_id=schedule_id, slot_key=slot)
     )
     if not new:
         return Reply(

@@ -31,7 +31,6 @@ from handlers.announcements import service
 from handlers.announcements.launch import (
     MILESTONES,
     active_launches,
-    launch_calendar,
     milestone_day,
     milestone_reply,
 )
@@ -241,10 +240,9 @@ def post_launch_milestones(services: Services) -> int:
     with services.db.session() as session:
         plans = active_launches(session=session)
     posts = 0
-    calendar = launch_calendar(services)
     for plan in plans:
         created_day = _local_day(services, plan.created_at)
-        due = [m for m in MILESTONES if created_day <= milestone_day(plan, m, calendar=calendar) <= today]
+        due = [m for m in MILESTONES if created_day <= milestone_day(plan, m) <= today]
         if not due:
             continue
         milestone = due[-1]  # the latest one due; a long outage does not flood channels with stale ones
@@ -252,7 +250,7 @@ def post_launch_milestones(services: Services) -> int:
             posts += service.send_once(
                 services=services,
                 address=Address(platform=target.platform, conversation=target.conversation),
-                reply=milestone_reply(plan, milestone, calendar=calendar),
+                reply=milestone_reply(plan, milestone),
                 key=f"launch:{plan.id}:{milestone.label}:{target}",
             )
     return posts

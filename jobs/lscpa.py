@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from bot.i18n import Language, detect_language, pick
 from bot.messages import Citation, KeyValue, Reply
 from bot.services import Services
+from knowledge.answer_extractive import split_sentences
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,9 @@ _PRESENT = (
 _NUMBER = re.compile(
     r"\d+(?:[.,]\d+)?\s*(?:%|％|x|倍|万|千|天|days?|weeks?|months?|hours?|小时|周|个月)?", re.I
 )
-_SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]?")
+# a sentence ends at . ! ? followed by a space (never inside "99.95%" or "SAML 2.0"), at 。！？ or a line break
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])|\n+")
+FACT_LENGTH = 300  # characters of a fact quoted in the model answer, in whole sentences
 _WORD = re.compile(r"[a-z]{4,}|[\u4e00-\u9fff]{2}", re.I)
 
 
@@ -112,7 +115,19 @@ def _echoes(sentence: str, objection: str) -> bool:
 
 
 def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def join_sentences(parts: list[str], *, limit: int = FACT_LENGTH) -> str:
+    """Whole sentences up to `limit` characters (at least one), joined as written: a space after Latin
+    punctuation, nothing after Chinese. Never cut inside a sentence (a number, a version)."""
+    out = ""
+    for part in parts:
+        joined = part if not out else out + ("" if out.endswith(("。", "！", "？")) else " ") + part
+        if out and len(joined) > limit:
+            break
+        out = joined
+    return out
 
 
 def assess(*, answer: str, objection: str) -> Assessment:
@@ -160,12 +175,13 @@ def find_facts(*, services: Services, query: str, limit: int = 2, lang: str | No
     except Exception:
         logger.exception("knowledge search for objection coaching failed")
         return []
-    hits = [hit for hit in result.hits if hit.score > 0]
+    # internal notes (documents marked not for customers) are never offered as things to tell the customer
+    hits = [hit for hit in result.hits if hit.score > 0 and not hit.section.internal]
     same_language = [hit for hit in hits if lang is None or hit.section.language == lang]
     facts = []
     for number, hit in enumerate((same_language or hits)[:limit], 1):
         section = hit.section
-        snippet = " ".join(sentences(section.text)[:2])[:300]
+        snippet = join_sentences(split_sentences(section.text)[:2])
         facts.append(
             Fact(
                 text=snippet,
@@ -175,6 +191,7 @@ def find_facts(*, services: Services, query: str, limit: int = 2, lang: str | No
                     section=section.heading,
                     source=section.path,
                     updated=section.updated,
+                    language="zh" if lang == "zh" else "en" if lang == "en" else None,
                 ),
             )
         )

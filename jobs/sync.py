@@ -141,7 +141,10 @@ def build_agenda(
     unanswered = sources.unanswered_questions(services, since=since)
     low_ack = _low_ack(sources.acknowledgement_rates(services, since=since))
     added = pending_agenda_items(services=services, schedule_id=schedule_id)
-    added_text = "\n".join(f"• {item.text} ({mention(item.added_by)})" for item in added) or "—"
+    added_text = (
+        "\n".join(f"• {item.text} ({mention(item.added_by, platform=item.platform)})" for item in added)
+        or "—"
+    )
     parts = [
         _section(f"New feature requests since {since.date().isoformat()} / 新需求", new),
         _section("Top requests by score / 高分需求", top),

@@ -126,6 +126,7 @@ class Answer:
                 source=s.path,
                 updated=s.updated,
                 stale=s.stale,
+                language="zh" if self.language == "zh" else "en",
             )
             for s in self.sources
         ]

@@ -106,6 +106,8 @@ class LaunchPlan(SQLModel, table=True):
     status: str = Field(default="active", max_length=16, index=True)  # active | cancelled
     channel_spec: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     targets: str = Field(sa_column=Column(Text, nullable=False))
+    # the holiday calendar its milestones follow (`none`, `cn`, a country code): set by `launch … calendar:`
+    calendar: str = Field(default="cn", max_length=16, sa_column_kwargs={"server_default": "cn"})
     created_platform: str = Field(max_length=16)
     created_by: str = Field(max_length=128)
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())

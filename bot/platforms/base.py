@@ -25,3 +25,7 @@ class ChatPort(Protocol):
     def members(self, conversation: str) -> list[str]:
         """User ids of the human members of a channel / group chat."""
         ...
+
+    def display_name(self, user: str) -> str | None:
+        """The user's name as people see it on this platform; None when the platform will not say."""
+        ...

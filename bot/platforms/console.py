@@ -52,7 +52,7 @@ def _render(reply: Reply, *, buttons_from: int) -> str:
     for c in reply.citations:
         where = f" › {c.section}" if c.section else ""
         updated = f" ({c.updated.isoformat()})" if c.updated else ""
-        stale = " ⚠ old / 较旧" if c.stale else ""
+        stale = f" ⚠ {c.stale_note()}" if c.stale else ""
         lines.append(f"  [{c.index}] {c.title}{where}{updated}{stale}")
     lines.extend(f"  ({note})" for note in reply.context)
     if reply.buttons:
@@ -165,6 +165,9 @@ class ConsolePort:
         if conversation.startswith("dm-"):
             return [conversation[3:]]
         return list(self.people) or ["you"]
+
+    def display_name(self, user: str) -> str | None:
+        return user  # console people are their names
 
     def form_errors(self, form: Form, errors: dict[str, str]) -> None:
         with self._lock:

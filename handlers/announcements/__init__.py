@@ -48,6 +48,8 @@ def register(router: Router) -> None:
         summary_en="Plan a launch: milestone checklists posted at T-90, T-60, T-30, T0, T+30, T+90",
         summary_zh="上市计划：在 T-90、T-60、T-30、T0、T+30、T+90 发送里程碑清单",
         usage=launch.LAUNCH_USAGE,
+        details_en=launch.LAUNCH_DETAILS_EN,
+        details_zh=launch.LAUNCH_DETAILS_ZH,
         roles=("pm",),
     )
     from bot.router import ButtonText

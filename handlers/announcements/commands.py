@@ -374,8 +374,8 @@ def handle_ack(msg: IncomingMessage, services: Services) -> Reply:
 # --- status and list ---------------------------------------------------------------------------------
 
 
-def _names(users: list[str]) -> str:
-    shown = ", ".join(mention(u) for u in users[:_MAX_NAMES])
+def _names(users: list[str], *, platform: str) -> str:
+    shown = ", ".join(mention(u, platform=platform) for u in users[:_MAX_NAMES])
     more = len(users) - _MAX_NAMES
     return shown + (f" … +{more}" if more > 0 else "") if users else "—"
 
@@ -416,7 +416,10 @@ def _status(msg: IncomingMessage, services: Services, rest: str) -> Reply:
         total_acked += len(st.acknowledged)
         total += count
         snapshot = "" if st.live else " (members when posted / 发布时成员)"
-        value = f"✅ {_names(st.acknowledged)}\n⏳ {_names(st.pending)}"
+        value = (
+            f"✅ {_names(st.acknowledged, platform=st.target.platform)}\n"
+            f"⏳ {_names(st.pending, platform=st.target.platform)}"
+        )
         if not count:
             value = (
                 "Members unknown: the platform did not list them (name channels by id, e.g. slack:C0123). / "

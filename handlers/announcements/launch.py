@@ -21,10 +21,19 @@ from handlers.common import parse_id
 from jobs import calendars
 
 LAUNCH_USAGE = (
-    "launch CloudDB 3 date:2027-03-01 channels:slack:#sales,feishu:oc_1\n"
+    "launch CloudDB 3 date:2027-03-01 channels:slack:#sales,feishu:oc_1 [calendar:cn|us|none|…]\n"
     "launch list\n"
     "launch cancel 3\n"
-    "上市 CloudDB 3 日期:2027-03-01 频道:sales-cn"
+    "上市 CloudDB 3 日期:2027-03-01 频道:sales-cn [日历:cn|us|none|…]"
+)
+LAUNCH_DETAILS_EN = (
+    "`calendar:` — milestones on a weekend or public holiday of that calendar move to the previous working "
+    "day: `cn` (Chinese holidays and make-up workdays), a country code (`us`, `gb`, `jp`, …) or `none`; "
+    "default SALESBRIDGE_LAUNCH_CALENDAR."
+)
+LAUNCH_DETAILS_ZH = (
+    "`日历:` —— 里程碑落在该日历的周末或法定节假日时提前到上一个工作日：`cn`（中国法定节假日与调休）、"
+    "国家代码（`us`、`gb`、`jp` 等）或 `none`；默认 SALESBRIDGE_LAUNCH_CALENDAR。"
 )
 
 
@@ -110,22 +119,26 @@ MILESTONES: tuple[Milestone, ...] = (
 )
 
 
-def milestone_day(plan: LaunchPlan, milestone: Milestone, *, calendar: str = calendars.NONE) -> date:
+def milestone_day(plan: LaunchPlan, milestone: Milestone) -> date:
     """The day a milestone is posted: T±n days from the launch date, moved to the previous working day of
-    `calendar` when that falls on a weekend or public holiday (T-30 of a 2027-06-01 launch, 2 May, is in
-    the May Day holiday: 30 April)."""
+    the plan's own calendar when that falls on a weekend or public holiday (T-30 of a 2027-06-01 launch,
+    2 May, is in China's May Day holiday: 30 April)."""
     return calendars.previous_working_day(
-        calendar=calendar, day=plan.launch_date + timedelta(days=milestone.offset)
+        calendar=plan.calendar, day=plan.launch_date + timedelta(days=milestone.offset)
     )
 
 
-def launch_calendar(services: Services) -> str:
-    """SALESBRIDGE_LAUNCH_CALENDAR, validated (a bilingual usage error names the choices)."""
-    return calendars.normalize_calendar(services.settings.launch_calendar)
+def launch_calendar(services: Services, given: str | None = None) -> str:
+    """The calendar a new plan follows: `calendar:` when given, else SALESBRIDGE_LAUNCH_CALENDAR; validated
+    (a bilingual usage error names the choices)."""
+    try:
+        return calendars.normalize_calendar(given or services.settings.launch_calendar)
+    except UsageError as exc:
+        raise UsageError(exc.en, exc.zh, usage=LAUNCH_USAGE) from exc
 
 
-def milestone_reply(plan: LaunchPlan, milestone: Milestone, *, calendar: str = calendars.NONE) -> Reply:
-    day = milestone_day(plan, milestone, calendar=calendar)
+def milestone_reply(plan: LaunchPlan, milestone: Milestone) -> Reply:
+    day = milestone_day(plan, milestone)
     checklist = "\n".join(f"☐ {en} / {zh}" for en, zh in milestone.checklist)
     return Reply(
         title=(
@@ -153,6 +166,7 @@ def create_launch(
     launch_date: date,
     targets: list[Target],
     channel_spec: str,
+    calendar: str,
     platform: str,
     by_user: str,
     now: datetime,
@@ -161,6 +175,7 @@ def create_launch(
         product=product,
         launch_date=launch_date,
         channel_spec=channel_spec,
+        calendar=calendar,
         targets=format_targets(targets),
         created_platform=platform,
         created_by=by_user,
@@ -257,6 +272,7 @@ def _create(msg: IncomingMessage, services: Services) -> Reply:
             f"The launch date {launch_date} is in the past (today is {today}).",
             f"上市日期 {launch_date} 已经过去（今天是 {today}）。",
         )
+    calendar = launch_calendar(services, parsed.get("calendar"))
     with services.db.session() as session:
         targets = service.parse_targets(
             session=session, spec=parsed.get("channels") or "", enabled_platforms=set(services.ports)
@@ -267,14 +283,14 @@ def _create(msg: IncomingMessage, services: Services) -> Reply:
             launch_date=launch_date,
             targets=targets,
             channel_spec=parsed.get("channels") or "",
+            calendar=calendar,
             platform=msg.platform,
             by_user=msg.user,
             now=services.now(),
         )
     lines = []
-    calendar = launch_calendar(services)
     for m in MILESTONES:
-        day = milestone_day(plan, m, calendar=calendar)
+        day = milestone_day(plan, m)
         passed = " — passed, not posted / 已过，不发送" if day < today else ""
         nominal = launch_date + timedelta(days=m.offset)
         moved = (
@@ -288,6 +304,7 @@ def _create(msg: IncomingMessage, services: Services) -> Reply:
         text="\n".join(lines),
         context=[
             f"Milestones go to {format_targets(targets)} on their days. / 里程碑将在当天发送到 {format_targets(targets)}。",
+            f"Working days of calendar `{calendar}`. / 按日历 `{calendar}` 的工作日。",
             f"`launch cancel {plan.id}` stops them. / `上市 cancel {plan.id}` 可取消。",
         ],
         where="thread",
@@ -308,16 +325,18 @@ def _list(msg: IncomingMessage, services: Services) -> Reply:
             where="ephemeral",
         )
     fields = []
-    calendar = launch_calendar(services)
     for plan in plans:
-        upcoming = [m for m in MILESTONES if milestone_day(plan, m, calendar=calendar) >= today]
+        upcoming = [m for m in MILESTONES if milestone_day(plan, m) >= today]
         following = (
-            f"{upcoming[0].label} {milestone_day(plan, upcoming[0], calendar=calendar).isoformat()} {upcoming[0].title_en} / "
+            f"{upcoming[0].label} {milestone_day(plan, upcoming[0]).isoformat()} {upcoming[0].title_en} / "
             f"{upcoming[0].title_zh}"
             if upcoming
             else "all milestones done / 里程碑均已完成"
         )
         fields.append(
-            KeyValue(label=f"#{plan.id} {plan.product} — {plan.launch_date.isoformat()}", value=following)
+            KeyValue(
+                label=f"#{plan.id} {plan.product} — {plan.launch_date.isoformat()} ({plan.calendar})",
+                value=following,
+            )
         )
     return Reply(title=pick(msg.language, "Launch plans", "上市计划"), fields=fields, where="ephemeral")

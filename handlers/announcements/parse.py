@@ -75,6 +75,10 @@ LAUNCH_KEYS = {
     "channel": "channels",
     "频道": "channels",
     "渠道": "channels",
+    "calendar": "calendar",
+    "cal": "calendar",
+    "日历": "calendar",
+    "节假日": "calendar",
 }
 
 _SEPARATORS = re.compile(r"[\s,，、;；]+")

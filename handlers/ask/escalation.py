@@ -34,11 +34,6 @@ ANSWER_FORM = "kb.answer"
 # --- escalation -----------------------------------------------------------------------------------------
 
 
-def _who(user: str, platform: str, *, on: str) -> str:
-    """A mention when the reader is on the same platform, else a plain id with its platform."""
-    return mention(user) if platform == on else f"{user} ({platform})"
-
-
 def escalate(services: Services, *, question_id: int, language: str) -> Reply:
     """Say "I don't know", and post the question to every PM channel (once per distinct open question)."""
     with services.db.session() as session:
@@ -55,9 +50,7 @@ def escalate(services: Services, *, question_id: int, language: str) -> Reply:
         for pm_platform, channel in channels:
             services.send(
                 Address(platform=pm_platform, conversation=channel),
-                escalation_post(
-                    escalation_id=escalation_id, question=text, asker=asker, platform=platform, on=pm_platform
-                ),
+                escalation_post(escalation_id=escalation_id, question=text, asker=asker, platform=platform),
                 dedupe_key=f"qa.escalation.{escalation_id}.{pm_platform}.{channel}",
             )
     if not channels:
@@ -88,11 +81,11 @@ def escalate(services: Services, *, question_id: int, language: str) -> Reply:
     )
 
 
-def escalation_post(*, escalation_id: int, question: str, asker: str, platform: str, on: str) -> Reply:
+def escalation_post(*, escalation_id: int, question: str, asker: str, platform: str) -> Reply:
     return Reply(
         title=f"❓ Question #{escalation_id} from sales / 销售提问 #{escalation_id}",
         text=f"> {question}",
-        fields=[KeyValue(label="Asked by / 提问人", value=_who(asker, platform, on=on))],
+        fields=[KeyValue(label="Asked by / 提问人", value=mention(asker, platform=platform))],
         buttons=[
             Button(action_id=ANSWER_BUTTON, label="Answer / 回答", value=str(escalation_id), style="primary")
         ],
@@ -216,8 +209,8 @@ def deliver_answer(msg: IncomingMessage, services: Services, *, escalation_id: i
         return Reply(
             text=pick(
                 language,
-                f"#{escalation_id} already has this answer (from {_who(who, escalation.answered_platform or '', on=msg.platform)}); nothing was sent again.",
-                f"#{escalation_id} 已经有这个回答（来自 {_who(who, escalation.answered_platform or '', on=msg.platform)}），没有重复发送。",
+                f"#{escalation_id} already has this answer (from {mention(who, platform=escalation.answered_platform or msg.platform)}); nothing was sent again.",
+                f"#{escalation_id} 已经有这个回答（来自 {mention(who, platform=escalation.answered_platform or msg.platform)}），没有重复发送。",
             ),
             where="ephemeral",
         )
@@ -266,8 +259,8 @@ def tell_other_pm_channels(
                 text=f"✅ #{escalation.id} — {escalation.question}\n{answer}",
                 context=[
                     both(
-                        f"Answered by {_who(msg.user, msg.platform, on=platform)}; saved to the knowledge base.",
-                        f"由 {_who(msg.user, msg.platform, on=platform)} 解答；已存入知识库。",
+                        f"Answered by {mention(msg.user, platform=msg.platform)}; saved to the knowledge base.",
+                        f"由 {mention(msg.user, platform=msg.platform)} 解答；已存入知识库。",
                     )
                 ],
                 where="channel",
@@ -315,8 +308,8 @@ def notify_askers(
             context=[
                 pick(
                     lang,
-                    f"Answered by {_who(by, platform, on=question.platform)} on {date}; saved to the knowledge base as an FAQ.",
-                    f"由 {_who(by, platform, on=question.platform)} 于 {date} 解答；已作为 FAQ 存入知识库。",
+                    f"Answered by {mention(by, platform=platform)} on {date}; saved to the knowledge base as an FAQ.",
+                    f"由 {mention(by, platform=platform)} 于 {date} 解答；已作为 FAQ 存入知识库。",
                 )
             ],
             buttons=feedback_buttons(question.id or 0, lang),
@@ -325,5 +318,3 @@ def notify_askers(
         services.send(address, reply, dedupe_key=f"qa.answer.{escalation.id}.r{revision}.q{question.id}")
         sent += 1
     return sent
-
-

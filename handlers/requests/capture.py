@@ -12,7 +12,7 @@ from bot.errors import PermissionDenied, UsageError
 from bot.i18n import Language, both, pick
 from bot.messages import Button, Form, FormInput, IncomingMessage, KeyValue, Reply
 from bot.services import Services
-from handlers.common import parse_id
+from handlers.common import area_word, parse_id
 from handlers.requests import service
 from handlers.requests.duplicates import Match
 from handlers.requests.parse import (
@@ -25,7 +25,7 @@ from handlers.requests.parse import (
     format_money,
     parse_request_text,
 )
-from handlers.requests.views import SUBCOMMANDS, status_word, tier_word, urgency_word
+from handlers.requests.views import SUBCOMMANDS, customer_word, status_word, tier_word, urgency_word
 
 FORM_ID = "request.new"
 
@@ -218,11 +218,12 @@ def confirmation(created: service.Created, *, data: RequestInput, lang: Language
         KeyValue(label=pick(lang, "Priority", "优先级"), value=request.priority),
         KeyValue(label="RICE", value=f"{request.rice:g}"),
         KeyValue(
-            label=pick(lang, "Customer", "客户"), value=f"{data.customer} ({tier_word(data.tier, lang)})"
+            label=pick(lang, "Customer", "客户"),
+            value=f"{customer_word(data.customer, lang)} ({tier_word(data.tier, lang)})",
         ),
         KeyValue(label=pick(lang, "Urgency", "紧急度"), value=urgency_word(data.urgency, lang)),
         KeyValue(label="ARR", value=format_money(data.arr.amount, data.arr.currency)),
-        KeyValue(label=pick(lang, "Area", "模块"), value=data.area),
+        KeyValue(label=pick(lang, "Area", "产品模块"), value=area_word(data.area, lang)),
     ]
     if request.source_link:
         fields.append(KeyValue(label=pick(lang, "Source", "原消息"), value=request.source_link))

@@ -17,6 +17,7 @@ from bot.i18n import pick
 from bot.messages import Attachment, IncomingMessage, KeyValue, Reply
 from bot.router import ButtonText, Router
 from bot.services import Services
+from handlers.common import area_word
 from handlers.requests import service
 from handlers.requests.capture import (
     FORM_ID,
@@ -32,6 +33,7 @@ from handlers.requests.priority import EXPLANATION_EN, EXPLANATION_ZH
 from handlers.requests.views import (
     REQUESTS_USAGE,
     SUBCOMMANDS,
+    customer_word,
     effort_text,
     event_text,
     list_reply,
@@ -245,7 +247,7 @@ def _show(msg: IncomingMessage, services: Services, rest: list[str]) -> Reply:
             value=f"{r.rice:g} = {r.reach:g} × {r.impact:g} × {percent(r.confidence)} ÷ {effort_text(r.effort_weeks, lang)}",
         ),
         KeyValue(label=pick(lang, "Total ARR", "总 ARR"), value=f"${r.total_arr_usd:,.0f}"),
-        KeyValue(label=pick(lang, "Area", "模块"), value=r.area),
+        KeyValue(label=pick(lang, "Area", "产品模块"), value=area_word(r.area, lang)),
     ]
     if r.release:
         fields.append(KeyValue(label=pick(lang, "Release", "版本"), value=r.release))
@@ -254,14 +256,14 @@ def _show(msg: IncomingMessage, services: Services, rest: list[str]) -> Reply:
     if r.source_link:
         fields.append(KeyValue(label=pick(lang, "Source", "原消息"), value=r.source_link))
     customers = [
-        f"• {c.name} — {tier_word(c.tier, lang)}, {urgency_word(c.urgency, lang)}, "
-        f"{format_money(c.arr_amount, c.arr_currency)} ({who(c.added_platform, c.added_by, msg.platform)})"
+        f"• {customer_word(c.name, lang)} — {tier_word(c.tier, lang)}, {urgency_word(c.urgency, lang)}, "
+        f"{format_money(c.arr_amount, c.arr_currency)} ({who(c.added_platform, c.added_by)})"
         for c in details.customers
     ]
-    requesters = ", ".join(who(q.platform, q.user_id, msg.platform) for q in details.requesters)
+    requesters = ", ".join(who(q.platform, q.user_id) for q in details.requesters)
     history = [
         f"• {as_utc(e.created_at).astimezone(tz):%Y-%m-%d %H:%M} {event_text(e, lang)}"
-        + (f" — {who(e.actor_platform, e.actor, msg.platform)}" if e.actor else "")
+        + (f" — {who(e.actor_platform, e.actor)}" if e.actor else "")
         for e in details.events
     ]
     text = "\n".join(

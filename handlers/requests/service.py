@@ -210,7 +210,7 @@ def create_request(
         actor_platform=platform,
         actor=user,
         to_status="new",
-        note=f"from a message by {mention(source_author)}" if source_author else "",
+        note=f"from a message by {mention(source_author, platform=platform)}" if source_author else "",
     )
     recompute(session=session, request=request)
     return Created(request=request, created=True, similar=similar)
@@ -467,7 +467,13 @@ def _requester_customers(session: Session, request_id: int) -> dict[tuple[str, s
 
 
 def status_notice(
-    *, request: FeatureRequest, customers: list[str], to_status: str, note: str, actor: str
+    *,
+    request: FeatureRequest,
+    customers: list[str],
+    to_status: str,
+    note: str,
+    actor: str,
+    actor_platform: str,
 ) -> Reply:
     """The DM a requester receives, in both languages (we do not know which one they prefer)."""
     named = [c for c in customers if c != "(unspecified)"]
@@ -494,7 +500,9 @@ def status_notice(
     if extra:
         text += f"\n> {extra}"
     context = (
-        [f"{mention(actor)} · `requests show {request.id}`"] if actor else [f"`requests show {request.id}`"]
+        [f"{mention(actor, platform=actor_platform)} · `requests show {request.id}`"]
+        if actor
+        else [f"`requests show {request.id}`"]
     )
     return Reply(title=f"#{request.id} {request.title}", text=text, context=context, color=color)
 
@@ -517,7 +525,8 @@ def notify_status_change(*, services: Services, request_id: int, event_id: int) 
             customers=customers.get((requester.platform, requester.user_id), []),
             to_status=event.to_status,
             note=event.note,
-            actor=event.actor if event.actor_platform == requester.platform else "",
+            actor=event.actor,
+            actor_platform=event.actor_platform,
         )
         services.send(
             Address(platform=requester.platform, user=requester.user_id),

@@ -10,7 +10,7 @@ from bot.messages import Reply
 from bot.services import Services
 from handlers.common import mention, parse_id
 from handlers.requests import service
-from handlers.requests.parse import TIER_ZH, URGENCY_ZH
+from handlers.requests.parse import DEFAULT_CUSTOMER, TIER_ZH, URGENCY_ZH
 
 REQUESTS_USAGE = (
     "requests top [arr] [n]\n"
@@ -55,6 +55,11 @@ def tier_word(tier: str, lang: Language) -> str:
     return pick(lang, tier, TIER_ZH.get(tier, tier))
 
 
+def customer_word(name: str, lang: Language) -> str:
+    """A customer name; the placeholder for "no customer given" in the reader's language."""
+    return pick(lang, name, "（未指定）") if name == DEFAULT_CUSTOMER else name
+
+
 def urgency_word(urgency: str, lang: Language) -> str:
     return pick(lang, urgency, URGENCY_ZH.get(urgency, urgency))
 
@@ -94,8 +99,9 @@ def single_id(rest: list[str], *, usage_en: str, usage_zh: str) -> int:
     return parse_id(rest[0], what_en="request", what_zh="需求")
 
 
-def who(platform: str, user: str, viewer_platform: str) -> str:
-    return mention(user) if platform == viewer_platform else f"{user} ({platform})"
+def who(platform: str, user: str) -> str:
+    """Someone from the request's records: a mention on their platform, their name on the other one."""
+    return mention(user, platform=platform)
 
 
 def percent(confidence: float | None) -> str:

@@ -24,6 +24,7 @@ class FakePort:
     updates: list[tuple[Sent, Reply]] = field(default_factory=list)
     forms: list[tuple[IncomingMessage, Form]] = field(default_factory=list)
     channel_members: dict[str, list[str]] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # user id → display name (users.info / contact)
     fail_next: list[DeliveryError] = field(default_factory=list)  # raised, in order, by the next sends
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -50,6 +51,9 @@ class FakePort:
 
     def members(self, conversation: str) -> list[str]:
         return list(self.channel_members.get(conversation, []))
+
+    def display_name(self, user: str) -> str | None:
+        return self.names.get(user)
 
     # --- assertions helpers ----------------------------------------------------------------------
     def texts(self) -> list[str]:

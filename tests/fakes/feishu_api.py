@@ -31,6 +31,7 @@ _MEMBERS = re.compile(r"^/open-apis/im/v1/chats/([^/]+)/members$")
 _CHAT = re.compile(r"^/open-apis/im/v1/chats/([^/]+)$")
 _REPLY = re.compile(r"^/open-apis/im/v1/messages/([^/]+)/reply$")
 _PATCH = re.compile(r"^/open-apis/im/v1/messages/([^/]+)$")
+_USER = re.compile(r"^/open-apis/contact/v3/users/([^/]+)$")
 
 
 @dataclass
@@ -49,6 +50,7 @@ class FeishuFake:
     recorder: Recorder = field(default_factory=Recorder)
     bot_open_id: str = BOT_OPEN_ID
     chat_members: dict[str, list[str]] = field(default_factory=dict)
+    users: dict[str, str] = field(default_factory=dict)  # open_id → name (contact/v3/users/:user_id)
     ws_url: str = ""
     failures: list[Failure] = field(default_factory=list)
     issued: dict[str, str] = field(default_factory=dict)  # message id → msg_type of what we accepted
@@ -74,6 +76,7 @@ class FeishuFake:
         with self._lock:
             self.failures.clear()
             self.chat_members.clear()
+            self.users.clear()
             self.issued.clear()
         with self.recorder.lock:
             self.recorder.requests.clear()
@@ -193,9 +196,19 @@ class FeishuApiHandler(RecordingHandler):
             return 200, {"code": 0, "msg": "ok", "data": {"message_id": self.fake.next_message_id()}}, None
         if (match := _CHAT.match(path)) and received.method == "GET":
             mode = "p2p" if match.group(1).startswith("oc_p2p") else "group"
-            return 200, {"code": 0, "msg": "success", "data": {"chat_mode": mode, "chat_type": "private"}}, None
+            return (
+                200,
+                {"code": 0, "msg": "success", "data": {"chat_mode": mode, "chat_type": "private"}},
+                None,
+            )
         if path == "/open-apis/im/v1/files" and received.method == "POST":
             return 200, {"code": 0, "msg": "success", "data": {"file_key": "file_v2_fake"}}, None
+        if (match := _USER.match(path)) and received.method == "GET":
+            name = self.fake.users.get(match.group(1))
+            if name is None:  # unknown user, or the app lacks the contact scope for them
+                return 400, {"code": 41050, "msg": "no user authority error"}, None
+            user = {"open_id": match.group(1), "name": name, "en_name": name}
+            return 200, {"code": 0, "msg": "success", "data": {"user": user}}, None
         if (match := _MEMBERS.match(path)) and received.method == "GET":
             return 200, self._members(match.group(1), query), None
         return 404, {"code": 230001, "msg": f"fake: no route {received.method} {path}"}, None
@@ -232,7 +245,13 @@ class FeishuApiHandler(RecordingHandler):
             "msg": "success",
             "data": {
                 "items": [
-                    {"member_id_type": "open_id", "member_id": m, "name": m, "tenant_key": "tk"} for m in page
+                    {
+                        "member_id_type": "open_id",
+                        "member_id": m,
+                        "name": self.fake.users.get(m, ""),
+                        "tenant_key": "tk",
+                    }
+                    for m in page
                 ],
                 "page_token": str(start + size) if more else "",
                 "has_more": more,

@@ -95,6 +95,11 @@ class Harness:
         """Route one message through the real router; returns the handler's replies (nothing is sent)."""
         return self.app.router.handle(self.message(text, **kwargs), self.services)
 
+    def seen(self, reply: Reply, *, on: str = "slack") -> Reply:
+        """`reply` as readers on `on` see it: people of `on` mentioned, people elsewhere by name (the outbox
+        does this before sending; `say` returns what the handler wrote)."""
+        return self.services.outbox.people.localize(reply, platform=on)
+
     def command(self, text: str, **kwargs: Any) -> list[Reply]:
         """As a slash command (`/request …` on Slack)."""
         return self.say(text, kind=Kind.COMMAND, mention=False, **kwargs)

@@ -37,6 +37,7 @@ class SlackState:
     errors: dict[str, list[str]] = field(default_factory=dict)  # method → error codes to answer, in order
     members: dict[str, list[str]] = field(default_factory=dict)  # channel → member ids
     bots: set[str] = field(default_factory=lambda: {BOT_USER_ID})
+    names: dict[str, str] = field(default_factory=dict)  # user id → profile display name (users.info)
     socket_url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -141,7 +142,20 @@ class SlackApiHandler(RecordingHandler):
 
     def api_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user = str(params.get("user"))
-        return {"ok": True, "user": {"id": user, "is_bot": user in self.state.bots, "deleted": False}}
+        if user not in self.state.names:  # a bare record: no profile name to show
+            return {"ok": True, "user": {"id": user, "is_bot": user in self.state.bots, "deleted": False}}
+        name = self.state.names[user]
+        return {
+            "ok": True,
+            "user": {
+                "id": user,
+                "name": name.lower().replace(" ", "."),
+                "real_name": name,
+                "is_bot": user in self.state.bots,
+                "deleted": False,
+                "profile": {"display_name": name, "real_name": name},
+            },
+        }
 
     def api_files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self.state.ids):04d}"
@@ -173,6 +187,7 @@ class FakeSlackApi:
             self.state.errors.clear()
             self.state.members.clear()
             self.state.bots = {BOT_USER_ID}
+            self.state.names.clear()
 
     def hook_url(self, name: str = "cmd") -> str:
         return f"{self.base}/hooks/commands/T111/1/{name}"

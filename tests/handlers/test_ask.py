@@ -136,6 +136,7 @@ def test_placeholder_is_replaced_by_the_answer(kb_bot: Harness) -> None:
 
 
 def test_unknown_question_escalates_to_pm_channels_on_both_platforms(kb_bot: Harness) -> None:
+    kb_bot.feishu.names["ou_rep"] = "Lily Chen"  # what Feishu's contact API says
     msg = kb_bot.message(UNKNOWN, platform="feishu", channel="oc_sales", user="ou_rep")
     kb_bot.process(msg)
     _, answer = kb_bot.feishu.updates[0]
@@ -147,7 +148,7 @@ def test_unknown_question_escalates_to_pm_channels_on_both_platforms(kb_bot: Har
         assert button(post, "kb.answer").value == "1"
         assert "answer 1" in post.context[0]
     assert "<@ou_rep>" in feishu_post.fields[0].value  # a native mention on the asker's platform
-    assert "ou_rep (feishu)" in slack_post.fields[0].value  # a plain name on the other one
+    assert slack_post.fields[0].value == "Lily Chen"  # her name on the other one, never her id
 
 
 def test_chinese_unknown_question_says_so_in_chinese(kb_bot: Harness) -> None:
@@ -156,6 +157,7 @@ def test_chinese_unknown_question_says_so_in_chinese(kb_bot: Harness) -> None:
 
 
 def test_pm_answers_with_button_form_back_to_askers_thread_then_faq(kb_bot: Harness) -> None:
+    kb_bot.slack.names["UPM"] = "Pat Lee"  # what Slack's users.info says
     ask = kb_bot.message(UNKNOWN, platform="feishu", channel="oc_sales", user="ou_rep")
     kb_bot.process(ask)
     post = only([p.reply for p in kb_bot.slack.to(conversation="CPM")])
@@ -172,7 +174,7 @@ def test_pm_answers_with_button_form_back_to_askers_thread_then_faq(kb_bot: Harn
     assert len(delivered) == 1
     assert delivered[0].address.conversation == "oc_sales" and delivered[0].address.thread == ask.thread
     assert PAYPAL_ANSWER in delivered[0].reply.text and "<@ou_rep>" in delivered[0].reply.text
-    assert "UPM (slack)" in delivered[0].reply.context[0]
+    assert "Pat Lee" in delivered[0].reply.context[0] and "UPM" not in delivered[0].reply.context[0]
     # The next rep gets it straight from the knowledge base, attributed to the PM.
     again = only(kb_bot.say("Can customers pay with PayPal?", user="U9"))
     assert "PayPal" in again.text and again.citations[0].source == "faq:escalation-1"
@@ -339,7 +341,8 @@ def test_round_trip_on_every_database(any_db_bot: Harness) -> None:
     )
     delivered = [p for p in any_db_bot.slack.posted if p.reply.title == "Answer from the product team"]
     assert [(p.address.conversation, p.address.thread) for p in delivered] == [("C5", ask.thread)]
-    assert "ou_pm (feishu)" in delivered[0].reply.context[0]
+    assert "a Feishu user" in delivered[0].reply.context[0]  # no name known: a label, never the raw id
+    assert "ou_pm" not in delivered[0].reply.context[0]
     assert only(any_db_bot.say("Can customers pay with PayPal?")).citations[0].source == "faq:escalation-1"
 
 
@@ -354,7 +357,8 @@ def test_other_pm_channels_learn_the_question_was_answered(kb_bot: Harness) -> N
     kb_bot.say(UNKNOWN)
     only(kb_bot.say(f"answer 1 {PAYPAL_ANSWER}", user="UPM", channel="CPM"))
     notes = [p for p in kb_bot.feishu.to(conversation="oc_pm") if p.reply.text.startswith("✅ #1")]
-    assert len(notes) == 1 and "UPM (slack)" in notes[0].reply.context[0]
+    assert len(notes) == 1 and "a Slack user" in notes[0].reply.context[0]
+    assert "UPM" not in notes[0].reply.context[0]
     assert not [p for p in kb_bot.slack.to(conversation="CPM") if p.reply.text.startswith("✅")]
 
 
@@ -395,3 +399,9 @@ def test_everyday_questions_lead_with_the_answer(kb_bot: Harness, question: str,
     reply = only(kb_bot.say(question))
     first_quote = reply.text.split("\n")[1]
     assert expected in first_quote, reply.text
+
+
+def test_a_chinese_answer_cites_in_chinese(kb_bot: Harness) -> None:
+    reply = only(kb_bot.say("LumenCRM 和 HubSpot Sales Hub 相比怎么样？"))
+    assert reply.citations and {c.language for c in reply.citations} == {"zh"}
+    assert any(c.stale for c in reply.citations)  # the comparison is older than the threshold

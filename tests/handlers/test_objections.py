@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from bot.messages import Reply
 from bot.models import Objection, PracticeAttempt
-from jobs.lscpa import assess
+from jobs.lscpa import assess, join_sentences, sentences
 from jobs.objection_library import SEEDS
+from knowledge.ingest import ingest_paths
 from tests.fakes.harness import Harness
 
 GOOD = (
@@ -158,7 +160,7 @@ def test_scheduled_practice_posts_and_answers_flow_into_stats(bot: Harness) -> N
     bot.say(POOR, user="U7", channel="CTEAM", thread=first.message_id, mention=False)
     bot.say(GOOD, user="U7", channel="CTEAM", thread=second.message_id, mention=False)
     bot.say(POOR + " Really.", user="U8", channel="CTEAM", thread=second.message_id, mention=False)
-    stats = bot.say("objection stats", user="U1")[0]
+    stats = bot.seen(bot.say("objection stats", user="U1")[0], on="slack")
     values = {f.label: f.value for f in stats.fields}
     assert "2 practised" in values["<@U7>"] and "most missed:" in values["<@U7>"]
     assert "1 practised" in values["<@U8>"] and "Listen ×1" in values["<@U8>"]
@@ -215,3 +217,39 @@ def test_feishu_practice_thread_through_the_full_dispatch_path(bot: Harness) -> 
     assert feedback.address.thread == post.message_id and feedback.address.conversation == "oc_team"
     assert "5/5" in feedback.reply.text and "参考回答" in feedback.reply.text
     assert bot.process(answer) == []  # a redelivered event is not coached twice
+
+
+def test_model_answer_keeps_numbers_whole_and_never_quotes_internal_notes(
+    bot: Harness, tmp_path: Path
+) -> None:
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "reliability.md").write_text(
+        "---\ntitle: Insight reliability\n---\n# Insight reliability\n\n## Uptime SLA and SAML SSO\n\n"
+        "Insight guarantees a 99.95% uptime SLA on every plan. SSO uses SAML 2.0 with any identity provider. "
+        "Audit logs are kept for 400 days.\n",
+        encoding="utf-8",
+    )
+    (folder / "deal-desk.md").write_text(
+        "---\ntitle: Deal desk notes\naudience: internal\n---\n# Deal desk notes\n\n## Uptime SLA and SAML SSO objections\n\n"
+        "Reps may concede a 40% discount on the uptime SLA add-on when a prospect pushes on SAML SSO.\n",
+        encoding="utf-8",
+    )
+    ingest_paths(bot.services.knowledge, [folder])
+    reply = bot.say("objection Your uptime SLA and SAML SSO are not good enough", user="U1")[0]
+    answer = reply.text.split("**Model answer**", 1)[1]
+    assert "99.95% uptime SLA" in answer and "SAML 2.0" in answer  # was "99. 95% SLA", "SAML 2. 0"
+    assert "40%" not in reply.text and "concede" not in reply.text  # an internal note is not a customer line
+    assert [c.title for c in reply.citations] == ["Insight reliability"]
+
+
+def test_sentences_end_at_punctuation_not_inside_numbers() -> None:
+    assert sentences("Uptime is 99.95%. We use SAML 2.0! Right? 可用性99.95%。支持SAML 2.0。") == [
+        "Uptime is 99.95%.",
+        "We use SAML 2.0!",
+        "Right?",
+        "可用性99.95%。",
+        "支持SAML 2.0。",
+    ]
+    assert join_sentences(["可用性99.95%。", "支持SAML 2.0。"]) == "可用性99.95%。支持SAML 2.0。"
+    assert join_sentences(["A" * 250 + ".", "B" * 100 + "."]) == "A" * 250 + "."  # whole sentences only

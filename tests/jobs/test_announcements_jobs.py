@@ -314,3 +314,18 @@ def test_a_job_in_a_process_without_the_port_never_counts_the_message_as_deliver
     assert bot.services.outbox.flush() == len(rows)  # the console process sends it
     assert [p.address.conversation for p in bot.console.posted if p.address.conversation] == ["general"]
     assert bot.services.outbox.waiting_elsewhere() == {}
+
+
+def test_milestones_are_posted_on_the_days_of_the_plans_calendar(bot: Harness) -> None:
+    # the setting says cn; a plan with calendar:none posts T-30 of a 2027-06-01 launch on 2 May itself
+    bot.say("launch CloudDB 3 date:2027-06-01 channels:slack:C9 calendar:none", user=PM)
+    bot.say("launch Edge Box date:2027-06-01 channels:slack:C8", user=PM)  # the setting's calendar: cn
+    bot.clock.set(_at("2027-04-29"))
+    assert post_launch_milestones(bot.services) == 2  # both plans' T-60 (2 April)
+    bot.clock.set(_at("2027-04-30"))
+    bot.slack.clear()
+    assert post_launch_milestones(bot.services) == 1  # only the cn plan moved T-30 to 30 April
+    assert bot.slack.posted[0].address.conversation == "C8"
+    bot.clock.set(_at("2027-05-02"))
+    assert post_launch_milestones(bot.services) == 1
+    assert bot.slack.posted[-1].address.conversation == "C9"

@@ -100,6 +100,7 @@ class FeishuPort:
         self._bot_open_id: str | None = None
         self._chat_modes: dict[str, str] = {}  # chat id → chat_mode (p2p / group / topic)
         self._chat_modes_lock = threading.Lock()
+        self._names: dict[str, str] = {}  # open_id → name, from chat member lists and the contact API
 
     # --- plumbing ----------------------------------------------------------------------------------
     @property
@@ -364,13 +365,37 @@ class FeishuPort:
                 queries.append(("page_token", page_token))
             data = self.call("GET", f"/open-apis/im/v1/chats/{conversation}/members", queries=queries)
             payload = data.get("data") or {}
-            members.extend(
-                str(item["member_id"]) for item in payload.get("items") or [] if item.get("member_id")
-            )
+            for item in payload.get("items") or []:
+                if item.get("member_id"):
+                    members.append(str(item["member_id"]))
+                    if item.get("name") and item["name"] != item["member_id"]:
+                        with self._chat_modes_lock:
+                            self._names[str(item["member_id"])] = str(item["name"])
             page_token = str(payload.get("page_token") or "")
             if not payload.get("has_more") or not page_token:
                 break
         return members
+
+    def display_name(self, user: str) -> str | None:
+        """The user's name: from a chat member list the bot already read, else the contact API
+        (`GET /open-apis/contact/v3/users/:user_id`, needs the contact:user.base:readonly scope); cached."""
+        with self._chat_modes_lock:
+            if user in self._names:
+                return self._names[user]
+        try:
+            data = self.call(
+                "GET", f"/open-apis/contact/v3/users/{user}", queries=[("user_id_type", "open_id")]
+            )
+        except DeliveryError as exc:
+            logger.info("could not read the name of feishu user %s: %s", user, exc)
+            return None
+        found = (data.get("data") or {}).get("user") or {}
+        name = str(found.get("name") or found.get("en_name") or "").strip()
+        if not name:
+            return None
+        with self._chat_modes_lock:
+            self._names[user] = name
+        return name
 
     # --- bot identity ------------------------------------------------------------------------------
     @property

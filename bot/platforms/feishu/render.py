@@ -80,7 +80,7 @@ def citation_line(citation: Citation) -> str:
     if citation.updated is not None:
         line += f" · {citation.updated.isoformat()}"
     if citation.stale:
-        line += " · ⚠️ may be outdated / 可能已过时"
+        line += f" · ⚠️ {citation.stale_note()}"
     return line
 
 

@@ -104,6 +104,7 @@ class SlackPort:
             lambda url: WebhookClient(url, timeout=10, proxy=client.proxy)
         )
         self._humans: dict[str, bool] = {}
+        self._names: dict[str, str] = {}
         self._bot_user_id: str | None = None
         self._lock = threading.Lock()
 
@@ -306,10 +307,38 @@ class SlackPort:
         except SlackClientError as exc:
             logger.warning("users.info failed for %s (%s); counting them as a person", user, exc)
             return True
+        return self._learn(user, info)
+
+    def _learn(self, user: str, info: Any) -> bool:
+        """Remember what users.info said (human or not, display name); returns whether a person."""
         human = not (info.get("is_bot") or info.get("deleted") or info.get("is_app_user"))
+        profile = info.get("profile") or {}
+        name = str(
+            profile.get("display_name")
+            or profile.get("real_name")
+            or info.get("real_name")
+            or info.get("name")
+            or ""
+        ).strip()
         with self._lock:
             self._humans[user] = human
+            if name:
+                self._names[user] = name
         return human
+
+    def display_name(self, user: str) -> str | None:
+        """The profile's display name (else the real name, else the handle), from users.info; cached."""
+        with self._lock:
+            if user in self._names:
+                return self._names[user]
+        try:
+            info = self.client.users_info(user=user).get("user") or {}
+        except (SlackClientError, OSError) as exc:
+            logger.info("users.info failed for %s (%s); showing a label instead of a name", user, exc)
+            return None
+        self._learn(user, info)
+        with self._lock:
+            return self._names.get(user)
 
     def _own_user_id(self) -> str | None:
         if self._bot_user_id is None:

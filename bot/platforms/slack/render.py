@@ -131,9 +131,9 @@ def citation_text(citation: Citation) -> str:
     if citation.section:
         text += f" › {escape(citation.section)}"
     if citation.updated:
-        text += f" · updated {citation.updated.isoformat()}"
+        text += f" · {citation.updated_note()}"
     if citation.stale:
-        text += " · ⚠️ may be outdated / 可能已过时"
+        text += f" · ⚠️ {citation.stale_note()}"
     return text
 
 

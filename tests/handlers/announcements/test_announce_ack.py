@@ -63,9 +63,13 @@ def test_status_shows_who_has_and_has_not_acknowledged_per_channel(bot: Harness)
     bot.click(_ack(announcement_id), user="ou_2", platform="feishu", channel="oc_1")
     [status] = bot.say(f"announce status {announcement_id}", user=PM)
     assert status.where == "ephemeral"
-    fields = {f.label: f.value for f in status.fields}
+    bot.feishu.names["ou_2"] = "Wang Fang"
+    fields = {f.label: f.value for f in bot.seen(status, on="slack").fields}
     assert fields["slack:C9 — 1/2 (50%)"] == "✅ <@U1>\n⏳ <@U2>"  # the author (UPM) is not chased
-    assert fields["feishu:oc_1 — 1/2 (50%)"] == "✅ <@ou_2>\n⏳ <@ou_1>"
+    # Feishu members read by name on Slack (a label when Feishu will not say), never as raw open_ids
+    assert fields["feishu:oc_1 — 1/2 (50%)"] == "✅ Wang Fang\n⏳ a Feishu user / 一位飞书用户"
+    on_feishu = {f.label: f.value for f in bot.seen(status, on="feishu").fields}
+    assert on_feishu["feishu:oc_1 — 1/2 (50%)"] == "✅ <@ou_2>\n⏳ <@ou_1>"
     assert "2 of 4" in status.text and "4 位成员中已有 2 位" in status.text
 
 

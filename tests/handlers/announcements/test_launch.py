@@ -38,8 +38,8 @@ def test_launch_list_and_cancel(bot: Harness) -> None:
     bot.say("launch Edge Box date:2026-12-01 channels:slack:C9", user=PM)
     [listing] = bot.say("launch list", user=PM)
     assert [f.label for f in listing.fields] == [
-        "#2 Edge Box — 2026-12-01",
-        "#1 CloudDB 3 — 2027-03-01",
+        "#2 Edge Box — 2026-12-01 (cn)",
+        "#1 CloudDB 3 — 2027-03-01 (cn)",
     ]
     assert listing.fields[1].value.startswith("T-90 2026-12-01")
     assert listing.fields[0].value.startswith("T0 2026-12-01")
@@ -48,7 +48,7 @@ def test_launch_list_and_cancel(bot: Harness) -> None:
     [again] = bot.say("launch cancel 2", user=PM)
     assert "already cancelled" in again.text
     [listing] = bot.say("launch list", user=PM)
-    assert [f.label for f in listing.fields] == ["#1 CloudDB 3 — 2027-03-01"]
+    assert [f.label for f in listing.fields] == ["#1 CloudDB 3 — 2027-03-01 (cn)"]
 
 
 @pytest.mark.parametrize(
@@ -96,3 +96,31 @@ def test_the_launch_calendar_setting_decides_the_working_days(sqlite_url: str) -
         assert "• **T-30** 2027-05-02:" in reply.text
     finally:
         bot.close()
+
+
+def test_a_plan_follows_its_own_calendar_option(bot: Harness) -> None:
+    # the deployment's calendar is cn (May Day moves T-30 to 30 April); this plan is for a US launch
+    [reply] = bot.say("launch CloudDB 3 date:2027-06-01 channels:slack:C9 calendar:none", user=PM)
+    assert "• **T-30** 2027-05-02:" in reply.text and "`none`" in " ".join(reply.context)
+    [us] = bot.say("上市 Edge Box 日期:2027-07-06 频道:slack:C9 日历:us", user=PM)
+    # T-90 is 7 April 2027, a working Wednesday; T-30 6 June a Sunday → Friday 4 June; T+30 is 5 August
+    assert "• **T-30** 2027-06-04 (from 2027-06-06" in us.text
+    assert [p.calendar for p in _plans(bot)] == ["none", "us"]
+    listing = bot.say("launch list", user=PM)[0]
+    assert [f.label for f in listing.fields] == [
+        "#1 CloudDB 3 — 2027-06-01 (none)",
+        "#2 Edge Box — 2027-07-06 (us)",
+    ]
+
+
+def test_a_wrong_calendar_is_refused_in_both_languages_with_the_usage(bot: Harness) -> None:
+    [typo] = bot.say("launch CloudDB 3 date:2027-06-01 channels:slack:C9 calender:us", user=PM)
+    assert "did you mean `calendar:`" in typo.text and "calendar:cn" in typo.text  # the usage lists it
+    [unknown] = bot.say("launch CloudDB 3 date:2027-06-01 channels:slack:C9 calendar:mars", user=PM)
+    assert "Unknown holiday calendar" in unknown.text and "未知的节假日日历" in unknown.text
+    assert "calendar:cn|us|none" in unknown.text and not _plans(bot)
+
+
+def test_help_launch_explains_the_calendar_in_both_languages(bot: Harness) -> None:
+    assert "previous working day" in bot.say("help launch", user=PM)[0].text
+    assert "上一个工作日" in bot.say("帮助 上市", user=PM)[0].text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any
 
 import pytest
@@ -216,9 +217,10 @@ def test_pm_merge_keeps_customers_arr_and_requesters_and_is_idempotent(bot: Harn
     target = _request(bot, 1)
     assert target.customer_count == 3
     assert target.total_arr_usd == 100_000 + 200_000 + 140_000
-    shown = bot.say("requests show 1")[0].text
+    # as Slack readers see it: Slack people mentioned, the Feishu requester by name (none known: a label)
+    shown = bot.services.outbox.people.localize(bot.say("requests show 1")[0], platform="slack").text
     assert "Acme" in shown and "Globex" in shown and "某某银行" in shown
-    assert "<@U1>" in shown and "<@U2>" in shown and "ou_1 (feishu)" in shown
+    assert "<@U1>" in shown and "<@U2>" in shown and "a Feishu user" in shown and "ou_1" not in shown
     # the merged requesters were told where their request went
     assert any("merged into #1" in p.reply.text for p in bot.slack.to(user="U2"))
     assert any("合并到 #1" in p.reply.text for p in bot.feishu.to(user="ou_1"))
@@ -464,3 +466,23 @@ def test_request_text_with_several_bad_options_names_them_all(bot: Harness) -> N
     assert "platinum" in reply.text and "soonish" in reply.text and "lots" in reply.text
     assert "未知的客户等级" in reply.text and "Usage" in reply.text
     assert _count(bot) == 0
+
+
+_ASCII_WORD = re.compile(r"[A-Za-z]{2,}")
+_TERMS = {"ARR", "RICE"}  # product terms Chinese sales teams use as they are
+
+
+def _english_words(reply: Reply) -> set[str]:
+    texts = [reply.title or "", *(f"{f.label} {f.value}" for f in reply.fields)]
+    return {w for t in texts for w in _ASCII_WORD.findall(t)} - _TERMS
+
+
+def test_chinese_request_replies_carry_no_english_labels(bot: Harness) -> None:
+    logged = bot.say("需求 批量编辑客户资料", user="ou_1", platform="feishu")[0]
+    assert "通用" in {f.value for f in logged.fields} and "（未指定）（银牌）" not in logged.fields[2].value
+    assert not _english_words(logged), logged.fields  # was "模块: general", "(unspecified)"
+    shown = bot.say("需求列表 查看 1", user="ou_1", platform="feishu")[0]
+    assert not _english_words(shown), shown.fields
+    assert "（未指定）" in shown.text and "(unspecified)" not in shown.text
+    english = bot.say("requests show 1")[0]
+    assert "general" in {f.value for f in english.fields} and "(unspecified)" in english.text

@@ -54,7 +54,8 @@ def test_slack_shortcut_opens_a_prefilled_modal_and_its_submission_logs_once(bot
     [request] = _requests(bot)
     assert request.source_link == "https://acme.slack.com/archives/C111/p1700000500000900"
     assert request.priority == "P1"
-    assert "from a message by <@U444>" in bot.say("requests show 1", user="U222", channel="C111")[0].text
+    shown = bot.seen(bot.say("requests show 1", user="U222", channel="C111")[0], on="slack")
+    assert "from a message by <@U444>" in shown.text
     confirmation = [p for p in bot.slack.posted if p.address.conversation == "C111"]
     assert confirmation[0].reply.title == "Logged feature request #1"
 
