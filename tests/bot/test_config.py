@@ -65,7 +65,7 @@ def test_healthz_with_a_copied_env_example_reports_no_slack(tmp_path, sqlite_url
     from bot.server import create_asgi_app
 
     settings = make_settings(sqlite_url, SLACK_BOT_TOKEN="", SLACK_SIGNING_SECRET="", FEISHU_APP_ID="")
-    application = build_application(settings)
+    application = build_application(settings, migrate=False)
     try:
         body = TestClient(create_asgi_app(application)).get("/healthz").json()
     finally:

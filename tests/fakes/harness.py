@@ -41,10 +41,15 @@ class Harness:
     ports: dict[str, FakePort]
 
     @classmethod
-    def create(cls, database_url: str, *, start: datetime | None = None, **settings: Any) -> Harness:
+    def create(
+        cls, database_url: str, *, start: datetime | None = None, migrate: bool = True, **settings: Any
+    ) -> Harness:
+        """`migrate=False` when the database is already migrated (a copy of the tests' migrated template,
+        see tests/database_templates.py): the Alembic migrations then run once per session, not per test."""
         clock = FrozenClock(start or datetime(2026, 11, 23, 2, 0, tzinfo=UTC))  # Mon 10:00 Asia/Shanghai
         ports = {name: FakePort(platform=name) for name in ("slack", "feishu", "console")}
-        app = build_application(make_settings(database_url, **settings), ports=ports, clock=clock)
+        config = make_settings(database_url, **settings)
+        app = build_application(config, ports=ports, clock=clock, migrate=migrate)
         return cls(app=app, clock=clock, ports=ports)
 
     @property

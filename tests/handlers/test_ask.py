@@ -46,7 +46,7 @@ def sample_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def kb_bot(sample_database: Path, tmp_path: Path) -> Iterator[Harness]:
-    harness = Harness.create(copy_database(sample_database, tmp_path))
+    harness = Harness.create(copy_database(sample_database, tmp_path), migrate=False)
     yield harness
     harness.close()
 
@@ -117,7 +117,9 @@ def test_stale_document_is_flagged(kb_bot: Harness) -> None:
 
 
 def test_staleness_threshold_is_configurable(sample_database: Path, tmp_path: Path) -> None:
-    bot = Harness.create(copy_database(sample_database, tmp_path), SALESBRIDGE_KB_STALE_DAYS=1000)
+    bot = Harness.create(
+        copy_database(sample_database, tmp_path), migrate=False, SALESBRIDGE_KB_STALE_DAYS=1000
+    )
     try:
         reply = only(bot.say("How does LumenCRM compare with HubSpot Sales Hub?"))
         assert reply.citations and not any(c.stale for c in reply.citations)
@@ -201,7 +203,7 @@ def test_pm_answers_with_command_and_repeated_answers_are_idempotent(kb_bot: Har
 
 
 def test_escalation_without_pm_channels_still_recorded(sample_database: Path, tmp_path: Path) -> None:
-    bot = Harness.create(copy_database(sample_database, tmp_path), SALESBRIDGE_PM_CHANNELS="")
+    bot = Harness.create(copy_database(sample_database, tmp_path), migrate=False, SALESBRIDGE_PM_CHANNELS="")
     try:
         reply = only(bot.say(UNKNOWN))
         assert "SALESBRIDGE_PM_CHANNELS" in reply.text and not escalation_posts(bot)

@@ -51,7 +51,7 @@ def test_make_elector_on_any_database(database_url: str) -> None:
     """SQLite: lease row; PostgreSQL: pg_try_advisory_lock on a dedicated connection."""
     from bot.clock import Clock
 
-    harness = Harness.create(database_url)
+    harness = Harness.create(database_url, migrate=False)
     try:
         a = make_elector(db=harness.services.db, clock=Clock(), holder="a")
         b = make_elector(db=harness.services.db, clock=Clock(), holder="b")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
@@ -31,10 +29,9 @@ def scrape(client: TestClient) -> str:
     return response.text
 
 
-def test_metrics_endpoint_counts_events_replies_and_depth(tmp_path: Path) -> None:
+def test_metrics_endpoint_counts_events_replies_and_depth(sqlite_url: str) -> None:
     port = FakePort(platform="console")
-    app = build_application(make_settings(f"sqlite:///{tmp_path / 'm.db'}"), ports={"console": port})
-    app.services.db.create_all()
+    app = build_application(make_settings(sqlite_url), ports={"console": port}, migrate=False)
     client = TestClient(create_asgi_app(app))
     before = scrape(client)
 

@@ -85,7 +85,8 @@ def healthy(node: Node) -> bool:
 
 
 @pytest.fixture
-def cluster(database_url: str, tmp_path: Path) -> Iterator[tuple[list[Node], FakeSlackApi, str]]:
+def cluster(empty_database_url: str, tmp_path: Path) -> Iterator[tuple[list[Node], FakeSlackApi, str]]:
+    database_url = empty_database_url  # the operator's `salesbridge db upgrade` below is part of the test
     if not database_url.startswith("postgresql"):
         pytest.skip("the multi-process test runs on PostgreSQL")
     subprocess.run(
