@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.database_templates import PostgresServer, PostgresTemplate, SqliteTemplate
+from tests.database_templates import sqlite_template as shared_sqlite_template
 from tests.fakes.harness import Harness
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -36,9 +37,9 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+def sqlite_template() -> SqliteTemplate:
     """The migrations, run once per session into a SQLite file that tests copy."""
-    return SqliteTemplate(tmp_path_factory.mktemp("template") / "migrated.db")
+    return shared_sqlite_template()
 
 
 @pytest.fixture(scope="session")

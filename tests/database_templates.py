@@ -8,7 +8,9 @@ an empty database (`empty_database_url` in tests/conftest.py) and still run them
 
 from __future__ import annotations
 
+import atexit
 import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -47,6 +49,25 @@ class SqliteTemplate:
             else:
                 target.unlink(missing_ok=True)  # a stale side file would be applied to the fresh copy
         return f"sqlite:///{path}"
+
+
+_shared_sqlite: SqliteTemplate | None = None
+
+
+def sqlite_template() -> SqliteTemplate:
+    """This process's migrated SQLite template, made on first use (the `sqlite_template` fixture and helpers
+    that are not fixtures, such as `tests/knowledge/kb_helpers.make_kb`, share it)."""
+    global _shared_sqlite
+    if _shared_sqlite is None:
+        folder = Path(tempfile.mkdtemp(prefix="salesbridge-template-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _shared_sqlite = SqliteTemplate(folder / "migrated.db")
+    return _shared_sqlite
+
+
+def migrated_sqlite(path: Path) -> str:
+    """A migrated SQLite database at `path` (a copy of the template); returns its URL."""
+    return sqlite_template().copy_to(path)
 
 
 class PostgresServer:

@@ -15,6 +15,7 @@ from bot.messages import Button, Reply
 from bot.models.qa import QaQuestion
 from knowledge.ingest import ingest_paths
 from knowledge.vectors import embed_pending_sections
+from tests.database_templates import migrated_sqlite
 from tests.fakes.harness import Harness
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "knowledge"
@@ -28,7 +29,9 @@ def build_sample_database(folder: Path, *, embedded: bool = False) -> Path:
     """The sample knowledge base ingested into a SQLite file (tests copy it instead of re-ingesting), its
     sections embedded with the bundled model when `embedded`."""
     path = folder / "samples.db"
-    harness = Harness.create(f"sqlite:///{path}", SALESBRIDGE_EMBEDDINGS="bundled" if embedded else "none")
+    harness = Harness.create(
+        migrated_sqlite(path), migrate=False, SALESBRIDGE_EMBEDDINGS="bundled" if embedded else "none"
+    )
     knowledge = harness.services.knowledge
     report = ingest_paths(knowledge, [SAMPLES])
     assert report.added == 14, report.summary()

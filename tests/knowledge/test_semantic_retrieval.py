@@ -13,6 +13,7 @@ from knowledge.base import KnowledgeBase
 from knowledge.embedding import BundledEmbedder, bundled_unavailable_reason, open_embedder
 from knowledge.ingest import ingest_paths
 from knowledge.vectors import BackgroundEmbedder, embedding_progress
+from tests.database_templates import migrated_sqlite
 from tests.fakes.harness import make_settings
 from tests.knowledge.kb_helpers import write_corpus
 
@@ -55,9 +56,8 @@ def embedder() -> BundledEmbedder:
 
 @pytest.fixture
 def kb(tmp_path: Path, embedder: BundledEmbedder) -> KnowledgeBase:
-    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    url = migrated_sqlite(tmp_path / "kb.db")
     db = Database(url)
-    db.create_all()
     kb = KnowledgeBase(db=db, settings=make_settings(url), embedder=embedder, version_check_seconds=0.0)
     ingest_paths(kb, [write_corpus(tmp_path / "docs", DOCS)])
     return kb

@@ -19,6 +19,7 @@ from bot.app import Application, build_application
 from bot.messages import IncomingMessage, Reply
 from bot.server import create_asgi_app
 from bot.services import Services
+from tests.database_templates import migrated_sqlite
 from tests.fakes.feishu_api import FeishuFake, serve_feishu_api, webhook_request
 from tests.fakes.harness import make_settings
 from tests.fakes.servers import serve_asgi
@@ -79,7 +80,7 @@ def api_server() -> Iterator[FeishuFake]:
 def wire(api_server: FeishuFake, tmp_path: Path) -> Iterator[FeishuWire]:
     api_server.reset()
     settings = make_settings(
-        f"sqlite:///{tmp_path / 'feishu.db'}",
+        migrated_sqlite(tmp_path / "feishu.db"),
         FEISHU_APP_ID=f"cli_{uuid.uuid4().hex[:12]}",  # lark caches tenant tokens per app id, process-wide
         FEISHU_APP_SECRET="app-secret",
         FEISHU_VERIFICATION_TOKEN=TOKEN,
@@ -87,7 +88,6 @@ def wire(api_server: FeishuFake, tmp_path: Path) -> Iterator[FeishuWire]:
         FEISHU_DOMAIN=api_server.url,
     )
     app = build_application(settings, migrate=False)
-    app.services.db.create_all()
     try:
         with serve_asgi(create_asgi_app(app)) as url:
             yield FeishuWire(app=app, url=url, api=api_server)
@@ -246,7 +246,7 @@ def test_unknown_bot_identity_is_learned_off_the_ack_path(api_server: FeishuFake
     api_server.reset()
     api_server.fail("/open-apis/bot/v3/info", status=400, code=99991672, msg="no permission", times=1)
     settings = make_settings(
-        f"sqlite:///{tmp_path / 'feishu.db'}",
+        migrated_sqlite(tmp_path / "feishu.db"),
         FEISHU_APP_ID=f"cli_{uuid.uuid4().hex[:12]}",
         FEISHU_APP_SECRET="app-secret",
         FEISHU_VERIFICATION_TOKEN=TOKEN,
@@ -254,7 +254,6 @@ def test_unknown_bot_identity_is_learned_off_the_ack_path(api_server: FeishuFake
         FEISHU_DOMAIN=api_server.url,
     )
     app = build_application(settings, migrate=False)
-    app.services.db.create_all()
     try:
         with serve_asgi(create_asgi_app(app)) as url:
             wire = FeishuWire(app=app, url=url, api=api_server)

@@ -24,6 +24,7 @@ from bot.messages import Form, FormInput, IncomingMessage, Reply, Sent
 from bot.platforms.slack import create_port
 from bot.platforms.slack.codec import OPEN_FORM_ACTION, FormContext, decode_form_context, pack_form
 from bot.server import create_asgi_app
+from tests.database_templates import migrated_sqlite
 from tests.fakes.harness import make_settings
 from tests.fakes.servers import serve_asgi
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi, serve_slack_api
@@ -119,8 +120,7 @@ def slack_application(api: FakeSlackApi, database_url: str, **settings: Any) -> 
         **settings,
     }
     config = make_settings(database_url, **values)
-    application = build_application(config, ports={"slack": create_port(config)})
-    application.services.db.create_all()
+    application = build_application(config, ports={"slack": create_port(config)}, migrate=False)
     return application
 
 
@@ -147,8 +147,8 @@ def slack_api() -> Iterator[FakeSlackApi]:
 
 @pytest.fixture(scope="module")
 def served(slack_api: FakeSlackApi, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlackBot]:
-    database = tmp_path_factory.mktemp("slack-wire") / "bot.db"
-    with serve_slack_bot(slack_api, f"sqlite:///{database}") as bot:
+    database = migrated_sqlite(tmp_path_factory.mktemp("slack-wire") / "bot.db")
+    with serve_slack_bot(slack_api, database) as bot:
         bot.application.router.action("test.", _clicked)
         bot.application.router.form("test.form", _submitted)
         bot.application.router.command(
