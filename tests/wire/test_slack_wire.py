@@ -203,11 +203,8 @@ def test_mention_gets_a_threaded_reply(bot: SlackBot) -> None:
     before = _processed(bot)
     data = payload("app_mention", user="UADMIN", text="<@UBOT> role grant <@U333|ann> pm")
     data["event_id"] = "EvMention1"
-    started = time.monotonic()
-    response = bot.event(data)
-    ack_seconds = time.monotonic() - started
+    response = bot.event(data)  # how fast the ack is: benchmarks/ack_latency.py
     assert response.status_code == 200 and response.text == ""
-    assert ack_seconds < 2.0
     (call,) = bot.api.wait("chat.postMessage")
     assert call["channel"] == "C111"
     assert call["thread_ts"] == "1700000000.000100"
@@ -283,9 +280,7 @@ def test_slash_command_with_bad_arguments_gets_an_ephemeral_usage_reply(bot: Sla
         "response_url": bot.api.hook_url("usage"),
         "trigger_id": "t.usage",
     }
-    started = time.monotonic()
-    response = bot.command(form)
-    assert time.monotonic() - started < 2.0
+    response = bot.command(form)  # how fast the ack is: benchmarks/ack_latency.py
     assert response.status_code == 200 and response.text == ""
     (hook,) = bot.api.recorder.wait_for("/hooks/commands/T111/1/usage")
     body = hook.json()
@@ -330,21 +325,20 @@ def test_view_submission_closes_the_modal_and_answers_where_the_form_was_opened(
 
 
 def test_ack_does_not_wait_for_slow_work(bot: SlackBot) -> None:
-    release = threading.Event()
+    release, finished = threading.Event(), threading.Event()
 
     def slow(msg: IncomingMessage, _services: Any) -> Reply:
         release.wait(10)
+        finished.set()
         return Reply(text="finally")
 
     bot.application.router.action("slow.", slow)
     data = payload("block_actions")
     data["actions"][0]["action_id"] = "slow.work::0"
     data["trigger_id"] = "t.slow"
-    started = time.monotonic()
-    response = bot.interactive(data)
-    elapsed = time.monotonic() - started
+    response = bot.interactive(data)  # how fast the ack is: benchmarks/ack_latency.py
     assert response.status_code == 200
-    assert elapsed < 2.0 and not bot.api.calls("chat.postMessage")  # acked while the handler still works
+    assert not finished.is_set() and not bot.api.calls("chat.postMessage")  # acked while the handler works
     release.set()
     assert bot.api.wait("chat.postMessage")[0]["text"] == "finally"
 
