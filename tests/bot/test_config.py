@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from bot.errors import ConfigurationError
@@ -35,7 +37,9 @@ def test_bad_timezone_rejected() -> None:
         make_settings("sqlite://", SALESBRIDGE_TIMEZONE="Mars/Base")
 
 
-def test_empty_values_mean_not_set_as_in_a_copied_env_example(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_empty_values_mean_not_set_as_in_a_copied_env_example(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`cp .env.example .env` must not turn the LLM or Slack on with empty credentials."""
     from pathlib import Path
 
@@ -58,7 +62,7 @@ def test_empty_values_mean_not_set_as_in_a_copied_env_example(tmp_path, monkeypa
     assert not empty.llm_enabled and not empty.slack_enabled
 
 
-def test_healthz_with_a_copied_env_example_reports_no_slack(tmp_path, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_healthz_with_a_copied_env_example_reports_no_slack(tmp_path: Path, sqlite_url: str) -> None:
     from starlette.testclient import TestClient
 
     from bot.app import build_application

@@ -1,4 +1,5 @@
 import io
+from pathlib import Path
 
 from bot.app import build_application
 from bot.platforms.console import ConsolePort, ConsoleSession
@@ -19,7 +20,7 @@ def test_console_session_through_stdin(sqlite_url: str) -> None:
     app.stop()
 
 
-def test_cli_chat_subprocess(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_chat_subprocess(tmp_path: Path) -> None:
     import os
     import subprocess
     import sys

@@ -16,13 +16,14 @@ from bot.app import Application, build_application
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.messages import Button, IncomingMessage, Kind, Reply, Sent
+from bot.services import Services
 from tests.fakes.chat import FakePort
 
 _ids = itertools.count(1)
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:
-    values = {
+    values: dict[str, Any] = {
         "DATABASE_URL": database_url,
         "SALESBRIDGE_ADMIN_USERS": "UADMIN,ou_admin",
         "SALESBRIDGE_PM_USERS": "UPM,ou_pm",
@@ -53,7 +54,7 @@ class Harness:
         return cls(app=app, clock=clock, ports=ports)
 
     @property
-    def services(self):  # type: ignore[no-untyped-def]
+    def services(self) -> Services:
         return self.app.services
 
     @property
@@ -68,8 +69,8 @@ class Harness:
     def console(self) -> FakePort:
         return self.ports["console"]
 
+    @staticmethod
     def message(
-        self,
         text: str,
         *,
         user: str = "U1",

@@ -192,7 +192,7 @@ def test_pm_answers_with_command_and_repeated_answers_are_idempotent(kb_bot: Har
     confirmation = only(kb_bot.say(f"answer 1 {PAYPAL_ANSWER}", user="UPM", channel="CPM"))
     assert "2 asker" in confirmation.text
     answers = [p for p in kb_bot.slack.posted if p.reply.title == "Answer from the product team"]
-    assert sorted(p.address.conversation for p in answers) == ["C1", "C2"]
+    assert sorted(p.address.conversation or "" for p in answers) == ["C1", "C2"]
     # The same answer again (a double submit): nothing is re-sent.
     repeat = only(kb_bot.say(f"回答 #1 {PAYPAL_ANSWER}", user="UPM", channel="CPM"))
     assert repeat.where == "ephemeral" and "already" in repeat.text

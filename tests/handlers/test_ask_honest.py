@@ -87,7 +87,7 @@ def test_a_published_eos_notice_brings_its_note_in_both_languages(kb_bot: Harnes
         eos_text(
             product='"LumenCRM Classic"',
             alternative='"LumenCRM Enterprise"',
-            **{"last-order": "2026-12-31", "end-of-support": "2027-12-31"},
+            dates={"last-order": "2026-12-31", "end-of-support": "2027-12-31"},
         ),
     )
     english = only(kb_bot.say("Is Classic still sold?"))

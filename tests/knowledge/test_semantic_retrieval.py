@@ -64,15 +64,17 @@ def kb(tmp_path: Path, embedder: BundledEmbedder) -> KnowledgeBase:
 
 
 def test_background_embedding_fills_vectors_while_the_lexical_index_answers(kb: KnowledgeBase) -> None:
+    embedder = kb.embedder
+    assert embedder is not None
     with kb.db.session() as session:
-        assert embedding_progress(session=session, model=kb.embedder.name).embedded == 0  # type: ignore[union-attr]
+        assert embedding_progress(session=session, model=embedder.name).embedded == 0
     assert kb.search("audit log kept days").hits[0].section.heading == "Audit trail"  # lexical, at once
-    worker = BackgroundEmbedder(db=kb.db, embedder=kb.embedder, poll_seconds=0.05)  # type: ignore[arg-type]
+    worker = BackgroundEmbedder(db=kb.db, embedder=embedder, poll_seconds=0.05)
     worker.start()
     try:
         for _ in range(400):
             with kb.db.session() as session:
-                progress = embedding_progress(session=session, model=kb.embedder.name)  # type: ignore[union-attr]
+                progress = embedding_progress(session=session, model=embedder.name)
             if progress.share == 1.0:
                 break
             worker._wake.wait(0.05)
@@ -84,7 +86,8 @@ def test_background_embedding_fills_vectors_while_the_lexical_index_answers(kb: 
 def test_a_chinese_question_finds_the_english_section_by_meaning(kb: KnowledgeBase) -> None:
     from knowledge.vectors import embed_pending_sections
 
-    embed_pending_sections(db=kb.db, embedder=kb.embedder)  # type: ignore[arg-type]
+    assert kb.embedder is not None
+    embed_pending_sections(db=kb.db, embedder=kb.embedder)
     # over English documents a Chinese question finds its answer by meaning (it shares no word with it);
     # the lexical index alone finds nothing
     assert kb.remove_document(path="zh/data.md")  # the model scores a question's own language ~0.06 higher

@@ -17,6 +17,7 @@ import pytest
 
 from bot.app import Application, build_application
 from bot.messages import IncomingMessage, Reply
+from bot.platforms.feishu.port import FeishuPort
 from bot.server import create_asgi_app
 from bot.services import Services
 from tests.database_templates import migrated_sqlite
@@ -258,7 +259,8 @@ def test_unknown_bot_identity_is_learned_off_the_ack_path(api_server: FeishuFake
         with serve_asgi(create_asgi_app(app)) as url:
             wire = FeishuWire(app=app, url=url, api=api_server)
             api_server.recorder.wait_for("/open-apis/bot/v3/info")  # the failed start-up lookup
-            assert app.services.ports["feishu"].known_bot_open_id is None  # type: ignore[attr-defined]
+            port = app.services.ports["feishu"]
+            assert isinstance(port, FeishuPort) and port.known_bot_open_id is None
             response = wire.post(group_message("@_user_1 role", message_id="om_late_id"))
             assert response.status_code == 200
             (note,) = api_server.recorder.wait_for("/open-apis/ephemeral/v1/send")  # "Your role" is private
