@@ -4,13 +4,13 @@ SALESBRIDGE_TEST_POSTGRES_URL is set (CI starts a real server, see .ci/postgres.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
+from tests.database_templates import PostgresServer, PostgresTemplate, SqliteTemplate
+from tests.database_templates import sqlite_template as shared_sqlite_template
 from tests.fakes.harness import Harness
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -27,47 +27,69 @@ def shared_dir() -> Path:
     return SHARED
 
 
-def _fresh_postgres_database() -> tuple[str, str]:
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    name = f"sb_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    base, _, _ = POSTGRES_URL.rpartition("/")
-    return f"{base}/{name}", name
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    if not POSTGRES_URL:
+        pytest.skip("SALESBRIDGE_TEST_POSTGRES_URL not set")
+    server = PostgresServer(POSTGRES_URL)
+    yield server
+    server.dispose()
 
 
-def _drop_postgres_database(name: str) -> None:
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+@pytest.fixture(scope="session")
+def sqlite_template() -> SqliteTemplate:
+    """The migrations, run once per session into a SQLite file that tests copy."""
+    return shared_sqlite_template()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: PostgresServer) -> Iterator[PostgresTemplate]:
+    """The migrations, run once per session into a PostgreSQL database that tests copy."""
+    template = PostgresTemplate(postgres_server)
+    yield template
+    template.drop()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database: SQLite, and PostgreSQL when configured (else that param is skipped)."""
+    """A fresh database with every migration applied (a copy of the session's migrated template): SQLite, and
+    PostgreSQL when configured (else that param is skipped)."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
+        template: SqliteTemplate = request.getfixturevalue("sqlite_template")
+        yield template.copy_to(tmp_path / "test.db")
         return
-    if not POSTGRES_URL:
-        pytest.skip("SALESBRIDGE_TEST_POSTGRES_URL not set")
-    url, name = _fresh_postgres_database()
+    postgres: PostgresTemplate = request.getfixturevalue("postgres_template")
+    url, name = postgres.copy()
     try:
         yield url
     finally:
-        _drop_postgres_database(name)
+        postgres.server.drop(name)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database, for the tests of the migrations themselves (and of `salesbridge db upgrade`)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = server.create()
+    try:
+        yield server.url_of(name)
+    finally:
+        server.drop(name)
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'test.db'}"
+def sqlite_url(sqlite_template: SqliteTemplate, tmp_path: Path) -> str:
+    """A fresh, migrated SQLite database (a copy of the template) at `tmp_path / "test.db"`."""
+    return sqlite_template.copy_to(tmp_path / "test.db")
 
 
 @pytest.fixture
 def bot(sqlite_url: str) -> Iterator[Harness]:
     """The whole bot in-process on SQLite with fake platforms and a frozen clock."""
-    harness = Harness.create(sqlite_url)
+    harness = Harness.create(sqlite_url, migrate=False)
     yield harness
     harness.close()
 
@@ -75,6 +97,6 @@ def bot(sqlite_url: str) -> Iterator[Harness]:
 @pytest.fixture
 def any_db_bot(database_url: str) -> Iterator[Harness]:
     """Like `bot`, once on SQLite and once on PostgreSQL."""
-    harness = Harness.create(database_url)
+    harness = Harness.create(database_url, migrate=False)
     yield harness
     harness.close()

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from bot.errors import ConfigurationError
@@ -35,7 +37,9 @@ def test_bad_timezone_rejected() -> None:
         make_settings("sqlite://", SALESBRIDGE_TIMEZONE="Mars/Base")
 
 
-def test_empty_values_mean_not_set_as_in_a_copied_env_example(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_empty_values_mean_not_set_as_in_a_copied_env_example(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`cp .env.example .env` must not turn the LLM or Slack on with empty credentials."""
     from pathlib import Path
 
@@ -58,14 +62,14 @@ def test_empty_values_mean_not_set_as_in_a_copied_env_example(tmp_path, monkeypa
     assert not empty.llm_enabled and not empty.slack_enabled
 
 
-def test_healthz_with_a_copied_env_example_reports_no_slack(tmp_path, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_healthz_with_a_copied_env_example_reports_no_slack(tmp_path: Path, sqlite_url: str) -> None:
     from starlette.testclient import TestClient
 
     from bot.app import build_application
     from bot.server import create_asgi_app
 
     settings = make_settings(sqlite_url, SLACK_BOT_TOKEN="", SLACK_SIGNING_SECRET="", FEISHU_APP_ID="")
-    application = build_application(settings)
+    application = build_application(settings, migrate=False)
     try:
         body = TestClient(create_asgi_app(application)).get("/healthz").json()
     finally:

@@ -1,4 +1,5 @@
 import io
+from pathlib import Path
 
 from bot.app import build_application
 from bot.platforms.console import ConsolePort, ConsoleSession
@@ -8,7 +9,7 @@ from tests.fakes.harness import make_settings
 def test_console_session_through_stdin(sqlite_url: str) -> None:
     out = io.StringIO()
     port = ConsolePort(out=out)
-    app = build_application(make_settings(sqlite_url), ports={"console": port})
+    app = build_application(make_settings(sqlite_url), ports={"console": port}, migrate=False)
     stdin = io.StringIO("help\n@bot role\nhello there, no command\n!9\nquit\nrole\n")
     ConsoleSession(port=port, process=app.dispatcher.process, user="UADMIN").run(stdin, interactive=False)
     text = out.getvalue()
@@ -19,7 +20,7 @@ def test_console_session_through_stdin(sqlite_url: str) -> None:
     app.stop()
 
 
-def test_cli_chat_subprocess(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_chat_subprocess(tmp_path: Path) -> None:
     import os
     import subprocess
     import sys
@@ -48,7 +49,9 @@ def _console(sqlite_url: str, script: str, **settings: str) -> str:
     clock = OffsetClock()
     clock.offset = datetime(2027, 1, 4, 2, 0, tzinfo=UTC) - clock.now()  # Mon 10:00 Asia/Shanghai
     values = {"SALESBRIDGE_ADMIN_USERS": "you", "SALESBRIDGE_PM_USERS": "pat", **settings}
-    app = build_application(make_settings(sqlite_url, **values), ports={"console": port}, clock=clock)
+    app = build_application(
+        make_settings(sqlite_url, **values), ports={"console": port}, clock=clock, migrate=False
+    )
     try:
         ConsoleSession(
             port=port,

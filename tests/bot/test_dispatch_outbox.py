@@ -14,14 +14,14 @@ def test_duplicate_event_ids_produce_one_reply(any_db_bot: Harness) -> None:
 
 
 def test_reply_addresses() -> None:
-    msg = Harness.message(None, "hi", channel="C7", user="U3")  # type: ignore[arg-type]
+    msg = Harness.message("hi", channel="C7", user="U3")
     thread = resolve_address(msg, Reply(text="x"))
     assert (thread.conversation, thread.thread) == ("C7", msg.message_id)
     eph = resolve_address(msg, Reply(text="x", where="ephemeral"))
     assert eph.ephemeral and eph.user == "U3"
     dm = resolve_address(msg, Reply(text="x", where="dm"))
     assert dm.user == "U3" and dm.conversation is None
-    direct = Harness.message(None, "hi", dm=True)  # type: ignore[arg-type]
+    direct = Harness.message("hi", dm=True)
     assert resolve_address(direct, Reply(text="x", where="ephemeral")).ephemeral is False
 
 

@@ -6,8 +6,8 @@ import bot.models  # noqa: F401
 from bot.database import Database
 
 
-def test_migrations_match_models_on_fresh_database(database_url: str) -> None:
-    db = Database(database_url)
+def test_migrations_match_models_on_fresh_database(empty_database_url: str) -> None:
+    db = Database(empty_database_url)
     db.upgrade()
     db.upgrade()  # idempotent
     with db.engine.connect() as connection:

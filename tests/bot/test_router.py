@@ -1,6 +1,7 @@
 from bot.errors import UsageError
-from bot.messages import Kind, Reply
+from bot.messages import IncomingMessage, Kind, Reply
 from bot.router import Router
+from bot.services import Services
 from tests.fakes.harness import Harness
 
 
@@ -43,7 +44,7 @@ def test_usage_error_becomes_bilingual_ephemeral_reply(bot: Harness) -> None:
 def test_crash_in_handler_is_answered_politely(bot: Harness) -> None:
     router = Router()
 
-    def boom(msg, services):  # type: ignore[no-untyped-def]
+    def boom(msg: IncomingMessage, services: Services) -> Reply:
         raise RuntimeError("kaboom")
 
     router.command("boom", boom, summary_en="x", summary_zh="x", usage="boom")
@@ -64,17 +65,14 @@ def test_role_restricted_command_refused_for_sales(bot: Harness) -> None:
     assert admin.text == "ok"
 
 
-def test_usage_error_uses_command_usage() -> None:
+def test_usage_error_uses_command_usage(bot: Harness) -> None:
     router = Router()
 
-    def needs_args(msg, services):  # type: ignore[no-untyped-def]
+    def needs_args(msg: IncomingMessage, services: Services) -> Reply:
         raise UsageError("Missing text.", "缺少内容。")
 
     router.command("x", needs_args, summary_en="x", summary_zh="x", usage="x <text>")
-    from tests.fakes.harness import Harness as H
-
-    msg = H.message(None, "x", kind=Kind.COMMAND)  # type: ignore[arg-type]
-    [reply] = router.handle(msg, None)  # type: ignore[arg-type]
+    [reply] = router.handle(bot.message("x", kind=Kind.COMMAND), bot.services)
     assert "x <text>" in reply.text and "缺少内容" in reply.text
 
 
@@ -82,14 +80,17 @@ def test_thread_listeners_see_replies_with_or_without_mention(bot: Harness) -> N
     router = Router()
     seen: list[bool] = []
 
-    def listener(msg, services):  # type: ignore[no-untyped-def]
+    def listener(msg: IncomingMessage, services: Services) -> Reply | None:
         seen.append(msg.mentions_bot)
         return Reply(text="coached") if msg.thread == "practice" else None
 
     router.thread_listener(listener)
     router.fallback(lambda m, s: Reply(text="answered"))
     router.command("help", lambda m, s: Reply(text="help"), summary_en="x", summary_zh="x", usage="help")
-    assert router.handle(bot.message("my answer", thread="practice", mention=False), bot.services)[0].text == "coached"
+    assert (
+        router.handle(bot.message("my answer", thread="practice", mention=False), bot.services)[0].text
+        == "coached"
+    )
     assert router.handle(bot.message("my answer", thread="practice"), bot.services)[0].text == "coached"
     assert router.handle(bot.message("a question", thread="other"), bot.services)[0].text == "answered"
     assert router.handle(bot.message("chatter", thread="other", mention=False), bot.services) == []

@@ -16,13 +16,14 @@ from bot.app import Application, build_application
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.messages import Button, IncomingMessage, Kind, Reply, Sent
+from bot.services import Services
 from tests.fakes.chat import FakePort
 
 _ids = itertools.count(1)
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:
-    values = {
+    values: dict[str, Any] = {
         "DATABASE_URL": database_url,
         "SALESBRIDGE_ADMIN_USERS": "UADMIN,ou_admin",
         "SALESBRIDGE_PM_USERS": "UPM,ou_pm",
@@ -41,14 +42,19 @@ class Harness:
     ports: dict[str, FakePort]
 
     @classmethod
-    def create(cls, database_url: str, *, start: datetime | None = None, **settings: Any) -> Harness:
+    def create(
+        cls, database_url: str, *, start: datetime | None = None, migrate: bool = True, **settings: Any
+    ) -> Harness:
+        """`migrate=False` when the database is already migrated (a copy of the tests' migrated template,
+        see tests/database_templates.py): the Alembic migrations then run once per session, not per test."""
         clock = FrozenClock(start or datetime(2026, 11, 23, 2, 0, tzinfo=UTC))  # Mon 10:00 Asia/Shanghai
         ports = {name: FakePort(platform=name) for name in ("slack", "feishu", "console")}
-        app = build_application(make_settings(database_url, **settings), ports=ports, clock=clock)
+        config = make_settings(database_url, **settings)
+        app = build_application(config, ports=ports, clock=clock, migrate=migrate)
         return cls(app=app, clock=clock, ports=ports)
 
     @property
-    def services(self):  # type: ignore[no-untyped-def]
+    def services(self) -> Services:
         return self.app.services
 
     @property
@@ -63,8 +69,8 @@ class Harness:
     def console(self) -> FakePort:
         return self.ports["console"]
 
+    @staticmethod
     def message(
-        self,
         text: str,
         *,
         user: str = "U1",

@@ -20,10 +20,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
 from typing import Any
 
-from tests.fakes.servers import Received, Recorder, RecordingHandler
+from tests.fakes.servers import Received, Recorder, RecordingHandler, RecordingServer
 
 AnswerFn = Callable[[list[dict[str, Any]]], str]
 DIMENSIONS = 32
@@ -60,9 +59,15 @@ class FakeOpenAI:
             return self.fail_next.pop(0) if self.fail_next else None
 
 
+class _OpenAIServer(RecordingServer):
+    fake: FakeOpenAI
+
+
 class _OpenAIHandler(RecordingHandler):
+    server: _OpenAIServer
+
     def _handle(self) -> None:
-        fake: FakeOpenAI = self.server.fake  # type: ignore[attr-defined]
+        fake = self.server.fake
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         received = Received(self.command, self.path, dict(self.headers.items()), body)
@@ -155,12 +160,11 @@ def _completion(request: dict[str, Any], text: str) -> dict[str, Any]:
 @contextmanager
 def serve_openai(*, answer: AnswerFn = default_answer) -> Iterator[FakeOpenAI]:
     """Start the fake; the API key it accepts is `sk-test`; `base_url` ends in `/v1`."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _OpenAIHandler)
-    server.daemon_threads = True
+    server = _OpenAIServer(_OpenAIHandler)
     fake = FakeOpenAI(
         base_url=f"http://127.0.0.1:{server.server_address[1]}/v1", recorder=Recorder(), answer=answer
     )
-    server.fake = fake  # type: ignore[attr-defined]
+    server.fake = fake
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -26,7 +26,9 @@ def serve_asgi(app: Any) -> Iterator[str]:
     import uvicorn
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -73,13 +75,26 @@ class Recorder:
             if len(found) >= count:
                 return found
             time.sleep(0.01)
-        raise AssertionError(f"expected {count} request(s) to {path}, got {len(self.to(path))}: {self.requests}")
+        raise AssertionError(
+            f"expected {count} request(s) to {path}, got {len(self.to(path))}: {self.requests}"
+        )
+
+
+class RecordingServer(ThreadingHTTPServer):
+    """A threaded HTTP server on a free loopback port that records what it receives."""
+
+    daemon_threads = True
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(("127.0.0.1", 0), handler)
+        self.recorder = Recorder()
 
 
 class RecordingHandler(BaseHTTPRequestHandler):
     """Records every request into `self.server.recorder`, then calls `respond(received)`."""
 
     protocol_version = "HTTP/1.1"
+    server: RecordingServer
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
@@ -88,7 +103,7 @@ class RecordingHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         received = Received(self.command, self.path, dict(self.headers.items()), body)
-        self.server.recorder.add(received)  # type: ignore[attr-defined]
+        self.server.recorder.add(received)
         status, payload, headers = self.respond(received)
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         self.send_response(status)
@@ -108,13 +123,11 @@ class RecordingHandler(BaseHTTPRequestHandler):
 @contextmanager
 def serve_fake(handler: type[RecordingHandler]) -> Iterator[tuple[str, Recorder]]:
     """Start a fake API server; yields (base URL, recorder)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    server.recorder = Recorder()  # type: ignore[attr-defined]
+    server = RecordingServer(handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", server.recorder  # type: ignore[attr-defined]
+        yield f"http://127.0.0.1:{server.server_address[1]}", server.recorder
     finally:
         server.shutdown()
         server.server_close()

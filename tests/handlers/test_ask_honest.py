@@ -28,7 +28,9 @@ def sample_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def kb_bot(sample_database: Path, tmp_path: Path) -> Iterator[Harness]:
-    harness = Harness.create(copy_database(sample_database, tmp_path), SALESBRIDGE_EMBEDDINGS="bundled")
+    harness = Harness.create(
+        copy_database(sample_database, tmp_path), migrate=False, SALESBRIDGE_EMBEDDINGS="bundled"
+    )
     yield harness
     harness.close()
 
@@ -85,7 +87,7 @@ def test_a_published_eos_notice_brings_its_note_in_both_languages(kb_bot: Harnes
         eos_text(
             product='"LumenCRM Classic"',
             alternative='"LumenCRM Enterprise"',
-            **{"last-order": "2026-12-31", "end-of-support": "2027-12-31"},
+            dates={"last-order": "2026-12-31", "end-of-support": "2027-12-31"},
         ),
     )
     english = only(kb_bot.say("Is Classic still sold?"))
@@ -101,7 +103,9 @@ def test_a_published_eos_notice_brings_its_note_in_both_languages(kb_bot: Harnes
 
 @needs_model
 def test_a_pm_answer_in_chinese_answers_the_english_paraphrase(sample_database: Path, tmp_path: Path) -> None:
-    bot = Harness.create(copy_database(sample_database, tmp_path), SALESBRIDGE_EMBEDDINGS="bundled")
+    bot = Harness.create(
+        copy_database(sample_database, tmp_path), migrate=False, SALESBRIDGE_EMBEDDINGS="bundled"
+    )
     try:
         asked = only(
             bot.say("客户可以用 PayPal 支付发票吗？", platform="feishu", user="ou_1", channel="oc_1")

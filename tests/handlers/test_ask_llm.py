@@ -40,6 +40,7 @@ def test_llm_answers_with_citations_and_declines_into_escalation(
     with serve_openai(answer=cite_first) as fake:
         bot = Harness.create(
             copy_database(sample_database, tmp_path),
+            migrate=False,
             OPENAI_API_KEY="sk-test",
             OPENAI_BASE_URL=fake.base_url,
             OPENAI_MODEL="fake-model",

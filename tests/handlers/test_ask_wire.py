@@ -109,8 +109,7 @@ def feishu(sample_database: Path, tmp_path: Path) -> Iterator[FeishuWire]:
             FEISHU_ENCRYPT_KEY=KEY,
             FEISHU_DOMAIN=api.url,
         )
-        app = build_application(settings, migrate=False)
-        app.services.db.create_all()
+        app = build_application(settings, migrate=False)  # a copy of the migrated sample database
         try:
             with serve_asgi(create_asgi_app(app)) as url:
                 yield FeishuWire(app=app, url=url, api=api)

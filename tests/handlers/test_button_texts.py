@@ -66,7 +66,8 @@ def test_requests_join_and_keep_as_text(bot: Harness) -> None:
     [joined] = bot.say("requests join 2 into 1", user="U2")
     assert "2 customer" in joined.text
     with bot.services.db.session() as session:
-        assert session.get(FeatureRequest, 2).status == "merged"  # type: ignore[union-attr]
+        merged = session.get(FeatureRequest, 2)
+        assert merged is not None and merged.status == "merged"
     bot.say("request Audit log export customer:Initech", user="U1")
     [third] = bot.say("request Audit log export to S3 customer:Umbrella", user="U2")
     [kept] = bot.say(f"requests keep {third.title.split('#')[1] if third.title else 4}", user="U2")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -54,7 +56,7 @@ def test_assess_good_and_poor_answers() -> None:
 
 def test_library_is_seeded_bilingual_on_first_use(bot: Harness) -> None:
     reply = bot.say("objection list", user="U1")[0]
-    assert f"({len(SEEDS)})" in reply.title and "Your price is too high." in reply.text
+    assert f"({len(SEEDS)})" in (reply.title or "") and "Your price is too high." in reply.text
     zh = bot.say("异议 列表", user="U1")[0]
     assert "你们的价格太高了。" in zh.text
     keys = {s.key for s in SEEDS}
@@ -177,7 +179,7 @@ class FakeLLM:
         self.answer = answer
         self.calls: list[list[dict[str, str]]] = []
 
-    def chat(self, messages, **kwargs):  # type: ignore[no-untyped-def]
+    def chat(self, messages: Iterable[dict[str, str]], **kwargs: Any) -> str:
         self.calls.append(list(messages))
         return self.answer
 

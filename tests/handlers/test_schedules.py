@@ -47,7 +47,7 @@ def test_chinese_alias_and_options(bot: Harness) -> None:
         platform="feishu",
     )[0]
     assert reply.color == "success", reply
-    assert "已添加定时任务" in reply.title  # answered in the asker's language
+    assert "已添加定时任务" in (reply.title or "")  # answered in the asker's language
 
 
 @pytest.mark.parametrize(

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlmodel import col, select
 
 from bot.models import Schedule
 from tests.fakes.harness import Harness
 
 
-def add_schedule(bot: Harness, args: str, *, user: str = "UPM") -> Schedule:
+@dataclass(frozen=True)
+class AddedSchedule:
+    """A schedule a PM added: stored, so its id is set."""
+
+    id: int
+    row: Schedule
+
+
+def add_schedule(bot: Harness, args: str, *, user: str = "UPM") -> AddedSchedule:
     replies = bot.say(f"schedule add {args}", user=user)
     assert replies and replies[0].color == "success", replies
     with bot.services.db.session() as session:
-        return session.exec(select(Schedule).order_by(col(Schedule.id).desc())).first()  # type: ignore[return-value]
+        row = session.exec(select(Schedule).order_by(col(Schedule.id).desc())).first()
+    assert row is not None and row.id is not None
+    return AddedSchedule(id=row.id, row=row)
 
 
 def reload(bot: Harness, schedule_id: int) -> Schedule:

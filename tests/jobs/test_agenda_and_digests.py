@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+import pytest
+
 from bot.messages import Reply
 from bot.models import Announcement, QaEscalation
 from tests.fakes.harness import Harness
@@ -164,7 +166,7 @@ def test_pm_digest_has_arr_gaps_and_ack_rates(bot: Harness) -> None:
     assert "SCIM" in slack_json and "SCIM" in feishu_json
 
 
-def test_a_missing_source_is_said_not_invented(bot: Harness, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_missing_source_is_said_not_invented(bot: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     import jobs.sources as sources
 
     monkeypatch.setattr(sources, "ESCALATION", "knowledge.not_installed_module")

@@ -81,7 +81,7 @@ def test_scheduled_confirm_button_is_not_offered_but_confirm_cannot_double_post(
 @pytest.fixture
 def reminding_bot(sqlite_url: str) -> Iterator[Harness]:
     harness = Harness.create(
-        sqlite_url, SALESBRIDGE_ACK_REMINDER_HOURS="24", SALESBRIDGE_ACK_REMINDER_MAX="2"
+        sqlite_url, migrate=False, SALESBRIDGE_ACK_REMINDER_HOURS="24", SALESBRIDGE_ACK_REMINDER_MAX="2"
     )
     yield harness
     harness.close()
@@ -143,7 +143,7 @@ def test_a_long_outage_does_not_send_several_rounds_at_once(reminding_bot: Harne
 
 
 def test_reminders_can_be_switched_off(sqlite_url: str) -> None:
-    bot = Harness.create(sqlite_url, SALESBRIDGE_ACK_REMINDER_MAX="0")
+    bot = Harness.create(sqlite_url, migrate=False, SALESBRIDGE_ACK_REMINDER_MAX="0")
     try:
         seed_members(bot)
         publish(bot, release_text())
@@ -166,7 +166,7 @@ def test_member_in_two_channels_gets_one_dm_per_round(reminding_bot: Harness) ->
 
 
 def test_eos_reminders_at_t60_t30_t7_in_the_same_channels(bot: Harness) -> None:
-    announcement_id = publish(bot, eos_text(**{"last-order": "2027-06-30"}))
+    announcement_id = publish(bot, eos_text(dates={"last-order": "2027-06-30"}))
     assert post_eos_reminders(bot.services) == 0
     posted = len(bot.slack.posted)
     bot.clock.set(_at("2027-04-30", 8))  # T-61 … then T-60 but before 09:00
@@ -195,7 +195,7 @@ def test_eos_reminders_at_t60_t30_t7_in_the_same_channels(bot: Harness) -> None:
 
 
 def test_late_notice_skips_reminders_that_would_precede_it(bot: Harness) -> None:
-    publish(bot, eos_text(**{"last-order": "2027-01-10"}))  # 48 days away: T-60 and T-30 already gone
+    publish(bot, eos_text(dates={"last-order": "2027-01-10"}))  # 48 days away: T-60 and T-30 already gone
     posted = len(bot.slack.posted)
     bot.clock.set(_at("2026-12-11"))  # T-30
     assert post_eos_reminders(bot.services) == 2
@@ -205,9 +205,9 @@ def test_late_notice_skips_reminders_that_would_precede_it(bot: Harness) -> None
 
 
 def test_eos_reminder_days_are_configurable(sqlite_url: str) -> None:
-    bot = Harness.create(sqlite_url, SALESBRIDGE_EOS_REMINDER_DAYS="14")
+    bot = Harness.create(sqlite_url, migrate=False, SALESBRIDGE_EOS_REMINDER_DAYS="14")
     try:
-        publish(bot, eos_text(**{"last-order": "2027-06-30"}))
+        publish(bot, eos_text(dates={"last-order": "2027-06-30"}))
         bot.clock.set(_at("2027-05-01"))
         assert post_eos_reminders(bot.services) == 0
         bot.clock.set(_at("2027-06-16"))
@@ -250,7 +250,7 @@ def test_launch_milestones_are_posted_on_their_days_with_their_checklists(bot: H
 
 
 def test_milestones_follow_the_schedule_timezone(sqlite_url: str) -> None:
-    bot = Harness.create(sqlite_url, SALESBRIDGE_TIMEZONE="America/New_York")
+    bot = Harness.create(sqlite_url, migrate=False, SALESBRIDGE_TIMEZONE="America/New_York")
     try:
         bot.say("launch CloudDB 3 date:2027-03-01 channels:slack:C9", user=PM)
         bot.slack.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -51,7 +52,7 @@ def test_make_elector_on_any_database(database_url: str) -> None:
     """SQLite: lease row; PostgreSQL: pg_try_advisory_lock on a dedicated connection."""
     from bot.clock import Clock
 
-    harness = Harness.create(database_url)
+    harness = Harness.create(database_url, migrate=False)
     try:
         a = make_elector(db=harness.services.db, clock=Clock(), holder="a")
         b = make_elector(db=harness.services.db, clock=Clock(), holder="b")
@@ -65,7 +66,7 @@ def test_make_elector_on_any_database(database_url: str) -> None:
 
 
 @pytest.fixture
-def runtimes(bot: Harness):  # type: ignore[no-untyped-def]
+def runtimes(bot: Harness) -> Iterator[tuple[SchedulerRuntime, SchedulerRuntime]]:
     first = SchedulerRuntime(
         bot.services, elector=LeaseElector(db=bot.services.db, clock=bot.clock, holder="p1"), key="p1"
     )
@@ -79,7 +80,9 @@ def runtimes(bot: Harness):  # type: ignore[no-untyped-def]
     unregister_services(key="p2")
 
 
-def test_follower_takes_over_within_a_minute_when_the_leader_dies(bot: Harness, runtimes) -> None:  # type: ignore[no-untyped-def]
+def test_follower_takes_over_within_a_minute_when_the_leader_dies(
+    bot: Harness, runtimes: tuple[SchedulerRuntime, SchedulerRuntime]
+) -> None:
     first, second = runtimes
     assert first.step() is True and first.is_leader
     assert second.step() is False and not second.is_leader

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from jobs.scheduler import schedule_job_id, unregister_services
+from tests.database_templates import SqliteTemplate
 from tests.fakes.harness import Harness
 from tests.jobs.helpers import add_schedule
 
@@ -46,8 +47,8 @@ def test_start_background_elects_a_leader_and_stop_releases_it(bot: Harness) -> 
 
 
 @pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_template: SqliteTemplate) -> str:
+    url = sqlite_template.copy_to(tmp_path / "cli.db")
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.chdir(tmp_path)  # no stray .env
     for name in ("SLACK_BOT_TOKEN", "FEISHU_APP_ID", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
@@ -56,7 +57,7 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def test_jobs_cli_list_and_run(cli_env: str) -> None:
-    bot = Harness.create(cli_env)
+    bot = Harness.create(cli_env, migrate=False)
     try:
         add_schedule(bot, "digest weekly fri 17:00 channels:slack:CSALES")
     finally:

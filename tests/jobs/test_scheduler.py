@@ -4,12 +4,14 @@ restart, a missed run inside the grace time fires once after a restart, and neve
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 
+from bot.messages import Address, Reply, Sent
 from bot.metrics import metrics
 from jobs import SYSTEM_JOBS
 from jobs.posting import run_schedule
@@ -26,7 +28,7 @@ from tests.jobs.helpers import add_schedule
 
 
 @pytest.fixture(autouse=True)
-def _clean_registry():  # type: ignore[no-untyped-def]
+def _clean_registry() -> Iterator[None]:
     yield
     unregister_services()
 
@@ -85,7 +87,9 @@ def test_schedule_changes_sync_into_the_store(bot: Harness) -> None:
         engine.shutdown()
 
 
-def test_a_run_missed_while_down_fires_once_after_restart(bot: Harness) -> None:
+def test_a_run_missed_while_down_fires_once_after_restart(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The real APScheduler path: a job whose run time passed while no process ran, within the grace."""
     now = datetime.now(UTC).replace(microsecond=0)
     bot.clock.set(now - timedelta(days=2))
@@ -105,12 +109,12 @@ def test_a_run_missed_while_down_fires_once_after_restart(bot: Harness) -> None:
     posted = threading.Event()
     original_send = bot.slack.send
 
-    def send(address, reply):  # type: ignore[no-untyped-def]
+    def send(address: Address, reply: Reply) -> Sent:
         sent = original_send(address, reply)
         posted.set()
         return sent
 
-    bot.slack.send = send  # type: ignore[method-assign]
+    monkeypatch.setattr(bot.slack, "send", send)
     job_id = schedule_job_id(schedule.id)
     runs_before = metrics().registry.get_sample_value(
         "salesbridge_job_runs_total", {"job": job_id, "outcome": "ok"}

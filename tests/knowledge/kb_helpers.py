@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bot.database import Database
 from knowledge.base import KnowledgeBase
+from tests.database_templates import migrated_sqlite
 from tests.fakes.harness import make_settings
 
 CORPUS = {
@@ -81,7 +82,6 @@ def write_corpus(root: Path, files: dict[str, str] | None = None) -> Path:
 
 
 def make_kb(tmp_path: Path, name: str = "kb.db") -> KnowledgeBase:
-    url = f"sqlite:///{tmp_path / name}"
+    url = migrated_sqlite(tmp_path / name)
     db = Database(url)
-    db.create_all()
     return KnowledgeBase(db=db, settings=make_settings(url), version_check_seconds=0.0)

@@ -29,8 +29,7 @@ T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 @pytest.fixture
 def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    database.create_all()
+    database = Database(database_url)  # migrated
     yield database
     database.dispose()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bot.llm import LLM, LLMError
@@ -9,7 +11,7 @@ from tests.fakes.harness import make_settings
 from tests.fakes.openai_api import serve_openai
 
 
-def make_llm(base_url: str, **kwargs: object) -> LLM:
+def make_llm(base_url: str, **kwargs: Any) -> LLM:
     return LLM(
         model="fake-model",
         api_key="sk-test",
@@ -17,7 +19,7 @@ def make_llm(base_url: str, **kwargs: object) -> LLM:
         embedding_model="fake-embed",
         timeout=5,
         backoff_seconds=0.01,
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
 
 

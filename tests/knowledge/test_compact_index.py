@@ -98,7 +98,10 @@ def test_index_keeps_no_texts_but_hits_have_them(kb: KnowledgeBase) -> None:
     result = kb.search("Does it support encryption at rest?", k=3)
     assert result.hits and "AES-256" in result.hits[0].section.text
     stored = kb.section(result.hits[0].section.id)
-    assert stored is not None and all(kb.section(h.section.id).text == h.section.text for h in result.hits)  # type: ignore[union-attr]
+    assert stored is not None
+    for hit in result.hits:
+        section = kb.section(hit.section.id)
+        assert section is not None and section.text == hit.section.text
 
 
 def test_hit_of_a_section_removed_since_the_build_is_dropped(

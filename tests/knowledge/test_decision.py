@@ -39,7 +39,7 @@ def test_a_chinese_word_written_with_the_corpus_characters_is_half_unknown() -> 
 
 
 @pytest.fixture
-def kb(tmp_path: Path):  # type: ignore[no-untyped-def]
+def kb(tmp_path: Path) -> KnowledgeBase:
     kb = make_kb(tmp_path)
     ingest_paths(kb, [write_corpus(tmp_path / "docs")])
     return kb

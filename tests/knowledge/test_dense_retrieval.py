@@ -12,15 +12,15 @@ from knowledge.base import KnowledgeBase
 from knowledge.embedding import open_embedder
 from knowledge.ingest import ingest_paths
 from knowledge.vectors import embed_pending_sections, embedding_progress
+from tests.database_templates import migrated_sqlite
 from tests.fakes.harness import make_settings
 from tests.fakes.openai_api import serve_openai
 from tests.knowledge.kb_helpers import write_corpus
 
 
 def test_sections_are_embedded_incrementally_and_fused_with_bm25(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'dense.db'}"
+    url = migrated_sqlite(tmp_path / "dense.db")
     db = Database(url)
-    db.create_all()
     with serve_openai() as fake:
         settings = make_settings(
             url,

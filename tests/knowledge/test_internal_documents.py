@@ -7,6 +7,7 @@ from bot.database import Database
 from knowledge.base import KnowledgeBase
 from knowledge.ingest import ingest_paths
 from knowledge.loaders import load_markdown
+from tests.database_templates import migrated_sqlite
 from tests.fakes.harness import make_settings
 
 
@@ -25,9 +26,8 @@ def test_sections_of_internal_documents_carry_the_flag(tmp_path: Path) -> None:
         "---\naudience: internal\n---\n# Discount approval\n\nReps may give up to 10% off list price.\n"
     )
     (docs / "plans.md").write_text("# Plans\n\nThe Growth plan includes SAML single sign-on.\n")
-    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    url = migrated_sqlite(tmp_path / "kb.db")
     db = Database(url)
-    db.create_all()
     kb = KnowledgeBase(db=db, settings=make_settings(url), version_check_seconds=0.0)
     ingest_paths(kb, [docs])
     assert kb.search("discount off list price").hits[0].section.internal

@@ -11,6 +11,7 @@ from bot.llm import LLM
 from knowledge.base import KnowledgeBase
 from knowledge.ingest import ingest_paths
 from knowledge.query_rewrite import MAX_QUERIES, parse_queries
+from tests.database_templates import migrated_sqlite
 from tests.fakes.harness import make_settings
 from tests.fakes.openai_api import serve_openai
 from tests.knowledge.kb_helpers import write_corpus
@@ -26,9 +27,8 @@ def rewrite_to_documentation_words(messages: list[dict[str, Any]]) -> str:
 
 def knowledge_base(tmp_path: Path, base_url: str, **settings: Any) -> KnowledgeBase:
     tmp_path.mkdir(parents=True, exist_ok=True)
-    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    url = migrated_sqlite(tmp_path / "kb.db")
     db = Database(url)
-    db.create_all()
     llm = LLM(model="fake-model", api_key="sk-test", base_url=base_url, attempts=1)
     kb = KnowledgeBase(db=db, settings=make_settings(url, **settings), llm=llm, version_check_seconds=0.0)
     ingest_paths(kb, [write_corpus(tmp_path / "docs")])

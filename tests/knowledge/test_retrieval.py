@@ -3,18 +3,19 @@ from pathlib import Path
 
 import pytest
 
+from knowledge.base import KnowledgeBase
 from knowledge.ingest import ingest_paths
 from tests.knowledge.kb_helpers import make_kb, write_corpus
 
 
 @pytest.fixture
-def kb(tmp_path: Path):  # type: ignore[no-untyped-def]
+def kb(tmp_path: Path) -> KnowledgeBase:
     kb = make_kb(tmp_path)
     ingest_paths(kb, [write_corpus(tmp_path / "docs")])
     return kb
 
 
-def test_rep_style_questions_rank_the_answering_section_first(kb) -> None:  # type: ignore[no-untyped-def]
+def test_rep_style_questions_rank_the_answering_section_first(kb: KnowledgeBase) -> None:
     cases = {
         "Customer asks what servers they should buy for production": "What hardware is recommended for production?",
         "Is there a cap on how many statements go in one transaction?": "Limitations on transactions",
@@ -30,20 +31,20 @@ def test_rep_style_questions_rank_the_answering_section_first(kb) -> None:  # ty
         assert [h.rank for h in result.hits] == list(range(1, len(result.hits) + 1))
 
 
-def test_question_language_is_preferred(kb) -> None:  # type: ignore[no-untyped-def]
+def test_question_language_is_preferred(kb: KnowledgeBase) -> None:
     assert kb.search("AES-256 encryption").hits[0].section.language == "en"
     assert kb.search("AES-256 加密").hits[0].section.language == "zh"
     assert kb.search("AES-256", language="zh").hits[0].section.language == "zh"
     assert kb.search("AES-256", language="zh-CN").hits[0].section.language == "zh"
 
 
-def test_product_filter(kb) -> None:  # type: ignore[no-untyped-def]
+def test_product_filter(kb: KnowledgeBase) -> None:
     result = kb.search("encryption", product="releases")
     assert all(h.section.product == "releases" for h in result.hits)
     assert kb.search("encryption", product="FAQ").hits[0].section.product == "faq"
 
 
-def test_abstains_on_unknown_subjects_and_answers_known_ones(kb) -> None:  # type: ignore[no-untyped-def]
+def test_abstains_on_unknown_subjects_and_answers_known_ones(kb: KnowledgeBase) -> None:
     known = kb.search("Does it support encryption at rest?")
     assert known.answerable and known.confidence >= 0.5
     assert kb.search(
@@ -61,7 +62,7 @@ def test_abstains_on_unknown_subjects_and_answers_known_ones(kb) -> None:  # typ
     assert (empty.hits, empty.answerable, empty.confidence) == ([], False, 0.0)
 
 
-def test_commercial_questions_need_a_section_that_settles_them(kb) -> None:  # type: ignore[no-untyped-def]
+def test_commercial_questions_need_a_section_that_settles_them(kb: KnowledgeBase) -> None:
     question = "What discount can we give on the storage engine license?"
     assert not kb.search(question).answerable
     assert not kb.search("存储引擎能打几折？有折扣吗？").answerable
@@ -75,7 +76,7 @@ def test_commercial_questions_need_a_section_that_settles_them(kb) -> None:  # t
     assert result.answerable and result.hits[0].section.path == "faq:7"
 
 
-def test_a_price_question_is_settled_by_a_section_in_other_price_words(kb) -> None:  # type: ignore[no-untyped-def]
+def test_a_price_question_is_settled_by_a_section_in_other_price_words(kb: KnowledgeBase) -> None:
     assert not kb.search("企业版怎么收费？").answerable  # nothing about prices yet
     kb.add_document(
         path="pricing.md",
@@ -86,7 +87,7 @@ def test_a_price_question_is_settled_by_a_section_in_other_price_words(kb) -> No
     assert result.answerable and result.hits[0].section.path == "pricing.md"
 
 
-def test_added_document_is_searchable_at_once_and_removable(kb) -> None:  # type: ignore[no-untyped-def]
+def test_added_document_is_searchable_at_once_and_removable(kb: KnowledgeBase) -> None:
     assert not kb.search("Kubernetes operator helm chart").answerable
     document_id = kb.add_document(
         path="faq:42",
@@ -107,7 +108,7 @@ def test_added_document_is_searchable_at_once_and_removable(kb) -> None:  # type
     assert all(h.section.path != "faq:42" for h in kb.search("Kubernetes operator helm chart").hits)
 
 
-def test_another_process_sees_changes_through_the_version_counter(tmp_path: Path, kb) -> None:  # type: ignore[no-untyped-def]
+def test_another_process_sees_changes_through_the_version_counter(tmp_path: Path, kb: KnowledgeBase) -> None:
     from knowledge.base import KnowledgeBase
 
     other = KnowledgeBase(db=kb.db, settings=kb.settings, version_check_seconds=0.0)
@@ -120,7 +121,7 @@ def test_another_process_sees_changes_through_the_version_counter(tmp_path: Path
     assert other.search("quarterly roadmap webinar").hits[0].section.path == "notes/roadmap.md"
 
 
-def test_markdown_document_is_chunked_by_headings(kb) -> None:  # type: ignore[no-untyped-def]
+def test_markdown_document_is_chunked_by_headings(kb: KnowledgeBase) -> None:
     kb.add_document(
         path="announcements/eos-x1.md",
         title="End of sale: X1",

@@ -13,6 +13,7 @@ from knowledge.base import KnowledgeBase
 from knowledge.embedding import BundledEmbedder, bundled_unavailable_reason, open_embedder
 from knowledge.ingest import ingest_paths
 from knowledge.vectors import BackgroundEmbedder, embedding_progress
+from tests.database_templates import migrated_sqlite
 from tests.fakes.harness import make_settings
 from tests.knowledge.kb_helpers import write_corpus
 
@@ -55,24 +56,25 @@ def embedder() -> BundledEmbedder:
 
 @pytest.fixture
 def kb(tmp_path: Path, embedder: BundledEmbedder) -> KnowledgeBase:
-    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    url = migrated_sqlite(tmp_path / "kb.db")
     db = Database(url)
-    db.create_all()
     kb = KnowledgeBase(db=db, settings=make_settings(url), embedder=embedder, version_check_seconds=0.0)
     ingest_paths(kb, [write_corpus(tmp_path / "docs", DOCS)])
     return kb
 
 
 def test_background_embedding_fills_vectors_while_the_lexical_index_answers(kb: KnowledgeBase) -> None:
+    embedder = kb.embedder
+    assert embedder is not None
     with kb.db.session() as session:
-        assert embedding_progress(session=session, model=kb.embedder.name).embedded == 0  # type: ignore[union-attr]
+        assert embedding_progress(session=session, model=embedder.name).embedded == 0
     assert kb.search("audit log kept days").hits[0].section.heading == "Audit trail"  # lexical, at once
-    worker = BackgroundEmbedder(db=kb.db, embedder=kb.embedder, poll_seconds=0.05)  # type: ignore[arg-type]
+    worker = BackgroundEmbedder(db=kb.db, embedder=embedder, poll_seconds=0.05)
     worker.start()
     try:
         for _ in range(400):
             with kb.db.session() as session:
-                progress = embedding_progress(session=session, model=kb.embedder.name)  # type: ignore[union-attr]
+                progress = embedding_progress(session=session, model=embedder.name)
             if progress.share == 1.0:
                 break
             worker._wake.wait(0.05)
@@ -84,7 +86,8 @@ def test_background_embedding_fills_vectors_while_the_lexical_index_answers(kb: 
 def test_a_chinese_question_finds_the_english_section_by_meaning(kb: KnowledgeBase) -> None:
     from knowledge.vectors import embed_pending_sections
 
-    embed_pending_sections(db=kb.db, embedder=kb.embedder)  # type: ignore[arg-type]
+    assert kb.embedder is not None
+    embed_pending_sections(db=kb.db, embedder=kb.embedder)
     # over English documents a Chinese question finds its answer by meaning (it shares no word with it);
     # the lexical index alone finds nothing
     assert kb.remove_document(path="zh/data.md")  # the model scores a question's own language ~0.06 higher

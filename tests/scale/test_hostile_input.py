@@ -21,6 +21,7 @@ from starlette.testclient import TestClient
 
 from bot.models import OutboxMessage, ProcessedEvent
 from bot.server import MAX_BODY_BYTES, create_asgi_app
+from tests.database_templates import migrated_sqlite
 from tests.fakes.feishu_api import webhook_request
 from tests.scale.wire import (
     FEISHU_ENCRYPT_KEY,
@@ -118,7 +119,7 @@ def rows(wire: WireBot) -> tuple[int, int]:
 
 @pytest.fixture
 def wire(tmp_path: Path) -> Iterator[tuple[WireBot, TestClient]]:
-    with wire_bot(f"sqlite:///{tmp_path / 'fuzz.db'}") as bot:
+    with wire_bot(migrated_sqlite(tmp_path / "fuzz.db")) as bot:
         yield bot, TestClient(create_asgi_app(bot.app), raise_server_exceptions=True)
 
 

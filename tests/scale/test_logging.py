@@ -6,10 +6,13 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from bot.logging_setup import build_handler, current_context, log_context
+from bot.messages import IncomingMessage
+from bot.services import Services
 from tests.fakes.harness import Harness, make_settings
 
 SECRETS = {
@@ -24,7 +27,7 @@ SECRETS = {
 
 
 @pytest.fixture
-def captured(tmp_path) -> Iterator[tuple[io.StringIO, io.StringIO]]:  # type: ignore[no-untyped-def]
+def captured(tmp_path: Path) -> Iterator[tuple[io.StringIO, io.StringIO]]:
     settings = make_settings("postgresql+psycopg://sb:db-password-xyz@127.0.0.1/sb", **SECRETS)
     text_stream, json_stream = io.StringIO(), io.StringIO()
     handlers = [
@@ -79,7 +82,7 @@ def test_secrets_are_masked_in_messages_and_tracebacks(captured: tuple[io.String
 def test_dispatcher_binds_event_context(bot: Harness, caplog: pytest.LogCaptureFixture) -> None:
     seen: list[dict[str, str]] = []
 
-    def spy(msg, services):  # type: ignore[no-untyped-def]
+    def spy(msg: IncomingMessage, services: Services) -> None:
         seen.append(current_context())
         logging.getLogger("handlers.spy").info("handled")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
@@ -31,14 +31,13 @@ def scrape(client: TestClient) -> str:
     return response.text
 
 
-def test_metrics_endpoint_counts_events_replies_and_depth(tmp_path: Path) -> None:
+def test_metrics_endpoint_counts_events_replies_and_depth(sqlite_url: str) -> None:
     port = FakePort(platform="console")
-    app = build_application(make_settings(f"sqlite:///{tmp_path / 'm.db'}"), ports={"console": port})
-    app.services.db.create_all()
+    app = build_application(make_settings(sqlite_url), ports={"console": port}, migrate=False)
     client = TestClient(create_asgi_app(app))
     before = scrape(client)
 
-    msg = Harness.message(None, "help", platform="console", event_id="EvM1")  # type: ignore[arg-type]
+    msg = Harness.message("help", platform="console", event_id="EvM1")
     app.dispatcher.process(msg)
     app.dispatcher.process(msg)  # redelivery
     port.fail_next = [DeliveryError("HTTP 500")]
@@ -63,7 +62,7 @@ def test_scheduler_listener_counts_runs_and_errors() -> None:
     from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 
     class Scheduler:
-        def add_listener(self, callback, mask):  # type: ignore[no-untyped-def]
+        def add_listener(self, callback: Callable[[JobExecutionEvent], None], mask: int) -> None:
             self.callback, self.mask = callback, mask
 
     scheduler = Scheduler()

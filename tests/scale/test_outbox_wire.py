@@ -11,6 +11,7 @@ import pytest
 
 from bot.clock import FrozenClock
 from bot.messages import Address, Reply
+from tests.database_templates import migrated_sqlite
 from tests.scale.wire import WireBot, wire_bot
 
 
@@ -74,7 +75,7 @@ def test_feishu_rate_limit_code_and_500_then_accepted(wire: tuple[WireBot, Froze
 
 
 def test_restart_sends_what_was_left(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'restart.db'}"
+    url = migrated_sqlite(tmp_path / "restart.db")
     clock = FrozenClock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
     with wire_bot(url, clock=clock, SALESBRIDGE_OUTBOX_RATE_LIMITS="off") as first:
         first.slack.rate_limit("chat.postMessage", times=1, retry_after=30)

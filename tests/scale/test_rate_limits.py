@@ -80,7 +80,9 @@ def test_app_limit_spans_conversations() -> None:
 
 @pytest.fixture
 def limited(database_url: str) -> Iterator[tuple[Harness, FakeTime]]:
-    harness = Harness.create(database_url, SALESBRIDGE_OUTBOX_RATE_LIMITS="")  # the platforms' defaults
+    harness = Harness.create(
+        database_url, migrate=False, SALESBRIDGE_OUTBOX_RATE_LIMITS=""
+    )  # the platforms' defaults
     time = FakeTime()
     outbox = harness.services.outbox
     outbox.rate_limiter = RateLimiter(parse_limits(""), monotonic=time.monotonic)
@@ -142,7 +144,7 @@ def test_platform_429_pauses_the_channel_and_is_retried(limited: tuple[Harness, 
 
 def test_500s_then_success_after_restart(database_url: str) -> None:
     """Retried with backoff; a new process (same database) sends what the old one left unsent."""
-    first = Harness.create(database_url)
+    first = Harness.create(database_url, migrate=False)
     first.slack.fail_next = [DeliveryError("HTTP 500")] * 4
     first.feishu.fail_next = [DeliveryError("code 99991400 rate limited", retry_after=1)]
     first.services.send(Address(platform="slack", conversation="C1"), Reply(text="to slack"))

@@ -18,6 +18,7 @@ import pytest
 
 from bot.logging_setup import build_handler
 from bot.server import create_asgi_app
+from tests.database_templates import migrated_sqlite
 from tests.fakes.servers import serve_asgi
 from tests.scale.wire import (
     SECRET_VALUES,
@@ -52,7 +53,7 @@ def test_no_secret_in_logs_or_responses(
 ) -> None:
     raw, production = captured_logs
     answers: list[str] = []
-    with wire_bot(f"sqlite:///{tmp_path / 'secrets.db'}") as bot:
+    with wire_bot(migrated_sqlite(tmp_path / "secrets.db")) as bot:
         logging.getLogger().addHandler(build_handler(bot.app.services.settings, stream=production))
         bot.slack.rate_limit("chat.postEphemeral", times=1, retry_after=1)
         bot.slack.fail("chat.postMessage", "internal_error", "invalid_auth")

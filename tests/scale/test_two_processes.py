@@ -16,11 +16,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -66,7 +67,7 @@ def start_node(name: str, env: dict[str, str], tmp: Path) -> Node:
     return Node(name=name, process=process, base=f"http://127.0.0.1:{port}", log=log)
 
 
-def wait_for(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -85,7 +86,8 @@ def healthy(node: Node) -> bool:
 
 
 @pytest.fixture
-def cluster(database_url: str, tmp_path: Path) -> Iterator[tuple[list[Node], FakeSlackApi, str]]:
+def cluster(empty_database_url: str, tmp_path: Path) -> Iterator[tuple[list[Node], FakeSlackApi, str]]:
+    database_url = empty_database_url  # the operator's `salesbridge db upgrade` below is part of the test
     if not database_url.startswith("postgresql"):
         pytest.skip("the multi-process test runs on PostgreSQL")
     subprocess.run(
@@ -117,7 +119,7 @@ def cluster(database_url: str, tmp_path: Path) -> Iterator[tuple[list[Node], Fak
         nodes = [start_node(name, env, tmp_path) for name in ("a", "b")]
         try:
             for node in nodes:
-                wait_for(lambda node=node: healthy(node), 90, f"{node.name} to start")
+                wait_for(partial(healthy, node), 90, f"{node.name} to start")
             yield nodes, slack, database_url
         finally:
             for node in nodes:

@@ -67,7 +67,8 @@ class WireBot:
 
 @contextmanager
 def wire_bot(database_url: str, *, clock: Clock | None = None, **overrides: str) -> Iterator[WireBot]:
-    """Real Slack and Feishu ports and inbound adapters against the loopback fakes (not yet serving)."""
+    """Real Slack and Feishu ports and inbound adapters against the loopback fakes (not yet serving), on a
+    migrated database (`database_url` fixture, `tests.database_templates.migrated_sqlite`)."""
     import lark_oapi  # noqa: F401  (first import is not thread-safe: do it before the adapter's threads)
 
     with ExitStack() as stack:
@@ -77,7 +78,6 @@ def wire_bot(database_url: str, *, clock: Clock | None = None, **overrides: str)
         env.pop("DATABASE_URL")
         env.update(overrides)
         app = build_application(make_settings(database_url, **env), migrate=False, clock=clock)
-        app.services.db.create_all()
         try:
             yield WireBot(app=app, slack=slack, feishu=feishu)
         finally:

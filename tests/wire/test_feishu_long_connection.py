@@ -16,6 +16,7 @@ from bot.app import Application, build_application
 from bot.messages import IncomingMessage, Reply
 from bot.platforms.feishu import FeishuInbound
 from bot.services import Services
+from tests.database_templates import migrated_sqlite
 from tests.fakes.feishu_api import FeishuFake, FeishuWsFake, serve_feishu_api, serve_feishu_ws
 from tests.fakes.harness import make_settings
 
@@ -33,13 +34,12 @@ def connected(tmp_path: Path) -> Iterator[tuple[Application, FeishuFake, FeishuW
     with serve_feishu_api() as api, serve_feishu_ws() as ws:
         api.ws_url = ws.url
         settings = make_settings(
-            f"sqlite:///{tmp_path / 'ws.db'}",
+            migrated_sqlite(tmp_path / "ws.db"),
             FEISHU_APP_ID=f"cli_{uuid.uuid4().hex[:12]}",
             FEISHU_APP_SECRET="app-secret",
             FEISHU_DOMAIN=api.url,
         )
         app = build_application(settings, migrate=False)
-        app.services.db.create_all()
         inbound = FeishuInbound(app)
         inbound.start_long_connection()
         try:

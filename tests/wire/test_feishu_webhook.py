@@ -18,8 +18,10 @@ import pytest
 
 from bot.app import Application, build_application
 from bot.messages import IncomingMessage, Reply
+from bot.platforms.feishu.port import FeishuPort
 from bot.server import create_asgi_app
 from bot.services import Services
+from tests.database_templates import migrated_sqlite
 from tests.fakes.feishu_api import FeishuFake, serve_feishu_api, webhook_request
 from tests.fakes.harness import make_settings
 from tests.fakes.servers import serve_asgi
@@ -80,7 +82,7 @@ def api_server() -> Iterator[FeishuFake]:
 def wire(api_server: FeishuFake, tmp_path: Path) -> Iterator[FeishuWire]:
     api_server.reset()
     settings = make_settings(
-        f"sqlite:///{tmp_path / 'feishu.db'}",
+        migrated_sqlite(tmp_path / "feishu.db"),
         FEISHU_APP_ID=f"cli_{uuid.uuid4().hex[:12]}",  # lark caches tenant tokens per app id, process-wide
         FEISHU_APP_SECRET="app-secret",
         FEISHU_VERIFICATION_TOKEN=TOKEN,
@@ -88,7 +90,6 @@ def wire(api_server: FeishuFake, tmp_path: Path) -> Iterator[FeishuWire]:
         FEISHU_DOMAIN=api_server.url,
     )
     app = build_application(settings, migrate=False)
-    app.services.db.create_all()
     try:
         with serve_asgi(create_asgi_app(app)) as url:
             yield FeishuWire(app=app, url=url, api=api_server)
@@ -247,7 +248,7 @@ def test_unknown_bot_identity_is_learned_off_the_ack_path(api_server: FeishuFake
     api_server.reset()
     api_server.fail("/open-apis/bot/v3/info", status=400, code=99991672, msg="no permission", times=1)
     settings = make_settings(
-        f"sqlite:///{tmp_path / 'feishu.db'}",
+        migrated_sqlite(tmp_path / "feishu.db"),
         FEISHU_APP_ID=f"cli_{uuid.uuid4().hex[:12]}",
         FEISHU_APP_SECRET="app-secret",
         FEISHU_VERIFICATION_TOKEN=TOKEN,
@@ -255,12 +256,12 @@ def test_unknown_bot_identity_is_learned_off_the_ack_path(api_server: FeishuFake
         FEISHU_DOMAIN=api_server.url,
     )
     app = build_application(settings, migrate=False)
-    app.services.db.create_all()
     try:
         with serve_asgi(create_asgi_app(app)) as url:
             wire = FeishuWire(app=app, url=url, api=api_server)
             api_server.recorder.wait_for("/open-apis/bot/v3/info")  # the failed start-up lookup
-            assert app.services.ports["feishu"].known_bot_open_id is None  # type: ignore[attr-defined]
+            port = app.services.ports["feishu"]
+            assert isinstance(port, FeishuPort) and port.known_bot_open_id is None
             response = wire.post(group_message("@_user_1 role", message_id="om_late_id"))
             assert response.status_code == 200
             (note,) = api_server.recorder.wait_for("/open-apis/ephemeral/v1/send")  # "Your role" is private

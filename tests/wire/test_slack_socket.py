@@ -15,6 +15,7 @@ from websockets.sync.server import ServerConnection, serve
 
 from bot.app import build_application
 from bot.platforms.slack import SlackInbound, create_port
+from tests.database_templates import migrated_sqlite
 from tests.fakes.harness import make_settings
 from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, FakeSlackApi, serve_slack_api
 
@@ -71,13 +72,12 @@ def test_socket_mode_event_is_acked_and_answered(slack_api: FakeSlackApi, tmp_pa
         "payload": event,
     }
     settings = make_settings(
-        f"sqlite:///{tmp_path / 'bot.db'}",
+        migrated_sqlite(tmp_path / "bot.db"),
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_APP_TOKEN=APP_TOKEN,
         SLACK_API_URL=slack_api.url,
     )
     application = build_application(settings, ports={"slack": create_port(settings)}, migrate=False)
-    application.services.db.create_all()
     inbound = SlackInbound(application)
     with socket_server([envelope]) as (ws_url, acks):
         slack_api.state.socket_url = ws_url

@@ -24,6 +24,7 @@ from bot.messages import Form, FormInput, IncomingMessage, Reply, Sent
 from bot.platforms.slack import create_port
 from bot.platforms.slack.codec import OPEN_FORM_ACTION, FormContext, decode_form_context, pack_form
 from bot.server import create_asgi_app
+from tests.database_templates import migrated_sqlite
 from tests.fakes.harness import make_settings
 from tests.fakes.servers import serve_asgi
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi, serve_slack_api
@@ -119,8 +120,7 @@ def slack_application(api: FakeSlackApi, database_url: str, **settings: Any) -> 
         **settings,
     }
     config = make_settings(database_url, **values)
-    application = build_application(config, ports={"slack": create_port(config)})
-    application.services.db.create_all()
+    application = build_application(config, ports={"slack": create_port(config)}, migrate=False)
     return application
 
 
@@ -147,8 +147,8 @@ def slack_api() -> Iterator[FakeSlackApi]:
 
 @pytest.fixture(scope="module")
 def served(slack_api: FakeSlackApi, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlackBot]:
-    database = tmp_path_factory.mktemp("slack-wire") / "bot.db"
-    with serve_slack_bot(slack_api, f"sqlite:///{database}") as bot:
+    database = migrated_sqlite(tmp_path_factory.mktemp("slack-wire") / "bot.db")
+    with serve_slack_bot(slack_api, database) as bot:
         bot.application.router.action("test.", _clicked)
         bot.application.router.form("test.form", _submitted)
         bot.application.router.command(
@@ -203,11 +203,8 @@ def test_mention_gets_a_threaded_reply(bot: SlackBot) -> None:
     before = _processed(bot)
     data = payload("app_mention", user="UADMIN", text="<@UBOT> role grant <@U333|ann> pm")
     data["event_id"] = "EvMention1"
-    started = time.monotonic()
-    response = bot.event(data)
-    ack_seconds = time.monotonic() - started
+    response = bot.event(data)  # how fast the ack is: benchmarks/ack_latency.py
     assert response.status_code == 200 and response.text == ""
-    assert ack_seconds < 2.0
     (call,) = bot.api.wait("chat.postMessage")
     assert call["channel"] == "C111"
     assert call["thread_ts"] == "1700000000.000100"
@@ -283,9 +280,7 @@ def test_slash_command_with_bad_arguments_gets_an_ephemeral_usage_reply(bot: Sla
         "response_url": bot.api.hook_url("usage"),
         "trigger_id": "t.usage",
     }
-    started = time.monotonic()
-    response = bot.command(form)
-    assert time.monotonic() - started < 2.0
+    response = bot.command(form)  # how fast the ack is: benchmarks/ack_latency.py
     assert response.status_code == 200 and response.text == ""
     (hook,) = bot.api.recorder.wait_for("/hooks/commands/T111/1/usage")
     body = hook.json()
@@ -330,21 +325,20 @@ def test_view_submission_closes_the_modal_and_answers_where_the_form_was_opened(
 
 
 def test_ack_does_not_wait_for_slow_work(bot: SlackBot) -> None:
-    release = threading.Event()
+    release, finished = threading.Event(), threading.Event()
 
     def slow(msg: IncomingMessage, _services: Any) -> Reply:
         release.wait(10)
+        finished.set()
         return Reply(text="finally")
 
     bot.application.router.action("slow.", slow)
     data = payload("block_actions")
     data["actions"][0]["action_id"] = "slow.work::0"
     data["trigger_id"] = "t.slow"
-    started = time.monotonic()
-    response = bot.interactive(data)
-    elapsed = time.monotonic() - started
+    response = bot.interactive(data)  # how fast the ack is: benchmarks/ack_latency.py
     assert response.status_code == 200
-    assert elapsed < 2.0 and not bot.api.calls("chat.postMessage")  # acked while the handler still works
+    assert not finished.is_set() and not bot.api.calls("chat.postMessage")  # acked while the handler works
     release.set()
     assert bot.api.wait("chat.postMessage")[0]["text"] == "finally"
 

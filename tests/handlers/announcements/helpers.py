@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlmodel import select
 
 from bot.messages import Reply
@@ -30,9 +32,15 @@ def release_text(*, extra: str = "", channels: str = CHANNELS) -> str:
 
 
 def eos_text(
-    *, product: str = "LegacyDB", channels: str = CHANNELS, drop: tuple[str, ...] = (), **override: str
+    *,
+    product: str = "LegacyDB",
+    channels: str = CHANNELS,
+    drop: tuple[str, ...] = (),
+    dates: Mapping[str, str] | None = None,
+    **override: str,
 ) -> str:
-    options = {**EOS_OPTIONS, **override}
+    """`dates` for the options whose names are not identifiers (`last-order`, `end-of-support`)."""
+    options = {**EOS_OPTIONS, **(dates or {}), **override}
     parts = [f"{key}:{value}" for key, value in options.items() if key not in drop]
     return f"announce eos product:{product} channels:{channels} " + " ".join(parts)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from bot.messages import Button
@@ -73,14 +74,14 @@ def test_status_shows_who_has_and_has_not_acknowledged_per_channel(bot: Harness)
     assert "2 of 4" in status.text and "4 位成员中已有 2 位" in status.text
 
 
-def test_status_falls_back_to_the_members_when_posted(bot: Harness) -> None:
+def test_status_falls_back_to_the_members_when_posted(bot: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     seed_members(bot)
     announcement_id = publish(bot, release_text())
 
     def broken(conversation: str) -> list[str]:
         raise RuntimeError("members API down")
 
-    bot.slack.members = broken  # type: ignore[method-assign]
+    monkeypatch.setattr(bot.slack, "members", broken)
     [status] = bot.say(f"announce status {announcement_id}", user=PM)
     labels = [f.label for f in status.fields]
     assert "slack:C9 — 0/2 (0%) (members when posted / 发布时成员)" in labels

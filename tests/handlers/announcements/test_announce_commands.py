@@ -153,7 +153,7 @@ def test_eos_refusal_through_the_router_stores_nothing(bot: Harness) -> None:
 
 
 def test_late_eos_notice_previews_with_a_warning(bot: Harness) -> None:
-    preview = draft(bot, eos_text(**{"last-order": "2027-01-15"}))
+    preview = draft(bot, eos_text(dates={"last-order": "2027-01-15"}))
     assert any("Late notice" in note and "通知偏晚" in note for note in preview.context)
 
 
@@ -189,7 +189,7 @@ def test_bad_input_gets_a_bilingual_ephemeral_usage_message(bot: Harness, text: 
 
 
 def test_platform_that_is_not_connected_is_refused(sqlite_url: str) -> None:
-    bot = Harness.create(sqlite_url)
+    bot = Harness.create(sqlite_url, migrate=False)
     try:
         del bot.services.ports["feishu"]
         [reply] = bot.say(release_text(), user=PM)

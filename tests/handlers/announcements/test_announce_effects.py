@@ -102,7 +102,7 @@ def test_summaries_for_digests(bot: Harness) -> None:
     seed_members(bot)
     start = bot.services.now()
     release_id = publish(bot, release_text())
-    eos_id = publish(bot, eos_text(**{"last-order": "2026-12-20", "end-of-support": "2027-12-31"}))
+    eos_id = publish(bot, eos_text(dates={"last-order": "2026-12-20", "end-of-support": "2027-12-31"}))
     draft(bot, release_text())  # a draft is not announced
     bot.click(Button(action_id="announce.ack", label="", value=str(release_id)), user="U1", channel="C9")
     bot.click(
@@ -144,7 +144,8 @@ def test_a_release_announced_ahead_ships_its_requests_on_the_release_date(bot: H
     [done] = bot.click(preview.buttons[0], user=PM)
     assert f"#{sso} will be marked shipped on 2026-12-01" in done.text and "发布日 2026-12-01" in done.text
     with bot.services.db.session() as session:
-        assert session.get(FeatureRequest, sso).status == "new"  # type: ignore[union-attr]
+        request = session.get(FeatureRequest, sso)
+        assert request is not None and request.status == "new"
     assert bot.slack.to(user="U1") == []
     assert ship_on_release_date(bot.services) == 0  # not yet
     bot.clock.set(datetime(2026, 11, 30, 23, 0, tzinfo=UTC))  # 2026-12-01 07:00 Shanghai: before 09:00

@@ -430,7 +430,8 @@ def test_planned_with_a_release_stores_it_and_show_and_export_show_it(bot: Harne
     [moved] = bot.say("requests status 1 planned release:5.3", user="UPM")
     assert "**planned** in 5.3" in moved.text
     with bot.services.db.session() as session:
-        assert session.get(FeatureRequest, 1).release == "5.3"  # type: ignore[union-attr]
+        planned = session.get(FeatureRequest, 1)
+        assert planned is not None and planned.release == "5.3"
     [shown] = bot.say("requests show 1", user="U1")
     assert any(f.value == "5.3" for f in shown.fields)
     with bot.services.db.session() as session:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -36,8 +37,8 @@ def port(fake: FeishuFake) -> FeishuPort:
     )
 
 
-def feishu(**kwargs: object) -> Address:
-    return Address(platform="feishu", **kwargs)  # type: ignore[arg-type]
+def feishu(**kwargs: Any) -> Address:
+    return Address(platform="feishu", **kwargs)
 
 
 def test_thread_reply_uses_the_reply_api(port: FeishuPort, fake: FeishuFake) -> None:

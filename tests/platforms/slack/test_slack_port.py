@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.errors import DeliveryError
@@ -29,7 +30,7 @@ def api(server: FakeSlackApi) -> FakeSlackApi:
 
 @pytest.fixture
 def port(api: FakeSlackApi) -> SlackPort:
-    settings = Settings(_env_file=None, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=api.url)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, SLACK_BOT_TOKEN=SecretStr(BOT_TOKEN), SLACK_API_URL=api.url)  # type: ignore[call-arg]
     return create_port(settings)
 
 
@@ -75,7 +76,10 @@ def test_reply_url_posts_an_ephemeral_response(api: FakeSlackApi, port: SlackPor
 
 def test_expired_reply_url_falls_back_to_post_ephemeral(api: FakeSlackApi, port: SlackPort) -> None:
     expired = f"{api.base}/hooks/expired/T111/1/old"
-    port.send(Address(platform="slack", conversation="C1", user="U1", ephemeral=True, reply_url=expired), Reply(text="late"))
+    port.send(
+        Address(platform="slack", conversation="C1", user="U1", ephemeral=True, reply_url=expired),
+        Reply(text="late"),
+    )
     assert len(api.recorder.to("/hooks/expired/T111/1/old")) == 1
     (call,) = api.calls("chat.postEphemeral")
     assert (call["channel"], call["user"], call["text"]) == ("C1", "U1", "late")
@@ -211,7 +215,9 @@ def test_error_codes_map_to_permanent_or_transient(
 
 
 def test_connection_failure_is_transient() -> None:
-    settings = Settings(_env_file=None, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL="http://127.0.0.1:9/api/")  # type: ignore[call-arg]
+    settings = Settings(
+        _env_file=None, SLACK_BOT_TOKEN=SecretStr(BOT_TOKEN), SLACK_API_URL="http://127.0.0.1:9/api/"
+    )  # type: ignore[call-arg]
     with pytest.raises(DeliveryError) as err:
         create_port(settings).send(Address(platform="slack", conversation="C1"), Reply(text="x"))
     assert not err.value.permanent
