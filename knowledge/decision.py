@@ -64,30 +64,30 @@ class DecisionModel:
 # Fitted by `python -m benchmarks.decision_fit` (see docs/knowledge.md for the questions it used).
 DEFAULT_LEXICAL = DecisionModel(
     weights={
-        "coverage": 1.9643,
-        "unknown": -2.7923,
-        "strength": 20.0468,
-        "unknown_names": -3.4484,
+        "coverage": 1.005,
+        "unknown": -2.7509,
+        "strength": 21.0448,
+        "unknown_names": -3.4565,
         "information": 0.5569,
     },
-    bias=-7.4807,
-    threshold=0.5357,
-    weak_threshold=0.3445,
+    bias=-7.4354,
+    threshold=0.5519,
+    weak_threshold=0.3439,
 )
 DEFAULT_HYBRID = DecisionModel(
     weights={
-        "coverage": 4.3197,
-        "unknown": -2.1326,
-        "strength": 9.3285,
-        "unknown_names": -1.6495,
-        "information": 0.4872,
-        "dense": 2.7885,
-        "dense_gap": 54.0394,
-        "agreement": -0.2071,
+        "coverage": 4.2461,
+        "unknown": -1.9692,
+        "strength": 14.4124,
+        "unknown_names": -3.1754,
+        "information": 0.491,
+        "dense": 15.8063,
+        "dense_gap": 62.7322,
+        "agreement": -0.7237,
     },
-    bias=-8.4067,
-    threshold=0.5198,
-    weak_threshold=0.2057,
+    bias=-20.2167,
+    threshold=0.513,
+    weak_threshold=0.2715,
 )
 
 
