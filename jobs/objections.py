@@ -73,7 +73,7 @@ def practice_reply(objection: Objection) -> Reply:
             f"How would you answer? Reply **in this thread**, using the five steps:\n"
             f"你会怎么回答？请**在此话题中回复**，按照以下五步：\n{steps}"
         ),
-        context=[f"Objection #{objection.id} · {objection.area}"],
+        context=[f"Objection / 异议 #{objection.id} · {objection.area}"],
         where="channel",
         color="info",
     )

@@ -255,3 +255,11 @@ def test_sentences_end_at_punctuation_not_inside_numbers() -> None:
     ]
     assert join_sentences(["可用性99.95%。", "支持SAML 2.0。"]) == "可用性99.95%。支持SAML 2.0。"
     assert join_sentences(["A" * 250 + ".", "B" * 100 + "."]) == "A" * 250 + "."  # whole sentences only
+
+
+def test_a_practice_post_is_bilingual_down_to_its_footer() -> None:
+    from jobs.objections import practice_reply
+
+    reply = practice_reply(Objection(id=3, area="pricing", text_en="Your price is too high.", text_zh="太贵了。"))
+    assert reply.context == ["Objection / 异议 #3 · pricing"]
+    assert "LSCPA practice / 异议处理练习" == reply.title and "太贵了。" in reply.text
