@@ -260,6 +260,8 @@ def test_sentences_end_at_punctuation_not_inside_numbers() -> None:
 def test_a_practice_post_is_bilingual_down_to_its_footer() -> None:
     from jobs.objections import practice_reply
 
-    reply = practice_reply(Objection(id=3, area="pricing", text_en="Your price is too high.", text_zh="太贵了。"))
+    reply = practice_reply(
+        Objection(id=3, area="pricing", text_en="Your price is too high.", text_zh="太贵了。")
+    )
     assert reply.context == ["Objection / 异议 #3 · pricing"]
-    assert "LSCPA practice / 异议处理练习" == reply.title and "太贵了。" in reply.text
+    assert reply.title == "LSCPA practice / 异议处理练习" and "太贵了。" in reply.text
