@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from bot.i18n import Language, detect_language
+from bot.markup import clean_text
 
 
 class Platform(StrEnum):
@@ -29,6 +30,25 @@ class Kind(StrEnum):
     COMMAND = "command"  # an explicit slash command (Slack `/request …`, console `/request …`)
     ACTION = "action"  # a button click on one of our messages
     FORM = "form"  # a submitted modal / card form
+
+
+_USER_STRINGS = (
+    "platform",
+    "conversation",
+    "user",
+    "text",
+    "workspace",
+    "thread",
+    "message_id",
+    "command",
+    "args",
+    "action_id",
+    "action_value",
+    "form_id",
+    "event_id",
+    "user_name",
+    "trigger_id",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,6 +82,19 @@ class IncomingMessage:
     user_name: str | None = None
     trigger_id: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """Everything a user sent is cleaned once, here, for every platform (`bot.markup.clean_text`): it
+        can then carry no mention token of the bot's and nothing the database cannot store (NUL …)."""
+        for name in _USER_STRINGS:
+            value = getattr(self, name)
+            if isinstance(value, str):
+                cleaned = clean_text(value)
+                if cleaned != value:
+                    object.__setattr__(self, name, cleaned)
+        if any(clean_text(k) != k or clean_text(v) != v for k, v in self.form.items()):
+            cleaned_form = {clean_text(k): clean_text(v) for k, v in self.form.items()}
+            object.__setattr__(self, "form", cleaned_form)
 
     @property
     def language(self) -> Language:

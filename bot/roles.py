@@ -11,6 +11,7 @@ from sqlmodel import select
 from bot.config import Settings
 from bot.database import Database
 from bot.errors import PermissionDenied, UsageError
+from bot.markup import mention_token
 from bot.models import RoleGrant
 
 ROLES = ("admin", "pm", "sales")
@@ -77,13 +78,13 @@ class Roles:
         """Refuse to take admin from a configured admin, or from the last admin of the platform."""
         if self.is_configured_admin(platform=platform, user=user):
             raise PermissionDenied(
-                f"<@{user}> is an admin in the settings (SALESBRIDGE_ADMIN_USERS); a chat command cannot remove "
+                f"{mention_token(user)} is an admin in the settings (SALESBRIDGE_ADMIN_USERS); a chat command cannot remove "
                 "that role. Change the setting and restart to remove it.",
-                f"<@{user}> 是配置中的管理员（SALESBRIDGE_ADMIN_USERS），聊天命令不能撤销该角色；"
+                f"{mention_token(user)} 是配置中的管理员（SALESBRIDGE_ADMIN_USERS），聊天命令不能撤销该角色；"
                 "请修改配置并重启。",
             )
         if self.role_of(platform=platform, user=user) == "admin" and self.admins(platform=platform) == {user}:
-            who_en, who_zh = ("you are", "你是") if user == by else (f"<@{user}> is", f"<@{user}> 是")
+            who_en, who_zh = ("you are", "你是") if user == by else (f"{mention_token(user)} is", f"{mention_token(user)} 是")
             raise PermissionDenied(
                 f"Refused: {who_en} the last admin here, and nobody could grant roles afterwards. "
                 "Grant admin to someone else first: `role grant @ann admin`.",

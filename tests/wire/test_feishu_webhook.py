@@ -21,6 +21,7 @@ from bot.messages import IncomingMessage, Reply
 from bot.platforms.feishu.port import FeishuPort
 from bot.server import create_asgi_app
 from bot.services import Services
+from handlers.common import mention
 from tests.database_templates import migrated_sqlite
 from tests.fakes.feishu_api import FeishuFake, serve_feishu_api, webhook_request
 from tests.fakes.harness import make_settings
@@ -188,7 +189,7 @@ def test_stale_and_replayed_requests_are_rejected(wire: FeishuWire) -> None:
 
 def test_card_button_click_is_acked_with_a_toast_and_handled_after(wire: FeishuWire) -> None:
     def on_vote(msg: IncomingMessage, _services: Services) -> Reply:
-        return Reply(text=f"vote {msg.action_value} counted for <@{msg.user}>", where="thread")
+        return Reply(text=f"vote {msg.action_value} counted for {mention(msg.user)}", where="thread")
 
     wire.app.router.action("wiretest.vote", on_vote)
     payload = load("card_action")
