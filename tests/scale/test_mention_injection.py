@@ -136,6 +136,7 @@ def test_announcement_pings_nobody(wire: WireBot) -> None:
     )
     wire.app.dispatcher.process(click)
     slack, feishu = assert_clean(wire)
+    assert "invoice.pdf" in slack
     assert any(c.get("channel") == "C9" for c in wire.slack.calls("chat.postMessage"))
     assert "invoice.pdf" in feishu
 
