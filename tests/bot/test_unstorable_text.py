@@ -14,7 +14,7 @@ def test_a_chat_message_with_nul_is_stored_cleaned_and_answered(any_db_bot: Harn
     bot = any_db_bot
     sent = bot.process(bot.message("request SSO\x00 for\x07 the \ud800portal customer:Acme\x00", user="U1"))
     assert sent, "the confirmation was delivered"
-    assert "Logged" in bot.slack.posted[-1].reply.title or "#1" in bot.slack.posted[-1].reply.plain_text()
+    assert "#1" in bot.slack.posted[-1].reply.plain_text()
     with bot.services.db.session() as session:
         row = session.exec(select(FeatureRequest)).one()
     assert row.description == "SSO for the portal" and "\x00" not in row.title
