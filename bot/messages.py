@@ -38,6 +38,7 @@ _USER_STRINGS = (
     "user",
     "text",
     "workspace",
+    "user_workspace",
     "thread",
     "message_id",
     "command",
@@ -67,6 +68,10 @@ class IncomingMessage:
     text: str = ""
     kind: Kind = Kind.MESSAGE
     workspace: str = ""
+    # the user's own workspace when the platform says (Slack `user_team`: another organisation's in a Slack
+    # Connect channel); `external` is set by the adapter when that is not one of ours
+    user_workspace: str = ""
+    external: bool = False
     thread: str | None = None
     message_id: str | None = None
     in_thread: bool = False  # the message itself sits inside an existing thread
@@ -99,6 +104,11 @@ class IncomingMessage:
     @property
     def language(self) -> Language:
         return detect_language(self.text or self.args)
+
+    @property
+    def role_workspace(self) -> str:
+        """The workspace a role of this user is looked up in: the user's own, else the event's."""
+        return self.user_workspace or self.workspace
 
     @property
     def addressed_to_bot(self) -> bool:

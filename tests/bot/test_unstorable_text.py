@@ -27,7 +27,9 @@ def test_a_chat_message_with_nul_is_stored_cleaned_and_answered(any_db_bot: Harn
 def test_a_data_function_given_nul_stores_it_cleaned(any_db_bot: Harness) -> None:
     """Paths that do not start with a chat message (jobs, the CLI, imports) are cleaned by the database layer."""
     services = any_db_bot.services
-    add_agenda_item(services=services, schedule_id=1, text="pricing\x00 review", platform="slack", user="U\x001")
+    add_agenda_item(
+        services=services, schedule_id=1, text="pricing\x00 review", platform="slack", user="U\x001"
+    )
     with services.db.session() as session:
         item = session.exec(select(AgendaItem).order_by(col(AgendaItem.id).desc())).first()
     assert item is not None and item.text == "pricing review" and item.added_by == "U1"

@@ -146,15 +146,15 @@ def test_digest_and_agenda_ping_nobody(wire: WireBot) -> None:
     for platform in ("slack", "feishu"):
         wire.app.router.handle(message(platform, f"request {HOSTILE} customer:Acme"), services)
     (added,) = wire.app.router.handle(
-        message("slack", "schedule add sync weekly mon 10:00 channels:slack:CSYNC,feishu:oc_sync", user="UPM"),
+        message(
+            "slack", "schedule add sync weekly mon 10:00 channels:slack:CSYNC,feishu:oc_sync", user="UPM"
+        ),
         services,
     )
     assert added.color == "success", added.text
     now = services.now()
     add_agenda_item(services=services, schedule_id=1, text=HOSTILE, platform="feishu", user="ou_200")
-    agenda = build_agenda(
-        services=services, schedule_id=1, since=now - timedelta(days=7), now=now, slot=now
-    )
+    agenda = build_agenda(services=services, schedule_id=1, since=now - timedelta(days=7), now=now, slot=now)
     digest = build_digest(services=services, since=now - timedelta(days=7), now=now)
     for reply in (agenda, digest):
         services.send(Address(platform="slack", conversation="CSYNC"), reply)
