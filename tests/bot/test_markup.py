@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from bot.markup import Mention, at_names, clean_text, mention_token, render, segments
+from pathlib import Path
+
+from bot.markup import Mention, at_names, clean_text, has_mentions, mention_token, render, segments
 from bot.messages import IncomingMessage
+from knowledge.loaders import load_file
 
 
 def test_tokens_split_text_from_the_bots_mentions() -> None:
@@ -28,3 +31,15 @@ def test_user_text_can_carry_no_token_and_nothing_unstorable() -> None:
     assert msg.text == "request x @UVICTIM" and msg.args == "@UVICTIM"
     assert dict(msg.form) == {"title": "t@UVICTIM"} and msg.user_name == "ann"
     assert list(segments(msg.text)) == [msg.text]  # no mention left in it
+
+
+def test_knowledge_files_can_carry_no_token_either(tmp_path: Path) -> None:
+    page = tmp_path / "faq.md"
+    page.write_text(
+        f"---\nowner: {mention_token('all')}\n---\n# Pricing {mention_token('UVICTIM')}\nAsk \x07{mention_token('all')}.\n",
+        encoding="utf-8",
+    )
+    loaded = load_file(page)
+    assert not has_mentions(loaded.markdown) and not has_mentions(loaded.title or "")
+    assert loaded.owner is None or not has_mentions(loaded.owner)
+    assert "\x07" not in loaded.markdown
