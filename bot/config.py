@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     pm_users_csv: str = Field(default="", alias="SALESBRIDGE_PM_USERS")
     admin_users_csv: str = Field(default="", alias="SALESBRIDGE_ADMIN_USERS")
     pm_channels_csv: str = Field(default="", alias="SALESBRIDGE_PM_CHANNELS")
+    # --- only our workspaces (bot/platforms/*/workspace checks): empty = learned from the credentials ---
+    slack_team_ids_csv: str = Field(default="", alias="SALESBRIDGE_SLACK_TEAM_IDS")  # T… / E… (auth.test)
+    slack_app_ids_csv: str = Field(default="", alias="SALESBRIDGE_SLACK_APP_IDS")  # A… (bots.info)
+    feishu_tenant_keys_csv: str = Field(default="", alias="SALESBRIDGE_FEISHU_TENANT_KEYS")  # tenant query
+    # Slack Connect channels where users of other organisations may ask and act (default: nowhere)
+    slack_connect_channels_csv: str = Field(default="", alias="SALESBRIDGE_SLACK_CONNECT_CHANNELS")
     log_level: str = Field(default="INFO", alias="SALESBRIDGE_LOG_LEVEL")
     replay_window_seconds: int = Field(default=300, alias="SALESBRIDGE_REPLAY_WINDOW_SECONDS")
     worker_threads: int = Field(default=8, alias="SALESBRIDGE_WORKER_THREADS")
@@ -129,6 +135,23 @@ class Settings(BaseSettings):
                 )
             pairs.append((platform, channel))
         return pairs
+
+    @property
+    def slack_team_ids(self) -> list[str]:
+        return _split_csv(self.slack_team_ids_csv)
+
+    @property
+    def slack_app_ids(self) -> list[str]:
+        return _split_csv(self.slack_app_ids_csv)
+
+    @property
+    def feishu_tenant_keys(self) -> list[str]:
+        return _split_csv(self.feishu_tenant_keys_csv)
+
+    @property
+    def slack_connect_channels(self) -> list[str]:
+        """Channel ids (`C0123` or `slack:C0123`) where external Slack Connect users are served."""
+        return [item.removeprefix("slack:") for item in _split_csv(self.slack_connect_channels_csv)]
 
     @property
     def slack_enabled(self) -> bool:

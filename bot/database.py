@@ -12,6 +12,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
+from bot.markup import storable
+
 logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -42,6 +44,26 @@ def describe_url(url: str) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
+def _storable_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, dict):
+        return {key: _storable_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_storable_value(item) for item in value)
+    return value
+
+
+def _storable_parameters(
+    _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _executemany: bool
+) -> tuple[str, Any]:
+    """Every string bound to a statement, without what the database cannot store (`bot.markup.storable`):
+    NUL makes PostgreSQL refuse the whole statement and lone surrogates cannot be encoded at all. Chat text
+    is cleaned when it arrives (`IncomingMessage`); this covers every other way text gets stored (jobs, the
+    CLI, imports) on both databases."""
+    return statement, _storable_value(parameters)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -62,6 +84,7 @@ class Database:
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        event.listen(self.engine, "before_cursor_execute", _storable_parameters, retval=True)
 
     @property
     def is_sqlite(self) -> bool:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings, secret
 from bot.errors import SalesBridgeError
+from bot.markup import clean_text
 
 if TYPE_CHECKING:
     from openai import OpenAI
@@ -139,7 +140,8 @@ class LLM:
             )
             if not response.choices:
                 raise LLMError("the model returned no choices")
-            return (response.choices[0].message.content or "").strip()
+            # model output may repeat what a document or a user wrote: no mention tokens, nothing unstorable
+            return clean_text(response.choices[0].message.content or "").strip()
 
         text: str = self._retrying("chat", call)
         if not text:
@@ -164,7 +166,7 @@ class LLM:
         try:
             for chunk in chunks:
                 if chunk.choices and chunk.choices[0].delta.content:
-                    yield chunk.choices[0].delta.content
+                    yield clean_text(chunk.choices[0].delta.content)
         except Exception as exc:
             raise LLMError(f"stream interrupted: {exc}") from exc
 

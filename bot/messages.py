@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from bot.i18n import Language, detect_language
+from bot.markup import clean_text
 
 
 class Platform(StrEnum):
@@ -29,6 +30,26 @@ class Kind(StrEnum):
     COMMAND = "command"  # an explicit slash command (Slack `/request …`, console `/request …`)
     ACTION = "action"  # a button click on one of our messages
     FORM = "form"  # a submitted modal / card form
+
+
+_USER_STRINGS = (
+    "platform",
+    "conversation",
+    "user",
+    "text",
+    "workspace",
+    "user_workspace",
+    "thread",
+    "message_id",
+    "command",
+    "args",
+    "action_id",
+    "action_value",
+    "form_id",
+    "event_id",
+    "user_name",
+    "trigger_id",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +68,10 @@ class IncomingMessage:
     text: str = ""
     kind: Kind = Kind.MESSAGE
     workspace: str = ""
+    # the user's own workspace when the platform says (Slack `user_team`: another organisation's in a Slack
+    # Connect channel); `external` is set by the adapter when that is not one of ours
+    user_workspace: str = ""
+    external: bool = False
     thread: str | None = None
     message_id: str | None = None
     in_thread: bool = False  # the message itself sits inside an existing thread
@@ -63,9 +88,27 @@ class IncomingMessage:
     trigger_id: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        """Everything a user sent is cleaned once, here, for every platform (`bot.markup.clean_text`): it
+        can then carry no mention token of the bot's and nothing the database cannot store (NUL …)."""
+        for name in _USER_STRINGS:
+            value = getattr(self, name)
+            if isinstance(value, str):
+                cleaned = clean_text(value)
+                if cleaned != value:
+                    object.__setattr__(self, name, cleaned)
+        if any(clean_text(k) != k or clean_text(v) != v for k, v in self.form.items()):
+            cleaned_form = {clean_text(k): clean_text(v) for k, v in self.form.items()}
+            object.__setattr__(self, "form", cleaned_form)
+
     @property
     def language(self) -> Language:
         return detect_language(self.text or self.args)
+
+    @property
+    def role_workspace(self) -> str:
+        """The workspace a role of this user is looked up in: the user's own, else the event's."""
+        return self.user_workspace or self.workspace
 
     @property
     def addressed_to_bot(self) -> bool:

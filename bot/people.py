@@ -1,7 +1,7 @@
 """People across platforms: a mention is live only on its own platform; elsewhere it reads as a name.
 
-Handlers write `<@U1>` for someone on the platform the reply goes to, and the qualified `<@slack:U1>` (see
-`person_token`) for someone who may sit on another platform (a Slack PM answering a Feishu rep, the
+Handlers write `mention("U1")` for someone on the platform the reply goes to, and the qualified
+`mention("U1", platform="slack")` (see `person_token`; both are structured tokens, `bot.markup`) for someone who may sit on another platform (a Slack PM answering a Feishu rep, the
 requesters of a request, the authors of agenda items). Just before a message is sent, `People.localize`
 turns each qualified token into a native mention when the reply goes to that person's platform, and into
 their display name otherwise: asked once from the platform's user-info API (Slack `users.info`, Feishu
@@ -11,24 +11,23 @@ neutral label ("a Slack user"). A raw foreign id is never shown.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
 
 from bot.i18n import detect_language, pick
+from bot.markup import Mention, clean_text, has_mentions, mention_token, replace_mentions
 from bot.messages import KeyValue, Reply
 from bot.platforms.base import ChatPort
 
 PLATFORM_NAMES = {"slack": ("Slack", "Slack"), "feishu": ("Feishu", "飞书"), "console": ("console", "控制台")}
-_QUALIFIED = re.compile(r"<@(?P<platform>[a-z]+):(?P<user>[A-Za-z0-9_.@\-]+)>")
 NAME_TTL = 12 * 3600.0  # display names change rarely; a day-long process re-reads them twice a day
 MISS_TTL = 600.0  # a failed lookup (no permission, rate limit) is retried after ten minutes
 
 
 def person_token(*, platform: str, user: str) -> str:
     """The neutral mention of `user` on `platform`, valid in a reply to any platform."""
-    return f"<@{platform}:{user}>"
+    return mention_token(user, platform=platform)
 
 
 def neutral_label(platform: str, lang: str) -> str:
@@ -66,9 +65,10 @@ class People:
 
     def remember(self, *, platform: str, user: str, name: str | None) -> None:
         """A name the bot saw with the user's own message (a fallback when the API cannot tell)."""
-        if name and name.strip() and name.strip() != user:
+        name = clean_text(name).strip() if name else ""
+        if name and name != user:
             with self._lock:
-                self._learned[(platform, user)] = name.strip()
+                self._learned[(platform, user)] = name
 
     def name(self, *, platform: str, user: str) -> str | None:
         """The user's display name, or None when nobody can tell."""
@@ -80,7 +80,8 @@ class People:
             return cached[0] or self._learned.get(key)
         port = self._ports.get(platform)
         found = port.display_name(user) if port is not None else None
-        found = found.strip() if found and found.strip() else None
+        found = clean_text(found).strip() if found else None
+        found = found or None
         with self._lock:
             self._cache[key] = (found, now + (self._ttl if found else self._miss_ttl))
             return found or self._learned.get(key)
@@ -88,18 +89,18 @@ class People:
     def localize(self, reply: Reply, *, platform: str) -> Reply:
         """`reply` as readers on `platform` see it: qualified mentions made native or named."""
         texts = [reply.title or "", reply.text, *reply.context, *(f.label + f.value for f in reply.fields)]
-        if not any("<@" in text for text in texts):
+        if not any(has_mentions(text) for text in texts):
             return reply
         lang = _reply_language(texts)
 
-        def one(match: re.Match[str]) -> str:
-            owner, user = match.group("platform"), match.group("user")
-            if owner == platform:
-                return f"<@{user}>"
-            return self.name(platform=owner, user=user) or neutral_label(owner, lang)
+        def one(found: Mention) -> str:
+            owner = found.platform
+            if owner is None or owner == platform:
+                return mention_token(found.user)
+            return self.name(platform=owner, user=found.user) or neutral_label(owner, lang)
 
         def sub(text: str) -> str:
-            return _QUALIFIED.sub(one, text)
+            return replace_mentions(text, one)
 
         return reply.model_copy(
             update={

@@ -230,6 +230,8 @@ class Router:
         return self._fallback, msg, None
 
     def wants_placeholder(self, msg: IncomingMessage) -> bool:
+        if msg.external:  # answered with a refusal or served in an allowed channel: no "Looking it up…"
+            return False
         handler, _, spec = self.resolve(msg)
         if spec is not None:
             return spec.placeholder
@@ -239,6 +241,8 @@ class Router:
     def handle(self, msg: IncomingMessage, services: Services) -> list[Reply]:
         """Route one message and return the replies. Never raises."""
         try:
+            if msg.external and msg.conversation not in services.settings.slack_connect_channels:
+                return self._refuse_external(msg, services)
             if msg.kind is Kind.MESSAGE and msg.in_thread:
                 # Threads the bot follows (e.g. objection practice) take replies first, mention or not;
                 # a mention that no listener claims is then a question or command like any other.
@@ -254,7 +258,7 @@ class Router:
                 logger.info("no handler for %s action=%s form=%s", msg.kind, msg.action_id, msg.form_id)
                 return []
             if spec is not None and spec.roles:
-                role = services.roles.role_of(platform=msg.platform, user=msg.user)
+                role = services.roles.role_of(platform=msg.platform, user=msg.user, workspace=msg.role_workspace)
                 if role not in spec.roles and role != "admin":
                     raise PermissionDenied(
                         f"`{spec.name}` is for {' / '.join(sorted(spec.roles))} only; your role is {role}.",
@@ -290,12 +294,36 @@ class Router:
                 )
             ]
 
+    def _refuse_external(self, msg: IncomingMessage, services: Services) -> list[Reply]:
+        """A user of another organisation (Slack Connect) outside the allowed channels: `help` works, their
+        thread chatter is ignored, anything else (knowledge answers, requests, PM actions) is declined."""
+        if msg.kind is Kind.MESSAGE and not msg.addressed_to_bot:
+            return []
+        _handler, routed, spec = self.resolve(msg)
+        if spec is not None and spec.name == "help":
+            return as_replies(spec.handler(routed, services))
+        logger.info(
+            "external user %s (team %s) declined in %s", msg.user, msg.user_workspace, msg.conversation
+        )
+        return [EXTERNAL_REFUSAL]
+
     def _thread_replies(self, msg: IncomingMessage, services: Services) -> list[Reply]:
         for listener in self._thread_listeners:
             replies = as_replies(listener(msg, services))
             if replies:
                 return replies
         return []
+
+
+EXTERNAL_REFUSAL = Reply(
+    text=both(
+        "Sorry — I can only answer product questions and act on requests for members of our own workspace. "
+        "Your contact at our company will be glad to help.",
+        "抱歉，我只能为本公司工作区的成员解答产品问题和处理操作。请联系你在我们公司的对接人，他们会乐意帮忙。",
+    ),
+    where="ephemeral",
+    color="info",
+)
 
 
 def _usage_block(usage: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.errors import UsageError
+from bot.markup import mention_token
 from bot.people import person_token
 
 _MENTION = re.compile(r"^<@([A-Za-z0-9_\-]+)(?:\|[^>]*)?>$")
@@ -23,7 +24,7 @@ def mention(user: str, *, platform: str | None = None) -> str:
     """The neutral mention syntax; each adapter renders it natively. Without `platform` the user is on the
     platform the reply goes to; with it (someone who may be on another platform) the mention is live there
     and reads as the person's display name anywhere else (`bot.people`)."""
-    return person_token(platform=platform, user=user) if platform else f"<@{user}>"
+    return person_token(platform=platform, user=user) if platform else mention_token(user)
 
 
 AREA_ZH = {"general": "通用"}  # the default product area, as Chinese readers see it

@@ -46,7 +46,7 @@ def handle_role(msg: IncomingMessage, services: Services) -> Reply:
     words = tokenize(msg.args)
     lang = msg.language
     if not words:
-        role = services.roles.role_of(platform=msg.platform, user=msg.user)
+        role = services.roles.role_of(platform=msg.platform, user=msg.user, workspace=msg.role_workspace)
         return Reply(
             text=pick(lang, f"Your role: *{role}*", f"你的角色：*{_role_text(role, lang)}*"),
             where="ephemeral",
@@ -66,9 +66,9 @@ def handle_role(msg: IncomingMessage, services: Services) -> Reply:
                 f"未知角色 {words[2]!r}；可选：管理员(admin)、产品经理(pm)、销售(sales)。",
                 usage=USAGE,
             )
-        services.roles.require(platform=msg.platform, user=msg.user, roles=("admin",))
+        services.roles.require(platform=msg.platform, user=msg.user, workspace=msg.role_workspace, roles=("admin",))
         user = parse_user(words[1])
-        services.roles.grant(platform=msg.platform, user=user, role=granted, by=msg.user)
+        services.roles.grant(platform=msg.platform, user=user, workspace=msg.workspace, role=granted, by=msg.user)
         return _now_reply(msg, services, user)
     if sub == "revoke":
         if len(words) != 2:
@@ -77,15 +77,16 @@ def handle_role(msg: IncomingMessage, services: Services) -> Reply:
                 "`角色 撤销` 需要一个用户：`角色 撤销 @ann`。",
                 usage=USAGE,
             )
-        services.roles.require(platform=msg.platform, user=msg.user, roles=("admin",))
+        services.roles.require(platform=msg.platform, user=msg.user, workspace=msg.role_workspace, roles=("admin",))
         user = parse_user(words[1])
-        services.roles.revoke(platform=msg.platform, user=user, by=msg.user)
+        services.roles.revoke(platform=msg.platform, user=user, workspace=msg.workspace, by=msg.user)
         return _now_reply(msg, services, user)
     if sub == "list":
-        services.roles.require(platform=msg.platform, user=msg.user, roles=("admin",))
+        services.roles.require(platform=msg.platform, user=msg.user, workspace=msg.role_workspace, roles=("admin",))
         fields = [
             KeyValue(label=mention(g.user_id, platform=g.platform), value=g.role)
             for g in services.roles.granted()
+            if g.platform != msg.platform or g.workspace in {msg.workspace, ""}  # this workspace's grants
         ]
         configured = [
             KeyValue(
@@ -118,7 +119,7 @@ def handle_role(msg: IncomingMessage, services: Services) -> Reply:
 
 def _now_reply(msg: IncomingMessage, services: Services, user: str) -> Reply:
     """What `role` reports for `user` now (the reply never claims a role the user does not have)."""
-    role = services.roles.role_of(platform=msg.platform, user=user)
+    role = services.roles.role_of(platform=msg.platform, user=user, workspace=msg.workspace)
     lang = msg.language
     return Reply(
         text=pick(

@@ -133,7 +133,7 @@ def handle_schedule(msg: IncomingMessage, services: Services) -> Reply:
         )
     if sub == "list":
         return list_schedules(msg, services)
-    services.roles.require(platform=msg.platform, user=msg.user, roles=("pm", "admin"))
+    services.roles.require(platform=msg.platform, user=msg.user, workspace=msg.role_workspace, roles=("pm", "admin"))
     rest = split_command_word(msg.args)[1]
     if sub == "add":
         return add_schedule(msg, services, rest)

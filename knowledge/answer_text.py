@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from bot.i18n import pick
+from bot.markup import mention_token
 from knowledge.types import Hit, Section
 
 PM_ANSWER_MAX_CHARS = 3000  # a PM's answer is quoted whole; a pasted essay is cut here, with an ellipsis
@@ -121,8 +122,8 @@ def pm_answer_note(section: Section, *, number: int, language: str) -> str:
     foreign_zh = f"（以{names[1]}作答）" if names and section.language != language else ""
     return pick(
         language,
-        f"[{number}] answered by <@{section.owner}>{when_en}{foreign_en}.",
-        f"[{number}] 由 <@{section.owner}> {when_zh}解答{foreign_zh}。",
+        f"[{number}] answered by {mention_token(section.owner or '')}{when_en}{foreign_en}.",
+        f"[{number}] 由 {mention_token(section.owner or '')} {when_zh}解答{foreign_zh}。",
     )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.markup import clean_text
 from knowledge.chunking import split_front_matter
 
 SUPPORTED_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".html", ".htm", ".pdf", ".docx"}
@@ -34,6 +35,14 @@ class LoadedFile:
     language: str | None = None
     plain: bool = False  # no headings: chunk as plain text
     meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Document text is quoted in answers: it can carry no mention token of the bot's and nothing the
+        database cannot store (`bot.markup.clean_text`), whatever the file contains."""
+        self.markdown = clean_text(self.markdown)
+        self.title = clean_text(self.title)
+        self.summary = clean_text(self.summary)
+        self.owner = clean_text(self.owner) if self.owner else self.owner
 
     @property
     def internal(self) -> bool:

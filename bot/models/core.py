@@ -28,10 +28,15 @@ class ProcessedEvent(SQLModel, table=True):
 
 class RoleGrant(SQLModel, table=True):
     __tablename__ = "role_grant"
-    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace", "user_id", name="uq_role_grant_platform_workspace_user"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
+    # the Slack team / Feishu tenant the grant holds in; "" = granted before workspaces were recorded (or
+    # where the platform has none, the console): valid in every workspace of this installation
+    workspace: str = Field(default="", max_length=64)
     user_id: str = Field(max_length=128)
     role: str = Field(max_length=16)
     granted_by: str = Field(default="", max_length=128)

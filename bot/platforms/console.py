@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TextIO
 
+from bot.markup import at_names
 from bot.messages import Address, Button, Form, IncomingMessage, Kind, Reply, Sent
 
 _MENTION = re.compile(r"^@(bot|salesbridge)\b[:,]?\s*", re.IGNORECASE)
 _AS_USER = re.compile(r"^as\s+([\w.@-]+)\s*[:：]\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _THREAD = re.compile(r"^>\s*#?(\d+)\s+(.+)$", re.DOTALL)
 _USER_NAME = re.compile(r"^[\w.@-]{1,64}$")
-_USER_MENTION = re.compile(r"<@([\w.@-]+)>")  # mentions as handlers write them (Slack style): `@lily` here
 _DURATION = re.compile(r"^\+?\s*(\d+)\s*(m|min|h|d|w)$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 CHANNEL = "general"
@@ -39,7 +39,8 @@ INDENT = "      "
 
 
 def render_text(reply: Reply, *, buttons_from: int = 1) -> str:
-    return _USER_MENTION.sub(r"@\1", _render(reply, buttons_from=buttons_from))
+    """The reply as terminal text: the bot's mentions read `@lily`; what users wrote is shown as typed."""
+    return at_names(_render(reply, buttons_from=buttons_from))
 
 
 def _render(reply: Reply, *, buttons_from: int) -> str:

@@ -59,12 +59,12 @@ def _split_sub(args: str) -> tuple[str, str]:
 
 
 def _require_pm(msg: IncomingMessage, services: Services) -> None:
-    services.roles.require(platform=msg.platform, user=msg.user, roles=("pm", "admin"))
+    services.roles.require(platform=msg.platform, user=msg.user, workspace=msg.role_workspace, roles=("pm", "admin"))
 
 
 def _may_manage(msg: IncomingMessage, services: Services, a: Announcement) -> bool:
     is_author = a.author == msg.user and a.author_platform == msg.platform
-    return is_author or services.roles.is_pm(platform=msg.platform, user=msg.user)
+    return is_author or services.roles.is_pm(platform=msg.platform, user=msg.user, workspace=msg.role_workspace)
 
 
 def _load(services: Services, token: str) -> Announcement:

@@ -9,6 +9,7 @@ from datetime import date
 from bot.messages import Button, KeyValue, Reply
 from bot.models import Announcement
 from handlers.announcements.parse import load_request_ids
+from handlers.common import mention
 
 ACK_ACTION = "announce.ack"
 CONFIRM_ACTION = "announce.confirm"
@@ -43,7 +44,7 @@ def _day(value: date | None) -> str:
 def announcement_reply(a: Announcement) -> Reply:
     """The message every channel receives, with the Acknowledge / 已阅 button."""
     assert a.id is not None
-    context = [f"Announcement #{a.id} · please click Acknowledge / 请点击“已阅”确认 · by <@{a.author}>"]
+    context = [f"Announcement #{a.id} · please click Acknowledge / 请点击“已阅”确认 · by {mention(a.author, platform=a.author_platform)}"]
     if a.kind == "eos":
         return Reply(
             title="⛔ " + headline(a),

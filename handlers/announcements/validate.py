@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.errors import UsageError
 from bot.forms import FieldChecks
 from handlers.announcements.parse import parse_date, parse_request_ids, parse_when
-from handlers.common import parse_user
+from handlers.common import mention, parse_user
 
 LATE_NOTICE_DAYS = 90  # less notice than this before the last-order date earns a warning
 
@@ -135,7 +135,7 @@ def _when(options: Mapping[str, str], *, now: datetime, tz: ZoneInfo) -> datetim
 
 def _contact(value: str) -> str:
     user = parse_user(value)
-    return f"<@{user}>" if value.strip().startswith(("<@", "@")) and user else value.strip()
+    return mention(user) if value.strip().startswith(("<@", "@")) and user else value.strip()
 
 
 def _values(checks: FieldChecks, options: Mapping[str, str], keys: tuple[str, ...]) -> dict[str, str]:

@@ -145,7 +145,7 @@ def handle_answer_command(msg: IncomingMessage, services: Services) -> Reply:
 
 
 def handle_answer_button(msg: IncomingMessage, services: Services) -> Reply:
-    services.roles.require(platform=msg.platform, user=msg.user)
+    services.roles.require(platform=msg.platform, user=msg.user, workspace=msg.role_workspace)
     escalation_id = parse_id(msg.action_value, what_en="question", what_zh="问题")
     with services.db.session() as session:
         escalation = get_escalation(session=session, escalation_id=escalation_id)
@@ -174,7 +174,7 @@ def handle_answer_button(msg: IncomingMessage, services: Services) -> Reply:
 
 
 def handle_answer_form(msg: IncomingMessage, services: Services) -> Reply:
-    services.roles.require(platform=msg.platform, user=msg.user)
+    services.roles.require(platform=msg.platform, user=msg.user, workspace=msg.role_workspace)
     escalation_id = parse_id(msg.action_value, what_en="question", what_zh="问题")
     text = (msg.form.get("answer") or "").strip()
     if not text:

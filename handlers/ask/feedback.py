@@ -98,7 +98,7 @@ def handle_kb(msg: IncomingMessage, services: Services) -> Reply:
         en = f"Unknown subcommand {word!r}." if word else "Add an FAQ entry or list knowledge gaps."
         zh = f"未知子命令 {word!r}。" if word else "可以添加 FAQ 条目或查看知识缺口。"
         raise UsageError(en, zh, usage=USAGE_KB)
-    services.roles.require(platform=msg.platform, user=msg.user)
+    services.roles.require(platform=msg.platform, user=msg.user, workspace=msg.role_workspace)
     if sub == "add":
         return kb_add(msg, services, rest)
     return kb_gaps(msg, services, rest)

@@ -292,7 +292,7 @@ def handle_request_action(msg: IncomingMessage, services: Services) -> Reply | N
 def _may_decide(services: Services, msg: IncomingMessage, request_platform: str, request_user: str) -> None:
     if (msg.platform, msg.user) == (request_platform, request_user):
         return
-    if services.roles.is_pm(platform=msg.platform, user=msg.user):
+    if services.roles.is_pm(platform=msg.platform, user=msg.user, workspace=msg.role_workspace):
         return
     raise PermissionDenied(
         "Only the rep who logged this request (or a PM) can decide that.",

@@ -141,7 +141,7 @@ def handle_requests(msg: IncomingMessage, services: Services) -> Reply | list[Re
             return _show(msg, services, words[1:])
         case "export":
             return _export(msg, services)
-    services.roles.require(platform=msg.platform, user=msg.user)
+    services.roles.require(platform=msg.platform, user=msg.user, workspace=msg.role_workspace)
     match sub:
         case "triage":
             return triage(msg, services, rest_text)

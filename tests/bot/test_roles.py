@@ -1,3 +1,5 @@
+from bot.models import RoleGrant
+from tests.fakes.chat import tokens
 from tests.fakes.harness import Harness
 
 
@@ -7,7 +9,7 @@ def test_roles_from_settings_and_grants(any_db_bot: Harness) -> None:
     assert roles.role_of(platform="feishu", user="ou_pm") == "pm"
     assert roles.role_of(platform="slack", user="U9") == "sales"
     [reply] = any_db_bot.say("role grant <@U9> pm", user="UADMIN")
-    assert "<@U9>" in reply.text
+    assert tokens("<@U9>") in reply.text
     assert roles.role_of(platform="slack", user="U9") == "pm"
     assert roles.role_of(platform="feishu", user="U9") == "sales"
 
@@ -104,5 +106,36 @@ def test_the_last_admin_cannot_step_down(sqlite_url: str) -> None:
         [done] = bot.say("role revoke @ann", user="ann")
         assert "*sales*" in done.text
         assert bot.services.roles.role_of(platform="slack", user="ann") == "sales"
+    finally:
+        bot.close()
+
+
+def test_roles_are_keyed_by_platform_and_workspace(any_db_bot: Harness) -> None:
+    roles = any_db_bot.services.roles
+    [granted] = any_db_bot.say("role grant <@U9> pm", user="UADMIN", workspace="T1")
+    assert granted.where != "ephemeral", granted.text
+    assert roles.role_of(platform="slack", user="U9", workspace="T1") == "pm"
+    assert roles.role_of(platform="slack", user="U9", workspace="T2") == "sales"  # same id, other team
+    [refused] = any_db_bot.say("requests status 1 planned", user="U9", workspace="T2")
+    assert refused.where == "ephemeral" and "pm" in refused.text
+    # a grant from before workspaces were recorded holds in every workspace until it is changed
+    with any_db_bot.services.db.session() as session:
+        session.add(RoleGrant(platform="feishu", workspace="", user_id="ou_old", role="pm", granted_by="x"))
+    assert roles.role_of(platform="feishu", user="ou_old", workspace="tk1") == "pm"
+    roles.revoke(platform="feishu", user="ou_old", by="ou_admin", workspace="tk1")
+    assert roles.role_of(platform="feishu", user="ou_old", workspace="tk1") == "sales"
+
+
+def test_configured_users_work_in_every_workspace_or_in_the_one_named(sqlite_url: str) -> None:
+    bot = Harness.create(
+        sqlite_url, migrate=False, SALESBRIDGE_PM_USERS="UPM,slack:T1:U5", SALESBRIDGE_ADMIN_USERS="feishu:ou_a"
+    )
+    try:
+        roles = bot.services.roles
+        assert roles.role_of(platform="slack", user="UPM", workspace="T7") == "pm"
+        assert roles.role_of(platform="slack", user="U5", workspace="T1") == "pm"
+        assert roles.role_of(platform="slack", user="U5", workspace="T2") == "sales"
+        assert roles.role_of(platform="feishu", user="ou_a", workspace="tk") == "admin"
+        assert roles.admins(platform="feishu", workspace="tk") == {"ou_a"}
     finally:
         bot.close()

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 from dataclasses import dataclass, field
 
 from bot.errors import DeliveryError
+from bot.markup import mention_token
 from bot.messages import Address, Form, IncomingMessage, Reply, Sent
+
+_WRITTEN = re.compile(r"<@(?:(?P<platform>[a-z]+):)?(?P<user>[A-Za-z0-9_.@\-]+)>")
+
+
+def tokens(text: str) -> str:
+    """Expected bot text written readably: each `<@U1>` / `<@slack:U1>` becomes the bot's mention token
+    (`bot.markup`), as handlers write it with `handlers.common.mention`."""
+    return _WRITTEN.sub(lambda m: mention_token(m.group("user"), platform=m.group("platform")), text)
 
 
 @dataclass

@@ -27,6 +27,8 @@ from typing import Any
 from tests.fakes.servers import Received, Recorder, RecordingHandler, serve_fake
 
 BOT_OPEN_ID = "ou_bot_salesbridge"
+TENANT_KEY = "2ca1d211f64f6438"  # the tenant of the app, as in the payloads of tests/payloads/feishu
+PAYLOAD_APP_ID = "cli_9f5343c580712544"  # the app id in those payloads
 _MEMBERS = re.compile(r"^/open-apis/im/v1/chats/([^/]+)/members$")
 _CHAT = re.compile(r"^/open-apis/im/v1/chats/([^/]+)$")
 _REPLY = re.compile(r"^/open-apis/im/v1/messages/([^/]+)/reply$")
@@ -145,6 +147,9 @@ class FeishuApiHandler(RecordingHandler):
                 {"code": 0, "msg": "ok", "tenant_access_token": f"t-{body['app_id']}", "expire": 7200},
                 None,
             )
+        if path == "/open-apis/tenant/v2/tenant/query" and received.method == "GET":
+            tenant = {"name": "Acme", "tenant_key": TENANT_KEY, "display_id": "F000001"}
+            return 200, {"code": 0, "msg": "success", "data": {"tenant": tenant}}, None
         if path == "/open-apis/bot/v3/info":
             return (
                 200,

@@ -27,6 +27,8 @@ BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-test-token"
 BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
+TEAM_ID = "T111"
+APP_ID = "A111"
 
 
 @dataclass
@@ -102,10 +104,13 @@ class SlackApiHandler(RecordingHandler):
             "url": "https://acme.slack.com/",
             "team": "Acme",
             "user": "salesbridge",
-            "team_id": "T111",
+            "team_id": TEAM_ID,
             "user_id": BOT_USER_ID,
             "bot_id": BOT_ID,
         }
+
+    def api_bots_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "bot": {"id": params.get("bot"), "app_id": APP_ID, "user_id": BOT_USER_ID}}
 
     def api_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         ts = self.state.next_ts()

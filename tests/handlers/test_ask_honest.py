@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.embedding import bundled_unavailable_reason
+from tests.fakes.chat import tokens
 from tests.fakes.harness import Harness
 from tests.handlers.announcements.helpers import eos_text, publish
 from tests.handlers.test_ask import build_sample_database, copy_database, escalation_posts, only
@@ -121,7 +122,7 @@ def test_a_pm_answer_in_chinese_answers_the_english_paraphrase(sample_database: 
         reply = only(bot.say(paraphrase, user="U2"))
         assert answer in reply.text  # quoted whole, verdict and all: the PM wrote it for this question
         assert reply.citations[0].source == "faq:escalation-1"
-        assert "[1] answered by <@UPM> on 2026-11-23 (in Chinese)." in reply.context
+        assert tokens("[1] answered by <@UPM> on 2026-11-23 (in Chinese).") in reply.context
 
         other = only(bot.say("Can customers pay their invoices with Alipay?", user="U3"))
         assert answer not in other.text  # a different payment method is not the PM's question

@@ -15,6 +15,7 @@ from bot.models import Objection, PracticeAttempt
 from jobs.lscpa import assess, join_sentences, sentences
 from jobs.objection_library import SEEDS
 from knowledge.ingest import ingest_paths
+from tests.fakes.chat import tokens
 from tests.fakes.harness import Harness
 
 GOOD = (
@@ -131,7 +132,7 @@ def test_practice_thread_answer_gets_per_step_feedback(bot: Harness) -> None:
     good = bot.say(GOOD, user="U7", channel="CPRACTICE", thread=thread, mention=False)
     assert len(good) == 1 and good[0].where == "thread"
     assert "**5/5**" in good[0].text and all(f.label.startswith("✅") for f in good[0].fields)
-    assert "<@U7>" in good[0].text
+    assert tokens("<@U7>") in good[0].text
     poor = bot.say(POOR, user="U8", channel="CPRACTICE", thread=thread, mention=False)[0]
     labels = {f.label: f.value for f in poor.fields}
     assert "❌ Clarify" in labels and "Ask one question" in labels["❌ Clarify"]
@@ -164,8 +165,8 @@ def test_scheduled_practice_posts_and_answers_flow_into_stats(bot: Harness) -> N
     bot.say(POOR + " Really.", user="U8", channel="CTEAM", thread=second.message_id, mention=False)
     stats = bot.seen(bot.say("objection stats", user="U1")[0], on="slack")
     values = {f.label: f.value for f in stats.fields}
-    assert "2 practised" in values["<@U7>"] and "most missed:" in values["<@U7>"]
-    assert "1 practised" in values["<@U8>"] and "Listen ×1" in values["<@U8>"]
+    assert "2 practised" in values[tokens("<@U7>")] and "most missed:" in values[tokens("<@U7>")]
+    assert "1 practised" in values[tokens("<@U8>")] and "Listen ×1" in values[tokens("<@U8>")]
     zh = bot.say("异议 统计", user="U1")[0]
     assert "练习 2 次" in zh.fields[0].value
 

@@ -15,7 +15,7 @@ import pytest
 from bot.app import Application, build_application
 from bot.messages import IncomingMessage, Kind, Reply
 from bot.people import People
-from tests.fakes.chat import FakePort
+from tests.fakes.chat import FakePort, tokens
 from tests.fakes.feishu_api import FeishuFake, serve_feishu_api
 from tests.fakes.harness import make_settings
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi, serve_slack_api
@@ -144,13 +144,13 @@ def test_localize_mentions_natively_at_home_and_by_name_or_label_elsewhere() -> 
     slack, feishu = FakePort(platform="slack"), FakePort(platform="feishu")
     slack.names["UPM"] = "Pat Lee"
     people = People(ports={"slack": slack, "feishu": feishu})
-    reply = Reply(text="by <@slack:UPM> for <@feishu:ou_x>", context=["由 <@feishu:ou_x> 提交"])
+    reply = Reply(text=tokens("by <@slack:UPM> for <@feishu:ou_x>"), context=[tokens("由 <@feishu:ou_x> 提交")])
     on_slack = people.localize(reply, platform="slack")
-    assert on_slack.text == "by <@UPM> for a Feishu user / 一位飞书用户"
+    assert on_slack.text == tokens("by <@UPM> for a Feishu user / 一位飞书用户")
     on_feishu = people.localize(reply, platform="feishu")
-    assert on_feishu.text == "by Pat Lee for <@ou_x>"
-    zh = people.localize(Reply(text="由 <@slack:U9> 解答"), platform="feishu")
+    assert on_feishu.text == tokens("by Pat Lee for <@ou_x>")
+    zh = people.localize(Reply(text=tokens("由 <@slack:U9> 解答")), platform="feishu")
     assert zh.text == "由 一位Slack用户 解答"
     people.remember(platform="slack", user="U9", name="sam")  # a name the bot saw on U9's own message
-    assert people.localize(Reply(text="by <@slack:U9>"), platform="feishu").text == "by sam"
-    assert "<@" not in people.localize(Reply(text="<@console:lily> x"), platform="slack").text
+    assert people.localize(Reply(text=tokens("by <@slack:U9>")), platform="feishu").text == "by sam"
+    assert "lily" not in people.localize(Reply(text=tokens("<@console:lily> x")), platform="slack").text

@@ -10,6 +10,7 @@ from knowledge.answer import answer_question
 from knowledge.answer_extractive import select_quotes, strip_verdict
 from knowledge.answer_parts import split_question
 from knowledge.types import Hit, SearchResult, Section
+from tests.fakes.chat import tokens
 from tests.fakes.openai_api import serve_openai
 from tests.knowledge.test_answer import FakeSearch, make_llm, section
 
@@ -172,9 +173,9 @@ def test_pm_answer_is_quoted_whole_with_who_when_and_language() -> None:
         PM_ZH.text in answer.text
     )  # every sentence, the verdict included: the PM wrote it for this question
     assert "**客户可以用 PayPal 支付发票吗？**" in answer.text
-    assert "[1] answered by <@UPM> on 2026-11-20 (in Chinese)." in answer.notes
+    assert tokens("[1] answered by <@UPM> on 2026-11-20 (in Chinese).") in answer.notes
     same = answer_question(question="客户能用 PayPal 付发票吗？", knowledge=kb, today=TODAY)
-    assert "[1] 由 <@UPM> 于 2026-11-20 解答。" in same.notes  # same language: no language note
+    assert tokens("[1] 由 <@UPM> 于 2026-11-20 解答。") in same.notes  # same language: no language note
 
 
 def test_memory_match_answers_before_retrieval() -> None:

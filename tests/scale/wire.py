@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.app import Application, build_application
 from bot.clock import Clock
-from tests.fakes.feishu_api import FeishuFake, serve_feishu_api, webhook_request
+from tests.fakes.feishu_api import TENANT_KEY, FeishuFake, serve_feishu_api, webhook_request
 from tests.fakes.harness import make_settings
 from tests.fakes.slack_api import BOT_TOKEN, BOT_USER_ID, FakeSlackApi, serve_slack_api
 
@@ -137,13 +137,13 @@ def feishu_event(text: str, *, chat: str = "oc_100", user: str = "ou_200") -> di
             "create_time": now,
             "token": FEISHU_VERIFICATION_TOKEN,
             "app_id": FEISHU_APP_ID,
-            "tenant_key": "tk",
+            "tenant_key": TENANT_KEY,
         },
         "event": {
             "sender": {
                 "sender_id": {"open_id": user, "user_id": user, "union_id": "on_" + user},
                 "sender_type": "user",
-                "tenant_key": "tk",
+                "tenant_key": TENANT_KEY,
             },
             "message": {
                 "message_id": f"om_{uuid.uuid4().hex[:24]}{n}",
@@ -157,7 +157,7 @@ def feishu_event(text: str, *, chat: str = "oc_100", user: str = "ou_200") -> di
                         "key": "@_user_1",
                         "id": {"open_id": "ou_bot_salesbridge", "union_id": "on_bot", "user_id": ""},
                         "name": "SalesBridge",
-                        "tenant_key": "tk",
+                        "tenant_key": TENANT_KEY,
                     }
                 ],
             },

@@ -25,8 +25,12 @@ pytestmark = pytest.mark.wire
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads" / "feishu"
 
 
-def load(name: str) -> dict[str, Any]:
-    return json.loads((PAYLOADS / f"{name}.json").read_text(encoding="utf-8"))
+def load(name: str, *, app_id: str | None = None) -> dict[str, Any]:
+    """A captured payload, as sent to `app_id` (each test has its own: lark caches tokens per app id)."""
+    data: dict[str, Any] = json.loads((PAYLOADS / f"{name}.json").read_text(encoding="utf-8"))
+    if app_id and isinstance(data.get("header"), dict):
+        data["header"]["app_id"] = app_id
+    return data
 
 
 @pytest.fixture
@@ -58,7 +62,8 @@ def test_message_and_card_action_over_the_long_connection(
     (endpoint,) = api.recorder.to("/callback/ws/endpoint")
     assert json.loads(endpoint.body)["AppSecret"] == "app-secret"
 
-    ws.push_event(load("p2p"))
+    app_id = app.services.settings.feishu_app_id
+    ws.push_event(load("p2p", app_id=app_id))
     (sent,) = api.recorder.wait_for("/open-apis/im/v1/messages")
     assert sent.json()["receive_id"] == "oc_p2p_sales1"
     assert "role" in api.card_text(sent)
@@ -69,7 +74,7 @@ def test_message_and_card_action_over_the_long_connection(
         return Reply(text=f"clicked {msg.action_value}", where="thread")
 
     app.router.action("wstest.click", on_click)
-    card = load("card_action")
+    card = load("card_action", app_id=app_id)
     card["event"]["action"]["value"] = {"action": "wstest.click", "value": "9"}
     ws.push_event(card)
     (reply,) = api.recorder.wait_for("/open-apis/im/v1/messages/om_card_0001/reply")

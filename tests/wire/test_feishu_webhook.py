@@ -21,8 +21,9 @@ from bot.messages import IncomingMessage, Reply
 from bot.platforms.feishu.port import FeishuPort
 from bot.server import create_asgi_app
 from bot.services import Services
+from handlers.common import mention
 from tests.database_templates import migrated_sqlite
-from tests.fakes.feishu_api import FeishuFake, serve_feishu_api, webhook_request
+from tests.fakes.feishu_api import PAYLOAD_APP_ID, TENANT_KEY, FeishuFake, serve_feishu_api, webhook_request
 from tests.fakes.harness import make_settings
 from tests.fakes.servers import serve_asgi
 
@@ -54,8 +55,17 @@ class FeishuWire:
     url: str
     api: FeishuFake
 
+    def own(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """A captured payload with this test's app id instead of the docs' example's (lark-oapi caches
+        tenant tokens per app id, process-wide, so each test has its own)."""
+        header = payload.get("header")
+        if isinstance(header, dict) and header.get("app_id") == PAYLOAD_APP_ID:
+            payload = {**payload, "header": {**header, "app_id": self.app.services.settings.feishu_app_id}}
+        return payload
+
     def post(self, payload: dict[str, Any], **kwargs: Any) -> httpx.Response:
-        body, headers = webhook_request(payload, encrypt_key=KEY, **kwargs)
+        """Encrypted and signed, as this test's app."""
+        body, headers = webhook_request(self.own(payload), encrypt_key=KEY, **kwargs)
         return self.post_raw(body, headers)
 
     def post_raw(self, body: bytes, headers: dict[str, str]) -> httpx.Response:
@@ -115,7 +125,8 @@ def test_group_mention_is_answered_in_the_thread_of_the_message(wire: FeishuWire
     body = reply.json()
     assert body["msg_type"] == "interactive"
     assert "<at id=ou_ann></at> is now *pm*" in wire.api.card_text(reply)
-    assert wire.app.services.roles.role_of(platform="feishu", user="ou_ann") == "pm"
+    assert wire.app.services.roles.role_of(platform="feishu", user="ou_ann", workspace=TENANT_KEY) == "pm"
+    assert wire.app.services.roles.role_of(platform="feishu", user="ou_ann", workspace="other") == "sales"
 
 
 def test_p2p_message_is_answered_in_the_chat(wire: FeishuWire) -> None:
@@ -178,7 +189,7 @@ def test_stale_and_replayed_requests_are_rejected(wire: FeishuWire) -> None:
     future = wire.post(group_message("@_user_1 role", message_id="om_future"), timestamp=time.time() + 600)
     assert future.status_code == 401
     body, headers = webhook_request(
-        group_message("@_user_1 role grant @_user_2 pm", message_id="om_once"), encrypt_key=KEY
+        wire.own(group_message("@_user_1 role grant @_user_2 pm", message_id="om_once")), encrypt_key=KEY
     )
     assert wire.post_raw(body, headers).status_code == 200
     assert wire.post_raw(body, headers).status_code == 200  # a replay inside the window: acked, not re-run
@@ -188,7 +199,7 @@ def test_stale_and_replayed_requests_are_rejected(wire: FeishuWire) -> None:
 
 def test_card_button_click_is_acked_with_a_toast_and_handled_after(wire: FeishuWire) -> None:
     def on_vote(msg: IncomingMessage, _services: Services) -> Reply:
-        return Reply(text=f"vote {msg.action_value} counted for <@{msg.user}>", where="thread")
+        return Reply(text=f"vote {msg.action_value} counted for {mention(msg.user)}", where="thread")
 
     wire.app.router.action("wiretest.vote", on_vote)
     payload = load("card_action")

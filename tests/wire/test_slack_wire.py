@@ -210,7 +210,9 @@ def test_mention_gets_a_threaded_reply(bot: SlackBot) -> None:
     assert call["thread_ts"] == "1700000000.000100"
     assert call["text"] == "<@U333> is now *pm*."
     bot.settle(before + 1)
-    assert bot.application.services.roles.role_of(platform="slack", user="U333") == "pm"
+    roles = bot.application.services.roles
+    assert roles.role_of(platform="slack", user="U333", workspace="T111") == "pm"
+    assert roles.role_of(platform="slack", user="U333", workspace="T999") == "sales"  # another team's U333
 
 
 def test_direct_message_is_answered_in_the_dm(bot: SlackBot) -> None:

@@ -4,6 +4,10 @@ lark-oapi's `EventDispatcherHandler` decrypts (AES-256-CBC), checks the verifica
 signature, and answers URL verification. lark-oapi 1.7.5 does not check the request timestamp, so this
 module rejects signed requests outside `replay_window_seconds` itself, before dispatch. Every listener
 translates, hands the message to `dispatcher.submit` and returns at once; nothing raises into lark.
+
+Only our installation: an event whose `header.app_id` is not FEISHU_APP_ID, or whose `header.tenant_key`
+is not the app's tenant (SALESBRIDGE_FEISHU_TENANT_KEYS, else learned once from
+`tenant/v2/tenant/query`), is answered 200 and ignored with one log line.
 """
 
 from __future__ import annotations
@@ -63,7 +67,59 @@ class FeishuInbound:
         # Build the webhook handler (and so import lark-oapi, ~2.5 s) now, at start-up, not inside the
         # first request's 3-second budget; then learn the bot's open_id in the background.
         self._webhook_handler()
-        threading.Thread(target=self.bot_open_id, name="feishu-bot-info", daemon=True).start()
+        self._warned_tenant = False
+        threading.Thread(target=self._learn_identity, name="feishu-bot-info", daemon=True).start()
+
+    def _learn_identity(self) -> None:
+        self.bot_open_id()
+        if not self.settings.feishu_tenant_keys:
+            self.tenant_keys()
+
+    # --- only our installation ---------------------------------------------------------------------
+    def tenant_keys(self) -> frozenset[str] | None:
+        """Our tenant(s): configured, else the app's own; None when neither can tell (not checked then)."""
+        if self.settings.feishu_tenant_keys:
+            return frozenset(self.settings.feishu_tenant_keys)
+        port = self.application.services.ports.get("feishu")
+        known = getattr(port, "known_tenant_key", None)
+        if known:
+            return frozenset({str(known)})
+        lookup = getattr(port, "tenant_key", None)
+        try:
+            found = lookup() if callable(lookup) else None
+        except Exception:
+            logger.warning("could not read the Feishu app's tenant", exc_info=True)
+            found = None
+        if found:
+            return frozenset({str(found)})
+        if not self._warned_tenant:
+            self._warned_tenant = True
+            logger.warning(
+                "feishu: the app's tenant is unknown (tenant/v2/tenant/query needs tenant:tenant:readonly); "
+                "tenant_key is not checked — set SALESBRIDGE_FEISHU_TENANT_KEYS"
+            )
+        return None
+
+    def foreign(self, payload: Mapping[str, Any]) -> str | None:
+        """Why an event is not for this installation, or None when it is."""
+        header = payload.get("header")
+        header = header if isinstance(header, Mapping) else {}
+        app_id = str(header.get("app_id") or "")
+        if app_id != (self.settings.feishu_app_id or ""):
+            return f"app_id {app_id or '-'} is not ours"
+        tenant = str(header.get("tenant_key") or "")
+        tenants = self.tenant_keys()
+        if tenants is not None and tenant not in tenants:
+            return f"tenant_key {tenant or '-'} is not ours"
+        return None
+
+    def _ignored(self, payload: Mapping[str, Any], kind: str) -> bool:
+        reason = self.foreign(payload)
+        if reason is not None:
+            header = payload.get("header")
+            event_id = header.get("event_id") if isinstance(header, Mapping) else None
+            logger.info("feishu %s ignored: %s (event %s)", kind, reason, event_id or "-")
+        return reason is not None
 
     # --- translation + hand-off (no lark needed) ---------------------------------------------------
     def bot_open_id(self) -> str | None:
@@ -82,6 +138,8 @@ class FeishuInbound:
         """Translate an `im.message.receive_v1` payload and queue it. Never raises, never blocks: while the
         bot's own open_id is unknown (its lookup at start-up failed), the lookup and the translation run in
         a background thread, off the 3-second ack path; the message is then not returned."""
+        if self._ignored(payload, "message"):
+            return None
         known = getattr(self.application.services.ports.get("feishu"), "known_bot_open_id", None)
         if known is None:
             threading.Thread(
@@ -104,6 +162,8 @@ class FeishuInbound:
 
     def accept_card_action(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Translate a `card.action.trigger` payload, queue it and return the toast to answer with."""
+        if self._ignored(payload, "card action"):
+            return {}
         try:
             msg = translate.card_action(payload)
             if msg is None:

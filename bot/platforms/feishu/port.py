@@ -98,6 +98,7 @@ class FeishuPort:
         self._client: lark_oapi.Client | None = None
         self._lock = threading.Lock()
         self._bot_open_id: str | None = None
+        self._tenant_key: str | None = None
         self._chat_modes: dict[str, str] = {}  # chat id → chat_mode (p2p / group / topic)
         self._chat_modes_lock = threading.Lock()
         self._names: dict[str, str] = {}  # open_id → name, from chat member lists and the contact API
@@ -398,6 +399,25 @@ class FeishuPort:
         return name
 
     # --- bot identity ------------------------------------------------------------------------------
+    @property
+    def known_tenant_key(self) -> str | None:
+        """The app's tenant, if already learned (safe on the ack path)."""
+        return self._tenant_key
+
+    def tenant_key(self) -> str | None:
+        """The tenant the app's credentials belong to (GET /open-apis/tenant/v2/tenant/query, which needs
+        the tenant:tenant:readonly permission), cached after the first success."""
+        if self._tenant_key is None:
+            try:
+                data = self.call("GET", "/open-apis/tenant/v2/tenant/query")
+            except DeliveryError as exc:
+                logger.warning("could not read the Feishu app's tenant: %s", exc)
+                return None
+            tenant = (data.get("data") or {}).get("tenant") or data.get("tenant") or {}
+            key = tenant.get("tenant_key")
+            self._tenant_key = str(key) if key else None
+        return self._tenant_key
+
     @property
     def known_bot_open_id(self) -> str | None:
         """The cached open_id, without asking Feishu (safe on the ack path)."""

@@ -1,8 +1,11 @@
 """`Reply` / `Form` → Feishu interactive card JSON (schema 2.0). Pure: dicts in, dicts out.
 
 Card markdown understands `**bold**`, `*italic*`, `` `code` ``, `[label](url)`, `<at id=ou_x></at>` and
-`<font color='grey'>…</font>`. Text from handlers may contain user input, so `&`, `<` and `>` are escaped
-as HTML entities first; the neutral mention `<@ou_x>` is then turned into a native `<at>` tag.
+`<font color='grey'>…</font>`. Text from handlers may contain user input, so every piece of text is escaped
+in one step (`markdown`): `&`, `<` and `>` as HTML entities, and `](` split by a zero-width space so that
+`[invoice.pdf](http://evil…)` stays text showing its real URL. Only the bot's own mention tokens
+(`bot.markup`) become `<at id=…></at>`; links only from citations. The text fallback (`text_fallback`)
+does the same with the text message's syntax (`<at user_id="…"></at>`).
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot.markup import Mention, at_names, render
 from bot.messages import Button, Citation, Form, FormInput, KeyValue, Reply
+from bot.people import neutral_label
 
 TEMPLATES = {
     "default": "blue",
@@ -22,27 +27,47 @@ TEMPLATES = {
 }
 BUTTON_TYPES = {"default": "default", "primary": "primary_filled", "danger": "danger"}
 
-_MENTION = re.compile(r"&lt;@([A-Za-z0-9_\-]+)(?:\|[^&]*)?&gt;")
+_USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
+_ZWSP = "\u200b"
 _ITALIC = re.compile(r"(?<![\w*])_([^_\n]+)_(?![\w*])")
 MAX_MARKDOWN = 8000  # stay well inside the card size limit (30 KB of JSON)
 
 
 def escape(text: str) -> str:
-    """Neutralise characters that card markdown reads as HTML-ish tags or entities."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Neutralise characters that card markdown reads as HTML-ish tags or entities, and link syntax."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escaped.replace("](", "]" + _ZWSP + "(")
+
+
+def user_id(found: Mention) -> str | None:
+    """The id a mention the bot made may carry on Feishu; None for someone elsewhere or a non-user id
+    (`all` would notify the whole chat)."""
+    if found.platform not in (None, "feishu"):
+        return None
+    if not _USER_ID.match(found.user) or found.user.lower() == "all":
+        return None
+    return found.user
+
+
+def _at(found: Mention) -> str:
+    user = user_id(found)
+    if user is None:
+        if found.platform not in (None, "feishu"):
+            return escape(neutral_label(found.platform, "both"))
+        return escape("@" + found.user)
+    return f"<at id={user}></at>"
 
 
 def markdown(text: str) -> str:
-    """Neutral markdown-ish text → card markdown (escaped; mentions and italics converted)."""
-    converted = _MENTION.sub(lambda m: f"<at id={m.group(1)}></at>", escape(text))
-    converted = _ITALIC.sub(r"*\1*", converted)
+    """Neutral markdown-ish text → card markdown (escaped; the bot's mentions and italics converted)."""
+    converted = _ITALIC.sub(r"*\1*", render(text, escape=escape, mention=_at))
     if len(converted) > MAX_MARKDOWN:
         converted = converted[: MAX_MARKDOWN - 1] + "…"
     return converted
 
 
 def plain(text: str) -> dict[str, str]:
-    return {"tag": "plain_text", "content": text}
+    return {"tag": "plain_text", "content": at_names(text)}
 
 
 def _markdown_element(content: str) -> dict[str, Any]:
@@ -73,7 +98,8 @@ def _fields(fields: list[KeyValue]) -> list[dict[str, Any]]:
 def citation_line(citation: Citation) -> str:
     title = markdown(citation.title)
     if citation.source.startswith(("http://", "https://")):
-        title = f"[{title}]({citation.source})"
+        source = citation.source.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
+        title = f"[{title}]({source})"
     line = f"[{citation.index}] {title}"
     if citation.section:
         line += f" › {markdown(citation.section)}"
@@ -223,12 +249,24 @@ def submitted_card(values: Mapping[str, str]) -> dict[str, Any]:
     return render_card(Reply(title="Submitted / 已提交", fields=fields, color="success"))
 
 
-_NEUTRAL_MENTION = re.compile(r"<@([A-Za-z0-9_\-]+)(?:\|[^>]*)?>")
+def _text_escape(text: str) -> str:
+    """A text message reads `<at …>`, `<b>`-style tags and `[label](url)`: a zero-width space after each `<`
+    and inside `](` keeps what a user wrote as the characters typed."""
+    return text.replace("<", "<" + _ZWSP).replace("](", "]" + _ZWSP + "(")
+
+
+def _text_at(found: Mention) -> str:
+    user = user_id(found)
+    if user is None:
+        if found.platform not in (None, "feishu"):
+            return neutral_label(found.platform, "both")
+        return _text_escape("@" + found.user)
+    return f'<at user_id="{user}"></at>'
 
 
 def text_fallback(reply: Reply) -> str:
-    """A `text` message body for when a card is refused: the reply's plain text, mentions kept."""
+    """A `text` message body for when a card is refused: the reply's plain text, the bot's mentions kept."""
     text = reply.plain_text()
     if reply.context:
         text += "\n" + "\n".join(reply.context)
-    return _NEUTRAL_MENTION.sub(lambda m: f'<at user_id="{m.group(1)}"></at>', text)[:MAX_MARKDOWN]
+    return render(text, escape=_text_escape, mention=_text_at)[:MAX_MARKDOWN]

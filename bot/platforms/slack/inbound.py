@@ -2,7 +2,8 @@
 dispatcher. HTTP mode feeds it the raw Starlette body and headers; Socket Mode uses bolt's own handler.
 
 Every listener acknowledges first (nothing slow before the ack), translates with `translate.py`, submits,
-and never raises.
+and never raises. A middleware answers requests from other teams, enterprises or apps 200 and drops them
+(`workspace.py`); a user of another organisation (Slack Connect) arrives marked `external`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App, BoltContext, BoltRequest
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -24,6 +25,7 @@ from bot.platforms.slack import translate
 from bot.platforms.slack.codec import OPEN_FORM_ACTION, original_action_id, unpack_form
 from bot.platforms.slack.port import create_client
 from bot.platforms.slack.render import render_view
+from bot.platforms.slack.workspace import SlackInstallation
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -43,6 +45,7 @@ def build_bolt_app(
     signing_secret: str,
     submit: Callable[[IncomingMessage], object],
     validate: Validator | None = None,
+    installation: SlackInstallation | None = None,
 ) -> App:
     """The bolt App with one listener per payload family; `submit` receives every translated message.
     `validate` checks a submitted form inside the ack: errors keep the modal open, shown under their fields
@@ -56,10 +59,22 @@ def build_bolt_app(
         process_before_response=False,
     )
 
+    def only_ours(req: BoltRequest, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        reason = installation.foreign(req.body) if installation is not None else None
+        if reason is not None:
+            logger.info("slack request ignored: %s", reason)
+            return BoltResponse(status=200, body="")
+        return next()
+
+    if installation is not None:
+        app.use(only_ours)
+
     def forward(kind: str, body: Mapping[str, Any], translator: Translator) -> None:
         try:
             msg = translator(body)
             if msg is not None:
+                if installation is not None and msg.user_workspace and not installation.ours(msg.user_workspace):
+                    msg = msg.evolve(external=True)
                 submit(msg)
         except Exception:
             logger.exception("slack %s payload could not be handled", kind)
@@ -146,8 +161,13 @@ class SlackInbound:
     def __init__(self, application: Application) -> None:
         settings = application.services.settings
         self.application = application
+        client = create_client(settings)
+        self.installation = SlackInstallation(
+            client=client, teams=settings.slack_team_ids, apps=settings.slack_app_ids
+        )
         self.app = build_bolt_app(
-            client=create_client(settings),
+            client=client,
+            installation=self.installation,
             signing_secret=secret(settings.slack_signing_secret),
             submit=application.dispatcher.submit,
             validate=lambda msg: application.router.validate_form(msg, application.services),

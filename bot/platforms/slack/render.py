@@ -1,7 +1,9 @@
 """`Reply` → Block Kit message, `Form` → modal view. Pure functions; Slack's limits are enforced here.
 
-User-provided text is escaped (`&`, `<`, `>`) everywhere, so `<!channel>` or `<https://evil|x>` typed by a
-user cannot ping a channel or inject a link; only our own neutral mentions `<@U…>` stay live.
+All text is escaped (`&`, `<`, `>`) in one step (`to_mrkdwn`), so `<!channel>`, `<!subteam^S1>`, `<@U1>` or
+`<https://evil|invoice.pdf>` written by a user reach readers as the characters typed; `[label](url)` is not
+Slack syntax and stays text with its real URL. Only the bot's own mention tokens (`bot.markup`) become
+`<@U…>`, and links only from citations (a knowledge source's URL).
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import unicodedata
 from typing import Any
 from urllib.parse import quote
 
+from bot.markup import Mention, at_names, render
 from bot.messages import Citation, Form, FormInput, Reply
+from bot.people import neutral_label
 from bot.platforms.slack.codec import FormContext, encode_form_context, unique_action_id
 
 MAX_BLOCKS = 50
@@ -30,8 +34,7 @@ OPTIONS_LIMIT = 100
 
 _COLOR_MARK = {"warning": "⚠️ ", "danger": "⛔ ", "success": "✅ ", "info": "ℹ️ ", "default": ""}
 
-# Tokens kept live: neutral mentions, markdown links, and code fences / bold markers handled by the caller.
-_TOKEN = re.compile(r"<@(?P<user>[A-Za-z0-9_\-]+)>|\[(?P<label>[^\]\n]+)\]\((?P<url>[^)\s]+)\)")
+_USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")  # never `!channel`, `#C1`, `!subteam^S1`
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", re.DOTALL)
 _SAFE_URL = re.compile(r"^(https?://|mailto:)", re.IGNORECASE)
 
@@ -45,28 +48,25 @@ def _safe_url(url: str) -> str:
     return quote(url, safe=":/?#[]@!$&'()*+,;=%~-._")
 
 
+def mention(found: Mention) -> str:
+    """A mention the bot made: live for a Slack user id; someone on another platform (not localized by the
+    outbox) by a neutral label; an id that is not a user id as text."""
+    if found.platform not in (None, "slack"):
+        return escape(neutral_label(found.platform, "both"))
+    if not _USER_ID.match(found.user):
+        return escape("@" + found.user)
+    return f"<@{found.user}>"
+
+
 def to_mrkdwn(text: str) -> str:
-    """Our markdown-ish text → Slack mrkdwn: `**b**` → `*b*`, `[l](u)` → `<u|l>`, everything else escaped."""
-    out: list[str] = []
-    pos = 0
-    for match in _TOKEN.finditer(text):
-        out.append(escape(text[pos : match.start()]))
-        if match.group("user"):
-            out.append(f"<@{match.group('user')}>")
-        else:
-            label, url = match.group("label"), match.group("url")
-            if _SAFE_URL.match(url):
-                out.append(f"<{_safe_url(url)}|{escape(label).replace('|', '¦')}>")
-            else:
-                out.append(escape(match.group(0)))
-        pos = match.end()
-    out.append(escape(text[pos:]))
-    return _BOLD.sub(r"*\1*", "".join(out))
+    """Our markdown-ish text → Slack mrkdwn: every character escaped, the bot's mentions made live,
+    `**b**` → `*b*`."""
+    return _BOLD.sub(r"*\1*", render(text, escape=escape, mention=mention))
 
 
 def plain(text: str, limit: int) -> str:
     """Text for a `plain_text` object (not parsed by Slack), cut to `limit` characters."""
-    text = text.strip() or " "
+    text = at_names(text).strip() or " "
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -124,12 +124,12 @@ def _section(text: str) -> dict[str, Any]:
 
 
 def citation_text(citation: Citation) -> str:
-    title = escape(citation.title)
+    title = escape(at_names(citation.title))
     if _SAFE_URL.match(citation.source):
         title = f"<{_safe_url(citation.source)}|{title.replace('|', '¦')}>"
     text = f"[{citation.index}] {title}"
     if citation.section:
-        text += f" › {escape(citation.section)}"
+        text += f" › {to_mrkdwn(citation.section)}"
     if citation.updated:
         text += f" · {citation.updated_note()}"
     if citation.stale:
@@ -182,7 +182,7 @@ def render_blocks(reply: Reply) -> list[dict[str, Any]]:
         body.extend(_section(chunk) for chunk in split_text(prefix + to_mrkdwn(reply.text)))
     for start in range(0, len(reply.fields), FIELDS_PER_SECTION):
         fields = [
-            {"type": "mrkdwn", "text": f"*{escape(f.label)}*\n{to_mrkdwn(f.value)}"[:FIELD_LIMIT]}
+            {"type": "mrkdwn", "text": f"*{escape(at_names(f.label))}*\n{to_mrkdwn(f.value)}"[:FIELD_LIMIT]}
             for f in reply.fields[start : start + FIELDS_PER_SECTION]
         ]
         body.append({"type": "section", "fields": fields})
@@ -212,7 +212,7 @@ def fallback_text(reply: Reply) -> str:
     parts = [reply.title] if reply.title else []
     if reply.text:
         parts.append(reply.text)
-    text = to_mrkdwn("\n".join(parts)) if parts else escape(reply.plain_text())
+    text = to_mrkdwn("\n".join(parts)) if parts else to_mrkdwn(reply.plain_text())
     return text if len(text) <= FALLBACK_LIMIT else text[: FALLBACK_LIMIT - 1] + "…"
 
 

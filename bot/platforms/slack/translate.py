@@ -105,6 +105,7 @@ def from_event(body: Mapping[str, Any], *, bot_user_id: str | None = None) -> In
     return IncomingMessage(
         platform=Platform.SLACK,
         workspace=str(body.get("team_id") or event.get("team") or ""),
+        user_workspace=str(event.get("user_team") or event.get("team") or ""),
         conversation=str(channel),
         user=str(user),
         text=clean_text(raw_text, bot_user_id=bot_user_id),
@@ -181,6 +182,7 @@ def from_block_action(body: Mapping[str, Any]) -> IncomingMessage | None:
     return IncomingMessage(
         platform=Platform.SLACK,
         workspace=str((body.get("team") or {}).get("id") or ""),
+        user_workspace=str((body.get("user") or {}).get("team_id") or ""),
         conversation=channel,
         user=str(user),
         user_name=(body.get("user") or {}).get("username"),
@@ -243,6 +245,7 @@ def from_view_submission(body: Mapping[str, Any]) -> IncomingMessage | None:
     return IncomingMessage(
         platform=Platform.SLACK,
         workspace=str((body.get("team") or {}).get("id") or ""),
+        user_workspace=str((body.get("user") or {}).get("team_id") or ""),
         conversation=channel,
         user=str(user),
         user_name=(body.get("user") or {}).get("username"),
@@ -288,6 +291,7 @@ def from_message_shortcut(body: Mapping[str, Any]) -> IncomingMessage | None:
     return IncomingMessage(
         platform=Platform.SLACK,
         workspace=str(team.get("id") or ""),
+        user_workspace=str((body.get("user") or {}).get("team_id") or ""),
         conversation=channel,
         user=str(user),
         user_name=(body.get("user") or {}).get("username") or (body.get("user") or {}).get("name"),

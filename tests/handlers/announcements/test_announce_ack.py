@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from bot.messages import Button
 from bot.models import Acknowledgement
+from tests.fakes.chat import tokens
 from tests.fakes.harness import Harness
 from tests.handlers.announcements.helpers import PM, draft, publish, release_text, seed_members
 
@@ -27,7 +28,7 @@ def test_clicks_are_recorded_once_per_user_and_platform(bot: Harness) -> None:
     [first] = bot.click(button, user="U1", channel="C9")
     [second] = bot.click(button, user="U1", channel="C9")
     [feishu] = bot.click(button, user="ou_1", platform="feishu", channel="oc_1")
-    assert "Thanks <@U1>" in first.text and "已记录" in first.text and first.where == "ephemeral"
+    assert tokens("Thanks <@U1>") in first.text and "已记录" in first.text and first.where == "ephemeral"
     assert "already acknowledged" in second.text
     assert "Thanks" in feishu.text
     assert sorted(_acks(bot)) == [("feishu", "ou_1"), ("slack", "U1")]
@@ -66,11 +67,11 @@ def test_status_shows_who_has_and_has_not_acknowledged_per_channel(bot: Harness)
     assert status.where == "ephemeral"
     bot.feishu.names["ou_2"] = "Wang Fang"
     fields = {f.label: f.value for f in bot.seen(status, on="slack").fields}
-    assert fields["slack:C9 — 1/2 (50%)"] == "✅ <@U1>\n⏳ <@U2>"  # the author (UPM) is not chased
+    assert fields["slack:C9 — 1/2 (50%)"] == tokens("✅ <@U1>\n⏳ <@U2>")  # the author (UPM) is not chased
     # Feishu members read by name on Slack (a label when Feishu will not say), never as raw open_ids
     assert fields["feishu:oc_1 — 1/2 (50%)"] == "✅ Wang Fang\n⏳ a Feishu user / 一位飞书用户"
     on_feishu = {f.label: f.value for f in bot.seen(status, on="feishu").fields}
-    assert on_feishu["feishu:oc_1 — 1/2 (50%)"] == "✅ <@ou_2>\n⏳ <@ou_1>"
+    assert on_feishu["feishu:oc_1 — 1/2 (50%)"] == tokens("✅ <@ou_2>\n⏳ <@ou_1>")
     assert "2 of 4" in status.text and "4 位成员中已有 2 位" in status.text
 
 

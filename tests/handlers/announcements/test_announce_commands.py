@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from bot.messages import Kind
 from bot.models import AnnouncementPost
+from tests.fakes.chat import tokens
 from tests.fakes.harness import Harness
 from tests.handlers.announcements.helpers import (
     PM,
@@ -139,7 +140,7 @@ def test_chinese_keys_and_alias(bot: Harness) -> None:
     assert preview.title is not None and "停售通知：LegacyDB" in preview.title
     values = {f.label: f.value for f in preview.fields}
     assert values["Last order date / 最后订购日"] == "2027-06-30"
-    assert values["Contact / 联系人"] == "<@UPM>"
+    assert values["Contact / 联系人"] == tokens("<@UPM>")
 
 
 def test_eos_refusal_through_the_router_stores_nothing(bot: Harness) -> None:

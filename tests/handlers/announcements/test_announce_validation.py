@@ -11,6 +11,7 @@ import pytest
 from bot.errors import UsageError
 from handlers.announcements.parse import Target, parse_target, parse_when
 from handlers.announcements.validate import EOS_REQUIRED, LATE_NOTICE_DAYS, validate_eos, validate_release
+from tests.fakes.chat import tokens
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 2026-11-23 10:00 in Shanghai
@@ -52,7 +53,7 @@ def test_eos_notice_missing_fields_is_refused_with_exactly_what_is_missing(missi
 
 def test_complete_eos_notice_passes_and_normalises_the_contact() -> None:
     draft = validate_eos(options={**COMPLETE, "contact": "@UPM"}, now=NOW, tz=TZ)
-    assert draft.contact == "<@UPM>" and draft.support_plan.startswith("Security")
+    assert draft.contact == tokens("<@UPM>") and draft.support_plan.startswith("Security")
     assert draft.warnings == []  # > 90 days of notice
     plain = validate_eos(options={**COMPLETE, "contact": "Ann Li (ann@example.com)"}, now=NOW, tz=TZ)
     assert plain.contact == "Ann Li (ann@example.com)"

@@ -12,6 +12,7 @@ from bot.models.requests import FeatureRequest
 from bot.platforms.feishu.translate import message_event
 from bot.platforms.slack.codec import FormContext, encode_form_context
 from bot.platforms.slack.translate import from_message_shortcut, from_view_submission
+from tests.fakes.chat import tokens
 from tests.fakes.harness import Harness
 
 PAYLOADS = Path(__file__).resolve().parents[2] / "payloads"
@@ -55,7 +56,7 @@ def test_slack_shortcut_opens_a_prefilled_modal_and_its_submission_logs_once(bot
     assert request.source_link == "https://acme.slack.com/archives/C111/p1700000500000900"
     assert request.priority == "P1"
     shown = bot.seen(bot.say("requests show 1", user="U222", channel="C111")[0], on="slack")
-    assert "from a message by <@U444>" in shown.text
+    assert tokens("from a message by <@U444>") in shown.text
     confirmation = [p for p in bot.slack.posted if p.address.conversation == "C111"]
     assert confirmation[0].reply.title == "Logged feature request #1"
 

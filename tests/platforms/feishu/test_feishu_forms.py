@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from bot.messages import IncomingMessage
 from bot.platforms.feishu.inbound import FeishuInbound
 from bot.platforms.feishu.render import render_form_card
 from handlers.requests.capture import request_form
+from tests.fakes.feishu_api import PAYLOAD_APP_ID, TENANT_KEY
 from tests.fakes.harness import Harness
 
 PAYLOADS = Path(__file__).resolve().parents[2] / "payloads" / "feishu"
@@ -21,6 +25,22 @@ PAYLOADS = Path(__file__).resolve().parents[2] / "payloads" / "feishu"
 def load(name: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((PAYLOADS / f"{name}.json").read_text(encoding="utf-8"))
     return data
+
+
+@pytest.fixture
+def bot(sqlite_url: str) -> Iterator[Harness]:
+    """The harness as the app of the captured payloads (their `header.app_id` and `tenant_key`)."""
+    harness = Harness.create(
+        sqlite_url,
+        migrate=False,
+        FEISHU_APP_ID=PAYLOAD_APP_ID,
+        FEISHU_APP_SECRET="app-secret",
+        FEISHU_VERIFICATION_TOKEN="vt",
+        FEISHU_ENCRYPT_KEY="ek",
+        SALESBRIDGE_FEISHU_TENANT_KEYS=TENANT_KEY,
+    )
+    yield harness
+    harness.close()
 
 
 def _inbound(bot: Harness) -> tuple[FeishuInbound, list[IncomingMessage]]:

@@ -12,6 +12,7 @@ import pytest
 from bot.errors import DeliveryError
 from bot.messages import Address, Attachment, Form, FormInput, IncomingMessage, Reply, Sent
 from bot.platforms.feishu.port import FeishuPort, classify
+from handlers.common import mention
 from tests.fakes.feishu_api import FeishuFake, serve_feishu_api
 
 pytestmark = pytest.mark.wire
@@ -116,10 +117,12 @@ def test_a_rejected_token_is_fetched_again(port: FeishuPort, fake: FeishuFake) -
 
 def test_a_refused_card_is_resent_as_plain_text(port: FeishuPort, fake: FeishuFake) -> None:
     fake.fail("/reply", status=400, code=230099, msg="Failed to create card content", times=1)
-    port.send(feishu(conversation="oc_1", thread="om_7"), Reply(title="T", text="hello <@ou_ann>"))
+    port.send(feishu(conversation="oc_1", thread="om_7"), Reply(title="T", text=f"hello {mention('ou_ann')} <at user_id=\"all\"></at>"))
     card, text = fake.sent("/open-apis/im/v1/messages/om_7/reply")
     assert card.json()["msg_type"] == "interactive" and text.json()["msg_type"] == "text"
-    assert json.loads(text.json()["content"])["text"] == '*T*\nhello <at user_id="ou_ann"></at>'
+    assert json.loads(text.json()["content"])["text"] == (
+        '*T*\nhello <at user_id="ou_ann"></at> <\u200bat user_id="all"><\u200b/at>'
+    )
 
 
 def test_a_private_attachment_goes_to_the_dm(port: FeishuPort, fake: FeishuFake) -> None:

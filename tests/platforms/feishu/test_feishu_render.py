@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.messages import Button, Citation, Form, FormInput, KeyValue, Reply
 from bot.platforms.feishu.render import escape, markdown, render_card, render_form_card
+from handlers.common import mention
 
 
 def elements(card: dict[str, Any]) -> list[dict[str, Any]]:
@@ -45,10 +46,13 @@ def test_no_title_means_no_header_and_an_empty_reply_still_renders() -> None:
 
 
 def test_user_text_is_escaped_and_mentions_become_at_tags() -> None:
-    text = "<@ou_ann> said: <b>urgent</b> & </font> _really_"
-    assert (
-        markdown(text) == "<at id=ou_ann></at> said: &lt;b&gt;urgent&lt;/b&gt; &amp; &lt;/font&gt; *really*"
+    text = mention("ou_ann") + " said: <b>urgent</b> & </font> _really_ <at id=all></at> <@all>"
+    assert markdown(text) == (
+        "<at id=ou_ann></at> said: &lt;b&gt;urgent&lt;/b&gt; &amp; &lt;/font&gt; *really*"
+        " &lt;at id=all&gt;&lt;/at&gt; &lt;@all&gt;"
     )
+    assert markdown(mention("all")) == "@all"  # never the whole chat, even from a bot-made token
+    assert markdown("[invoice.pdf](http://evil.example/x)") == "[invoice.pdf]\u200b(http://evil.example/x)"
     assert escape("a<b>&c") == "a&lt;b&gt;&amp;c"
     card = render_card(Reply(text=text, context=["from <script>"]))
     contents = " ".join(n.get("content", "") for n in walk(card) if n.get("tag") == "markdown")
@@ -62,7 +66,7 @@ def test_fields_citations_and_context() -> None:
         fields=[
             KeyValue(label="Customer", value="Acme"),
             KeyValue(label="Priority", value="high"),
-            KeyValue(label="Owner", value="<@ou_pm>"),
+            KeyValue(label="Owner", value=mention("ou_pm")),
         ],
         citations=[
             Citation(index=1, title="Pricing", section="Pro plan", updated=date(2026, 1, 5)),

@@ -13,6 +13,7 @@ from bot.errors import DeliveryError
 from bot.messages import Address, Attachment, Button, Form, FormInput, IncomingMessage, Kind, Reply, Sent
 from bot.platforms.slack import SlackPort, create_port
 from bot.platforms.slack.codec import OPEN_FORM_ACTION, decode_form_context, original_action_id, unpack_form
+from handlers.common import mention
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi, serve_slack_api
 
 
@@ -35,7 +36,7 @@ def port(api: FakeSlackApi) -> SlackPort:
 
 
 def test_threaded_message(api: FakeSlackApi, port: SlackPort) -> None:
-    reply = Reply(text="**hi** <@U9>", buttons=[Button(action_id="a.b", label="Go", value="1")])
+    reply = Reply(text=f"**hi** {mention('U9')}", buttons=[Button(action_id="a.b", label="Go", value="1")])
     sent = port.send(Address(platform="slack", conversation="C1", thread="1.5"), reply)
     (call,) = api.calls("chat.postMessage")
     assert call["channel"] == "C1" and call["thread_ts"] == "1.5"

@@ -16,27 +16,36 @@ from bot.platforms.slack.render import (
     split_text,
     to_mrkdwn,
 )
+from handlers.common import mention
 
 
-def test_markdown_becomes_mrkdwn() -> None:
+def test_markdown_becomes_mrkdwn_and_markdown_links_stay_text_with_their_url() -> None:
     assert to_mrkdwn("**Pro plan** costs [see pricing](https://acme.example/p?a=1&b=2)") == (
-        "*Pro plan* costs <https://acme.example/p?a=1&b=2|see pricing>"
+        "*Pro plan* costs [see pricing](https://acme.example/p?a=1&amp;b=2)"
     )
     assert to_mrkdwn("_italic_ `code` • bullet") == "_italic_ `code` • bullet"
 
 
 def test_user_text_cannot_ping_or_inject_links() -> None:
-    hostile = "hey <!channel> look <https://evil.example|your bank> & <@U123>"
-    out = to_mrkdwn(hostile)
+    hostile = "hey <!channel> look <https://evil.example|your bank> & <@U123> <!subteam^S1|@eng>"
+    out = to_mrkdwn(hostile + " " + mention("U9"))
     assert "<!channel>" not in out and "&lt;!channel&gt;" in out
     assert "<https://evil" not in out and "&lt;https://evil.example|your bank&gt;" in out
-    assert "&amp;" in out
-    assert out.endswith("<@U123>")  # our neutral mention stays a real mention
+    assert "<@U123>" not in out and "&lt;@U123&gt;" in out  # typed, not made by the bot: text
+    assert "<!subteam" not in out and "&amp;" in out
+    assert out.endswith("<@U9>")  # the bot's own mention token is a real mention
 
 
-def test_only_web_links_are_linked_and_labels_cannot_break_out() -> None:
+def test_mention_tokens_with_a_non_user_id_or_cut_in_half_stay_text() -> None:
+    assert to_mrkdwn(mention("!channel")) == "@!channel"
+    assert to_mrkdwn(mention("U1|x")) == "@U1|x"
+    assert to_mrkdwn(mention("U1")[:-1]) == "@U1"  # a token cut by a length limit is no mention
+    assert to_mrkdwn(mention("ou_1", platform="feishu")) == "a Feishu user / 一位飞书用户"
+
+
+def test_markdown_links_are_never_made_live() -> None:
     assert to_mrkdwn("[x](javascript:alert)") == "[x](javascript:alert)"
-    assert to_mrkdwn("[a|b>c](https://ok.example)") == "<https://ok.example|a¦b&gt;c>"
+    assert to_mrkdwn("[a|b>c](https://ok.example)") == "[a|b&gt;c](https://ok.example)"
 
 
 def test_blocks_for_a_full_reply() -> None:
@@ -53,7 +62,7 @@ def test_blocks_for_a_full_reply() -> None:
             Button(action_id="request.vote", label="-1", value="13", style="danger"),
             Button(action_id="request.close", label="Close", value="12"),
         ],
-        context=["logged by <@U1>"],
+        context=[f"logged by {mention('U1')}"],
     )
     blocks = render_blocks(reply)
     assert [b["type"] for b in blocks] == ["header", "section", "section", "context", "context", "actions"]
