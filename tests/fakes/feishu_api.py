@@ -22,9 +22,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.fakes.servers import Received, Recorder, RecordingHandler, serve_fake
+
+if TYPE_CHECKING:
+    from tests.fakes.harness import Harness
 
 BOT_OPEN_ID = "ou_bot_salesbridge"
 TENANT_KEY = "2ca1d211f64f6438"  # the tenant of the app, as in the payloads of tests/payloads/feishu
@@ -411,3 +414,19 @@ def serve_feishu_ws() -> Iterator[FeishuWsFake]:
         loop.call_soon_threadsafe(stop.set)
         thread.join(timeout=5)
         loop.close()
+
+
+def payload_feishu_harness(database_url: str) -> Harness:
+    """The whole bot in-process as the app of the captured Feishu payloads (their `header.app_id` and
+    `tenant_key`), on a migrated database."""
+    from tests.fakes.harness import Harness
+
+    return Harness.create(
+        database_url,
+        migrate=False,
+        FEISHU_APP_ID=PAYLOAD_APP_ID,
+        FEISHU_APP_SECRET="app-secret",
+        FEISHU_VERIFICATION_TOKEN="vt",
+        FEISHU_ENCRYPT_KEY="ek",
+        SALESBRIDGE_FEISHU_TENANT_KEYS=TENANT_KEY,
+    )

@@ -16,7 +16,7 @@ from bot.platforms.feishu.inbound import FeishuInbound
 from bot.platforms.slack import translate
 from bot.platforms.slack.workspace import SlackInstallation
 from bot.router import EXTERNAL_REFUSAL
-from tests.fakes.feishu_api import PAYLOAD_APP_ID, TENANT_KEY
+from tests.fakes.feishu_api import payload_feishu_harness
 from tests.fakes.harness import Harness
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi, serve_slack_api
 
@@ -71,15 +71,7 @@ def test_slack_connect_user_is_external_by_user_team(slack_api: FakeSlackApi) ->
 
 @pytest.fixture
 def feishu_bot(sqlite_url: str) -> Iterator[Harness]:
-    harness = Harness.create(
-        sqlite_url,
-        migrate=False,
-        FEISHU_APP_ID=PAYLOAD_APP_ID,
-        FEISHU_APP_SECRET="app-secret",
-        FEISHU_VERIFICATION_TOKEN="vt",
-        FEISHU_ENCRYPT_KEY="ek",
-        SALESBRIDGE_FEISHU_TENANT_KEYS=TENANT_KEY,
-    )
+    harness = payload_feishu_harness(sqlite_url)
     yield harness
     harness.close()
 

@@ -16,7 +16,7 @@ from bot.messages import IncomingMessage
 from bot.platforms.feishu.inbound import FeishuInbound
 from bot.platforms.feishu.render import render_form_card
 from handlers.requests.capture import request_form
-from tests.fakes.feishu_api import PAYLOAD_APP_ID, TENANT_KEY
+from tests.fakes.feishu_api import payload_feishu_harness
 from tests.fakes.harness import Harness
 
 PAYLOADS = Path(__file__).resolve().parents[2] / "payloads" / "feishu"
@@ -30,15 +30,7 @@ def load(name: str) -> dict[str, Any]:
 @pytest.fixture
 def bot(sqlite_url: str) -> Iterator[Harness]:
     """The harness as the app of the captured payloads (their `header.app_id` and `tenant_key`)."""
-    harness = Harness.create(
-        sqlite_url,
-        migrate=False,
-        FEISHU_APP_ID=PAYLOAD_APP_ID,
-        FEISHU_APP_SECRET="app-secret",
-        FEISHU_VERIFICATION_TOKEN="vt",
-        FEISHU_ENCRYPT_KEY="ek",
-        SALESBRIDGE_FEISHU_TENANT_KEYS=TENANT_KEY,
-    )
+    harness = payload_feishu_harness(sqlite_url)
     yield harness
     harness.close()
 

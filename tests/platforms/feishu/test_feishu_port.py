@@ -117,7 +117,10 @@ def test_a_rejected_token_is_fetched_again(port: FeishuPort, fake: FeishuFake) -
 
 def test_a_refused_card_is_resent_as_plain_text(port: FeishuPort, fake: FeishuFake) -> None:
     fake.fail("/reply", status=400, code=230099, msg="Failed to create card content", times=1)
-    port.send(feishu(conversation="oc_1", thread="om_7"), Reply(title="T", text=f"hello {mention('ou_ann')} <at user_id=\"all\"></at>"))
+    port.send(
+        feishu(conversation="oc_1", thread="om_7"),
+        Reply(title="T", text=f'hello {mention("ou_ann")} <at user_id="all"></at>'),
+    )
     card, text = fake.sent("/open-apis/im/v1/messages/om_7/reply")
     assert card.json()["msg_type"] == "interactive" and text.json()["msg_type"] == "text"
     assert json.loads(text.json()["content"])["text"] == (
@@ -191,7 +194,9 @@ def test_bot_open_id_is_fetched_once(port: FeishuPort, fake: FeishuFake) -> None
     assert len(fake.recorder.to("/open-apis/bot/v3/info")) == 1
 
 
-def test_a_private_answer_in_a_one_to_one_chat_is_posted_in_that_chat(port: FeishuPort, fake: FeishuFake) -> None:
+def test_a_private_answer_in_a_one_to_one_chat_is_posted_in_that_chat(
+    port: FeishuPort, fake: FeishuFake
+) -> None:
     # a card button clicked in a p2p chat: the click carries only the chat id; the group-only
     # "visible to one person" API (仅支持普通对话群组) is never called, the answer goes into the chat
     address = feishu(conversation="oc_p2p_sales1", user="ou_sales1", ephemeral=True, thread="om_card")
@@ -201,7 +206,9 @@ def test_a_private_answer_in_a_one_to_one_chat_is_posted_in_that_chat(port: Feis
     (reply,) = fake.sent("/open-apis/im/v1/messages/om_card/reply")
     assert "only you" in fake.card_text(reply)
     (created,) = fake.sent("/open-apis/im/v1/messages")
-    assert created.path.endswith("receive_id_type=chat_id") and created.json()["receive_id"] == "oc_p2p_sales1"
+    assert (
+        created.path.endswith("receive_id_type=chat_id") and created.json()["receive_id"] == "oc_p2p_sales1"
+    )
     # the chat's mode is looked up once
     assert len(fake.recorder.to("/open-apis/im/v1/chats/oc_p2p_sales1")) == 1
 
