@@ -243,7 +243,6 @@ class KnowledgeBase:
             language=language,
             lexical=lexical,
             dense=dense,
-            embedder=self.embedder,
             decision=self.decision(),
             config=self.config,
             mask=mask,

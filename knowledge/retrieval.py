@@ -20,7 +20,6 @@ from knowledge.tokenize import tokens
 if TYPE_CHECKING:
     from knowledge.decision import DecisionModel
     from knowledge.dense import DenseIndex
-    from knowledge.embedding import Embedder
     from knowledge.lexical import LexicalIndex
 
 
@@ -35,7 +34,9 @@ class RetrievalConfig:
     rewrite_weight: float = 0.7  # each LLM rewrite of the question (only with a chat model configured)
     dense_weight: float = 0.3  # the dense generator's list in the fusion (0.2–0.4 measured alike)
     lexical_weight: float = 1.0
-    fusion: str = "scores"  # "scores": each list's scores scaled between floor and best; "rrf": reciprocal rank
+    fusion: str = (
+        "scores"  # "scores": each list's scores scaled between floor and best; "rrf": reciprocal rank
+    )
     rrf_k: int = 60
     support_candidates: int = 3  # fused sections whose evidence the decision weighs
 
@@ -59,15 +60,14 @@ def retrieve(
     language: str,
     lexical: LexicalIndex,
     dense: DenseIndex | None,
-    embedder: Embedder | None,
     decision: DecisionModel,
     config: RetrievalConfig,
     mask: Any | None = None,
     rewrites: Sequence[str] = (),
-    query_vector: Callable[[str], Any] | None = None,
+    query_vector: Callable[[str], Any | None] | None = None,
 ) -> Retrieved | None:
     """Run the stages for one question; None when the question has no searchable term or the knowledge
-    base is empty."""
+    base is empty. `query_vector` embeds the question (None: lexical only, or the embedding failed)."""
 
     terms = tokens(query, query=True)
     if not terms or lexical.size == 0:
@@ -83,13 +83,16 @@ def retrieve(
             lists.append(
                 Candidates(index.top(rewrite_scores, limit, mask=mask), rewrite_scores, config.rewrite_weight)
             )
-    similarities, dense_list = None, []
-    if dense is not None and dense.size and config.dense_weight:
-        vector = (query_vector or (embedder.query if embedder is not None else None) or _none)(query)
-        if vector is not None:
-            similarities = dense.similarities(vector, size=lexical.size)
-            top = dense_list = dense.top(similarities, limit, mask=mask)
-            lists.append(Candidates(top, similarities, config.dense_weight, floor=dense_floor(similarities)))
+    similarities, dense_list, floor = None, [], 0.0
+    vector = (
+        query_vector(query)
+        if query_vector and dense is not None and dense.size and config.dense_weight
+        else None
+    )
+    if dense is not None and vector is not None:
+        similarities = dense.similarities(vector, size=lexical.size)
+        dense_list, floor = dense.top(similarities, limit, mask=mask), dense_floor(similarities)
+        lists.append(Candidates(dense_list, similarities, config.dense_weight, floor=floor))
     if config.fusion == "scores":
         ranked = score_fusion(lists)
     else:
@@ -99,7 +102,6 @@ def retrieve(
     if not ranked:
         return None
     question = question_evidence(index=index, query=query, terms=terms, synonyms=lexical.synonyms)
-    floor = dense_floor(similarities)
     agreeing = set(lists[0].numbers[:AGREEMENT_DEPTH]) & set(dense_list[:AGREEMENT_DEPTH])
     judged = [
         (
@@ -157,10 +159,6 @@ def score_fusion(lists: Sequence[Candidates]) -> list[int]:
             share = max(0.0, (float(candidates.scores[number]) - candidates.floor) / span)
             fused[number] = fused.get(number, 0.0) + candidates.weight * share
     return sorted(fused, key=lambda n: -fused[n])
-
-
-def _none(_query: str) -> None:
-    return None
 
 
 def reciprocal_rank_fusion(
