@@ -83,7 +83,7 @@ class KnowledgeBase:
         self._checked_at = 0.0
         self._stale = True
         self._dense: DenseIndex | None = None  # vectors of the sections embedded so far
-        self._stored_decision: DecisionModel | None = None
+        self._stored_decisions: dict[str, DecisionModel] = {}  # `kb calibrate`, by mode
         self.background: BackgroundEmbedder | None = None  # started by `start_background_embedding`
         self._rewriter: Any = None  # knowledge.query_rewrite.QueryRewriter, built on first use
 
@@ -255,10 +255,13 @@ class KnowledgeBase:
         retrieval mode in use, else the defaults."""
         if self._decision is not None:
             return self._decision
-        self.indexes()  # (re)loads the stored calibration with the index
-        if self._stored_decision is not None:
-            return self._stored_decision
-        return DEFAULT_HYBRID if self._current_dense() is not None else DEFAULT_LEXICAL
+        self.indexes()  # (re)loads the stored calibrations with the index
+        mode = self.decision_mode()
+        return self._stored_decisions.get(mode) or (DEFAULT_HYBRID if mode == "hybrid" else DEFAULT_LEXICAL)
+
+    def decision_mode(self) -> str:
+        """ "hybrid" when semantic evidence exists for the decision to weigh (vectors stored), else "lexical"."""
+        return "hybrid" if self._current_dense() is not None else "lexical"
 
     def _query_vector(self, query: str) -> Any | None:
         if self.embedder is None:
@@ -319,9 +322,11 @@ class KnowledgeBase:
                 self._version = version
                 self._stale = False
                 with self.db.session() as session:
-                    self._stored_decision = stored_decision(
-                        session=session, mode="hybrid" if self.embedder is not None else "lexical"
-                    )
+                    self._stored_decisions = {
+                        mode: model
+                        for mode in ("hybrid", "lexical")
+                        if (model := stored_decision(session=session, mode=mode)) is not None
+                    }
             return current
 
     # --- dense retrieval ------------------------------------------------------------------------

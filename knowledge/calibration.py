@@ -36,7 +36,8 @@ def calibration_examples(kb: KnowledgeBase, questions: Sequence[Question]) -> li
 
 def calibrate(kb: KnowledgeBase, questions: Sequence[Question], *, save: bool = True) -> FitReport:
     """Fit the decision for the retrieval mode in use (hybrid with embeddings, else lexical) and store it."""
-    hybrid = kb.embedder is not None and kb.embedding_status.active
+    mode = kb.decision_mode()
+    hybrid = mode == "hybrid"
     report = fit(
         calibration_examples(kb, questions),
         features=HYBRID_FEATURES if hybrid else LEXICAL_FEATURES,
@@ -46,7 +47,7 @@ def calibrate(kb: KnowledgeBase, questions: Sequence[Question], *, save: bool = 
         with kb.db.session() as session:
             save_decision(
                 session=session,
-                mode="hybrid" if hybrid else "lexical",
+                mode=mode,
                 model=report.model,
                 questions=len(questions),
             )
