@@ -11,11 +11,13 @@ from __future__ import annotations
 import atexit
 import shutil
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ProgrammingError
 
 from bot.database import Database
 
@@ -87,9 +89,19 @@ class PostgresServer:
             connection.execute(text(f'CREATE DATABASE "{name}"{clause}'))
         return name
 
-    def drop(self, name: str) -> None:
-        with self.admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    def drop(self, name: str, *, attempts: int = 20) -> None:
+        """Drop a test database. An autovacuum worker busy in it belongs to no role, so a non-superuser's
+        `WITH (FORCE)` cannot terminate it ("must be a member of the role whose process is being
+        terminated") — it finishes within moments: try again."""
+        for attempt in range(attempts):
+            try:
+                with self.admin.connect() as connection:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                return
+            except ProgrammingError:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.25)
 
     def dispose(self) -> None:
         self.admin.dispose()
