@@ -112,6 +112,18 @@ def ingest(
     else:
         report = ingest_paths(kb, paths, prune=prune)
     typer.echo(report.summary())
+    if kb.embedder is not None:
+        from knowledge.vectors import embedding_progress
+
+        with kb.db.session() as session:
+            progress = embedding_progress(session=session, model=kb.embedder.name)
+        if progress.embedded < progress.total:
+            waiting = progress.total - progress.embedded
+            typer.echo(
+                f"Answering now from the lexical index; {waiting} sections wait for their semantic vectors — "
+                "a running `salesbridge serve` computes them in the background, or run `salesbridge kb embed`.\n"
+                f"已可用词法索引回答；{waiting} 个段落等待计算语义向量——运行中的 serve 会在后台完成，或运行 `salesbridge kb embed`。"
+            )
     if report.files == 0 and report.skipped:
         raise typer.Exit(1)
 

@@ -36,7 +36,8 @@ def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_status_embed_and_calibrate(corpus: Path, tmp_path: Path) -> None:
-    assert runner.invoke(app, ["kb", "ingest", str(corpus)]).exit_code == 0
+    ingested = runner.invoke(app, ["kb", "ingest", str(corpus)])
+    assert ingested.exit_code == 0 and "sections wait for their semantic vectors" in ingested.output
     before = json.loads(runner.invoke(app, ["kb", "status", "--json"]).output)
     assert before["semantic_retrieval"] == "bundled: multilingual-e5-small-q4"
     assert before["embedded"]["done"] == 0 and before["embedded"]["of"] == before["sections"] > 0
