@@ -49,6 +49,16 @@ def test_slack_installation_is_learned_from_auth_test_and_bots_info(slack_api: F
     assert installation.teams() == frozenset({"T111"}) and installation.apps() == frozenset({"A111"})
 
 
+def test_bots_info_without_its_scope_is_asked_once_not_on_every_ack(slack_api: FakeSlackApi) -> None:
+    slack_api.reset()
+    slack_api.fail("bots.info", "missing_scope")
+    installation = learned(slack_api)
+    for _ in range(3):
+        assert installation.foreign(load("slack", "app_mention")) is None  # the app id is then not checked
+    assert installation.apps() is None and len(slack_api.calls("bots.info")) == 1
+    slack_api.reset()
+
+
 def test_slack_settings_pin_teams_enterprises_and_apps(slack_api: FakeSlackApi) -> None:
     client = WebClient(token=BOT_TOKEN, base_url=slack_api.url)
     pinned = SlackInstallation(client=client, teams=["T999", "E123"], apps=["A111", "A999"])

@@ -41,6 +41,7 @@ class SlackInstallation:
         self._teams: frozenset[str] | None = frozenset(teams) or None
         self._apps: frozenset[str] | None = frozenset(apps) or None
         self._apps_pinned = bool(apps)
+        self._apps_asked = False  # bots.info was tried (it is not tried again)
         self._bot_id = ""
         self._warned = False
         self._lock = threading.Lock()
@@ -61,11 +62,13 @@ class SlackInstallation:
             return self._teams
 
     def apps(self) -> frozenset[str] | None:
-        """Our app id(s); None when neither the settings nor `bots.info` can tell (then not checked)."""
+        """Our app id(s); None when neither the settings nor `bots.info` can tell (then not checked).
+        `bots.info` is asked once: without its scope every request's ack would wait on a refused call."""
         if self._apps is None and not self._apps_pinned:
             self.teams()
             with self._lock:
-                if self._apps is None and self._bot_id:
+                if self._apps is None and self._bot_id and not self._apps_asked:
+                    self._apps_asked = True
                     try:
                         info = self._client.bots_info(bot=self._bot_id)
                         app_id = str((info.get("bot") or {}).get("app_id") or "")
