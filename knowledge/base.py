@@ -243,7 +243,7 @@ class KnowledgeBase:
             language=language,
             lexical=lexical,
             dense=dense,
-            decision=self.decision(),
+            decision=self._decision_for("hybrid" if dense is not None else "lexical"),
             config=self.config,
             mask=mask,
             rewrites=self._rewrites(query, language=language),
@@ -253,10 +253,12 @@ class KnowledgeBase:
     def decision(self) -> DecisionModel:
         """The answer decision in force: given, else the team's calibration (`kb calibrate`) for the
         retrieval mode in use, else the defaults."""
+        self.indexes()  # (re)loads the stored calibrations with the index
+        return self._decision_for(self.decision_mode())
+
+    def _decision_for(self, mode: str) -> DecisionModel:
         if self._decision is not None:
             return self._decision
-        self.indexes()  # (re)loads the stored calibrations with the index
-        mode = self.decision_mode()
         return self._stored_decisions.get(mode) or (DEFAULT_HYBRID if mode == "hybrid" else DEFAULT_LEXICAL)
 
     def decision_mode(self) -> str:
