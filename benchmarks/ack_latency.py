@@ -126,7 +126,7 @@ def running_bot(
     for key in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
         full_env.pop(key, None)
     if prepare:
-        upgrade = [python, "-m", "bot", "db", "upgrade"]
+        upgrade = [python, "-m", "salesbridge", "db", "upgrade"]
         subprocess.run(upgrade, env=full_env, check=True, capture_output=True, cwd=ROOT)
         # tables whose migration the lead has not generated yet
         create_all = (
@@ -135,7 +135,7 @@ def running_bot(
         subprocess.run([python, "-c", create_all], env=full_env, check=True, cwd=ROOT)
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [python, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [python, "-m", "salesbridge", "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=full_env,
             stdout=out,
             stderr=subprocess.STDOUT,

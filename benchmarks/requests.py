@@ -67,9 +67,9 @@ def fill(database_url: str, *, count: int, seed: int = 7) -> None:
     from bot.clock import Clock
     from bot.database import Database
     from bot.models.requests import FeatureRequest, RequestCustomer, RequestRequester, RequestToken
-    from handlers.requests.duplicates import text_tokens
     from handlers.requests.parse import make_title
-    from handlers.requests.priority import CustomerSignal, score
+    from services.requests.duplicates import text_tokens
+    from services.requests.priority import CustomerSignal, score
 
     rng = random.Random(seed)
     vocab = vocabulary(rng)
@@ -154,10 +154,10 @@ def percentiles(samples: list[float]) -> str:
 
 
 def measure(database_url: str, *, runs: int, seed: int = 11) -> dict[str, list[float]]:
-    from bot.app import build_application
     from bot.config import Settings
     from bot.messages import IncomingMessage, Kind
-    from handlers.requests.duplicates import similar_open_requests
+    from salesbridge.app import build_application
+    from services.requests.duplicates import similar_open_requests
 
     settings = Settings(_env_file=None, DATABASE_URL=database_url)  # type: ignore[call-arg]
     app = build_application(settings, ports={}, migrate=False)

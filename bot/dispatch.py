@@ -13,39 +13,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from bot.i18n import pick
 from bot.idempotency import claim_event
 from bot.logging_setup import log_context
-from bot.messages import Address, IncomingMessage, Kind, Reply, Sent
+from bot.messages import IncomingMessage, Reply, Sent, resolve_address
 from bot.metrics import metrics
 from bot.router import Router
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
-
-
-def resolve_address(msg: IncomingMessage, reply: Reply) -> Address:
-    """Where a reply to `msg` goes, per `reply.where` (unless the reply names its own `to`)."""
-    if reply.to is not None:
-        return reply.to
-    base = Address(
-        platform=msg.platform,
-        workspace=msg.workspace,
-        conversation=msg.conversation,
-        # Slack commands carry a response_url: private notes go through it, and a channel post falls back
-        # to it when the bot is not a member of the channel the command was typed in.
-        reply_url=msg.raw.get("response_url")
-        if msg.kind is Kind.COMMAND or reply.where == "ephemeral"
-        else None,
-    )
-    match reply.where:
-        case "dm":
-            return base.model_copy(update={"conversation": None, "user": msg.user, "reply_url": None})
-        case "ephemeral" if not msg.is_direct:
-            return base.model_copy(update={"user": msg.user, "ephemeral": True, "thread": msg.thread})
-        case "channel":
-            return base
-        case _:  # thread (and "ephemeral" in a DM, which is private anyway)
-            if msg.is_direct and not msg.in_thread:
-                return base
-            return base.model_copy(update={"thread": msg.thread or msg.message_id})
 
 
 class Dispatcher:
@@ -134,9 +107,9 @@ class Dispatcher:
                 except Exception:
                     logger.warning("could not update placeholder; posting the answer instead", exc_info=True)
                     placeholder = None
-            result = self.services.outbox.deliver(address, reply)
-            if result is not None:
-                sent.append(result)
+            delivery = self.services.outbox.deliver(address, reply)
+            if delivery.sent is not None:
+                sent.append(delivery.sent)
         return sent
 
     def _post_placeholder(self, msg: IncomingMessage) -> Sent | None:

@@ -1,6 +1,6 @@
 """What text may carry on its way to a chat: mentions only the bot made, nothing a database cannot store.
 
-**Mentions are structured tokens, not syntax.** A mention the bot made (`handlers.common.mention`,
+**Mentions are structured tokens, not syntax.** A mention the bot made (`bot.chat_text.mention`,
 `bot.people.person_token`) is written as `MENTION_OPEN + "@" [platform ":"] user + MENTION_CLOSE`, two
 Unicode *noncharacters* (U+FDD0, U+FDD1: reserved for a program's internal use, never interchanged). Text
 that comes from outside — chat messages, form values, display names, model output, knowledge files — goes

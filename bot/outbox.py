@@ -14,7 +14,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +35,29 @@ from bot.rate_limits import RateLimiter
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+
+
+class DeliveryStatus(StrEnum):
+    SENT = "sent"  # the platform accepted it
+    QUEUED = "queued"  # written down; the flush loop (of this or another process) sends it later
+    DUPLICATE = "duplicate"  # a message with the same dedupe key was queued before: nothing new was written
+    REFUSED = "refused"  # the platform refused it for good (no such channel, not a member …): not retried
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What became of one outgoing message."""
+
+    status: DeliveryStatus
+    sent: Sent | None = None  # set when SENT: the platform's message id, to update it or reply under it
+
+    @property
+    def will_arrive(self) -> bool:
+        """Sent now, sent later, or sent before under the same dedupe key."""
+        return self.status is not DeliveryStatus.REFUSED
+
+
+QUEUED = Delivery(DeliveryStatus.QUEUED)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -62,9 +87,9 @@ class Outbox:
         self.max_inline_wait = max_inline_wait
         self._sleep = sleep
 
-    def deliver(self, address: Address, reply: Reply, *, dedupe_key: str | None = None) -> Sent | None:
-        """Persist and try to send now. Returns what was sent, or None when queued for a retry (or a
-        message with the same `dedupe_key` was already queued)."""
+    def deliver(self, address: Address, reply: Reply, *, dedupe_key: str | None = None) -> Delivery:
+        """Persist and try to send now: sent, queued for a retry (or for a process that has the platform),
+        a duplicate of a message already queued under `dedupe_key`, or refused by the platform for good."""
         reachable = address.platform in self._ports
         row = OutboxMessage(  # written already leased to us: no second round trip to claim it
             dedupe_key=dedupe_key,
@@ -82,14 +107,14 @@ class Outbox:
                 session.add(row)
         except IntegrityError:
             logger.info("outbox: %s already queued", dedupe_key)
-            return None
+            return Delivery(DeliveryStatus.DUPLICATE)
         if not reachable:
             logger.info(
                 "outbox: %s is not connected in this process; message %s waits for a process that has it",
                 address.platform,
                 row.id,
             )
-            return None
+            return QUEUED
         return self._send(row, address, reply)
 
     def flush(self, *, limit: int = 100) -> int:
@@ -108,7 +133,7 @@ class Outbox:
                     .limit(limit)
                 )
             )
-        return sum(1 for row_id in ids if row_id is not None and self._attempt(row_id) is not None)
+        return sum(1 for row_id in ids if row_id is not None and self._attempt(row_id) is DeliveryStatus.SENT)
 
     def waiting_elsewhere(self) -> dict[str, int]:
         """Unsent messages for platforms this process has no port for, by platform."""
@@ -148,18 +173,19 @@ class Outbox:
                 return None
             return session.get(OutboxMessage, row_id)
 
-    def _attempt(self, row_id: int) -> Sent | None:
+    def _attempt(self, row_id: int) -> DeliveryStatus | None:
         row = self._claim(row_id)
         if row is None:
             return None
-        return self._send(row, Address.model_validate_json(row.address), Reply.model_validate_json(row.reply))
+        address, reply = Address.model_validate_json(row.address), Reply.model_validate_json(row.reply)
+        return self._send(row, address, reply).status
 
-    def _send(self, row: OutboxMessage, address: Address, reply: Reply) -> Sent | None:
+    def _send(self, row: OutboxMessage, address: Address, reply: Reply) -> Delivery:
         """Send a row we hold the lease on; record the outcome."""
         row_id = row.id
         port = self._ports.get(row.platform)
         if port is not None and not self._wait_for_slot(row, address):
-            return None
+            return QUEUED
         try:
             if port is None:
                 raise DeliveryError(f"platform {row.platform} is not enabled", permanent=True)
@@ -167,12 +193,14 @@ class Outbox:
         except DeliveryError as exc:
             if exc.retry_after is not None and self.rate_limiter is not None:
                 self.rate_limiter.penalize(row.platform, _limit_key(address), exc.retry_after)
-            self._record_failure(row, str(exc), retry_after=exc.retry_after, permanent=exc.permanent)
-            return None
+            gave_up = self._record_failure(row, str(exc), retry_after=exc.retry_after, permanent=exc.permanent)
+            return Delivery(DeliveryStatus.REFUSED) if gave_up else QUEUED
         except Exception as exc:  # network errors, SDK exceptions: transient until proven otherwise
             logger.exception("outbox: sending message %s failed", row_id)
-            self._record_failure(row, f"{type(exc).__name__}: {exc}", retry_after=None, permanent=False)
-            return None
+            gave_up = self._record_failure(
+                row, f"{type(exc).__name__}: {exc}", retry_after=None, permanent=False
+            )
+            return Delivery(DeliveryStatus.REFUSED) if gave_up else QUEUED
         with self._db.session() as session:
             session.execute(
                 update(OutboxMessage)
@@ -185,7 +213,7 @@ class Outbox:
                 )
             )
         metrics().replies_sent.labels(platform=row.platform).inc()
-        return sent
+        return Delivery(DeliveryStatus.SENT, sent)
 
     def _wait_for_slot(self, row: OutboxMessage, address: Address) -> bool:
         """Honour the rate limits: sleep a short wait; requeue the row for a long one (returns False)."""
@@ -209,7 +237,8 @@ class Outbox:
 
     def _record_failure(
         self, row: OutboxMessage, error: str, *, retry_after: float | None, permanent: bool
-    ) -> None:
+    ) -> bool:
+        """Record a failed attempt; True when the message is given up (permanent, or out of attempts)."""
         attempts = row.attempts + 1
         give_up = permanent or attempts >= self.max_attempts
         delay = backoff(attempts)
@@ -237,6 +266,7 @@ class Outbox:
                     next_attempt_at=self._clock.now() + delay,
                 )
             )
+        return give_up
 
 
 def _limit_key(address: Address) -> str | None:

@@ -1,6 +1,6 @@
 """What a handler receives besides the message: settings, database, clock, roles, outbound delivery.
 
-Built once, in the composition root (`bot/app.py`). Capabilities add their own long-lived objects here
+Built once, in the composition root (`salesbridge/app.py`). Capabilities add their own long-lived objects here
 (the knowledge base, the LLM client) as explicit, typed fields.
 """
 
@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from bot.clock import Clock
 from bot.config import Settings
 from bot.database import Database
-from bot.messages import Address, Reply, Sent
-from bot.outbox import Outbox
+from bot.messages import Address, Reply
+from bot.outbox import Delivery, Outbox
 from bot.platforms.base import ChatPort
 from bot.roles import Roles
 
@@ -37,7 +37,7 @@ class Services:
     def now(self) -> datetime:
         return self.clock.now()
 
-    def send(self, address: Address, reply: Reply, *, dedupe_key: str | None = None) -> Sent | None:
+    def send(self, address: Address, reply: Reply, *, dedupe_key: str | None = None) -> Delivery:
         """Send a message outside a conversation turn (jobs, notifications) through the outbox."""
         return self.outbox.deliver(address, reply.model_copy(update={"to": address}), dedupe_key=dedupe_key)
 

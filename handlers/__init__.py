@@ -2,7 +2,7 @@
 
 Read `register_handlers` to learn what the bot can do; each capability's `register` lists its commands.
 The capability modules are imported inside the function so that importing one of them (the CLI imports
-`handlers.requests.cli`) does not load them all.
+`salesbridge.cli.requests`) does not load them all.
 """
 
 from __future__ import annotations

@@ -11,13 +11,12 @@ Reps answer a practice scenario in its thread; `handle_practice_answer` gives pe
 
 from __future__ import annotations
 
+from bot.chat_text import area_word, mention
 from bot.errors import UsageError
 from bot.i18n import both, pick
 from bot.messages import Address, IncomingMessage, KeyValue, Reply
 from bot.router import Router
 from bot.services import Services
-from handlers.common import area_word, mention
-from jobs.lscpa import STEP_NAMES, coach
 from jobs.objections import (
     add_objection,
     list_objections,
@@ -26,6 +25,7 @@ from jobs.objections import (
     practice_stats,
     record_attempt,
 )
+from services.objections.lscpa import STEP_NAMES, coach
 
 USAGE = (
     "objection add Your competitor is cheaper | pricing\n"

@@ -4,13 +4,13 @@ admins and the last admin keep their role (bot/roles.py)."""
 
 from __future__ import annotations
 
+from bot.chat_text import mention, parse_user
 from bot.commands import tokenize
 from bot.errors import UsageError
 from bot.i18n import pick
 from bot.messages import IncomingMessage, KeyValue, Reply
 from bot.router import Router
 from bot.services import Services
-from handlers.common import mention, parse_user
 
 USAGE = "role\nrole grant <@user> pm|admin|sales\nrole revoke <@user>\nrole list\n角色 授予 @lily 产品经理"
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.chat_text import mention, parse_id
 from bot.clock import as_utc
 from bot.commands import parse_args, refuse_unknown_options, split_command_word, tokenize
 from bot.errors import UsageError
@@ -21,8 +22,6 @@ from bot.messages import IncomingMessage, KeyValue, Reply
 from bot.models import Schedule
 from bot.router import ButtonText, Router
 from bot.services import Services
-from handlers.common import mention, parse_id
-from jobs import calendars
 from jobs.posting import (
     KIND_ALIASES,
     KINDS,
@@ -40,7 +39,15 @@ from jobs.sync import (
     agenda_form,
     record_absence,
 )
-from jobs.timing import WHEN_HELP_EN, WHEN_HELP_ZH, build_trigger, next_fire_times, parse_timezone, parse_when
+from services import calendars
+from services.schedules.timing import (
+    WHEN_HELP_EN,
+    WHEN_HELP_ZH,
+    build_trigger,
+    next_fire_times,
+    parse_timezone,
+    parse_when,
+)
 
 USAGE = (
     "schedule list\n"

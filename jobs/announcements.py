@@ -27,7 +27,6 @@ from bot.clock import as_utc
 from bot.messages import Address, Reply
 from bot.models import AckReminder, Announcement
 from bot.services import Services
-from handlers.announcements import service
 from handlers.announcements.launch import (
     MILESTONES,
     active_launches,
@@ -36,6 +35,7 @@ from handlers.announcements.launch import (
 )
 from handlers.announcements.parse import Target, load_targets
 from handlers.announcements.render import ack_reminder_reply, eos_reminder_reply
+from services.announcements import workflow
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +56,10 @@ def _local_day(services: Services, moment: datetime) -> date:
 def deliver_due_announcements(services: Services) -> int:
     """Publish every scheduled announcement whose `at:` time has passed. Returns channel posts made."""
     with services.db.session() as session:
-        due = service.due_announcements(session=session, now=services.now())
+        due = workflow.due_announcements(session=session, now=services.now())
     posts = 0
     for announcement_id in due:
-        published = service.publish_announcement(services=services, announcement_id=announcement_id)
+        published = workflow.publish_announcement(services=services, announcement_id=announcement_id)
         if published is not None:
             posts += len(published.targets)
             author = published.announcement
@@ -103,7 +103,7 @@ def ship_on_release_date(services: Services) -> int:
             done = session.exec(select(OutboxMessage.id).where(col(OutboxMessage.dedupe_key) == key)).first()
         if done is not None:
             continue
-        en, zh = service.mark_requests_shipped(services=services, announcement=a)
+        en, zh = workflow.mark_requests_shipped(services=services, announcement=a)
         services.send(
             Address(platform=a.author_platform, user=a.author),
             Reply(
@@ -148,8 +148,8 @@ def remind_unacknowledged(services: Services) -> int:
     for a in recent:
         assert a.id is not None and a.published_at is not None
         with services.db.session() as session:
-            posts = service.posts_of(session=session, announcement_id=a.id)
-            acked = service.acknowledged_users(session=session, announcement_id=a.id)
+            posts = workflow.posts_of(session=session, announcement_id=a.id)
+            acked = workflow.acknowledged_users(session=session, announcement_id=a.id)
             rounds = {
                 (platform, user): (count, as_utc(last))
                 for platform, user, count, last in session.exec(
@@ -167,7 +167,7 @@ def remind_unacknowledged(services: Services) -> int:
         due_round = min(int(elapsed / interval), settings.ack_reminder_max)
         pending: dict[tuple[str, str], None] = {}
         for post in posts:
-            readers, _live = service.expected_readers(
+            readers, _live = workflow.expected_readers(
                 services=services, post=post, author=a.author, cache=members
             )
             for user in readers:
@@ -178,7 +178,7 @@ def remind_unacknowledged(services: Services) -> int:
             if done >= due_round or (last is not None and now - last < interval):
                 continue  # not due, all rounds sent, or the last one went out less than an interval ago
             round_ = done + 1
-            queued = service.send_once(
+            queued = workflow.send_once(
                 services=services,
                 address=Address(platform=platform, user=user),
                 reply=ack_reminder_reply(a, round_=round_),
@@ -223,7 +223,7 @@ def post_eos_reminders(services: Services) -> int:
         days = min(due)  # the most recent reminder; older missed ones are superseded by it
         days_left = (a.last_order - today).days
         for target in load_targets(a.targets):
-            posts += service.send_once(
+            posts += workflow.send_once(
                 services=services,
                 address=Address(platform=target.platform, conversation=target.conversation),
                 reply=eos_reminder_reply(a, days_left=days_left),
@@ -247,7 +247,7 @@ def post_launch_milestones(services: Services) -> int:
             continue
         milestone = due[-1]  # the latest one due; a long outage does not flood channels with stale ones
         for target in load_targets(plan.targets):
-            posts += service.send_once(
+            posts += workflow.send_once(
                 services=services,
                 address=Address(platform=target.platform, conversation=target.conversation),
                 reply=milestone_reply(plan, milestone),

@@ -18,8 +18,8 @@ from sqlmodel import col, select
 from bot.messages import Address, Reply
 from bot.models import Objection, OutboxMessage, PracticeAttempt, PracticeSession
 from bot.services import Services
-from jobs.lscpa import STEP_GOALS, STEP_NAMES, STEPS, Assessment
-from jobs.objection_library import ensure_seeded
+from services.objections.library import ensure_seeded
+from services.objections.lscpa import STEP_GOALS, STEP_NAMES, STEPS, Assessment
 
 logger = logging.getLogger(__name__)
 

@@ -17,10 +17,11 @@ from bot.clock import as_utc
 from bot.errors import NotFound, UsageError
 from bot.messages import Address, Reply
 from bot.models import Schedule
+from bot.outbox import DeliveryStatus
 from bot.services import Services
-from jobs.calendars import DayVerdict, verdict
 from jobs.scheduler import MISFIRE_GRACE
-from jobs.timing import build_trigger, latest_slot, wall_clock_key
+from services.calendars import DayVerdict, verdict
+from services.schedules.timing import build_trigger, latest_slot, wall_clock_key
 
 logger = logging.getLogger(__name__)
 
@@ -171,18 +172,7 @@ def _post(*, services: Services, address: Address, dedupe_key: str, reply: Reply
         from jobs.objections import post_practice
 
         return post_practice(services=services, address=address, dedupe_key=dedupe_key)
-    return services.send(address, reply, dedupe_key=dedupe_key) is not None or _queued(services, dedupe_key)
-
-
-def _queued(services: Services, dedupe_key: str) -> bool:
-    """The outbox returns None both for 'queued for retry' and 'already sent'; tell them apart."""
-    from sqlmodel import col, select
-
-    from bot.models import OutboxMessage
-
-    with services.db.session() as session:
-        row = session.exec(select(OutboxMessage).where(col(OutboxMessage.dedupe_key) == dedupe_key)).first()
-    return row is not None and row.status in {"pending", "sending"} and row.attempts > 0
+    return services.send(address, reply, dedupe_key=dedupe_key).status is not DeliveryStatus.DUPLICATE
 
 
 def compose(*, services: Services, schedule: Schedule, since: datetime, slot: datetime) -> Reply:

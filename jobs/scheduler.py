@@ -180,7 +180,7 @@ class SchedulerEngine:
 
     def sync_schedules(self) -> int:
         """Make the job store match the `schedule` table: add/replace active ones, drop paused/removed."""
-        from jobs.timing import build_trigger
+        from services.schedules.timing import build_trigger
 
         with self.services.db.session() as session:
             rows = list(session.exec(select(Schedule)))

@@ -1,6 +1,6 @@
 """Live data for agendas and digests, read from the other capabilities' service modules.
 
-Each source is a keyword-only function of another module (`handlers.requests.service.top_requests(*,
+Each source is a keyword-only function of another module (`services.requests.workflow.top_requests(*,
 session, limit)` …). A module that is not installed yields `Section(available=False)`: the agenda says the
 section is unavailable instead of inventing data. Items may be dataclasses, SQLModel rows, dicts or tuples;
 `describe` renders any of them as one line.
@@ -167,9 +167,9 @@ def bullets(items: list[Any], *, limit: int = 8) -> str:
 
 
 # --- named sources (names agreed with the requests, announcements and knowledge engineers) ------------
-REQUESTS = "handlers.requests.service"
-ANNOUNCEMENTS = ("handlers.announcements.service", "jobs.announcements")
-ESCALATION = "knowledge.escalation"
+REQUESTS = "services.requests.workflow"
+ANNOUNCEMENTS = ("services.announcements.workflow", "jobs.announcements")
+ESCALATION = "services.questions.escalation"
 
 
 def _each(modules: str | tuple[str, ...], function: str) -> list[str]:

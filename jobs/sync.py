@@ -13,10 +13,10 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from bot.chat_text import mention
 from bot.messages import Button, Form, FormInput, Reply
 from bot.models import AgendaItem, SyncAbsence
 from bot.services import Services
-from handlers.common import mention
 from jobs import sources
 
 LOW_ACK = 0.8  # announcements acknowledged by fewer than 80% of their audience are listed

@@ -18,8 +18,8 @@ TRY_THESE = (
 
 def prepare_demo_knowledge(samples: Path = SAMPLES) -> str:
     """Ingest the sample knowledge base into the configured database; returns a one-line summary."""
-    from knowledge.cli import open_knowledge_base
     from knowledge.ingest import ingest_paths
+    from salesbridge.cli.kb import open_knowledge_base
 
     if not samples.is_dir():
         return f"sample knowledge base not found at {samples}; the bot starts with an empty knowledge base"

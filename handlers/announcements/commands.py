@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.chat_text import mention, parse_id
 from bot.clock import as_utc
 from bot.commands import parse_args, refuse_unknown_options, tokenize
 from bot.errors import NotFound, PermissionDenied, UsageError
@@ -16,7 +17,6 @@ from bot.i18n import both, pick
 from bot.messages import Form, FormInput, IncomingMessage, KeyValue, Reply
 from bot.models import Announcement
 from bot.services import Services
-from handlers.announcements import service
 from handlers.announcements.parse import (
     EOS_KEYS,
     RELEASE_KEYS,
@@ -27,8 +27,8 @@ from handlers.announcements.parse import (
     take_time_token,
 )
 from handlers.announcements.render import headline, preview_reply
-from handlers.announcements.validate import Draft, validate_eos, validate_release
-from handlers.common import mention, parse_id
+from services.announcements import workflow
+from services.announcements.validate import Draft, validate_eos, validate_release
 
 ANNOUNCE_USAGE = (
     "announce release product:CloudDB version:3.2 date:2026-12-01 channels:slack:#sales,feishu:oc_1 "
@@ -70,7 +70,7 @@ def _may_manage(msg: IncomingMessage, services: Services, a: Announcement) -> bo
 def _load(services: Services, token: str) -> Announcement:
     announcement_id = parse_id(token, what_en="announcement", what_zh="公告")
     with services.db.session() as session:
-        a = service.get_announcement(session=session, announcement_id=announcement_id)
+        a = workflow.get_announcement(session=session, announcement_id=announcement_id)
     if a is None:
         raise NotFound(
             f"There is no announcement #{announcement_id}.", f"没有编号为 #{announcement_id} 的公告。"
@@ -143,17 +143,17 @@ def _draft(
         else validate_eos(options=options, now=now, tz=tz)
     )
     with services.db.session() as session:
-        targets = service.parse_targets(
+        targets = workflow.parse_targets(
             session=session, spec=draft.channels, enabled_platforms=set(services.ports)
         )
-        unknown = service.unknown_requests(session=session, request_ids=draft.ships)
+        unknown = workflow.unknown_requests(session=session, request_ids=draft.ships)
         if unknown:
             listed = ", ".join(f"#{i}" for i in unknown)
             raise UsageError(
                 f"ships: there is no feature request {listed}. Check the ids with `requests`.",
                 f"ships（包含需求）：不存在需求 {listed}，请核对编号。",
             )
-        announcement = service.create_announcement(
+        announcement = workflow.create_announcement(
             session=session,
             draft=draft,
             targets=targets,
@@ -244,13 +244,13 @@ def validate_form(msg: IncomingMessage, services: Services) -> None:
         if channels and "channels" not in checks.errors:
             checks.check(
                 "channels",
-                service.parse_targets,
+                workflow.parse_targets,
                 session=session,
                 spec=channels,
                 enabled_platforms=set(services.ports),
             )
         if ships and "ships" not in checks.errors:
-            unknown = service.unknown_requests(session=session, request_ids=parse_request_ids(ships))
+            unknown = workflow.unknown_requests(session=session, request_ids=parse_request_ids(ships))
             if unknown:
                 listed = ", ".join(f"#{i}" for i in unknown)
                 checks.fail(
@@ -287,7 +287,7 @@ def handle_confirm(msg: IncomingMessage, services: Services) -> Reply:
         raise PermissionDenied(
             "Only the author or a PM can post this announcement.", "只有作者或产品经理可以发布此公告。"
         )
-    published = service.publish_announcement(services=services, announcement_id=a.id)
+    published = workflow.publish_announcement(services=services, announcement_id=a.id)
     if published is None:
         return _not_pending(a, services)
     where = ", ".join(str(t) for t in published.targets)
@@ -305,7 +305,7 @@ def handle_confirm(msg: IncomingMessage, services: Services) -> Reply:
 
 def _not_pending(a: Announcement, services: Services) -> Reply:
     with services.db.session() as session:
-        current = service.get_announcement(session=session, announcement_id=a.id or 0) or a
+        current = workflow.get_announcement(session=session, announcement_id=a.id or 0) or a
     if current.status == "published":
         text = both(
             f"Announcement #{a.id} is already posted; nothing was sent twice.",
@@ -327,7 +327,7 @@ def _cancel(msg: IncomingMessage, services: Services, a: Announcement) -> Reply:
             "Only the author or a PM can cancel this announcement.", "只有作者或产品经理可以取消此公告。"
         )
     with services.db.session() as session:
-        cancelled = service.cancel_announcement(session=session, announcement_id=a.id)
+        cancelled = workflow.cancel_announcement(session=session, announcement_id=a.id)
     if not cancelled:
         return _not_pending(a, services)
     return Reply(
@@ -348,7 +348,7 @@ def handle_ack(msg: IncomingMessage, services: Services) -> Reply:
         )
     try:
         with services.db.session() as session:
-            first = service.acknowledge(
+            first = workflow.acknowledge(
                 session=session,
                 announcement_id=a.id,
                 platform=msg.platform,
@@ -408,7 +408,7 @@ def _status(msg: IncomingMessage, services: Services, rest: str) -> Reply:
             text=both(f"Not posted yet: {state[0]}{when}.", f"尚未发布：{state[1]}{when}。"),
             where="ephemeral",
         )
-    statuses = service.acknowledgement_status(services=services, announcement=a)
+    statuses = workflow.acknowledgement_status(services=services, announcement=a)
     fields = []
     total_acked = total = 0
     for st in statuses:
@@ -465,7 +465,7 @@ def handle_audience(msg: IncomingMessage, services: Services) -> Reply:
     sub = words[0].lower() if words else ""
     if sub in {"list", "列表", ""}:
         with services.db.session() as session:
-            audiences = service.list_audiences(session=session)
+            audiences = workflow.list_audiences(session=session)
         if not audiences:
             return Reply(
                 text=both(
@@ -495,10 +495,10 @@ def handle_audience(msg: IncomingMessage, services: Services) -> Reply:
                 f"{name!r} 不能作为受众名称：请使用字母、数字、- 或 _（例如 sales-cn）。",
             )
         with services.db.session() as session:
-            targets = service.parse_targets(
+            targets = workflow.parse_targets(
                 session=session, spec=" ".join(words[2:]), enabled_platforms=set(services.ports)
             )
-            _, created = service.save_audience(
+            _, created = workflow.save_audience(
                 session=session, name=name, targets=targets, by=msg.user, now=services.now()
             )
         verb_en, verb_zh = ("created", "已创建") if created else ("updated", "已更新")
@@ -514,7 +514,7 @@ def handle_audience(msg: IncomingMessage, services: Services) -> Reply:
         if len(words) != 2:
             raise UsageError("`audience remove` needs one name.", "`audience remove` 需要一个名称。")
         with services.db.session() as session:
-            removed = service.remove_audience(session=session, name=words[1])
+            removed = workflow.remove_audience(session=session, name=words[1])
         if not removed:
             raise NotFound(f"No audience named {words[1]!r}.", f"没有名为 {words[1]!r} 的受众。")
         return Reply(

@@ -9,16 +9,16 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from bot.chat_text import parse_id
 from bot.commands import parse_args, refuse_unknown_options, tokenize
 from bot.errors import NotFound, UsageError
 from bot.i18n import both, pick
 from bot.messages import IncomingMessage, KeyValue, Reply
 from bot.models import LaunchPlan
 from bot.services import Services
-from handlers.announcements import service
 from handlers.announcements.parse import LAUNCH_KEYS, Target, format_targets, parse_date
-from handlers.common import parse_id
-from jobs import calendars
+from services import calendars
+from services.announcements import workflow
 
 LAUNCH_USAGE = (
     "launch CloudDB 3 date:2027-03-01 channels:slack:#sales,feishu:oc_1 [calendar:cn|us|none|…]\n"
@@ -274,7 +274,7 @@ def _create(msg: IncomingMessage, services: Services) -> Reply:
         )
     calendar = launch_calendar(services, parsed.get("calendar"))
     with services.db.session() as session:
-        targets = service.parse_targets(
+        targets = workflow.parse_targets(
             session=session, spec=parsed.get("channels") or "", enabled_platforms=set(services.ports)
         )
         plan = create_launch(

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from bot.chat_text import mention
 from bot.messages import Button, KeyValue, Reply
 from bot.models import Announcement
 from handlers.announcements.parse import load_request_ids
-from handlers.common import mention
 
 ACK_ACTION = "announce.ack"
 CONFIRM_ACTION = "announce.confirm"

@@ -11,15 +11,14 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from bot.dispatch import resolve_address
 from bot.errors import UsageError
 from bot.i18n import pick
-from bot.messages import IncomingMessage, Reply
+from bot.messages import IncomingMessage, Reply, resolve_address
 from bot.services import Services
 from handlers.ask.escalation import escalate
 from handlers.ask.feedback import ask_pm_button, feedback_buttons
 from knowledge.answer import Answer, answer_question
-from knowledge.escalation import record_question, remember_thread, thread_question
+from services.questions.escalation import record_question, remember_thread, thread_question
 
 if TYPE_CHECKING:
     from knowledge.memory import PmMemory
@@ -164,7 +163,7 @@ def eos_notes(services: Services, answer: Answer) -> list[str]:
     sections (`eos:<id>` documents): a question about a discontinued product gets the dates and the
     alternative, in the asker's language, whatever else the answer quotes."""
     from handlers.announcements.render import eos_note
-    from handlers.announcements.service import get_announcement
+    from services.announcements.workflow import get_announcement
 
     ids: list[int] = []
     for path in [*(s.path for s in answer.sources), *answer.evidence]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.chat_text import mention, parse_id
 from bot.commands import split_command_word
 from bot.errors import NotFound, UsageError
 from bot.i18n import both, detect_language, pick
@@ -12,9 +13,8 @@ from bot.messages import Address, Button, Form, FormInput, IncomingMessage, KeyV
 from bot.models.qa import QaEscalation, QaQuestion
 from bot.services import Services
 from handlers.ask.feedback import feedback_buttons
-from handlers.common import mention, parse_id
 from knowledge.answer_text import dont_know
-from knowledge.escalation import (
+from services.questions.escalation import (
     escalation_askers,
     get_escalation,
     get_question,

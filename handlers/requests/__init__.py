@@ -1,8 +1,8 @@
 """Customer feature requests: capture, priority (P0–P3 + RICE), duplicates, workflow, notifications, export.
 
 `register` adds the `request` and `requests` commands, the buttons and the form; other capabilities use the
-data functions in `handlers.requests.service` (`mark_shipped`, `top_requests`, …). The package itself
-imports nothing heavy, so `handlers.requests.cli` loads fast.
+data functions in `services.requests.workflow` (`mark_shipped`, `top_requests`, …). The package itself
+imports nothing heavy, so `salesbridge.cli.requests` loads fast.
 """
 
 from __future__ import annotations

@@ -7,14 +7,12 @@ from __future__ import annotations
 import json
 import uuid
 
+from bot.chat_text import area_word, parse_id
 from bot.commands import split_command_word, tokenize
 from bot.errors import PermissionDenied, UsageError
 from bot.i18n import Language, both, pick
 from bot.messages import Button, Form, FormInput, IncomingMessage, KeyValue, Reply
 from bot.services import Services
-from handlers.common import area_word, parse_id
-from handlers.requests import service
-from handlers.requests.duplicates import Match
 from handlers.requests.parse import (
     TIER_ZH,
     TIERS,
@@ -26,6 +24,8 @@ from handlers.requests.parse import (
     parse_request_text,
 )
 from handlers.requests.views import SUBCOMMANDS, customer_word, status_word, tier_word, urgency_word
+from services.requests import workflow
+from services.requests.duplicates import Match
 
 FORM_ID = "request.new"
 
@@ -197,7 +197,7 @@ def _store(
         else ("zh" if any("\u4e00" <= ch <= "\u9fff" for ch in data.description) else "en")
     )
     with services.db.session() as session:
-        created = service.create_request(
+        created = workflow.create_request(
             session=session,
             data=data,
             platform=msg.platform,
@@ -211,7 +211,7 @@ def _store(
     return confirmation(created, data=data, lang=lang)
 
 
-def confirmation(created: service.Created, *, data: RequestInput, lang: Language) -> Reply:
+def confirmation(created: workflow.Created, *, data: RequestInput, lang: Language) -> Reply:
     request = created.request
     rid = request.id
     fields = [
@@ -307,9 +307,9 @@ def _join(msg: IncomingMessage, services: Services) -> Reply:
     except (ValueError, KeyError, TypeError):
         raise UsageError("This button is out of date.", "此按钮已失效。") from None
     with services.db.session() as session:
-        source = service.get_request(session=session, request_id=source_id)
+        source = workflow.get_request(session=session, request_id=source_id)
         _may_decide(services, msg, source.created_platform, source.created_by)
-        result = service.merge_requests(
+        result = workflow.merge_requests(
             session=session,
             source_id=source_id,
             target_id=target_id,
@@ -324,7 +324,7 @@ def _join(msg: IncomingMessage, services: Services) -> Reply:
             where="ephemeral",
             color="info",
         )
-    service.notify_merge(services=services, result=result, by_platform=msg.platform, by_user=msg.user)
+    workflow.notify_merge(services=services, result=result, by_platform=msg.platform, by_user=msg.user)
     return Reply(
         text=both(
             f"Added to #{target.id} “{target.title}”: now {target.customer_count} customer(s), "
@@ -340,7 +340,7 @@ def _join(msg: IncomingMessage, services: Services) -> Reply:
 def _keep(msg: IncomingMessage, services: Services) -> Reply:
     request_id = parse_id(msg.action_value, what_en="request", what_zh="需求")
     with services.db.session() as session:
-        request = service.get_request(session=session, request_id=request_id)
+        request = workflow.get_request(session=session, request_id=request_id)
         _may_decide(services, msg, request.created_platform, request.created_by)
         if request.merged_into_id is not None:
             return Reply(
@@ -351,7 +351,7 @@ def _keep(msg: IncomingMessage, services: Services) -> Reply:
                 where="ephemeral",
                 color="info",
             )
-        service.keep_separate(
+        workflow.keep_separate(
             session=session,
             request_id=request_id,
             actor_platform=msg.platform,

@@ -2,7 +2,7 @@
 (top, mine, search, show, export).
 
 Capture (`request …`, form, shortcut, buttons) lives in `capture.py`, the PM commands in `manage.py`, shared
-text helpers in `views.py`. Handlers parse and validate, call the data functions in `service.py` inside one
+text helpers in `views.py`. Handlers parse and validate, call the data functions in `workflow.py` inside one
 session, and return `Reply`s; notifications to other users go through `services.send` after the commit.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from bot.chat_text import area_word
 from bot.clock import as_utc
 from bot.commands import tokenize
 from bot.errors import UsageError
@@ -17,8 +18,6 @@ from bot.i18n import pick
 from bot.messages import Attachment, IncomingMessage, KeyValue, Reply
 from bot.router import ButtonText, Router
 from bot.services import Services
-from handlers.common import area_word
-from handlers.requests import service
 from handlers.requests.capture import (
     FORM_ID,
     handle_request,
@@ -29,7 +28,6 @@ from handlers.requests.capture import (
 from handlers.requests.export import export_csv
 from handlers.requests.manage import change_status_command, merge_command, override_priority_command, triage
 from handlers.requests.parse import REQUEST_USAGE, format_money, validate_request_form
-from handlers.requests.priority import EXPLANATION_EN, EXPLANATION_ZH
 from handlers.requests.views import (
     REQUESTS_USAGE,
     SUBCOMMANDS,
@@ -44,6 +42,8 @@ from handlers.requests.views import (
     urgency_word,
     who,
 )
+from services.requests import workflow
+from services.requests.priority import EXPLANATION_EN, EXPLANATION_ZH
 
 
 def register(router: Router) -> None:
@@ -168,9 +168,9 @@ def _top(msg: IncomingMessage, services: Services, rest: list[str]) -> Reply:
         limit = int(numbers[0])
     with services.db.session() as session:
         if by_arr:
-            found = service.requests_by_arr(session=session, limit=limit)
+            found = workflow.requests_by_arr(session=session, limit=limit)
         else:
-            found = service.top_requests(session=session, limit=limit)
+            found = workflow.top_requests(session=session, limit=limit)
     if by_arr:
         title = pick(lang, f"Top {limit} open requests by ARR", f"按 ARR 排序的前 {limit} 个未关闭需求")
     else:
@@ -195,7 +195,7 @@ def _top(msg: IncomingMessage, services: Services, rest: list[str]) -> Reply:
 def _mine(msg: IncomingMessage, services: Services) -> Reply:
     lang = msg.language
     with services.db.session() as session:
-        found = service.requests_of_user(session=session, platform=msg.platform, user=msg.user)
+        found = workflow.requests_of_user(session=session, platform=msg.platform, user=msg.user)
     return list_reply(
         services,
         found,
@@ -214,7 +214,7 @@ def _search(msg: IncomingMessage, services: Services, text: str) -> Reply:
             usage=REQUESTS_USAGE,
         )
     with services.db.session() as session:
-        found = service.search_requests(session=session, text=text, embedder=services.knowledge.embedder)
+        found = workflow.search_requests(session=session, text=text, embedder=services.knowledge.embedder)
     return list_reply(
         services,
         found,
@@ -230,7 +230,7 @@ def _show(msg: IncomingMessage, services: Services, rest: list[str]) -> Reply:
         rest, usage_en="Which request? `requests show 12`", usage_zh="哪个需求？`需求列表 查看 12`"
     )
     with services.db.session() as session:
-        details = service.request_details(session=session, request_id=request_id)
+        details = workflow.request_details(session=session, request_id=request_id)
     r = details.request
     tz = services.settings.tz
     fields = [

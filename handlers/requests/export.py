@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from bot.clock import as_utc
 from bot.models.requests import FeatureRequest, RequestRequester
 from handlers.requests.parse import format_money
-from handlers.requests.service import customers_of
+from services.requests.workflow import customers_of
 
 CSV_COLUMNS = (
     "id", "title", "status", "priority", "priority_override_reason", "rice", "reach", "impact", "confidence",

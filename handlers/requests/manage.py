@@ -5,15 +5,15 @@ The role check happens in `commands.handle_requests` before these run.
 
 from __future__ import annotations
 
+from bot.chat_text import parse_id
 from bot.commands import parse_args, refuse_unknown_options, tokenize
 from bot.errors import UsageError
 from bot.i18n import Language, both, pick
 from bot.messages import IncomingMessage, Reply
 from bot.services import Services
-from handlers.common import parse_id
-from handlers.requests import service
-from handlers.requests.priority import LABELS
 from handlers.requests.views import REQUESTS_USAGE
+from services.requests import workflow
+from services.requests.priority import LABELS
 
 STATUS_ALIASES = {
     "new": "new",
@@ -98,7 +98,7 @@ def triage(msg: IncomingMessage, services: Services, text: str) -> Reply:
     request_id = parse_id(rest[0], what_en="request", what_zh="需求")
     effort_weeks, conf = _parse_effort(effort), _parse_confidence(confidence)
     with services.db.session() as session:
-        request, status_event = service.triage_request(
+        request, status_event = workflow.triage_request(
             session=session,
             request_id=request_id,
             effort_weeks=effort_weeks,
@@ -109,7 +109,7 @@ def triage(msg: IncomingMessage, services: Services, text: str) -> Reply:
         )
         event_id = status_event.id if status_event is not None else None
     if event_id is not None:
-        service.notify_status_change(services=services, request_id=request_id, event_id=event_id)
+        workflow.notify_status_change(services=services, request_id=request_id, event_id=event_id)
     return Reply(
         text=pick(
             lang,
@@ -148,7 +148,7 @@ def change_status_command(msg: IncomingMessage, services: Services, text: str) -
     ).strip()
     release = (parsed.get("release") or "").strip()
     with services.db.session() as session:
-        event = service.change_status(
+        event = workflow.change_status(
             session=session,
             request_id=request_id,
             status=status,
@@ -159,24 +159,24 @@ def change_status_command(msg: IncomingMessage, services: Services, text: str) -
             now=services.now(),
         )
         event_id = event.id if event is not None else None
-        title = service.get_request(session=session, request_id=request_id).title
+        title = workflow.get_request(session=session, request_id=request_id).title
     if event_id is None:
         return Reply(
             text=both(
                 f"#{request_id} is already {status}.",
-                f"#{request_id} 已经是{service.STATUS_ZH[status]}状态。",
+                f"#{request_id} 已经是{workflow.STATUS_ZH[status]}状态。",
             ),
             where="ephemeral",
             color="info",
         )
-    notified = service.notify_status_change(services=services, request_id=request_id, event_id=event_id)
+    notified = workflow.notify_status_change(services=services, request_id=request_id, event_id=event_id)
     return Reply(
         text=pick(
             lang,
             f"#{request_id} {title} → **{status}**"
             + (f" in {release}" if release else "")
             + f". Notified {notified} requester(s).",
-            f"#{request_id} {title} → **{service.STATUS_ZH[status]}**"
+            f"#{request_id} {title} → **{workflow.STATUS_ZH[status]}**"
             + (f"（{release}）" if release else "")
             + f"。已通知 {notified} 位提交人。",
         ),
@@ -200,7 +200,7 @@ def override_priority_command(msg: IncomingMessage, services: Services, text: st
     request_id = parse_id(rest[0], what_en="request", what_zh="需求")
     label = rest[1].upper()
     with services.db.session() as session:
-        service.override_priority(
+        workflow.override_priority(
             session=session,
             request_id=request_id,
             label=label,
@@ -231,7 +231,7 @@ def merge_command(msg: IncomingMessage, services: Services, rest: list[str], lan
     source_id = parse_id(ids[0], what_en="request", what_zh="需求")
     target_id = parse_id(ids[1], what_en="request", what_zh="需求")
     with services.db.session() as session:
-        result = service.merge_requests(
+        result = workflow.merge_requests(
             session=session,
             source_id=source_id,
             target_id=target_id,
@@ -249,7 +249,7 @@ def merge_command(msg: IncomingMessage, services: Services, rest: list[str], lan
             where="ephemeral",
             color="info",
         )
-    service.notify_merge(services=services, result=result, by_platform=msg.platform, by_user=msg.user)
+    workflow.notify_merge(services=services, result=result, by_platform=msg.platform, by_user=msg.user)
     return Reply(
         text=pick(
             lang,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.chat_text import mention, parse_id
 from bot.errors import UsageError
 from bot.i18n import Language, pick
 from bot.messages import Reply
 from bot.services import Services
-from handlers.common import mention, parse_id
-from handlers.requests import service
 from handlers.requests.parse import DEFAULT_CUSTOMER, TIER_ZH, URGENCY_ZH
+from services.requests import workflow
 
 REQUESTS_USAGE = (
     "requests top [arr] [n]\n"
@@ -65,10 +65,10 @@ def urgency_word(urgency: str, lang: Language) -> str:
 
 
 def status_word(status: str, lang: str) -> str:
-    return pick(lang, status, service.STATUS_ZH.get(status, status))
+    return pick(lang, status, workflow.STATUS_ZH.get(status, status))
 
 
-def list_line(request: service.FeatureRequest, lang: Language, customers: Sequence[str] = ()) -> str:
+def list_line(request: workflow.FeatureRequest, lang: Language, customers: Sequence[str] = ()) -> str:
     names = ", ".join(customers[:3]) + (" …" if len(customers) > 3 else "")
     who = f" · {names}" if names else ""
     return (
@@ -78,12 +78,12 @@ def list_line(request: service.FeatureRequest, lang: Language, customers: Sequen
 
 
 def list_reply(
-    services: Services, requests: list[service.FeatureRequest], *, title: str, empty: str, lang: Language
+    services: Services, requests: list[workflow.FeatureRequest], *, title: str, empty: str, lang: Language
 ) -> Reply:
     if not requests:
         return Reply(title=title, text=empty, where="ephemeral")
     with services.db.session() as session:
-        customers = service.customers_of(
+        customers = workflow.customers_of(
             session=session, request_ids=[r.id for r in requests if r.id is not None]
         )
     lines = [
@@ -112,7 +112,7 @@ def effort_text(effort: float | None, lang: Language) -> str:
     return f"{(2.0 if effort is None else effort):g} " + pick(lang, "person-weeks", "人周")
 
 
-def event_text(event: service.RequestEvent, lang: Language) -> str:
+def event_text(event: workflow.RequestEvent, lang: Language) -> str:
     note = f": {event.note}" if event.note else ""
     match event.kind:
         case "status":

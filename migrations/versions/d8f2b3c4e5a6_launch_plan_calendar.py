@@ -24,7 +24,7 @@ depends_on: str | Sequence[str] | None = None
 def _configured_calendar() -> str:
     from bot.config import Settings
     from bot.errors import UsageError
-    from jobs.calendars import normalize_calendar
+    from services.calendars import normalize_calendar
 
     try:
         return normalize_calendar(Settings().launch_calendar)[:16]

@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCE_DIRS = ("bot", "handlers", "knowledge", "jobs")
+SOURCE_DIRS = ("bot", "knowledge", "services", "handlers", "jobs", "salesbridge")
 
 
 def imports(path: Path) -> set[str]:

@@ -65,8 +65,8 @@ def test_empty_values_mean_not_set_as_in_a_copied_env_example(
 def test_healthz_with_a_copied_env_example_reports_no_slack(tmp_path: Path, sqlite_url: str) -> None:
     from starlette.testclient import TestClient
 
-    from bot.app import build_application
-    from bot.server import create_asgi_app
+    from salesbridge.app import build_application
+    from salesbridge.server import create_asgi_app
 
     settings = make_settings(sqlite_url, SLACK_BOT_TOKEN="", SLACK_SIGNING_SECRET="", FEISHU_APP_ID="")
     application = build_application(settings, migrate=False)

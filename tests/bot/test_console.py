@@ -1,8 +1,8 @@
 import io
 from pathlib import Path
 
-from bot.app import build_application
 from bot.platforms.console import ConsolePort, ConsoleSession
+from salesbridge.app import build_application
 from tests.fakes.harness import make_settings
 
 
@@ -27,7 +27,7 @@ def test_cli_chat_subprocess(tmp_path: Path) -> None:
 
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "chat"],
+        [sys.executable, "-m", "salesbridge", "chat"],
         input="帮助\n",
         capture_output=True,
         text=True,

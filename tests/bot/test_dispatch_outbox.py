@@ -3,6 +3,7 @@ from datetime import timedelta
 from bot.dispatch import resolve_address
 from bot.errors import DeliveryError
 from bot.messages import Address, Reply
+from bot.outbox import DeliveryStatus
 from tests.fakes.harness import Harness
 
 
@@ -30,7 +31,7 @@ def test_outbox_retries_after_rate_limit_and_marks_sent(any_db_bot: Harness) -> 
     port.fail_next = [DeliveryError("ratelimited", retry_after=30), DeliveryError("500")]
     outbox = any_db_bot.services.outbox
     address = Address(platform="slack", conversation="C1")
-    assert outbox.deliver(address, Reply(text="hello")) is None
+    assert outbox.deliver(address, Reply(text="hello")).status is DeliveryStatus.QUEUED
     assert outbox.depth() == 1
     assert outbox.flush() == 0  # not due yet: Retry-After 30 s
     any_db_bot.clock.advance(seconds=31)
@@ -43,16 +44,22 @@ def test_outbox_retries_after_rate_limit_and_marks_sent(any_db_bot: Harness) -> 
 
 def test_outbox_gives_up_on_permanent_errors(bot: Harness) -> None:
     bot.slack.fail_next = [DeliveryError("channel_not_found", permanent=True)]
-    assert bot.services.outbox.deliver(Address(platform="slack", conversation="CX"), Reply(text="x")) is None
+    delivery = bot.services.outbox.deliver(Address(platform="slack", conversation="CX"), Reply(text="x"))
+    assert delivery.status is DeliveryStatus.REFUSED and not delivery.will_arrive
     bot.clock.advance(timedelta(hours=1))
     assert bot.services.outbox.flush() == 0 and bot.services.outbox.depth() == 0
 
 
-def test_outbox_dedupe_key(bot: Harness) -> None:
-    address = Address(platform="slack", user="U1")
-    assert bot.services.send(address, Reply(text="a"), dedupe_key="k1") is not None
-    assert bot.services.send(address, Reply(text="a"), dedupe_key="k1") is None
-    assert len(bot.slack.posted) == 1
+def test_delivery_tells_sent_queued_and_duplicate_apart(bot: Harness) -> None:
+    address = Address(platform="slack", conversation="C9")
+    first = bot.services.send(address, Reply(text="weekly sync"), dedupe_key="sync:9")
+    assert first.status is DeliveryStatus.SENT and first.sent is not None and first.will_arrive
+    again = bot.services.send(address, Reply(text="weekly sync"), dedupe_key="sync:9")
+    assert again.status is DeliveryStatus.DUPLICATE and again.sent is None and again.will_arrive
+    bot.slack.fail_next = [DeliveryError("500")]
+    later = bot.services.send(address, Reply(text="retry me"), dedupe_key="sync:10")
+    assert later.status is DeliveryStatus.QUEUED and bot.services.outbox.depth() == 1
+    assert [p.reply.text for p in bot.slack.posted] == ["weekly sync"]
 
 
 def test_expired_lease_is_resent(bot: Harness) -> None:

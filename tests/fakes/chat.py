@@ -16,7 +16,7 @@ _WRITTEN = re.compile(r"<@(?:(?P<platform>[a-z]+):)?(?P<user>[A-Za-z0-9_.@\-]+)>
 
 def tokens(text: str) -> str:
     """Expected bot text written readably: each `<@U1>` / `<@slack:U1>` becomes the bot's mention token
-    (`bot.markup`), as handlers write it with `handlers.common.mention`."""
+    (`bot.markup`), as handlers write it with `bot.chat_text.mention`."""
     return _WRITTEN.sub(lambda m: mention_token(m.group("user"), platform=m.group("platform")), text)
 
 

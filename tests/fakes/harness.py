@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.app import Application, build_application
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.messages import Button, IncomingMessage, Kind, Reply, Sent
 from bot.services import Services
+from salesbridge.app import Application, build_application
 from tests.fakes.chat import FakePort
 
 _ids = itertools.count(1)

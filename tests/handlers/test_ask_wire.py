@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_application
-from bot.server import create_asgi_app
+from salesbridge.app import build_application
+from salesbridge.server import create_asgi_app
 from tests.fakes.feishu_api import serve_feishu_api
 from tests.fakes.harness import make_settings
 from tests.fakes.servers import serve_asgi

@@ -12,9 +12,9 @@ from sqlmodel import select
 
 from bot.messages import Reply
 from bot.models import Objection, PracticeAttempt
-from jobs.lscpa import assess, join_sentences, sentences
-from jobs.objection_library import SEEDS
 from knowledge.ingest import ingest_paths
+from services.objections.library import SEEDS
+from services.objections.lscpa import assess, join_sentences, sentences
 from tests.fakes.chat import tokens
 from tests.fakes.harness import Harness
 

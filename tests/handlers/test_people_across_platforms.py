@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from bot.app import Application, build_application
 from bot.messages import IncomingMessage, Kind, Reply
 from bot.people import People
+from salesbridge.app import Application, build_application
 from tests.fakes.chat import FakePort, tokens
 from tests.fakes.feishu_api import FeishuFake, serve_feishu_api
 from tests.fakes.harness import make_settings

@@ -294,8 +294,8 @@ def test_a_job_in_a_process_without_the_port_never_counts_the_message_as_deliver
     outbox, unsent, until the console's process sends it."""
     from sqlmodel import select
 
-    from bot.app import build_services
     from bot.models import OutboxMessage
+    from salesbridge.app import build_services
 
     bot.console.channel_members["general"] = ["you", "lily"]
     preview = draft(bot, release_text(channels="console:general", extra="at:2026-11-24 09:30"))

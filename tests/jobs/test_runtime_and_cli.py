@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
 from jobs.scheduler import schedule_job_id, unregister_services
+from salesbridge.cli import app
 from tests.database_templates import SqliteTemplate
 from tests.fakes.harness import Harness
 from tests.jobs.helpers import add_schedule

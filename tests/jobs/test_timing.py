@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.errors import UsageError
-from jobs.timing import build_trigger, latest_slot, next_fire_times, normalize_weekdays, parse_when
+from services.schedules.timing import (
+    build_trigger,
+    latest_slot,
+    next_fire_times,
+    normalize_weekdays,
+    parse_when,
+)
 
 
 @pytest.mark.parametrize(

@@ -83,9 +83,9 @@ HELD_OUT: list[tuple[str, str, bool]] = [
 
 def measure() -> None:  # pragma: no cover - a measurement, run by hand
     """Precision / recall of `knowledge.semantic.same_meaning` and of cosine alone, per set."""
-    from handlers.requests.duplicates import text_tokens
     from knowledge.embedding import BundledEmbedder
     from knowledge.semantic import same_meaning
+    from services.requests.duplicates import text_tokens
 
     embedder = BundledEmbedder()
     for name, pairs in (("calibration", CALIBRATION), ("held-out", HELD_OUT)):

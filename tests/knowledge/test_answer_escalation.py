@@ -1,4 +1,4 @@
-"""Data functions of Q&A (knowledge/escalation.py): the reports jobs use for agendas and digests, answer
+"""Data functions of Q&A (services/questions/escalation.py): the reports jobs use for agendas and digests, answer
 idempotency and feedback — on SQLite, and on PostgreSQL when configured."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from bot.database import Database
 from bot.messages import Address
 from knowledge.answer import Answer
-from knowledge.escalation import (
+from services.questions.escalation import (
     answered_escalations,
     escalation_askers,
     knowledge_gaps,

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from salesbridge.cli import app
 from tests.knowledge.kb_helpers import write_corpus
 
 runner = CliRunner()

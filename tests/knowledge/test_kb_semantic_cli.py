@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
 from knowledge.embedding import bundled_unavailable_reason
+from salesbridge.cli import app
 from tests.knowledge.kb_helpers import write_corpus
 
 runner = CliRunner()

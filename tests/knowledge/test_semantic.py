@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.requests.duplicates import text_tokens
 from knowledge import semantic
 from knowledge.embedding import BundledEmbedder, bundled_unavailable_reason
+from services.requests.duplicates import text_tokens
 
 
 def test_a_swapped_slot_in_the_same_script_is_not_the_same_thing() -> None:

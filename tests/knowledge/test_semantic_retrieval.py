@@ -115,8 +115,8 @@ def test_healthz_says_which_retrieval_runs(tmp_path: Path, monkeypatch: pytest.M
     from starlette.testclient import TestClient
 
     import knowledge.embedding as embedding
-    from bot.app import build_application
-    from bot.server import create_asgi_app
+    from salesbridge.app import build_application
+    from salesbridge.server import create_asgi_app
 
     url = f"sqlite:///{tmp_path / 'h.db'}"
     for unavailable, expected in (

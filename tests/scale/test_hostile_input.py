@@ -20,7 +20,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from bot.models import OutboxMessage, ProcessedEvent
-from bot.server import MAX_BODY_BYTES, create_asgi_app
+from salesbridge.server import MAX_BODY_BYTES, create_asgi_app
 from tests.database_templates import migrated_sqlite
 from tests.fakes.feishu_api import webhook_request
 from tests.scale.wire import (

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from bot.chat_text import mention
 from bot.messages import Address, IncomingMessage, Kind, Reply
 from bot.platforms.console import ConsolePort
-from handlers.common import mention
 from jobs.digest import build_digest
 from jobs.sync import add_agenda_item, build_agenda
 from tests.fakes.slack_api import BOT_USER_ID

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
-from bot.app import build_application
 from bot.errors import DeliveryError
 from bot.messages import Address, Reply
 from bot.metrics import instrument_scheduler, metrics, record_job_run
-from bot.server import create_asgi_app
+from salesbridge.app import build_application
+from salesbridge.server import create_asgi_app
 from tests.fakes.chat import FakePort
 from tests.fakes.harness import Harness, make_settings
 

@@ -11,6 +11,7 @@ import pytest
 
 from bot.clock import FrozenClock
 from bot.messages import Address, Reply
+from bot.outbox import DeliveryStatus
 from tests.database_templates import migrated_sqlite
 from tests.scale.wire import WireBot, wire_bot
 
@@ -26,10 +27,8 @@ def test_slack_429_retry_after_then_accepted(wire: tuple[WireBot, FrozenClock]) 
     bot, clock = wire
     outbox = bot.app.services.outbox
     bot.slack.rate_limit("chat.postMessage", times=2, retry_after=7)
-    assert (
-        outbox.deliver(Address(platform="slack", conversation="C42"), Reply(text="Release 5.2 is out"))
-        is None
-    )
+    delivery = outbox.deliver(Address(platform="slack", conversation="C42"), Reply(text="Release 5.2 is out"))
+    assert delivery.status is DeliveryStatus.QUEUED
     assert outbox.depth() == 1
     clock.advance(seconds=5)
     assert outbox.flush() == 0  # Retry-After not over: not even tried
@@ -62,7 +61,7 @@ def test_feishu_rate_limit_code_and_500_then_accepted(wire: tuple[WireBot, Froze
     bot.feishu.fail(path, status=429, code=99991400, times=4, headers={"x-ogw-ratelimit-reset": "3"})
     bot.feishu.fail(path, status=500, code=1, msg="internal error", times=4)
     address = Address(platform="feishu", conversation="oc_sales")
-    sent = outbox.deliver(address, Reply(text="停售通知 / End of sale"))
+    sent = outbox.deliver(address, Reply(text="停售通知 / End of sale")).sent
     for _ in range(12):
         if sent is not None or outbox.depth() == 0:
             break

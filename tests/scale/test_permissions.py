@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
-from bot.app import build_router
 from bot.messages import Kind, Reply
+from salesbridge.app import build_router
 from tests.fakes.harness import Harness
 
 SALES = {"slack": "U1", "feishu": "ou_sales"}

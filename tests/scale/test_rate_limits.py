@@ -9,6 +9,7 @@ import pytest
 
 from bot.errors import ConfigurationError, DeliveryError
 from bot.messages import Address, Reply
+from bot.outbox import DeliveryStatus
 from bot.rate_limits import DEFAULT_LIMITS, Limit, RateLimiter, parse_limits
 from tests.fakes.harness import Harness
 
@@ -129,7 +130,7 @@ def test_platform_429_pauses_the_channel_and_is_retried(limited: tuple[Harness, 
     outbox = harness.services.outbox
     harness.slack.fail_next = [DeliveryError("ratelimited", retry_after=20)] * 3
     address = Address(platform="slack", conversation="C9")
-    assert outbox.deliver(address, Reply(text="hello")) is None
+    assert outbox.deliver(address, Reply(text="hello")).status is DeliveryStatus.QUEUED
     assert outbox.rate_limiter is not None and outbox.rate_limiter.reserve("slack", "C9", max_wait=0) > 15
     harness.clock.advance(seconds=5)
     time.now += 5

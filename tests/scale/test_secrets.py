@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from bot.logging_setup import build_handler
-from bot.server import create_asgi_app
+from salesbridge.server import create_asgi_app
 from tests.database_templates import migrated_sqlite
 from tests.fakes.servers import serve_asgi
 from tests.scale.wire import (

@@ -58,7 +58,7 @@ def start_node(name: str, env: dict[str, str], tmp: Path) -> Node:
     port = free_port()
     log = tmp / f"{name}.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "salesbridge", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
@@ -91,7 +91,7 @@ def cluster(empty_database_url: str, tmp_path: Path) -> Iterator[tuple[list[Node
     if not database_url.startswith("postgresql"):
         pytest.skip("the multi-process test runs on PostgreSQL")
     subprocess.run(
-        [sys.executable, "-m", "bot", "db", "upgrade"],
+        [sys.executable, "-m", "salesbridge", "db", "upgrade"],
         env={**os.environ, "DATABASE_URL": database_url},
         check=True,
         capture_output=True,

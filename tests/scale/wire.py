@@ -16,8 +16,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from bot.app import Application, build_application
 from bot.clock import Clock
+from salesbridge.app import Application, build_application
 from tests.fakes.feishu_api import TENANT_KEY, FeishuFake, serve_feishu_api, webhook_request
 from tests.fakes.harness import make_settings
 from tests.fakes.slack_api import BOT_TOKEN, BOT_USER_ID, FakeSlackApi, serve_slack_api

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from bot.app import Application, build_application
 from bot.messages import IncomingMessage, Reply
 from bot.platforms.feishu import FeishuInbound
 from bot.services import Services
+from salesbridge.app import Application, build_application
 from tests.database_templates import migrated_sqlite
 from tests.fakes.feishu_api import FeishuFake, FeishuWsFake, serve_feishu_api, serve_feishu_ws
 from tests.fakes.harness import make_settings

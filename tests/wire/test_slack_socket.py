@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from websockets.sync.server import ServerConnection, serve
 
-from bot.app import build_application
 from bot.platforms.slack import SlackInbound, create_port
+from salesbridge.app import build_application
 from tests.database_templates import migrated_sqlite
 from tests.fakes.harness import make_settings
 from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, FakeSlackApi, serve_slack_api

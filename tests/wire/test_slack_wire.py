@@ -18,12 +18,12 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from bot.app import Application, build_application
 from bot.clock import as_utc
 from bot.messages import Form, FormInput, IncomingMessage, Reply, Sent
 from bot.platforms.slack import create_port
 from bot.platforms.slack.codec import OPEN_FORM_ACTION, FormContext, decode_form_context, pack_form
-from bot.server import create_asgi_app
+from salesbridge.app import Application, build_application
+from salesbridge.server import create_asgi_app
 from tests.database_templates import migrated_sqlite
 from tests.fakes.harness import make_settings
 from tests.fakes.servers import serve_asgi

@@ -20,7 +20,7 @@ from sqlmodel import select
 
 from bot.models import OutboxMessage, ProcessedEvent, RoleGrant
 from bot.router import EXTERNAL_REFUSAL
-from bot.server import create_asgi_app
+from salesbridge.server import create_asgi_app
 from tests.database_templates import migrated_sqlite
 from tests.fakes.feishu_api import PAYLOAD_APP_ID
 from tests.fakes.servers import serve_asgi

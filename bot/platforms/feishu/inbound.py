@@ -32,7 +32,7 @@ from bot.platforms.feishu.render import form_with_errors_card, submitted_card
 if TYPE_CHECKING:
     import lark_oapi
 
-    from bot.app import Application
+    from salesbridge.app import Application
 
 logger = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from bot.platforms.slack.workspace import SlackInstallation
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.app import Application
+    from salesbridge.app import Application
 
 logger = logging.getLogger(__name__)
 

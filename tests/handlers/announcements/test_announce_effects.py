@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.messages import Button
-from handlers.announcements import service
 from handlers.announcements.render import eos_note
 from handlers.requests.parse import RequestInput
-from handlers.requests.service import create_request
+from services.announcements import workflow
+from services.requests.workflow import create_request
 from tests.fakes.harness import Harness
 from tests.handlers.announcements.helpers import PM, draft, eos_text, publish, release_text, seed_members
 
@@ -84,10 +84,10 @@ def test_eos_notice_lookup_and_note(bot: Harness) -> None:
     draft(bot, eos_text(product="DraftOnly"))  # drafts are not notices yet
     announcement_id = publish(bot, eos_text())
     with bot.services.db.session() as session:
-        notice = service.eos_notice_for(session=session, product="legacydb")
-        assert service.eos_notice_for(session=session, product="DraftOnly") is None
-        assert service.eos_notice_for(session=session, product="CloudDB") is None
-        gone = service.eos_notice_for(session=session, product="LegacyDB", today=datetime(2028, 7, 1).date())
+        notice = workflow.eos_notice_for(session=session, product="legacydb")
+        assert workflow.eos_notice_for(session=session, product="DraftOnly") is None
+        assert workflow.eos_notice_for(session=session, product="CloudDB") is None
+        gone = workflow.eos_notice_for(session=session, product="LegacyDB", today=datetime(2028, 7, 1).date())
     assert notice is not None and notice.id == announcement_id and gone is None
     assert eos_note(notice, lang="en") == (
         f"⚠️ LegacyDB: end of sale on 2027-06-30, end of support on 2028-06-30; alternative: CloudDB 3 "
@@ -110,10 +110,10 @@ def test_summaries_for_digests(bot: Harness) -> None:
     )
     bot.say("launch CloudDB 4 date:2026-12-10 channels:slack:C9", user=PM)
     with bot.services.db.session() as session:
-        since = service.announcements_since(session=session, since=start)
-        later = service.announcements_since(session=session, since=start + timedelta(hours=1))
-        upcoming = service.upcoming_releases_and_eos(session=session, now=start, days=30)
-        rates = service.acknowledgement_rates(session=session, since=start)
+        since = workflow.announcements_since(session=session, since=start)
+        later = workflow.announcements_since(session=session, since=start + timedelta(hours=1))
+        upcoming = workflow.upcoming_releases_and_eos(session=session, now=start, days=30)
+        rates = workflow.acknowledgement_rates(session=session, since=start)
     assert [a.id for a in since] == [release_id, eos_id] and later == []
     assert [(u.day.isoformat(), u.kind, u.product) for u in upcoming] == [
         ("2026-12-01", "release", "CloudDB"),

@@ -10,7 +10,7 @@ import pytest
 
 from bot.errors import UsageError
 from handlers.announcements.parse import Target, parse_target, parse_when
-from handlers.announcements.validate import EOS_REQUIRED, LATE_NOTICE_DAYS, validate_eos, validate_release
+from services.announcements.validate import EOS_REQUIRED, LATE_NOTICE_DAYS, validate_eos, validate_release
 from tests.fakes.chat import tokens
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from salesbridge.cli import app
 from tests.fakes.harness import Harness
 
 

@@ -11,10 +11,10 @@ from sqlmodel import select
 
 from bot.messages import Reply
 from bot.models.knowledge import KnowledgeVector
-from handlers.requests.duplicates import similar_open_requests, text_tokens
 from handlers.requests.parse import parse_request_text
-from handlers.requests.service import change_status, create_request
 from knowledge.embedding import bundled_unavailable_reason
+from services.requests.duplicates import similar_open_requests, text_tokens
+from services.requests.workflow import change_status, create_request
 from tests.fakes.harness import Harness
 
 

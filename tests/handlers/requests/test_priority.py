@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.requests.priority import CustomerSignal, label_for, rice, score
+from services.requests.priority import CustomerSignal, label_for, rice, score
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers.requests.parse import parse_request_text
-from handlers.requests.service import (
+from services.requests.workflow import (
     change_status,
     create_request,
     mark_shipped,
@@ -98,7 +98,7 @@ def test_rankings_and_digests(bot: Harness) -> None:
 
 
 def test_notifications_are_deduplicated_per_event_and_requester(bot: Harness) -> None:
-    from handlers.requests.service import notify_status_change
+    from services.requests.workflow import notify_status_change
 
     request_id = _log(bot, "SSO customer:Acme")
     with bot.services.db.session() as session:

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from bot.chat_text import mention
 from bot.errors import DeliveryError
 from bot.messages import Address, Attachment, Form, FormInput, IncomingMessage, Reply, Sent
 from bot.platforms.feishu.port import FeishuPort, classify
-from handlers.common import mention
 from tests.fakes.feishu_api import FeishuFake, serve_feishu_api
 
 pytestmark = pytest.mark.wire

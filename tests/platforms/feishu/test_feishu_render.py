@@ -6,9 +6,9 @@ import json
 from datetime import date
 from typing import Any
 
+from bot.chat_text import mention
 from bot.messages import Button, Citation, Form, FormInput, KeyValue, Reply
 from bot.platforms.feishu.render import escape, markdown, render_card, render_form_card
-from handlers.common import mention
 
 
 def elements(card: dict[str, Any]) -> list[dict[str, Any]]:

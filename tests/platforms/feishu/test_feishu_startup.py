@@ -10,7 +10,7 @@ import pytest
 
 def test_core_modules_do_not_import_lark_oapi() -> None:
     code = (
-        "import sys, bot.cli, bot.app, bot.server, handlers, bot.platforms.feishu; "
+        "import sys, salesbridge.cli, salesbridge.app, salesbridge.server, handlers, bot.platforms.feishu; "
         "from bot.platforms.feishu import create_port, FeishuInbound, render, translate; "
         "print('lark_oapi' in sys.modules)"
     )

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 import pytest
 from pydantic import SecretStr
 
+from bot.chat_text import mention
 from bot.config import Settings
 from bot.errors import DeliveryError
 from bot.messages import Address, Attachment, Button, Form, FormInput, IncomingMessage, Kind, Reply, Sent
 from bot.platforms.slack import SlackPort, create_port
 from bot.platforms.slack.codec import OPEN_FORM_ACTION, decode_form_context, original_action_id, unpack_form
-from handlers.common import mention
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi, serve_slack_api
 
 

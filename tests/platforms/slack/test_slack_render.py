@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from bot.chat_text import mention
 from bot.messages import Button, Citation, Form, FormInput, KeyValue, Reply
 from bot.platforms.slack.codec import FormContext, decode_form_context, original_action_id
 from bot.platforms.slack.render import (
@@ -16,7 +17,6 @@ from bot.platforms.slack.render import (
     split_text,
     to_mrkdwn,
 )
-from handlers.common import mention
 
 
 def test_markdown_becomes_mrkdwn_and_markdown_links_stay_text_with_their_url() -> None:

@@ -8,8 +8,8 @@ jobs_app = typer.Typer(help="Scheduled jobs: list them, run one now.", no_args_i
 
 
 def _services():  # type: ignore[no-untyped-def]
-    from bot.app import build_services
     from bot.config import Settings
+    from salesbridge.app import build_services
 
     settings = Settings()
     services = build_services(settings)

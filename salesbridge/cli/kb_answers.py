@@ -1,6 +1,6 @@
 """`salesbridge kb ask` and `salesbridge kb gaps`: the chat answers and the PMs' gap list, from a terminal.
 
-Registered on the `kb` command group by `knowledge/cli.py`. Heavy imports happen inside the commands.
+Registered on the `kb` command group by `salesbridge/cli/kb.py`. Heavy imports happen inside the commands.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def ask(
     from bot.config import Settings
     from bot.llm import LLM
     from knowledge.answer import answer_question
-    from knowledge.cli import open_knowledge_base, require_documents
+    from salesbridge.cli.kb import open_knowledge_base, require_documents
 
     if not question.strip() and sys.stdin.isatty():
         typer.echo(
@@ -106,7 +106,7 @@ def gaps(
     from bot.clock import Clock
     from bot.config import Settings
     from bot.database import Database
-    from knowledge.escalation import knowledge_gaps
+    from services.questions.escalation import knowledge_gaps
 
     settings = Settings()
     db = Database(settings.database_url)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import typer
 
-from handlers.requests.cli import requests_app
-from jobs.cli import jobs_app
-from knowledge.cli import kb_app
+from salesbridge.cli.kb import kb_app
+from salesbridge.cli.requests import requests_app
+from salesbridge.cli.schedules import jobs_app
 
 app = typer.Typer(
     help="SalesBridge: the sales ↔ product chat bot for Slack and Feishu.", no_args_is_help=True
@@ -45,9 +45,9 @@ def serve(
     socket: bool = typer.Option(False, "--socket", help="Slack Socket Mode + Feishu long connection."),
 ) -> None:
     """Run the bot: HTTP endpoints for Slack and Feishu, or outbound connections with --socket."""
-    from bot.app import build_application
     from bot.errors import ConfigurationError
     from bot.logging_setup import configure_logging
+    from salesbridge.app import build_application
 
     settings = _settings()
     configure_logging(settings)
@@ -60,13 +60,13 @@ def serve(
     application.start_background()
     try:
         if socket:
-            from bot.socket_runner import run_socket_mode
+            from salesbridge.socket_runner import run_socket_mode
 
             run_socket_mode(application, host=host, port=port)
         else:
             import uvicorn
 
-            from bot.server import create_asgi_app
+            from salesbridge.server import create_asgi_app
 
             uvicorn.run(create_asgi_app(application), host=host, port=port, log_level="warning")
     finally:
@@ -84,10 +84,10 @@ def chat(
 
     The scheduler runs inside the session: scheduled announcements, reminders, launch milestones and the
     weekly sync post while you watch; `time +1d` fast-forwards, `jobs run` runs what is due now."""
-    from bot.app import build_application
     from bot.clock import OffsetClock
     from bot.platforms.console import ConsolePort, ConsoleSession
     from jobs import run_due_jobs
+    from salesbridge.app import build_application
 
     settings = _settings()
     port = ConsolePort(
@@ -120,8 +120,8 @@ def chat(
 
 
 def _say_if_knowledge_base_empty(application) -> None:  # type: ignore[no-untyped-def]
-    from knowledge.cli import empty_knowledge_base
     from knowledge.store import count_sections
+    from salesbridge.cli.kb import empty_knowledge_base
 
     with application.services.db.session() as session:
         if count_sections(session=session) == 0:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from knowledge.answer_cli import register as register_answer_commands
+from salesbridge.cli.kb_answers import register as register_answer_commands
 
 if TYPE_CHECKING:
     from knowledge.base import KnowledgeBase
@@ -23,7 +23,7 @@ kb_app = typer.Typer(
     help="Knowledge base: ingest documents, search, evaluate. 知识库：导入文档、检索、评测。",
     no_args_is_help=True,
 )
-register_answer_commands(kb_app)  # `kb ask`, `kb gaps` (knowledge/answer_cli.py)
+register_answer_commands(kb_app)  # `kb ask`, `kb gaps` (salesbridge/cli/kb_answers.py)
 
 
 def open_knowledge_base(*, embedding_threads: int | None = None) -> KnowledgeBase:

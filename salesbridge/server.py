@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 import bot
-from bot.app import Application
+from salesbridge.app import Application
 
 logger = logging.getLogger(__name__)
 

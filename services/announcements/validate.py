@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot.chat_text import mention, parse_user
 from bot.errors import UsageError
 from bot.forms import FieldChecks
 from handlers.announcements.parse import parse_date, parse_request_ids, parse_when
-from handlers.common import mention, parse_user
 
 LATE_NOTICE_DAYS = 90  # less notice than this before the last-order date earns a warning
 

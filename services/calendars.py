@@ -8,7 +8,7 @@
   that country's public holidays.
 
 A schedule with a calendar treats weekends as non-working days unless the calendar says otherwise; the
-scheduler widens a Monday–Friday trigger to every day so a make-up Saturday can fire (see `jobs.timing`).
+scheduler widens a Monday–Friday trigger to every day so a make-up Saturday can fire (see `services.schedules.timing`).
 """
 
 from __future__ import annotations

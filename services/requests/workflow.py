@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.chat_text import mention
 from bot.clock import as_utc
 from bot.errors import UsageError
 from bot.i18n import both
@@ -28,26 +29,25 @@ from bot.models.requests import (
     RequestToken,
 )
 from bot.services import Services
-from handlers.common import mention
-from handlers.requests.duplicates import (
+from handlers.requests.parse import RequestInput, make_title
+from services.requests.duplicates import (
     Match,
     index_request,
     similar_open_requests,
     text_tokens,
 )
-from handlers.requests.parse import RequestInput, make_title
-from handlers.requests.priority import CustomerSignal, score
-from handlers.requests.queries import RequestDetails as RequestDetails  # re-exports: see the docstring
-from handlers.requests.queries import StatusChange as StatusChange
-from handlers.requests.queries import customers_of as customers_of
-from handlers.requests.queries import get_request as get_request
-from handlers.requests.queries import request_details as request_details
-from handlers.requests.queries import requests_by_arr as requests_by_arr
-from handlers.requests.queries import requests_created_since as requests_created_since
-from handlers.requests.queries import requests_of_user as requests_of_user
-from handlers.requests.queries import search_requests as search_requests
-from handlers.requests.queries import status_changes_since as status_changes_since
-from handlers.requests.queries import top_requests as top_requests
+from services.requests.priority import CustomerSignal, score
+from services.requests.queries import RequestDetails as RequestDetails  # re-exports: see the docstring
+from services.requests.queries import StatusChange as StatusChange
+from services.requests.queries import customers_of as customers_of
+from services.requests.queries import get_request as get_request
+from services.requests.queries import request_details as request_details
+from services.requests.queries import requests_by_arr as requests_by_arr
+from services.requests.queries import requests_created_since as requests_created_since
+from services.requests.queries import requests_of_user as requests_of_user
+from services.requests.queries import search_requests as search_requests
+from services.requests.queries import status_changes_since as status_changes_since
+from services.requests.queries import top_requests as top_requests
 
 if TYPE_CHECKING:
     from knowledge.embedding import Embedder

@@ -1,6 +1,6 @@
 """Read-only queries over feature requests: rankings, digests, search, details.
 
-`handlers.requests.service` re-exports the ones other capabilities use (`top_requests`, `requests_by_arr`,
+`services.requests.workflow` re-exports the ones other capabilities use (`top_requests`, `requests_by_arr`,
 `requests_created_since`, `status_changes_since`).
 """
 
@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from bot.clock import as_utc
 from bot.errors import NotFound
 from bot.models.requests import FeatureRequest, RequestCustomer, RequestEvent, RequestRequester, RequestToken
-from handlers.requests.duplicates import semantic_matches, similar_open_requests, text_tokens
+from services.requests.duplicates import semantic_matches, similar_open_requests, text_tokens
 
 if TYPE_CHECKING:
     from knowledge.embedding import Embedder

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.app import Application
+from salesbridge.app import Application
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Small helpers shared by handlers: user mentions, ids, bilingual usage errors."""
+"""Small text helpers shared by every entry point and service: user mentions, ids, area names."""
 
 from __future__ import annotations
 

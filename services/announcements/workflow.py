@@ -20,8 +20,8 @@ from bot.models import (
     AnnouncementPost,
     Audience,
     LaunchPlan,
-    OutboxMessage,
 )
+from bot.outbox import DeliveryStatus
 from bot.services import Services
 from handlers.announcements.parse import (
     Target,
@@ -34,7 +34,7 @@ from handlers.announcements.parse import (
     split_list,
 )
 from handlers.announcements.render import announcement_reply, eos_knowledge_text, headline
-from handlers.announcements.validate import Draft
+from services.announcements.validate import Draft
 
 logger = logging.getLogger(__name__)
 
@@ -42,22 +42,9 @@ logger = logging.getLogger(__name__)
 # --- delivery helpers --------------------------------------------------------------------------------
 
 
-def already_queued(*, services: Services, key: str) -> bool:
-    with services.db.session() as session:
-        return (
-            session.exec(select(OutboxMessage.id).where(col(OutboxMessage.dedupe_key) == key)).first()
-            is not None
-        )
-
-
 def send_once(*, services: Services, address: Address, reply: Reply, key: str) -> bool:
-    """Send through the outbox unless a message with this key was queued before. True when queued now.
-
-    The outbox's unique dedupe key makes a concurrent duplicate harmless; this check lets jobs count."""
-    if already_queued(services=services, key=key):
-        return False
-    services.send(address, reply, dedupe_key=key)
-    return True
+    """Send through the outbox unless a message with this key was queued before. True when written now."""
+    return services.send(address, reply, dedupe_key=key).status is not DeliveryStatus.DUPLICATE
 
 
 def channel_members(*, services: Services, target: Target) -> list[str] | None:
@@ -229,7 +216,7 @@ def publish_announcement(*, services: Services, announcement_id: int) -> Publish
             Address(platform=target.platform, conversation=target.conversation),
             reply,
             dedupe_key=f"announce:{announcement_id}:post:{target}",
-        )
+        ).sent
         members = channel_members(services=services, target=target) or []
         try:
             with services.db.session() as session:
@@ -276,7 +263,7 @@ def ships_later(*, services: Services, announcement: Announcement) -> bool:
 
 def mark_requests_shipped(*, services: Services, announcement: Announcement) -> tuple[str, str]:
     """Move the announcement's `ships:` requests to shipped (each requester told); a bilingual summary."""
-    from handlers.requests.service import mark_shipped
+    from services.requests.workflow import mark_shipped
 
     ids = load_request_ids(announcement.ships)
     try:

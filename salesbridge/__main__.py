@@ -1,0 +1,3 @@
+from salesbridge.cli import main
+
+main()

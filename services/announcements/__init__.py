@@ -1,0 +1,1 @@
+"""Release announcements, end-of-sale notices and launch timelines: validation, publishing, acknowledgements."""

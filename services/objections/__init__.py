@@ -1,0 +1,1 @@
+"""Objection handling: the objection library, LSCPA assessment and practice sessions."""

@@ -1,0 +1,1 @@
+"""Feature requests: capture, duplicates, priority and RICE, the status workflow, queries."""

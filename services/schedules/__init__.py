@@ -1,0 +1,1 @@
+"""Recurring schedules: when they fire (timing), what they post, the weekly sync agenda."""
