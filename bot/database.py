@@ -12,6 +12,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
+import bot.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from bot.markup import storable
 
 logger = logging.getLogger(__name__)
@@ -119,8 +120,6 @@ class Database:
 
     def create_all(self) -> None:
         """Create tables straight from the models (tests); production uses `upgrade`."""
-        import bot.models  # noqa: F401  (registers every table)
-
         SQLModel.metadata.create_all(self.engine)
 
     def ping(self) -> bool:

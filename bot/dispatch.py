@@ -6,23 +6,24 @@ outbox, opens forms, and for slow commands posts a "Looking it up…" placeholde
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Generic
 
 from bot.i18n import pick
 from bot.idempotency import claim_event
 from bot.logging_setup import log_context
 from bot.messages import IncomingMessage, Reply, Sent, resolve_address
 from bot.metrics import metrics
-from bot.router import Router
-from bot.services import Services
+from bot.router import C, Router
 
 logger = logging.getLogger(__name__)
 
 
-class Dispatcher:
-    def __init__(self, *, services: Services, router: Router, workers: int | None = None) -> None:
+class Dispatcher(Generic[C]):
+    def __init__(self, *, services: C, router: Router[C], workers: int | None = None) -> None:
         self.services = services
         self.router = router
         self._pool = ThreadPoolExecutor(
@@ -45,12 +46,14 @@ class Dispatcher:
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until every submitted message is processed (tests, graceful shutdown)."""
-        import concurrent.futures
-
         with self._lock:
             pending = list(self._pending)
         _done, not_done = concurrent.futures.wait(pending, timeout=timeout)
         return not not_done
+
+    def validate_form(self, msg: IncomingMessage) -> dict[str, str]:
+        """A submitted form's errors, for the adapter to show inside the platform's ack (see Router)."""
+        return self.router.validate_form(msg, self.services)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=False)
@@ -77,8 +80,9 @@ class Dispatcher:
                 logger.info("duplicate delivery of %s/%s ignored", msg.platform, msg.event_id)
                 return []
             with counters.time_answer(platform=msg.platform, kind=kind):
-                placeholder = self._post_placeholder(msg) if self.router.wants_placeholder(msg) else None
-                replies = self.router.handle(msg, self.services)
+                route = self.router.route(msg)
+                placeholder = self._post_placeholder(msg) if route.placeholder else None
+                replies = self.router.run(route, self.services)
                 return self.deliver(msg, replies, placeholder=placeholder)
         except Exception:
             counters.events_failed.labels(platform=msg.platform).inc()

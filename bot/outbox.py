@@ -29,7 +29,7 @@ from bot.messages import Address, Reply, Sent
 from bot.metrics import metrics
 from bot.models import OutboxMessage
 from bot.people import People
-from bot.platforms.base import ChatPort
+from bot.ports import ChatPort
 from bot.rate_limits import RateLimiter
 
 logger = logging.getLogger(__name__)

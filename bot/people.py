@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from bot.i18n import detect_language, pick
 from bot.markup import Mention, clean_text, has_mentions, mention_token, replace_mentions
 from bot.messages import KeyValue, Reply
-from bot.platforms.base import ChatPort
+from bot.ports import ChatPort
 
 PLATFORM_NAMES = {"slack": ("Slack", "Slack"), "feishu": ("Feishu", "飞书"), "console": ("console", "控制台")}
 NAME_TTL = 12 * 3600.0  # display names change rarely; a day-long process re-reads them twice a day

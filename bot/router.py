@@ -10,28 +10,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Generic, TypeVar
 
 from bot.commands import split_command_word
+from bot.context import Core
 from bot.errors import PermissionDenied, UsageError, UserFacingError
 from bot.forms import FormErrors
 from bot.i18n import both
 from bot.messages import IncomingMessage, Kind, Reply
 
-if TYPE_CHECKING:
-    from bot.services import Services
-
 logger = logging.getLogger(__name__)
 
+C = TypeVar("C", bound=Core)  # what handlers receive: the core plus the capabilities (services.context)
 HandlerResult = Reply | Iterable[Reply] | None
-Handler = Callable[[IncomingMessage, "Services"], HandlerResult]
-FormValidator = Callable[[IncomingMessage, "Services"], None]  # raises FormErrors; pure and fast
+Handler = Callable[[IncomingMessage, C], HandlerResult]
+FormValidator = Callable[[IncomingMessage, C], None]  # raises FormErrors; pure and fast
 
 
 @dataclass(frozen=True)
 class CommandSpec:
     name: str
-    handler: Handler
+    handler: Handler[Any]
     aliases: tuple[str, ...]
     summary_en: str
     summary_zh: str
@@ -81,11 +80,25 @@ class ButtonText:
         return msg.evolve(kind=Kind.ACTION, action_id=self.action_id, action_value=value)
 
 
-def _refuse(exc: UsageError) -> Handler:
-    def handler(msg: IncomingMessage, services: Services) -> HandlerResult:
+def _raising(exc: Exception) -> Handler[Any]:
+    """A handler that raises `exc`, so that `Router.run` answers it like any handler's error."""
+
+    def handler(msg: IncomingMessage, services: Any) -> HandlerResult:
         raise exc
 
     return handler
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where one message goes, decided once: the handler, the message with its command and arguments
+    filled in, the command it is, and whether it is slow enough to post "Looking it up…" first."""
+
+    incoming: IncomingMessage
+    handler: Handler[Any] | None
+    msg: IncomingMessage
+    spec: CommandSpec | None = None
+    placeholder: bool = False
 
 
 def as_replies(result: HandlerResult) -> list[Reply]:
@@ -102,15 +115,15 @@ def usage_reply(spec: CommandSpec, en: str = "", zh: str = "") -> Reply:
     return Reply(text="\n".join(lines), where="ephemeral", color="warning")
 
 
-class Router:
+class Router(Generic[C]):
     def __init__(self) -> None:
         self.commands: dict[str, CommandSpec] = {}  # canonical name → spec
         self._words: dict[str, CommandSpec] = {}  # every spelling (aliases too) → spec
-        self._actions: list[tuple[str, Handler]] = []
-        self._forms: dict[str, Handler] = {}
-        self._form_validators: dict[str, FormValidator] = {}
-        self._thread_listeners: list[Handler] = []
-        self._fallback: Handler | None = None
+        self._actions: list[tuple[str, Handler[C]]] = []
+        self._forms: dict[str, Handler[C]] = {}
+        self._form_validators: dict[str, FormValidator[C]] = {}
+        self._thread_listeners: list[Handler[C]] = []
+        self._fallback: Handler[C] | None = None
         self._fallback_placeholder = False
         self.button_texts: list[ButtonText] = []
         self._button_words: dict[tuple[str, str], ButtonText] = {}
@@ -119,7 +132,7 @@ class Router:
     def command(
         self,
         name: str,
-        handler: Handler,
+        handler: Handler[C],
         *,
         aliases: Iterable[str] = (),
         summary_en: str,
@@ -149,18 +162,18 @@ class Router:
             self._words[key] = spec
         self.commands[name] = spec
 
-    def action(self, prefix: str, handler: Handler) -> None:
+    def action(self, prefix: str, handler: Handler[C]) -> None:
         """Button clicks whose action id starts with `prefix` (e.g. "request." or "kb.feedback")."""
         self._actions.append((prefix, handler))
 
-    def form(self, form_id: str, handler: Handler, *, validate: FormValidator | None = None) -> None:
+    def form(self, form_id: str, handler: Handler[C], *, validate: FormValidator[C] | None = None) -> None:
         """A submitted form. `validate` checks every field at once (raising `bot.forms.FormErrors`) without
         side effects; adapters run it inside the platform's ack so errors appear next to the fields."""
         self._forms[form_id] = handler
         if validate is not None:
             self._form_validators[form_id] = validate
 
-    def validate_form(self, msg: IncomingMessage, services: Services) -> dict[str, str]:
+    def validate_form(self, msg: IncomingMessage, services: C) -> dict[str, str]:
         """The errors of a submitted form, one bilingual line per input name; empty when it is fine (or has
         no validator, or the validator itself failed: the handler then answers as usual). Never raises."""
         validate = self._form_validators.get(msg.form_id or "")
@@ -185,14 +198,14 @@ class Router:
             self._button_words[key] = button
         self.button_texts.append(button)
 
-    def thread_listener(self, handler: Handler) -> None:
+    def thread_listener(self, handler: Handler[C]) -> None:
         """Called for channel messages inside a thread that do not mention the bot (e.g. practice answers).
 
         The handler returns nothing when the thread is not one it follows.
         """
         self._thread_listeners.append(handler)
 
-    def fallback(self, handler: Handler, *, placeholder: bool = False) -> None:
+    def fallback(self, handler: Handler[C], *, placeholder: bool = False) -> None:
         """Free text addressed to the bot that is not a command (a question for the knowledge base)."""
         self._fallback = handler
         self._fallback_placeholder = placeholder
@@ -201,7 +214,21 @@ class Router:
     def lookup(self, word: str) -> CommandSpec | None:
         return self._words.get(word.lower())
 
-    def resolve(self, msg: IncomingMessage) -> tuple[Handler | None, IncomingMessage, CommandSpec | None]:
+    def route(self, msg: IncomingMessage) -> Route:
+        """Resolve a message once: the dispatcher asks for the placeholder and runs the handler from it."""
+        try:
+            handler, routed, spec = self._resolve(msg)
+        except Exception as exc:  # a button text's converter failed: answered like a crashing handler
+            handler, routed, spec = _raising(exc), msg, None
+        if msg.external:  # answered with a refusal or served in an allowed channel: no "Looking it up…"
+            placeholder = False
+        elif spec is not None:
+            placeholder = spec.placeholder
+        else:
+            placeholder = handler is not None and handler is self._fallback and self._fallback_placeholder
+        return Route(incoming=msg, handler=handler, msg=routed, spec=spec, placeholder=placeholder)
+
+    def _resolve(self, msg: IncomingMessage) -> tuple[Handler[Any] | None, IncomingMessage, CommandSpec | None]:
         """Which handler takes this message, with command/args filled in."""
         if msg.kind is Kind.ACTION:
             for prefix, handler in self._actions:
@@ -221,28 +248,25 @@ class Router:
                 try:
                     converted = button.convert(msg, sub_rest)
                 except UsageError as exc:
-                    return _refuse(exc), msg.evolve(command=spec.name, args=rest), None
-                return self.resolve(converted)
+                    return _raising(exc), msg.evolve(command=spec.name, args=rest), None
+                return self._resolve(converted)
             return spec.handler, msg.evolve(command=spec.name, args=rest), spec
         if msg.kind is Kind.COMMAND or not msg.text.strip():
             help_spec = self.commands.get("help")
             return (help_spec.handler if help_spec else None), msg.evolve(command="help", args=""), help_spec
         return self._fallback, msg, None
 
-    def wants_placeholder(self, msg: IncomingMessage) -> bool:
-        if msg.external:  # answered with a refusal or served in an allowed channel: no "Looking it up…"
-            return False
-        handler, _, spec = self.resolve(msg)
-        if spec is not None:
-            return spec.placeholder
-        return handler is not None and handler is self._fallback and self._fallback_placeholder
-
     # --- dispatch ----------------------------------------------------------------------------------
-    def handle(self, msg: IncomingMessage, services: Services) -> list[Reply]:
+    def handle(self, msg: IncomingMessage, services: C) -> list[Reply]:
         """Route one message and return the replies. Never raises."""
+        return self.run(self.route(msg), services)
+
+    def run(self, route: Route, services: C) -> list[Reply]:
+        """Run a routed message's handler (or thread listener) and return the replies. Never raises."""
+        msg = route.incoming
         try:
             if msg.external and msg.conversation not in services.settings.slack_connect_channels:
-                return self._refuse_external(msg, services)
+                return self._refuse_external(route, services)
             if msg.kind is Kind.MESSAGE and msg.in_thread:
                 # Threads the bot follows (e.g. objection practice) take replies first, mention or not;
                 # a mention that no listener claims is then a question or command like any other.
@@ -253,7 +277,7 @@ class Router:
                         return replies
             elif msg.kind is Kind.MESSAGE and not msg.addressed_to_bot:
                 return []
-            handler, routed, spec = self.resolve(msg)
+            handler, routed, spec = route.handler, route.msg, route.spec
             if handler is None:
                 logger.info("no handler for %s action=%s form=%s", msg.kind, msg.action_id, msg.form_id)
                 return []
@@ -294,20 +318,20 @@ class Router:
                 )
             ]
 
-    def _refuse_external(self, msg: IncomingMessage, services: Services) -> list[Reply]:
+    def _refuse_external(self, route: Route, services: C) -> list[Reply]:
         """A user of another organisation (Slack Connect) outside the allowed channels: `help` works, their
         thread chatter is ignored, anything else (knowledge answers, requests, PM actions) is declined."""
+        msg, spec = route.incoming, route.spec
         if msg.kind is Kind.MESSAGE and not msg.addressed_to_bot:
             return []
-        _handler, routed, spec = self.resolve(msg)
         if spec is not None and spec.name == "help":
-            return as_replies(spec.handler(routed, services))
+            return as_replies(spec.handler(route.msg, services))
         logger.info(
             "external user %s (team %s) declined in %s", msg.user, msg.user_workspace, msg.conversation
         )
         return [EXTERNAL_REFUSAL]
 
-    def _thread_replies(self, msg: IncomingMessage, services: Services) -> list[Reply]:
+    def _thread_replies(self, msg: IncomingMessage, services: C) -> list[Reply]:
         for listener in self._thread_listeners:
             replies = as_replies(listener(msg, services))
             if replies:

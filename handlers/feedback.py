@@ -7,7 +7,7 @@ from __future__ import annotations
 from bot.errors import UsageError
 from bot.messages import IncomingMessage, Reply
 from bot.router import ButtonText, Router
-from bot.services import Services
+from services.context import Services
 
 USAGE = "feedback up 12\nfeedback down 12\nfeedback pm 12"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.i18n import pick
 from bot.messages import IncomingMessage, Reply
 from bot.router import Router
-from bot.services import Services
+from services.context import Services
 
 
 def register(router: Router) -> None:

@@ -16,7 +16,6 @@ from bot.errors import UsageError
 from bot.i18n import both, pick
 from bot.messages import Address, IncomingMessage, KeyValue, Reply
 from bot.router import Router
-from bot.services import Services
 from jobs.objections import (
     add_objection,
     list_objections,
@@ -25,6 +24,7 @@ from jobs.objections import (
     practice_stats,
     record_attempt,
 )
+from services.context import Services
 from services.objections.lscpa import STEP_NAMES, coach
 
 USAGE = (

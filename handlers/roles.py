@@ -10,7 +10,7 @@ from bot.errors import UsageError
 from bot.i18n import pick
 from bot.messages import IncomingMessage, KeyValue, Reply
 from bot.router import Router
-from bot.services import Services
+from services.context import Services
 
 USAGE = "role\nrole grant <@user> pm|admin|sales\nrole revoke <@user>\nrole list\n角色 授予 @lily 产品经理"
 

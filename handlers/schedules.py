@@ -21,7 +21,6 @@ from bot.i18n import both, pick, weekday
 from bot.messages import IncomingMessage, KeyValue, Reply
 from bot.models import Schedule
 from bot.router import ButtonText, Router
-from bot.services import Services
 from jobs.posting import (
     KIND_ALIASES,
     KINDS,
@@ -40,6 +39,7 @@ from jobs.sync import (
     record_absence,
 )
 from services import calendars
+from services.context import Services
 from services.schedules.timing import (
     WHEN_HELP_EN,
     WHEN_HELP_ZH,

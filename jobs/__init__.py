@@ -16,8 +16,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.services import Services
     from jobs.scheduler import SchedulerEngine
+    from services.context import Services
 
 # name → "module:function"; each function is `def f(services) -> int` (how many things it did)
 SYSTEM_JOBS: dict[str, str] = {

@@ -26,7 +26,6 @@ from sqlmodel import col, func, select
 from bot.clock import as_utc
 from bot.messages import Address, Reply
 from bot.models import AckReminder, Announcement
-from bot.services import Services
 from handlers.announcements.launch import (
     MILESTONES,
     active_launches,
@@ -36,6 +35,7 @@ from handlers.announcements.launch import (
 from handlers.announcements.parse import Target, load_targets
 from handlers.announcements.render import ack_reminder_reply, eos_reminder_reply
 from services.announcements import workflow
+from services.context import Services
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.messages import Reply
-from bot.services import Services
 from jobs import sources
+from services.context import Services
 
 
 def _block(title: str, section: sources.Section, *, limit: int = 8) -> str:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from bot.idempotency import RETENTION, forget_events_before
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from services.context import Services
 
 logger = logging.getLogger(__name__)
 

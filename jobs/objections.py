@@ -17,7 +17,7 @@ from sqlmodel import col, select
 
 from bot.messages import Address, Reply
 from bot.models import Objection, OutboxMessage, PracticeAttempt, PracticeSession
-from bot.services import Services
+from services.context import Services
 from services.objections.library import ensure_seeded
 from services.objections.lscpa import STEP_GOALS, STEP_NAMES, STEPS, Assessment
 

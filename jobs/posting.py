@@ -18,9 +18,9 @@ from bot.errors import NotFound, UsageError
 from bot.messages import Address, Reply
 from bot.models import Schedule
 from bot.outbox import DeliveryStatus
-from bot.services import Services
 from jobs.scheduler import MISFIRE_GRACE
 from services.calendars import DayVerdict, verdict
+from services.context import Services
 from services.schedules.timing import build_trigger, latest_slot, wall_clock_key
 
 logger = logging.getLogger(__name__)

@@ -29,8 +29,8 @@ from bot.models import Schedule
 if TYPE_CHECKING:
     from apscheduler.schedulers.base import BaseScheduler
 
-    from bot.services import Services
     from jobs.leader import Elector
+    from services.context import Services
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from bot.services import Services
+from services.context import Services
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from sqlmodel import col, select
 from bot.chat_text import mention
 from bot.messages import Button, Form, FormInput, Reply
 from bot.models import AgendaItem, SyncAbsence
-from bot.services import Services
 from jobs import sources
+from services.context import Services
 
 LOW_ACK = 0.8  # announcements acknowledged by fewer than 80% of their audience are listed
 ADD_ITEM_ACTION = "schedule.agenda.add"

@@ -6,7 +6,6 @@ import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -14,16 +13,15 @@ from bot.database import Database
 from bot.dispatch import Dispatcher
 from bot.llm import LLM
 from bot.outbox import Outbox
-from bot.platforms.base import ChatPort
+from bot.ports import ChatPort
 from bot.rate_limits import RateLimiter, parse_limits
 from bot.roles import Roles
 from bot.router import Router
-from bot.services import Services
+from handlers import register_handlers
+from jobs.scheduler import SchedulerRuntime
 from knowledge.base import KnowledgeBase
 from knowledge.embedding import open_embedder
-
-if TYPE_CHECKING:
-    from jobs.scheduler import SchedulerRuntime
+from services.context import Services
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +40,8 @@ def build_ports(settings: Settings) -> dict[str, ChatPort]:
     return ports
 
 
-def build_router() -> Router:
-    from handlers import register_handlers
-
-    router = Router()
+def build_router() -> Router[Services]:
+    router: Router[Services] = Router()
     register_handlers(router)
     return router
 
@@ -84,8 +80,8 @@ def build_services(
 @dataclass
 class Application:
     services: Services
-    router: Router
-    dispatcher: Dispatcher
+    router: Router[Services]
+    dispatcher: Dispatcher[Services]
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
     _scheduler: SchedulerRuntime | None = None
@@ -107,8 +103,6 @@ class Application:
         self.services.knowledge.warm_in_background()  # the first question must not pay for loading the index
         self.services.knowledge.start_background_embedding()  # sections ingested without vectors
         if scheduler:
-            from jobs.scheduler import SchedulerRuntime
-
             self._scheduler = SchedulerRuntime(self.services)
             self._scheduler.start()
 

@@ -10,11 +10,13 @@ import logging
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 import bot
+from bot.metrics import CONTENT_TYPE, metrics
 from salesbridge.app import Application
 
 logger = logging.getLogger(__name__)
@@ -44,11 +46,11 @@ def create_asgi_app(application: Application) -> Starlette:
     if "slack" in application.services.ports:
         from bot.platforms.slack import SlackInbound
 
-        inbound["slack"] = SlackInbound(application)
+        inbound["slack"] = SlackInbound(application.dispatcher)
     if "feishu" in application.services.ports and settings.feishu_encrypt_key is not None:
         from bot.platforms.feishu import FeishuInbound
 
-        inbound["feishu"] = FeishuInbound(application)
+        inbound["feishu"] = FeishuInbound(application.dispatcher)
 
     def endpoint(platform: str) -> Any:
         async def handle(request: Request) -> Response:
@@ -77,10 +79,6 @@ def create_asgi_app(application: Application) -> Starlette:
         return JSONResponse(body, status_code=200 if database else 503)
 
     async def prometheus(_request: Request) -> Response:
-        from starlette.concurrency import run_in_threadpool
-
-        from bot.metrics import CONTENT_TYPE, metrics
-
         body = await run_in_threadpool(metrics().render, outbox_depth=application.services.outbox.depth)
         return Response(body, media_type=CONTENT_TYPE)
 

@@ -23,12 +23,12 @@ def run_socket_mode(application: Application, *, host: str, port: int) -> None:
     if "slack" in ports:
         from bot.platforms.slack import SlackInbound
 
-        SlackInbound(application).start_socket_mode()
+        SlackInbound(application.dispatcher).start_socket_mode()
         logger.info("Slack Socket Mode connected")
     if "feishu" in ports:
         from bot.platforms.feishu import FeishuInbound
 
-        FeishuInbound(application).start_long_connection()
+        FeishuInbound(application.dispatcher).start_long_connection()
         logger.info("Feishu long connection started")
 
     async def healthz(_request: Request) -> Response:

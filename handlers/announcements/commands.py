@@ -16,7 +16,6 @@ from bot.forms import FieldChecks, FormErrors
 from bot.i18n import both, pick
 from bot.messages import Form, FormInput, IncomingMessage, KeyValue, Reply
 from bot.models import Announcement
-from bot.services import Services
 from handlers.announcements.parse import (
     EOS_KEYS,
     RELEASE_KEYS,
@@ -29,6 +28,7 @@ from handlers.announcements.parse import (
 from handlers.announcements.render import headline, preview_reply
 from services.announcements import workflow
 from services.announcements.validate import Draft, validate_eos, validate_release
+from services.context import Services
 
 ANNOUNCE_USAGE = (
     "announce release product:CloudDB version:3.2 date:2026-12-01 channels:slack:#sales,feishu:oc_1 "

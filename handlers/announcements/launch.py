@@ -15,10 +15,10 @@ from bot.errors import NotFound, UsageError
 from bot.i18n import both, pick
 from bot.messages import IncomingMessage, KeyValue, Reply
 from bot.models import LaunchPlan
-from bot.services import Services
 from handlers.announcements.parse import LAUNCH_KEYS, Target, format_targets, parse_date
 from services import calendars
 from services.announcements import workflow
+from services.context import Services
 
 LAUNCH_USAGE = (
     "launch CloudDB 3 date:2027-03-01 channels:slack:#sales,feishu:oc_1 [calendar:cn|us|none|…]\n"

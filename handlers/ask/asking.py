@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 from bot.errors import UsageError
 from bot.i18n import pick
 from bot.messages import IncomingMessage, Reply, resolve_address
-from bot.services import Services
 from handlers.ask.escalation import escalate
 from handlers.ask.feedback import ask_pm_button, feedback_buttons
 from knowledge.answer import Answer, answer_question
+from services.context import Services
 from services.questions.escalation import record_question, remember_thread, thread_question
 
 if TYPE_CHECKING:

@@ -11,9 +11,9 @@ from bot.errors import NotFound, UsageError
 from bot.i18n import both, detect_language, pick
 from bot.messages import Address, Button, Form, FormInput, IncomingMessage, KeyValue, Reply
 from bot.models.qa import QaEscalation, QaQuestion
-from bot.services import Services
 from handlers.ask.feedback import feedback_buttons
 from knowledge.answer_text import dont_know
+from services.context import Services
 from services.questions.escalation import (
     escalation_askers,
     get_escalation,

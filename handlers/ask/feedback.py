@@ -10,7 +10,7 @@ from bot.commands import split_command_word
 from bot.errors import NotFound, UsageError
 from bot.i18n import pick
 from bot.messages import Button, IncomingMessage, Reply
-from bot.services import Services
+from services.context import Services
 from services.questions.escalation import get_question, knowledge_gaps, normalize_question, vote
 
 USAGE_KB = "kb add <title> | <text>\nkb gaps [days]\n知识库 添加 <标题> | <内容>\n知识库 缺口 [天数]"

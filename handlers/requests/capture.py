@@ -12,7 +12,6 @@ from bot.commands import split_command_word, tokenize
 from bot.errors import PermissionDenied, UsageError
 from bot.i18n import Language, both, pick
 from bot.messages import Button, Form, FormInput, IncomingMessage, KeyValue, Reply
-from bot.services import Services
 from handlers.requests.parse import (
     TIER_ZH,
     TIERS,
@@ -24,6 +23,7 @@ from handlers.requests.parse import (
     parse_request_text,
 )
 from handlers.requests.views import SUBCOMMANDS, customer_word, status_word, tier_word, urgency_word
+from services.context import Services
 from services.requests import workflow
 from services.requests.duplicates import Match
 

@@ -17,7 +17,6 @@ from bot.errors import UsageError
 from bot.i18n import pick
 from bot.messages import Attachment, IncomingMessage, KeyValue, Reply
 from bot.router import ButtonText, Router
-from bot.services import Services
 from handlers.requests.capture import (
     FORM_ID,
     handle_request,
@@ -42,6 +41,7 @@ from handlers.requests.views import (
     urgency_word,
     who,
 )
+from services.context import Services
 from services.requests import workflow
 from services.requests.priority import EXPLANATION_EN, EXPLANATION_ZH
 

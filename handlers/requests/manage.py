@@ -10,8 +10,8 @@ from bot.commands import parse_args, refuse_unknown_options, tokenize
 from bot.errors import UsageError
 from bot.i18n import Language, both, pick
 from bot.messages import IncomingMessage, Reply
-from bot.services import Services
 from handlers.requests.views import REQUESTS_USAGE
+from services.context import Services
 from services.requests import workflow
 from services.requests.priority import LABELS
 

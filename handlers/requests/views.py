@@ -8,8 +8,8 @@ from bot.chat_text import mention, parse_id
 from bot.errors import UsageError
 from bot.i18n import Language, pick
 from bot.messages import Reply
-from bot.services import Services
 from handlers.requests.parse import DEFAULT_CUSTOMER, TIER_ZH, URGENCY_ZH
+from services.context import Services
 from services.requests import workflow
 
 REQUESTS_USAGE = (

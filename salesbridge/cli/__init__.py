@@ -1,4 +1,7 @@
-"""The `salesbridge` command. Imports stay light at module level so `--help` is instant."""
+"""The `salesbridge` command: serve, chat, demo, and the db / kb / requests / jobs groups.
+
+The platform SDKs and uvicorn are imported by the commands that use them, so `--help` stays quick.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,20 @@ from pathlib import Path
 
 import typer
 
-from salesbridge.cli.kb import kb_app
+from bot.clock import OffsetClock
+from bot.config import Settings
+from bot.database import Database
+from bot.errors import ConfigurationError
+from bot.logging_setup import configure_logging
+from bot.platforms.console import ConsolePort, ConsoleSession
+from jobs import run_due_jobs
+from knowledge.store import count_sections
+from salesbridge.app import Application, build_application
+from salesbridge.cli.kb import empty_knowledge_base, kb_app
 from salesbridge.cli.requests import requests_app
 from salesbridge.cli.schedules import jobs_app
+from salesbridge.server import create_asgi_app
+from salesbridge.socket_runner import run_socket_mode
 
 app = typer.Typer(
     help="SalesBridge: the sales ↔ product chat bot for Slack and Feishu.", no_args_is_help=True
@@ -22,17 +36,13 @@ app.add_typer(requests_app, name="requests")
 app.add_typer(jobs_app, name="jobs")
 
 
-def _settings():  # type: ignore[no-untyped-def]
-    from bot.config import Settings
-
+def _settings() -> Settings:
     return Settings()
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply all database migrations."""
-    from bot.database import Database
-
     settings = _settings()
     Database(settings.database_url).upgrade()
     typer.echo("database is up to date")
@@ -45,10 +55,6 @@ def serve(
     socket: bool = typer.Option(False, "--socket", help="Slack Socket Mode + Feishu long connection."),
 ) -> None:
     """Run the bot: HTTP endpoints for Slack and Feishu, or outbound connections with --socket."""
-    from bot.errors import ConfigurationError
-    from bot.logging_setup import configure_logging
-    from salesbridge.app import build_application
-
     settings = _settings()
     configure_logging(settings)
     try:
@@ -60,13 +66,9 @@ def serve(
     application.start_background()
     try:
         if socket:
-            from salesbridge.socket_runner import run_socket_mode
-
             run_socket_mode(application, host=host, port=port)
         else:
-            import uvicorn
-
-            from salesbridge.server import create_asgi_app
+            import uvicorn  # the HTTP server, only for `serve`
 
             uvicorn.run(create_asgi_app(application), host=host, port=port, log_level="warning")
     finally:
@@ -84,11 +86,6 @@ def chat(
 
     The scheduler runs inside the session: scheduled announcements, reminders, launch milestones and the
     weekly sync post while you watch; `time +1d` fast-forwards, `jobs run` runs what is due now."""
-    from bot.clock import OffsetClock
-    from bot.platforms.console import ConsolePort, ConsoleSession
-    from jobs import run_due_jobs
-    from salesbridge.app import build_application
-
     settings = _settings()
     port = ConsolePort(
         people=list(dict.fromkeys([user, *(p.strip() for p in people.split(",") if p.strip())]))
@@ -119,10 +116,7 @@ def chat(
         application.stop()
 
 
-def _say_if_knowledge_base_empty(application) -> None:  # type: ignore[no-untyped-def]
-    from knowledge.store import count_sections
-    from salesbridge.cli.kb import empty_knowledge_base
-
+def _say_if_knowledge_base_empty(application: Application) -> None:
     with application.services.db.session() as session:
         if count_sections(session=session) == 0:
             en, zh = empty_knowledge_base(application.services.settings.database_url)

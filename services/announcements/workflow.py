@@ -22,7 +22,6 @@ from bot.models import (
     LaunchPlan,
 )
 from bot.outbox import DeliveryStatus
-from bot.services import Services
 from handlers.announcements.parse import (
     Target,
     format_request_ids,
@@ -35,6 +34,7 @@ from handlers.announcements.parse import (
 )
 from handlers.announcements.render import announcement_reply, eos_knowledge_text, headline
 from services.announcements.validate import Draft
+from services.context import Services
 
 logger = logging.getLogger(__name__)
 

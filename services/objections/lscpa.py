@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from bot.i18n import Language, detect_language, pick
 from bot.messages import Citation, KeyValue, Reply
-from bot.services import Services
 from knowledge.answer_extractive import split_sentences
+from services.context import Services
 
 logger = logging.getLogger(__name__)
 

@@ -28,8 +28,8 @@ from bot.models.requests import (
     RequestRequester,
     RequestToken,
 )
-from bot.services import Services
 from handlers.requests.parse import RequestInput, make_title
+from services.context import Services
 from services.requests.duplicates import (
     Match,
     index_request,

@@ -1,7 +1,11 @@
+from typing import Any
+
+import pytest
+
 from bot.errors import UsageError
 from bot.messages import IncomingMessage, Kind, Reply
-from bot.router import Router
-from bot.services import Services
+from bot.router import ButtonText, Router
+from services.context import Services
 from tests.fakes.harness import Harness
 
 
@@ -42,7 +46,7 @@ def test_usage_error_becomes_bilingual_ephemeral_reply(bot: Harness) -> None:
 
 
 def test_crash_in_handler_is_answered_politely(bot: Harness) -> None:
-    router = Router()
+    router: Router[Services] = Router()
 
     def boom(msg: IncomingMessage, services: Services) -> Reply:
         raise RuntimeError("kaboom")
@@ -53,7 +57,7 @@ def test_crash_in_handler_is_answered_politely(bot: Harness) -> None:
 
 
 def test_role_restricted_command_refused_for_sales(bot: Harness) -> None:
-    router = Router()
+    router: Router[Services] = Router()
     router.command(
         "secret", lambda m, s: Reply(text="ok"), summary_en="x", summary_zh="x", usage="secret", roles={"pm"}
     )
@@ -66,7 +70,7 @@ def test_role_restricted_command_refused_for_sales(bot: Harness) -> None:
 
 
 def test_usage_error_uses_command_usage(bot: Harness) -> None:
-    router = Router()
+    router: Router[Services] = Router()
 
     def needs_args(msg: IncomingMessage, services: Services) -> Reply:
         raise UsageError("Missing text.", "缺少内容。")
@@ -77,7 +81,7 @@ def test_usage_error_uses_command_usage(bot: Harness) -> None:
 
 
 def test_thread_listeners_see_replies_with_or_without_mention(bot: Harness) -> None:
-    router = Router()
+    router: Router[Services] = Router()
     seen: list[bool] = []
 
     def listener(msg: IncomingMessage, services: Services) -> Reply | None:
@@ -96,3 +100,41 @@ def test_thread_listeners_see_replies_with_or_without_mention(bot: Harness) -> N
     assert router.handle(bot.message("chatter", thread="other", mention=False), bot.services) == []
     assert router.handle(bot.message("help", thread="practice"), bot.services)[0].text == "help"
     assert seen == [False, True, True, False]
+
+
+def test_the_dispatcher_resolves_each_message_once(bot: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The placeholder decision and the handler come from one `Router.route` (it used to resolve twice)."""
+    router = bot.app.router
+    calls: list[str] = []
+    resolve = router._resolve
+
+    def counting(msg: IncomingMessage) -> Any:
+        calls.append(msg.text)
+        return resolve(msg)
+
+    monkeypatch.setattr(router, "_resolve", counting)
+    bot.process(bot.message("help"))
+    bot.process(bot.message("request SSO for Acme customer:Acme tier:gold"))
+    assert calls == ["help", "request SSO for Acme customer:Acme tier:gold"]
+
+
+def test_a_failing_button_text_converter_is_answered_not_raised(bot: Harness) -> None:
+    router: Router[Services] = Router()
+
+    def broken(words: list[str]) -> str:
+        raise ValueError("bad words")
+
+    router.command("thing", lambda m, s: Reply(text="ok"), summary_en="x", summary_zh="x", usage="thing")
+    router.button_text(
+        ButtonText(
+            command="thing",
+            words=("press",),
+            label="Press",
+            example="thing press 1",
+            action_id="thing.press",
+            value=broken,
+        )
+    )
+    route = router.route(bot.message("thing press 1"))
+    [reply] = router.run(route, bot.services)
+    assert "Sorry" in reply.text and reply.where == "ephemeral"

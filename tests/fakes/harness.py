@@ -15,8 +15,8 @@ from typing import Any
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.messages import Button, IncomingMessage, Kind, Reply, Sent
-from bot.services import Services
 from salesbridge.app import Application, build_application
+from services.context import Services
 from tests.fakes.chat import FakePort
 
 _ids = itertools.count(1)

@@ -90,7 +90,7 @@ def test_feishu_events_of_another_tenant_or_app_are_ignored(feishu_bot: Harness)
     submitted: list[Any] = []
     feishu_bot.app.dispatcher.submit = submitted.append  # type: ignore[method-assign,assignment]
     feishu_bot.feishu.known_bot_open_id = "ou_bot"  # type: ignore[attr-defined]  # as learned at start-up
-    inbound = FeishuInbound(feishu_bot.app)
+    inbound = FeishuInbound(feishu_bot.app.dispatcher)
     assert inbound.foreign(load("feishu", "group_mention")) is None
     assert "tenant_key 9f8e7d6c5b4a3210" in str(inbound.foreign(load("feishu", "group_mention_other_tenant")))
     assert "app_id cli_a1b2" in str(inbound.foreign(load("feishu", "group_mention_other_app")))

@@ -12,7 +12,7 @@ import pytest
 
 from bot.logging_setup import build_handler, current_context, log_context
 from bot.messages import IncomingMessage
-from bot.services import Services
+from services.context import Services
 from tests.fakes.harness import Harness, make_settings
 
 SECRETS = {

@@ -14,8 +14,8 @@ import pytest
 
 from bot.messages import IncomingMessage, Reply
 from bot.platforms.feishu import FeishuInbound
-from bot.services import Services
 from salesbridge.app import Application, build_application
+from services.context import Services
 from tests.database_templates import migrated_sqlite
 from tests.fakes.feishu_api import FeishuFake, FeishuWsFake, serve_feishu_api, serve_feishu_ws
 from tests.fakes.harness import make_settings
@@ -44,7 +44,7 @@ def connected(tmp_path: Path) -> Iterator[tuple[Application, FeishuFake, FeishuW
             FEISHU_DOMAIN=api.url,
         )
         app = build_application(settings, migrate=False)
-        inbound = FeishuInbound(app)
+        inbound = FeishuInbound(app.dispatcher)
         inbound.start_long_connection()
         try:
             assert ws.connected.wait(timeout=10), "lark.ws.Client did not connect"

@@ -19,9 +19,9 @@ import pytest
 from bot.chat_text import mention
 from bot.messages import IncomingMessage, Reply
 from bot.platforms.feishu.port import FeishuPort
-from bot.services import Services
 from salesbridge.app import Application, build_application
 from salesbridge.server import create_asgi_app
+from services.context import Services
 from tests.database_templates import migrated_sqlite
 from tests.fakes.feishu_api import PAYLOAD_APP_ID, TENANT_KEY, FeishuFake, serve_feishu_api, webhook_request
 from tests.fakes.harness import make_settings

@@ -78,7 +78,7 @@ def test_socket_mode_event_is_acked_and_answered(slack_api: FakeSlackApi, tmp_pa
         SLACK_API_URL=slack_api.url,
     )
     application = build_application(settings, ports={"slack": create_port(settings)}, migrate=False)
-    inbound = SlackInbound(application)
+    inbound = SlackInbound(application.dispatcher)
     with socket_server([envelope]) as (ws_url, acks):
         slack_api.state.socket_url = ws_url
         try:
@@ -104,7 +104,7 @@ def test_socket_mode_without_app_token_is_a_clear_error(slack_api: FakeSlackApi,
     application = build_application(settings, ports={"slack": create_port(settings)}, migrate=False)
     try:
         with pytest.raises(ConfigurationError, match="SLACK_APP_TOKEN"):
-            SlackInbound(application).start_socket_mode()
+            SlackInbound(application.dispatcher).start_socket_mode()
     finally:
         application.stop()
         application.services.db.dispose()

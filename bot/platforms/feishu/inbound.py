@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.config import secret
+from bot.dispatch import Dispatcher
 from bot.messages import IncomingMessage, Kind
 from bot.platforms.feishu import translate
 from bot.platforms.feishu.lark_logging import quiet_lark_logger
@@ -32,7 +33,6 @@ from bot.platforms.feishu.render import form_with_errors_card, submitted_card
 if TYPE_CHECKING:
     import lark_oapi
 
-    from salesbridge.app import Application
 
 logger = logging.getLogger(__name__)
 
@@ -55,9 +55,9 @@ def _as_dict(data: Any) -> dict[str, Any]:
 
 
 class FeishuInbound:
-    def __init__(self, application: Application) -> None:
-        self.application = application
-        self.settings = application.services.settings
+    def __init__(self, dispatcher: Dispatcher[Any]) -> None:
+        self.dispatcher = dispatcher
+        self.settings = dispatcher.services.settings
         self._webhook: lark_oapi.EventDispatcherHandler | None = None
         self._lock = threading.Lock()
         self._ws_client: Any = None
@@ -80,7 +80,7 @@ class FeishuInbound:
         """Our tenant(s): configured, else the app's own; None when neither can tell (not checked then)."""
         if self.settings.feishu_tenant_keys:
             return frozenset(self.settings.feishu_tenant_keys)
-        port = self.application.services.ports.get("feishu")
+        port = self.dispatcher.services.ports.get("feishu")
         known = getattr(port, "known_tenant_key", None)
         if known:
             return frozenset({str(known)})
@@ -123,7 +123,7 @@ class FeishuInbound:
 
     # --- translation + hand-off (no lark needed) ---------------------------------------------------
     def bot_open_id(self) -> str | None:
-        port = self.application.services.ports.get("feishu")
+        port = self.dispatcher.services.ports.get("feishu")
         lookup = getattr(port, "bot_open_id", None)
         if not callable(lookup):
             return None
@@ -140,7 +140,7 @@ class FeishuInbound:
         a background thread, off the 3-second ack path; the message is then not returned."""
         if self._ignored(payload, "message"):
             return None
-        known = getattr(self.application.services.ports.get("feishu"), "known_bot_open_id", None)
+        known = getattr(self.dispatcher.services.ports.get("feishu"), "known_bot_open_id", None)
         if known is None:
             threading.Thread(
                 target=self._translate_and_submit, args=(payload, None), name="feishu-accept", daemon=True
@@ -154,7 +154,7 @@ class FeishuInbound:
         try:
             msg = translate.message_event(payload, bot_open_id=bot_open_id or self.bot_open_id())
             if msg is not None:
-                self.application.dispatcher.submit(msg)
+                self.dispatcher.submit(msg)
             return msg
         except Exception:
             logger.exception("feishu message event could not be handled")
@@ -172,7 +172,7 @@ class FeishuInbound:
                 refused = self._form_errors(msg, payload)
                 if refused is not None:
                     return refused
-            self.application.dispatcher.submit(msg)
+            self.dispatcher.submit(msg)
             if msg.kind is Kind.FORM:
                 # Replace the form with a read-only summary, so it cannot be submitted twice by accident.
                 return {**ACK_FORM, "card": {"type": "raw", "data": submitted_card(msg.form)}}
@@ -184,7 +184,7 @@ class FeishuInbound:
     def _form_errors(self, msg: IncomingMessage, payload: Mapping[str, Any]) -> dict[str, Any] | None:
         """A form with wrong fields is answered, inside the callback, with the same form card: everything
         typed kept, each error under its field, and an error toast. None when the form is fine."""
-        errors = self.application.router.validate_form(msg, self.application.services)
+        errors = self.dispatcher.validate_form(msg)
         if not errors:
             return None
         toast = {
@@ -240,7 +240,7 @@ class FeishuInbound:
             sent_at = int(timestamp)
         except ValueError:
             return True
-        now = self.application.services.now().timestamp()
+        now = self.dispatcher.services.now().timestamp()
         return abs(now - sent_at) > self.settings.replay_window_seconds
 
     async def handle(self, request: Request) -> Response:

@@ -20,6 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.config import secret
+from bot.dispatch import Dispatcher
+from bot.errors import ConfigurationError
 from bot.messages import IncomingMessage
 from bot.platforms.slack import translate
 from bot.platforms.slack.codec import OPEN_FORM_ACTION, original_action_id, unpack_form
@@ -30,7 +32,6 @@ from bot.platforms.slack.workspace import SlackInstallation
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from salesbridge.app import Application
 
 logger = logging.getLogger(__name__)
 
@@ -158,9 +159,9 @@ def open_form_from_button(body: Mapping[str, Any], client: WebClient) -> bool:
 class SlackInbound:
     """`POST /slack/events` (events, slash commands, interactivity on one URL) and Socket Mode."""
 
-    def __init__(self, application: Application) -> None:
-        settings = application.services.settings
-        self.application = application
+    def __init__(self, dispatcher: Dispatcher[Any]) -> None:
+        settings = dispatcher.services.settings
+        self.dispatcher = dispatcher
         client = create_client(settings)
         self.installation = SlackInstallation(
             client=client, teams=settings.slack_team_ids, apps=settings.slack_app_ids
@@ -169,8 +170,8 @@ class SlackInbound:
             client=client,
             installation=self.installation,
             signing_secret=secret(settings.slack_signing_secret),
-            submit=application.dispatcher.submit,
-            validate=lambda msg: application.router.validate_form(msg, application.services),
+            submit=dispatcher.submit,
+            validate=dispatcher.validate_form,
         )
         self._app_token = secret(settings.slack_app_token)
         self._socket: SocketModeHandler | None = None
@@ -205,8 +206,6 @@ class SlackInbound:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         if not self._app_token:
-            from bot.errors import ConfigurationError
-
             raise ConfigurationError("Slack Socket Mode needs SLACK_APP_TOKEN (an xapp- app-level token)")
         self._socket = SocketModeHandler(self.app, app_token=self._app_token)
         self._socket.connect()

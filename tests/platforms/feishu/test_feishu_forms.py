@@ -38,7 +38,7 @@ def bot(sqlite_url: str) -> Iterator[Harness]:
 def _inbound(bot: Harness) -> tuple[FeishuInbound, list[IncomingMessage]]:
     submitted: list[IncomingMessage] = []
     bot.app.dispatcher.submit = submitted.append  # type: ignore[method-assign,assignment]
-    return FeishuInbound(bot.app), submitted
+    return FeishuInbound(bot.app.dispatcher), submitted
 
 
 def _inputs(card: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""The outbound port every platform implements. Handlers never see it; the dispatcher and outbox do."""
+"""The outbound port every platform implements (`bot/platforms/`). Handlers never see it; the dispatcher and outbox do."""
 
 from __future__ import annotations
 

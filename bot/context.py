@@ -1,38 +1,32 @@
-"""What a handler receives besides the message: settings, database, clock, roles, outbound delivery.
+"""What every entry point gets from the core: settings, database, clock, ports, outbound delivery, roles.
 
-Built once, in the composition root (`salesbridge/app.py`). Capabilities add their own long-lived objects here
-(the knowledge base, the LLM client) as explicit, typed fields.
+Built once, in the composition root (`salesbridge/app.py`). The capabilities' own long-lived objects (the
+knowledge base, the LLM client) are added one layer up, in `services.context.Services`, which is what
+handlers and jobs receive; the router and the dispatcher only need this part.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.database import Database
 from bot.messages import Address, Reply
 from bot.outbox import Delivery, Outbox
-from bot.platforms.base import ChatPort
+from bot.ports import ChatPort
 from bot.roles import Roles
-
-if TYPE_CHECKING:
-    from bot.llm import LLM
-    from knowledge.base import KnowledgeBase
 
 
 @dataclass
-class Services:
+class Core:
     settings: Settings
     db: Database
     clock: Clock
     ports: dict[str, ChatPort]
     outbox: Outbox
     roles: Roles
-    knowledge: KnowledgeBase  # search / add_document; the index loads lazily on first search
-    llm: LLM | None = None  # None: no model configured, answers are extractive
 
     def now(self) -> datetime:
         return self.clock.now()
