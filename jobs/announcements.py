@@ -21,21 +21,14 @@ import logging
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, func, select
 
 from bot.clock import as_utc
 from bot.messages import Address, Reply
-from bot.models import AckReminder, Announcement
-from handlers.announcements.launch import (
-    MILESTONES,
-    active_launches,
-    milestone_day,
-    milestone_reply,
-)
-from handlers.announcements.parse import Target, load_targets
-from handlers.announcements.render import ack_reminder_reply, eos_reminder_reply
-from services.announcements import workflow
-from services.context import Services
+from bot.models import Announcement
+from bot.services import Services
+from services.announcements import followups, launches, workflow
+from services.announcements.posts import ack_reminder_reply, eos_reminder_reply, milestone_reply
+from services.announcements.targets import Target, load_targets
 
 logger = logging.getLogger(__name__)
 
@@ -76,23 +69,11 @@ def ship_on_release_date(services: Services) -> int:
     """Mark the requests of releases announced ahead of their date shipped once that date has come (from
     `POST_FROM` local time). Once per announcement: the note to its author carries the outbox dedupe key
     that records it. Returns the announcements handled."""
-    from bot.models import OutboxMessage
-
     today, late_enough = _local_today(services)
     if not late_enough:
         return 0
     with services.db.session() as session:
-        candidates = list(
-            session.exec(
-                select(Announcement).where(
-                    col(Announcement.kind) == "release",
-                    col(Announcement.status) == "published",
-                    col(Announcement.ships) != "",
-                    col(Announcement.release_date) <= today,
-                    col(Announcement.release_date) >= today - REMINDER_HORIZON,
-                )
-            )
-        )
+        candidates = followups.releases_due_to_ship(session=session, today=today, horizon=REMINDER_HORIZON)
     handled = 0
     for a in candidates:
         assert a.id is not None and a.release_date is not None
@@ -100,8 +81,8 @@ def ship_on_release_date(services: Services) -> int:
             continue  # posted on or after its release date: shipped when posted
         key = f"announce:{a.id}:shipped-on-release-date"
         with services.db.session() as session:
-            done = session.exec(select(OutboxMessage.id).where(col(OutboxMessage.dedupe_key) == key)).first()
-        if done is not None:
+            done = followups.already_queued(session=session, dedupe_key=key)
+        if done:
             continue
         en, zh = workflow.mark_requests_shipped(services=services, announcement=a)
         services.send(
@@ -134,14 +115,8 @@ def remind_unacknowledged(services: Services) -> int:
     now = services.now()
     interval = timedelta(hours=settings.ack_reminder_hours)
     with services.db.session() as session:
-        recent = list(
-            session.exec(
-                select(Announcement).where(
-                    col(Announcement.status) == "published",
-                    col(Announcement.published_at) >= now - REMINDER_HORIZON,
-                    col(Announcement.published_at) <= now - interval,
-                )
-            )
+        recent = followups.published_between(
+            session=session, since=now - REMINDER_HORIZON, until=now - interval
         )
     sent = 0
     members: dict[Target, list[str] | None] = {}
@@ -150,19 +125,7 @@ def remind_unacknowledged(services: Services) -> int:
         with services.db.session() as session:
             posts = workflow.posts_of(session=session, announcement_id=a.id)
             acked = workflow.acknowledged_users(session=session, announcement_id=a.id)
-            rounds = {
-                (platform, user): (count, as_utc(last))
-                for platform, user, count, last in session.exec(
-                    select(
-                        AckReminder.platform,
-                        AckReminder.user_id,
-                        func.count(),
-                        func.max(AckReminder.sent_at),
-                    )
-                    .where(col(AckReminder.announcement_id) == a.id)
-                    .group_by(col(AckReminder.platform), col(AckReminder.user_id))
-                )
-            }
+            rounds = followups.reminder_rounds(session=session, announcement_id=a.id)
         elapsed = now - as_utc(a.published_at)
         due_round = min(int(elapsed / interval), settings.ack_reminder_max)
         pending: dict[tuple[str, str], None] = {}
@@ -186,10 +149,13 @@ def remind_unacknowledged(services: Services) -> int:
             )
             try:
                 with services.db.session() as session:
-                    session.add(
-                        AckReminder(
-                            announcement_id=a.id, platform=platform, user_id=user, round=round_, sent_at=now
-                        )
+                    followups.record_reminder(
+                        session=session,
+                        announcement_id=a.id,
+                        platform=platform,
+                        user=user,
+                        round_=round_,
+                        now=now,
                     )
             except IntegrityError:
                 logger.info("ack reminder %s/%s round %d already recorded", platform, user, round_)
@@ -204,15 +170,7 @@ def post_eos_reminders(services: Services) -> int:
         return 0
     offsets = services.settings.eos_reminder_days
     with services.db.session() as session:
-        notices = [
-            a
-            for a in session.exec(
-                select(Announcement).where(
-                    col(Announcement.kind) == "eos", col(Announcement.status) == "published"
-                )
-            )
-            if a.last_order is not None and a.last_order > today and a.published_at is not None
-        ]
+        notices = followups.eos_notices_before_last_order(session=session, today=today)
     posts = 0
     for a in notices:
         assert a.last_order is not None and a.published_at is not None
@@ -238,14 +196,15 @@ def post_launch_milestones(services: Services) -> int:
     if not working_hours:
         return 0
     with services.db.session() as session:
-        plans = active_launches(session=session)
+        plans = launches.active_launches(session=session)
     posts = 0
     for plan in plans:
-        created_day = _local_day(services, plan.created_at)
-        due = [m for m in MILESTONES if created_day <= milestone_day(plan, m) <= today]
-        if not due:
+        # the latest one due; a long outage does not flood channels with stale ones
+        milestone = launches.milestone_due(
+            plan=plan, since=_local_day(services, plan.created_at), today=today
+        )
+        if milestone is None:
             continue
-        milestone = due[-1]  # the latest one due; a long outage does not flood channels with stale ones
         for target in load_targets(plan.targets):
             posts += workflow.send_once(
                 services=services,

@@ -1,18 +1,18 @@
 """Release announcements, end-of-sale (停售) notices, acknowledgement tracking and launch timelines.
 
-`register` lists every command, button and form of the capability; the jobs live in
-`jobs/announcements.py`, the tables in `bot/models/announcements.py`.
+`register` lists every command, button and form of the capability; the data and rules live in
+`services/announcements/`, the jobs in `jobs/announcements.py`, the tables in `bot/models/announcements.py`.
 """
 
 from __future__ import annotations
 
-from bot.router import Router
+from bot.router import ButtonText, Router
+from handlers.announcements import commands, launch
+from handlers.announcements.render import CANCEL_ACTION, CONFIRM_ACTION
+from services.announcements.posts import ACK_ACTION
 
 
 def register(router: Router) -> None:
-    from handlers.announcements import commands, launch
-    from handlers.announcements.render import ACK_ACTION, CANCEL_ACTION, CONFIRM_ACTION
-
     router.command(
         "announce",
         commands.handle_announce,
@@ -52,8 +52,6 @@ def register(router: Router) -> None:
         details_zh=launch.LAUNCH_DETAILS_ZH,
         roles=("pm",),
     )
-    from bot.router import ButtonText
-
     for words, action, label, example in (
         (("ack", "acknowledge", "已阅"), ACK_ACTION, "Acknowledge / 已阅", "announce ack 7"),
         (("confirm", "确认"), CONFIRM_ACTION, "Confirm & post / 确认发布", "announce confirm 7"),

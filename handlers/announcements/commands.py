@@ -16,19 +16,14 @@ from bot.forms import FieldChecks, FormErrors
 from bot.i18n import both, pick
 from bot.messages import Form, FormInput, IncomingMessage, KeyValue, Reply
 from bot.models import Announcement
-from handlers.announcements.parse import (
-    EOS_KEYS,
-    RELEASE_KEYS,
-    format_targets,
-    is_audience_name,
-    load_targets,
-    parse_request_ids,
-    take_time_token,
-)
-from handlers.announcements.render import headline, preview_reply
+from bot.services import Services
+from handlers.announcements.parse import EOS_KEYS, RELEASE_KEYS, take_time_token
+from handlers.announcements.render import preview_reply
 from services.announcements import workflow
+from services.announcements.posts import headline
+from services.announcements.targets import format_targets, is_audience_name, load_targets
 from services.announcements.validate import Draft, validate_eos, validate_release
-from services.context import Services
+from services.announcements.values import parse_request_ids
 
 ANNOUNCE_USAGE = (
     "announce release product:CloudDB version:3.2 date:2026-12-01 channels:slack:#sales,feishu:oc_1 "
@@ -59,12 +54,16 @@ def _split_sub(args: str) -> tuple[str, str]:
 
 
 def _require_pm(msg: IncomingMessage, services: Services) -> None:
-    services.roles.require(platform=msg.platform, user=msg.user, workspace=msg.role_workspace, roles=("pm", "admin"))
+    services.roles.require(
+        platform=msg.platform, user=msg.user, workspace=msg.role_workspace, roles=("pm", "admin")
+    )
 
 
 def _may_manage(msg: IncomingMessage, services: Services, a: Announcement) -> bool:
     is_author = a.author == msg.user and a.author_platform == msg.platform
-    return is_author or services.roles.is_pm(platform=msg.platform, user=msg.user, workspace=msg.role_workspace)
+    return is_author or services.roles.is_pm(
+        platform=msg.platform, user=msg.user, workspace=msg.role_workspace
+    )
 
 
 def _load(services: Services, token: str) -> Announcement:
@@ -443,10 +442,8 @@ def _status(msg: IncomingMessage, services: Services, rest: str) -> Reply:
 
 
 def _list(msg: IncomingMessage, services: Services) -> Reply:
-    from sqlmodel import col, select
-
     with services.db.session() as session:
-        rows = list(session.exec(select(Announcement).order_by(col(Announcement.id).desc()).limit(15)))
+        rows = workflow.recent_announcements(session=session, limit=15)
     if not rows:
         return Reply(text=both("No announcements yet.", "还没有公告。"), where="ephemeral")
     lines = [f"• #{a.id} {headline(a)} — {a.status}" for a in rows]

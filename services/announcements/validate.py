@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.chat_text import mention, parse_user
 from bot.errors import UsageError
 from bot.forms import FieldChecks
-from handlers.announcements.parse import parse_date, parse_request_ids, parse_when
+from services.announcements.values import parse_date, parse_request_ids, parse_when
 
 LATE_NOTICE_DAYS = 90  # less notice than this before the last-order date earns a warning
 

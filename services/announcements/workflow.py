@@ -19,22 +19,23 @@ from bot.models import (
     Announcement,
     AnnouncementPost,
     Audience,
+    FeatureRequest,
     LaunchPlan,
 )
 from bot.outbox import DeliveryStatus
-from handlers.announcements.parse import (
+from bot.services import Services
+from services.announcements.posts import announcement_reply, eos_knowledge_text, headline
+from services.announcements.targets import (
     Target,
-    format_request_ids,
     format_targets,
     is_audience_name,
-    load_request_ids,
     load_targets,
     parse_target,
     split_list,
 )
-from handlers.announcements.render import announcement_reply, eos_knowledge_text, headline
 from services.announcements.validate import Draft
-from services.context import Services
+from services.announcements.values import format_request_ids, load_request_ids
+from services.requests.workflow import mark_shipped
 
 logger = logging.getLogger(__name__)
 
@@ -165,6 +166,11 @@ def get_announcement(*, session: Session, announcement_id: int) -> Announcement 
     return session.get(Announcement, announcement_id)
 
 
+def recent_announcements(*, session: Session, limit: int) -> list[Announcement]:
+    """The latest `limit` announcements, newest first, whatever their status."""
+    return list(session.exec(select(Announcement).order_by(col(Announcement.id).desc()).limit(limit)))
+
+
 def cancel_announcement(*, session: Session, announcement_id: int) -> bool:
     """Drafts and scheduled posts can be cancelled; published ones cannot be unsent."""
     result = session.execute(
@@ -263,8 +269,6 @@ def ships_later(*, services: Services, announcement: Announcement) -> bool:
 
 def mark_requests_shipped(*, services: Services, announcement: Announcement) -> tuple[str, str]:
     """Move the announcement's `ships:` requests to shipped (each requester told); a bilingual summary."""
-    from services.requests.workflow import mark_shipped
-
     ids = load_request_ids(announcement.ships)
     try:
         moved = mark_shipped(
@@ -293,8 +297,6 @@ def mark_requests_shipped(*, services: Services, announcement: Announcement) -> 
 
 def unknown_requests(*, session: Session, request_ids: list[int]) -> list[int]:
     """Ids in `ships:` that name no feature request."""
-    from bot.models import FeatureRequest
-
     return [i for i in request_ids if session.get(FeatureRequest, i) is None]
 
 

@@ -7,14 +7,17 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import select
 
 from bot.messages import Button
+from bot.models import OutboxMessage
 from jobs.announcements import (
     deliver_due_announcements,
     post_eos_reminders,
     post_launch_milestones,
     remind_unacknowledged,
 )
+from salesbridge.app import build_services
 from tests.fakes.harness import Harness
 from tests.handlers.announcements.helpers import (
     PM,
@@ -292,11 +295,6 @@ def test_scheduled_eos_notice_becomes_knowledge_when_posted(bot: Harness) -> Non
 def test_a_job_in_a_process_without_the_port_never_counts_the_message_as_delivered(bot: Harness) -> None:
     """`jobs run system:announcements.deliver_due` in another shell than the console: the post waits in the
     outbox, unsent, until the console's process sends it."""
-    from sqlmodel import select
-
-    from bot.models import OutboxMessage
-    from salesbridge.app import build_services
-
     bot.console.channel_members["general"] = ["you", "lily"]
     preview = draft(bot, release_text(channels="console:general", extra="at:2026-11-24 09:30"))
     assert "Scheduled" in " ".join(preview.context)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from bot.messages import Kind
+from bot.messages import IncomingMessage, Kind
 from bot.models import AnnouncementPost
 from tests.fakes.chat import tokens
 from tests.fakes.harness import Harness
@@ -206,8 +206,6 @@ def test_full_path_through_dispatcher_and_outbox(bot: Harness) -> None:
     [preview_post] = bot.slack.posted
     assert preview_post.address.ephemeral and preview_post.address.user == PM
     confirm = preview_post.reply.buttons[0]
-    from bot.messages import IncomingMessage
-
     bot.process(
         IncomingMessage(
             platform="slack",

@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.messages import Button
-from handlers.announcements.render import eos_note
+from bot.models import FeatureRequest
 from handlers.requests.parse import RequestInput
+from jobs.announcements import ship_on_release_date
 from services.announcements import workflow
+from services.announcements.posts import eos_note
 from services.requests.workflow import create_request
 from tests.fakes.harness import Harness
 from tests.handlers.announcements.helpers import PM, draft, eos_text, publish, release_text, seed_members
@@ -41,8 +43,6 @@ def test_ships_moves_requests_to_shipped_and_tells_every_requester(bot: Harness)
     assert {f.label: f.value for f in preview.fields}["Ships requests / 包含需求"] == f"#{sso}, #{audit}"
     [done] = bot.click(preview.buttons[0], user=PM)
     assert "marked shipped" in done.text and f"#{sso}, #{audit}" in done.text
-    from bot.models import FeatureRequest
-
     with bot.services.db.session() as session:
         rows = [session.get(FeatureRequest, i) for i in (sso, audit)]
     assert all(r is not None and r.status == "shipped" and r.release == "CloudDB 3.2" for r in rows)
@@ -136,9 +136,6 @@ def test_questions_about_the_product_are_answered_with_the_end_of_sale_note(bot:
 
 
 def test_a_release_announced_ahead_ships_its_requests_on_the_release_date(bot: Harness) -> None:
-    from bot.models import FeatureRequest
-    from jobs.announcements import ship_on_release_date
-
     sso = _request(bot, "SAML SSO login for the admin console", user="U1", customer="Acme")
     preview = draft(bot, release_text(extra=f"ships:#{sso}"))  # release date 2026-12-01, posted 2026-11-23
     [done] = bot.click(preview.buttons[0], user=PM)

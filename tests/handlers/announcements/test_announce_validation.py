@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.errors import UsageError
-from handlers.announcements.parse import Target, parse_target, parse_when
+from services.announcements.targets import Target, parse_target
 from services.announcements.validate import EOS_REQUIRED, LATE_NOTICE_DAYS, validate_eos, validate_release
+from services.announcements.values import parse_when
 from tests.fakes.chat import tokens
 
 TZ = ZoneInfo("Asia/Shanghai")

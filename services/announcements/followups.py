@@ -1,0 +1,87 @@
+"""What the announcement jobs follow up on (`jobs.announcements`): published announcements still worth an
+acknowledgement reminder and the rounds each reader has had, end-of-sale notices before their last-order
+date, and releases announced ahead of their date whose requests ship on it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session, col, func, select
+
+from bot.clock import as_utc
+from bot.models import AckReminder, Announcement, OutboxMessage
+
+
+def published_between(*, session: Session, since: datetime, until: datetime) -> list[Announcement]:
+    """Announcements published in [`since`, `until`]."""
+    return list(
+        session.exec(
+            select(Announcement).where(
+                col(Announcement.status) == "published",
+                col(Announcement.published_at) >= since,
+                col(Announcement.published_at) <= until,
+            )
+        )
+    )
+
+
+def reminder_rounds(*, session: Session, announcement_id: int) -> dict[tuple[str, str], tuple[int, datetime]]:
+    """(platform, user) → (acknowledgement reminders sent so far, when the last one went out)."""
+    return {
+        (platform, user): (count, as_utc(last))
+        for platform, user, count, last in session.exec(
+            select(
+                AckReminder.platform,
+                AckReminder.user_id,
+                func.count(),
+                func.max(AckReminder.sent_at),
+            )
+            .where(col(AckReminder.announcement_id) == announcement_id)
+            .group_by(col(AckReminder.platform), col(AckReminder.user_id))
+        )
+    }
+
+
+def record_reminder(
+    *, session: Session, announcement_id: int, platform: str, user: str, round_: int, now: datetime
+) -> None:
+    """Round `round_` went to `user`; a second record of the same round raises IntegrityError (on flush)."""
+    session.add(
+        AckReminder(
+            announcement_id=announcement_id, platform=platform, user_id=user, round=round_, sent_at=now
+        )
+    )
+
+
+def eos_notices_before_last_order(*, session: Session, today: date) -> list[Announcement]:
+    """Published end-of-sale notices whose last-order date is still ahead of `today`."""
+    return [
+        a
+        for a in session.exec(
+            select(Announcement).where(
+                col(Announcement.kind) == "eos", col(Announcement.status) == "published"
+            )
+        )
+        if a.last_order is not None and a.last_order > today and a.published_at is not None
+    ]
+
+
+def releases_due_to_ship(*, session: Session, today: date, horizon: timedelta) -> list[Announcement]:
+    """Published releases with `ships:` requests whose release date is in [`today` - `horizon`, `today`]."""
+    return list(
+        session.exec(
+            select(Announcement).where(
+                col(Announcement.kind) == "release",
+                col(Announcement.status) == "published",
+                col(Announcement.ships) != "",
+                col(Announcement.release_date) <= today,
+                col(Announcement.release_date) >= today - horizon,
+            )
+        )
+    )
+
+
+def already_queued(*, session: Session, dedupe_key: str) -> bool:
+    """Whether a message with this outbox dedupe key was ever queued (the record that a one-off was done)."""
+    found = session.exec(select(OutboxMessage.id).where(col(OutboxMessage.dedupe_key) == dedupe_key)).first()
+    return found is not None

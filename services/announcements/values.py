@@ -1,0 +1,58 @@
+"""The values of announcement and launch options: dates, the `at:` time, `ships:` request ids — parsed
+with a bilingual usage error, and request ids in the comma-separated form they are stored in."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from bot.errors import UsageError
+from services.announcements.targets import split_list
+
+
+def parse_date(value: str, *, label_en: str, label_zh: str) -> date:
+    cleaned = value.strip().replace("/", "-").replace(".", "-")
+    try:
+        return date.fromisoformat(cleaned)
+    except ValueError:
+        raise UsageError(
+            f"{label_en}: {value!r} is not a valid date; use YYYY-MM-DD, e.g. 2027-03-31.",
+            f"{label_zh}：{value!r} 不是有效日期；请使用 YYYY-MM-DD，例如 2027-03-31。",
+        ) from None
+
+
+def parse_when(value: str, *, tz: ZoneInfo) -> datetime:
+    """`2026-12-01 09:30`, `2026-12-01T09:30` or `2026-12-01` (09:00) in the schedule timezone → UTC."""
+    cleaned = value.strip().replace("T", " ").replace("/", "-")
+    day_part, _, time_part = cleaned.partition(" ")
+    try:
+        day = date.fromisoformat(day_part)
+        clock = time.fromisoformat(time_part.strip()) if time_part.strip() else time(9, 0)
+    except ValueError:
+        raise UsageError(
+            f"at: {value!r} is not a valid date and time; use YYYY-MM-DD HH:MM, e.g. at:2026-12-01T09:30.",
+            f"at（定时）：{value!r} 不是有效的日期时间；请使用 YYYY-MM-DD HH:MM，例如 at:2026-12-01T09:30。",
+        ) from None
+    return datetime.combine(day, clock, tzinfo=tz).astimezone(UTC)
+
+
+def parse_request_ids(value: str) -> list[int]:
+    ids: list[int] = []
+    for token in split_list(value):
+        cleaned = token.lstrip("#＃")
+        if not cleaned.isdigit():
+            raise UsageError(
+                f"ships: {token!r} is not a request id; write ships:#12,#31.",
+                f"ships（包含需求）：{token!r} 不是需求编号；请写成 ships:#12,#31。",
+            )
+        if int(cleaned) not in ids:
+            ids.append(int(cleaned))
+    return ids
+
+
+def format_request_ids(ids: list[int]) -> str:
+    return ",".join(str(i) for i in ids)
+
+
+def load_request_ids(stored: str) -> list[int]:
+    return [int(item) for item in stored.split(",") if item.strip().isdigit()]
