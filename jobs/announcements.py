@@ -25,10 +25,10 @@ from sqlalchemy.exc import IntegrityError
 from bot.clock import as_utc
 from bot.messages import Address, Reply
 from bot.models import Announcement
-from bot.services import Services
 from services.announcements import followups, launches, workflow
 from services.announcements.posts import ack_reminder_reply, eos_reminder_reply, milestone_reply
 from services.announcements.targets import Target, load_targets
+from services.context import Services
 
 logger = logging.getLogger(__name__)
 

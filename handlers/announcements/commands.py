@@ -16,7 +16,6 @@ from bot.forms import FieldChecks, FormErrors
 from bot.i18n import both, pick
 from bot.messages import Form, FormInput, IncomingMessage, KeyValue, Reply
 from bot.models import Announcement
-from bot.services import Services
 from handlers.announcements.parse import EOS_KEYS, RELEASE_KEYS, take_time_token
 from handlers.announcements.render import preview_reply
 from services.announcements import workflow
@@ -24,6 +23,7 @@ from services.announcements.posts import headline
 from services.announcements.targets import format_targets, is_audience_name, load_targets
 from services.announcements.validate import Draft, validate_eos, validate_release
 from services.announcements.values import parse_request_ids
+from services.context import Services
 
 ANNOUNCE_USAGE = (
     "announce release product:CloudDB version:3.2 date:2026-12-01 channels:slack:#sales,feishu:oc_1 "

@@ -11,12 +11,12 @@ from bot.commands import parse_args, refuse_unknown_options, tokenize
 from bot.errors import NotFound, UsageError
 from bot.i18n import both, pick
 from bot.messages import IncomingMessage, KeyValue, Reply
-from bot.services import Services
 from handlers.announcements.parse import LAUNCH_KEYS
 from services.announcements import launches, workflow
 from services.announcements.launches import MILESTONES, milestone_day
 from services.announcements.targets import format_targets
 from services.announcements.values import parse_date
+from services.context import Services
 
 LAUNCH_USAGE = (
     "launch CloudDB 3 date:2027-03-01 channels:slack:#sales,feishu:oc_1 [calendar:cn|us|none|…]\n"

@@ -23,7 +23,6 @@ from bot.models import (
     LaunchPlan,
 )
 from bot.outbox import DeliveryStatus
-from bot.services import Services
 from services.announcements.posts import announcement_reply, eos_knowledge_text, headline
 from services.announcements.targets import (
     Target,
@@ -35,6 +34,7 @@ from services.announcements.targets import (
 )
 from services.announcements.validate import Draft
 from services.announcements.values import format_request_ids, load_request_ids
+from services.context import Services
 from services.requests.workflow import mark_shipped
 
 logger = logging.getLogger(__name__)
