@@ -16,6 +16,7 @@ from bot.metrics import metrics
 from jobs import SYSTEM_JOBS
 from jobs.registry import register_services, unregister_services
 from jobs.scheduler import JOB_TABLE, SchedulerEngine, run_system_job, schedule_job_id
+from services.schedules import changes
 from services.schedules.posting import run_schedule
 from tests.fakes.harness import Harness
 from tests.jobs.helpers import add_schedule
@@ -79,6 +80,36 @@ def test_schedule_changes_sync_into_the_store(bot: Harness) -> None:
         assert schedule_job_id(schedule.id) not in _job_ids(engine)
     finally:
         engine.shutdown()
+
+
+def test_a_stopped_engine_stops_listening_and_a_failing_listener_never_fails_the_command(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    synced: list[int] = []
+
+    class Counting(SchedulerEngine):
+        def sync_schedules(self) -> int:
+            synced.append(1)
+            return super().sync_schedules()
+
+    engine = Counting(bot.services)
+    engine.start()
+    add_schedule(bot, "digest daily 09:00 channels:slack:C1")  # running: applied at once
+    assert len(synced) == 2  # at start, then the change
+    engine.shutdown()
+    calls: list[str] = []
+
+    def broken() -> None:
+        calls.append("called")
+        raise RuntimeError("listener down")
+
+    changes.subscribe(broken)
+    try:
+        add_schedule(bot, "sync weekly mon 10:00 channels:slack:C1")
+    finally:
+        changes.unsubscribe(broken)
+    assert calls == ["called"] and "listener down" in caplog.text
+    assert len(synced) == 2  # the stopped engine was not asked
 
 
 def test_a_run_missed_while_down_fires_once_after_restart(
