@@ -16,16 +16,10 @@ from bot.errors import UsageError
 from bot.i18n import both, pick
 from bot.messages import Address, IncomingMessage, KeyValue, Reply
 from bot.router import Router
-from jobs.objections import (
-    add_objection,
-    list_objections,
-    post_practice,
-    practice_for_thread,
-    practice_stats,
-    record_attempt,
-)
 from services.context import Services
+from services.objections.library import add_objection, list_objections
 from services.objections.lscpa import STEP_NAMES, coach
+from services.objections.practice import post_practice, practice_for_thread, practice_stats, record_attempt
 
 USAGE = (
     "objection add Your competitor is cheaper | pricing\n"

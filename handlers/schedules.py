@@ -18,36 +18,32 @@ from bot.commands import parse_args, refuse_unknown_options, split_command_word,
 from bot.errors import UsageError
 from bot.forms import FormErrors
 from bot.i18n import both, pick, weekday
-from bot.messages import IncomingMessage, KeyValue, Reply
+from bot.messages import Form, FormInput, IncomingMessage, KeyValue, Reply
 from bot.models import Schedule
 from bot.router import ButtonText, Router
-from jobs.posting import (
-    KIND_ALIASES,
-    KINDS,
-    load_schedule,
-    parse_channels,
-    run_schedule_detailed,
-    slot_key,
-)
-from jobs.sync import (
+from services import calendars
+from services.context import Services
+from services.schedules.agenda import (
     ADD_ITEM_ACTION,
-    AGENDA_FORM,
     CANT_ATTEND_ACTION,
     absentees,
     add_agenda_item,
-    agenda_form,
     record_absence,
 )
-from services import calendars
-from services.context import Services
-from services.schedules.timing import (
-    WHEN_HELP_EN,
-    WHEN_HELP_ZH,
-    build_trigger,
-    next_fire_times,
-    parse_timezone,
-    parse_when,
+from services.schedules.posting import run_schedule_detailed
+from services.schedules.store import (
+    KIND_ALIASES,
+    KINDS,
+    all_schedules,
+    create_schedule,
+    load_schedule,
+    parse_channels,
+    remove_schedule,
+    set_paused,
+    slot_key,
+    upcoming_runs,
 )
+from services.schedules.timing import WHEN_HELP_EN, WHEN_HELP_ZH, parse_timezone, parse_when
 
 USAGE = (
     "schedule list\n"
@@ -78,6 +74,7 @@ KIND_LABELS = {
     "pm-digest": ("PM digest", "产品经理周报"),
     "lscpa": ("LSCPA objection practice", "LSCPA 异议处理练习"),
 }
+AGENDA_FORM = "schedule.agenda.form"
 
 
 def register(router: Router) -> None:
@@ -140,7 +137,9 @@ def handle_schedule(msg: IncomingMessage, services: Services) -> Reply:
         )
     if sub == "list":
         return list_schedules(msg, services)
-    services.roles.require(platform=msg.platform, user=msg.user, workspace=msg.role_workspace, roles=("pm", "admin"))
+    services.roles.require(
+        platform=msg.platform, user=msg.user, workspace=msg.role_workspace, roles=("pm", "admin")
+    )
     rest = split_command_word(msg.args)[1]
     if sub == "add":
         return add_schedule(msg, services, rest)
@@ -209,20 +208,16 @@ def add_schedule(msg: IncomingMessage, services: Services, text: str) -> Reply:
             f"`{when_text}` 在日历 `{calendar}` 中没有任何工作日会运行。",
             usage=USAGE,
         )
-    schedule = Schedule(
+    schedule = create_schedule(
+        services=services,
         kind=kind,
-        when_text=when_text[:128],
+        when_text=when_text,
         cron=cron,
         timezone=timezone,
         calendar=calendar,
-        channels=",".join(f"{p}:{c}" for p, c in channels),
-        created_by=msg.user,
-        created_at=services.now(),
-        last_slot=services.now(),  # nothing before creation is "missed"
+        channels=channels,
+        user=msg.user,
     )
-    with services.db.session() as session:
-        session.add(schedule)
-    _apply_now()
     lang = msg.language
     en_kind, zh_kind = KIND_LABELS[kind]
     return Reply(
@@ -236,24 +231,6 @@ def add_schedule(msg: IncomingMessage, services: Services, text: str) -> Reply:
         where="ephemeral",
         color="success",
     )
-
-
-def upcoming_runs(*, cron: str, timezone: str, calendar: str, now: datetime, count: int) -> list[datetime]:
-    """The next `count` times that will actually post (holiday-skipped dates left out), in `timezone`."""
-    trigger = build_trigger(cron=cron, timezone=timezone, calendar=calendar)
-    runs: list[datetime] = []
-    cursor = now
-    for _ in range(60):  # look ahead a bounded number of fire times
-        batch = next_fire_times(trigger, after=cursor, count=10)
-        if not batch:
-            break
-        for fire in batch:
-            if calendars.verdict(calendar=calendar, day=fire.date()).run:
-                runs.append(fire)
-                if len(runs) == count:
-                    return runs
-        cursor = batch[-1]
-    return runs
 
 
 def _describe_fields(
@@ -288,22 +265,10 @@ def _calendar_warning(calendar: str, upcoming: list[datetime], now: datetime) ->
     )
 
 
-def _apply_now() -> None:
-    """When this process leads the scheduler, apply the change at once (others pick it up within a minute)."""
-    from jobs.scheduler import running_engine
-
-    engine = running_engine()
-    if engine is not None:
-        engine.sync_schedules()
-
-
 # --- list / change / run -----------------------------------------------------------------------------
 def list_schedules(msg: IncomingMessage, services: Services) -> Reply:
-    from sqlmodel import col, select
-
     lang = msg.language
-    with services.db.session() as session:
-        rows = list(session.exec(select(Schedule).order_by(col(Schedule.id))))
+    rows = all_schedules(services=services)
     if not rows:
         return Reply(
             text=pick(
@@ -349,18 +314,10 @@ def list_schedules(msg: IncomingMessage, services: Services) -> Reply:
 
 def change_schedule(msg: IncomingMessage, services: Services, schedule_id: int, action: str) -> Reply:
     lang = msg.language
-    load_schedule(services=services, schedule_id=schedule_id)  # NotFound → bilingual reply
-    with services.db.session() as session:
-        row = session.get(Schedule, schedule_id)
-        assert row is not None
-        if action == "remove":
-            session.delete(row)
-        else:
-            row.paused = action == "pause"
-            if action == "resume":
-                row.last_slot = services.now()  # slots missed while paused are not posted late
-            session.add(row)
-    _apply_now()
+    if action == "remove":  # NotFound → bilingual reply
+        remove_schedule(services=services, schedule_id=schedule_id)
+    else:
+        set_paused(services=services, schedule_id=schedule_id, paused=action == "pause")
     done = {
         "pause": (f"Schedule #{schedule_id} paused.", f"定时任务 #{schedule_id} 已暂停。"),
         "resume": (f"Schedule #{schedule_id} resumed.", f"定时任务 #{schedule_id} 已恢复。"),
@@ -395,6 +352,24 @@ def handle_add_item_button(msg: IncomingMessage, services: Services) -> Reply:
     schedule_id = _schedule_id_from(msg.action_value)
     load_schedule(services=services, schedule_id=schedule_id)
     return Reply(form=agenda_form(schedule_id))
+
+
+def agenda_form(schedule_id: int) -> Form:
+    """The "Add agenda item" form; its private value names the schedule."""
+    return Form(
+        form_id=AGENDA_FORM,
+        title="Add agenda item / 添加议题",
+        submit_label="Add / 添加",
+        inputs=[
+            FormInput(
+                name="item",
+                label="Topic for the next sync / 下次同步会的议题",
+                placeholder="e.g. Acme asks for SSO before renewal / 例如：Acme 续约前需要 SSO",
+                multiline=True,
+            )
+        ],
+        private_value=str(schedule_id),
+    )
 
 
 MAX_AGENDA_ITEM = 2000

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from bot.idempotency import RETENTION, forget_events_before
-
-if TYPE_CHECKING:
-    from services.context import Services
+from jobs.registry import running_scheduler
+from services.context import Services
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +21,5 @@ def forget_old_events(services: Services) -> int:
 
 def sync_schedules(services: Services) -> int:
     """Apply schedule changes made in chat by any process to the running scheduler (leader only)."""
-    from jobs.scheduler import running_engine
-
-    engine = running_engine()
-    return engine.sync_schedules() if engine is not None else 0
+    scheduler = running_scheduler()
+    return scheduler.sync_schedules() if scheduler is not None else 0

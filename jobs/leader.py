@@ -22,7 +22,7 @@ from sqlalchemy import or_, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
-from bot.clock import Clock
+from bot.clock import Clock, as_utc
 from bot.database import Database
 from bot.models import SchedulerLease
 
@@ -106,8 +106,6 @@ class LeaseElector:
             lease = session.get(SchedulerLease, self.name)
         if lease is None:
             return None
-        from bot.clock import as_utc
-
         return lease.holder if as_utc(lease.expires_at) >= now else None
 
 

@@ -4,88 +4,54 @@ bot's own database.
 - Stable job ids (`schedule:<id>`, `system:<name>`), always added with `replace_existing=True`.
 - Timezone-aware cron triggers (per schedule, default `SALESBRIDGE_TIMEZONE`).
 - `coalesce=True` and a misfire grace time: after a restart a missed slot still posts once if it is at most
-  `MISFIRE_GRACE` old; several missed slots post once. `jobs.posting.run_schedule` re-derives the slot from
-  the schedule row, and every post carries an outbox dedupe key per schedule+slot, so a restart or two
-  overlapping leaders never double-post.
+  `MISFIRE_GRACE` old; several missed slots post once. `services.schedules.posting.run_schedule` re-derives
+  the slot from the schedule row, and every post carries an outbox dedupe key per schedule+slot, so a restart
+  or two overlapping leaders never double-post.
 - Jobs never pickle `Services`: the store holds a textual function reference plus plain arguments (a
-  services key and an id); the function looks the live services up in a process-level registry.
+  services key and a schedule id or a system job name); the function looks the live services up in the
+  process-level registry (`jobs.registry`) and the system job in `jobs.SYSTEM_JOBS`.
 - Only the leader (`jobs.leader`) runs a started scheduler; `SchedulerRuntime` handles the election loop.
+- While it runs, the engine listens to `services.schedules.changes`: a schedule changed in chat in this
+  process applies at once.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
-from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlmodel import select
+from apscheduler.executors.base import BaseExecutor
+from apscheduler.executors.debug import DebugExecutor
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 
 from bot.metrics import instrument_scheduler
-from bot.models import Schedule
-
-if TYPE_CHECKING:
-    from apscheduler.schedulers.base import BaseScheduler
-
-    from jobs.leader import Elector
-    from services.context import Services
+from jobs import SYSTEM_JOBS, register_jobs
+from jobs.leader import HEARTBEAT, Elector, make_elector
+from jobs.registry import (
+    DEFAULT_KEY,
+    register_scheduler,
+    register_services,
+    services_for,
+    unregister_scheduler,
+)
+from services.context import Services
+from services.schedules import changes
+from services.schedules.posting import MISFIRE_GRACE, run_schedule
+from services.schedules.store import all_schedules
+from services.schedules.timing import build_trigger
 
 logger = logging.getLogger(__name__)
 
-MISFIRE_GRACE = timedelta(hours=1)
 JOB_TABLE = "apscheduler_jobs"
-DEFAULT_KEY = "default"
-
-_services: dict[str, Services] = {}
-_engines: dict[str, SchedulerEngine] = {}
-_registry_lock = threading.Lock()
-
-
-# --- the process-level registry of running services ---------------------------------------------------
-def register_services(services: Services, *, key: str = DEFAULT_KEY) -> None:
-    with _registry_lock:
-        _services[key] = services
-
-
-def unregister_services(*, key: str = DEFAULT_KEY) -> None:
-    with _registry_lock:
-        _services.pop(key, None)
-        _engines.pop(key, None)
-
-
-def services_for(key: str = DEFAULT_KEY) -> Services:
-    with _registry_lock:
-        services = _services.get(key)
-    if services is None:
-        raise LookupError(f"no running services registered under {key!r}")
-    return services
-
-
-def running_engine(key: str = DEFAULT_KEY) -> SchedulerEngine | None:
-    with _registry_lock:
-        engine = _engines.get(key)
-    return engine if engine is not None and engine.running else None
-
-
-def resolve(reference: str) -> Callable[[Services], int] | None:
-    """`"jobs.announcements:deliver_due_announcements"` → the function, or None when not installed."""
-    module_name, _, attr = reference.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            return None
-        raise
-    function = getattr(module, attr, None)
-    return function if callable(function) else None
 
 
 # --- job entry points (referenced textually from the job store) ---------------------------------------
 def run_schedule_job(key: str, schedule_id: int) -> int:
-    from jobs.posting import run_schedule
-
     services = services_for(key)
     return run_schedule(services=services, schedule_id=schedule_id)
 
@@ -93,13 +59,15 @@ def run_schedule_job(key: str, schedule_id: int) -> int:
 _missing_reported: set[str] = set()
 
 
-def run_system_job(key: str, reference: str) -> int:
+def run_system_job(key: str, name: str) -> int:
+    """The system job `name` of `jobs.SYSTEM_JOBS`; a name no longer listed (a job store written by an older
+    release) is reported once and skipped."""
     services = services_for(key)
-    function = resolve(reference)
+    function = SYSTEM_JOBS.get(name)
     if function is None:
-        if reference not in _missing_reported:
-            _missing_reported.add(reference)
-            logger.warning("system job %s is not installed; skipping it", reference)
+        if name not in _missing_reported:
+            _missing_reported.add(name)
+            logger.warning("system job %s is not installed; skipping it", name)
         return 0
     return int(function(services) or 0)
 
@@ -118,14 +86,8 @@ class SchedulerEngine:
         executor: str = "threadpool",
         grace: timedelta = MISFIRE_GRACE,
     ) -> None:
-        from apscheduler.executors.pool import ThreadPoolExecutor
-        from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-        from apscheduler.schedulers.background import BackgroundScheduler
-
-        executors: dict[str, Any]
+        executors: dict[str, BaseExecutor]
         if executor == "debug":  # runs jobs in the scheduler's thread (tests)
-            from apscheduler.executors.debug import DebugExecutor
-
             executors = {"default": DebugExecutor()}
         else:
             executors = {"default": ThreadPoolExecutor(max_workers=4)}
@@ -150,29 +112,26 @@ class SchedulerEngine:
 
     def start(self) -> None:
         """Register jobs (replacing stored ones with the same ids) and start firing them."""
-        from jobs import register_jobs
-
         register_services(self.services, key=self.key)
-        with _registry_lock:
-            _engines[self.key] = self
+        register_scheduler(self, key=self.key)
         self.scheduler.start(paused=True)
-        register_jobs(self, self.services)
+        register_jobs(self)
+        changes.subscribe(self.sync_schedules)
         self.scheduler.resume()
         logger.info("scheduler started with %d jobs", len(self.scheduler.get_jobs()))
 
     def shutdown(self) -> None:
+        changes.unsubscribe(self.sync_schedules)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
-        with _registry_lock:
-            if _engines.get(self.key) is self:
-                _engines.pop(self.key, None)
+        unregister_scheduler(self, key=self.key)
 
-    def add_system_job(self, *, name: str, reference: str, seconds: int) -> None:
+    def add_system_job(self, *, name: str, seconds: int) -> None:
         self.scheduler.add_job(
             "jobs.scheduler:run_system_job",
             trigger="interval",
             seconds=seconds,
-            args=[self.key, reference],
+            args=[self.key, name],
             id=f"system:{name}",
             name=name,
             replace_existing=True,
@@ -180,10 +139,7 @@ class SchedulerEngine:
 
     def sync_schedules(self) -> int:
         """Make the job store match the `schedule` table: add/replace active ones, drop paused/removed."""
-        from services.schedules.timing import build_trigger
-
-        with self.services.db.session() as session:
-            rows = list(session.exec(select(Schedule)))
+        rows = all_schedules(services=self.services)
         wanted = {schedule_job_id(r.id): r for r in rows if r.id is not None and not r.paused}
         changed = 0
         with self._lock:
@@ -222,8 +178,6 @@ class SchedulerRuntime:
         heartbeat: timedelta | None = None,
         key: str = DEFAULT_KEY,
     ) -> None:
-        from jobs.leader import HEARTBEAT, make_elector
-
         self.services = services
         self.key = key
         self.elector = elector or make_elector(db=services.db, clock=services.clock)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
+import chinese_calendar
+
 from bot.errors import UsageError
 
 logger = logging.getLogger(__name__)
@@ -69,8 +71,6 @@ def _country_holidays(code: str, year: int) -> dict[date, str]:
 
 def china_covers(year: int) -> bool:
     """Whether the installed chinese-calendar ships data for `year`."""
-    import chinese_calendar
-
     try:
         chinese_calendar.is_workday(date(year, 6, 1))
     except NotImplementedError:
@@ -112,8 +112,6 @@ def previous_working_day(*, calendar: str, day: date, limit: int = 31) -> date:
 
 
 def _china(day: date) -> DayVerdict:
-    import chinese_calendar
-
     try:
         workday = chinese_calendar.is_workday(day)
         holiday_name = chinese_calendar.get_holiday_detail(day)[1]

@@ -1,18 +1,22 @@
-"""`salesbridge jobs list` / `salesbridge jobs run <id>`. Only typer at import time (`--help` stays fast)."""
+"""`salesbridge jobs list` / `salesbridge jobs run <id>`: the scheduled jobs, from the shell."""
 
 from __future__ import annotations
 
 import typer
 
+from bot.config import Settings
+from bot.errors import NotFound
+from jobs import SYSTEM_INTERVAL_SECONDS, SYSTEM_JOBS
+from salesbridge.app import build_services
+from services.context import Services
+from services.schedules.posting import run_schedule
+from services.schedules.store import all_schedules, load_schedule, upcoming_runs
+
 jobs_app = typer.Typer(help="Scheduled jobs: list them, run one now.", no_args_is_help=True)
 
 
-def _services():  # type: ignore[no-untyped-def]
-    from bot.config import Settings
-    from salesbridge.app import build_services
-
-    settings = Settings()
-    services = build_services(settings)
+def _services() -> Services:
+    services = build_services(Settings())
     services.db.upgrade()
     return services
 
@@ -20,15 +24,8 @@ def _services():  # type: ignore[no-untyped-def]
 @jobs_app.command("list")
 def list_jobs() -> None:
     """Every schedule with its next run, and the system jobs (on the leader, every minute)."""
-    from sqlmodel import col, select
-
-    from bot.models import Schedule
-    from handlers.schedules import upcoming_runs
-    from jobs import SYSTEM_INTERVAL_SECONDS, SYSTEM_JOBS
-
     services = _services()
-    with services.db.session() as session:
-        rows = list(session.exec(select(Schedule).order_by(col(Schedule.id))))
+    rows = all_schedules(services=services)
     now = services.now()
     if not rows:
         typer.echo("no schedules (add one in chat: `schedule add sync weekly mon 10:00`)")
@@ -44,8 +41,10 @@ def list_jobs() -> None:
             f"schedule:{row.id}\t{row.kind}\t{row.when_text!r} ({row.cron}) {row.timezone} "
             f"calendar:{row.calendar}\t{row.channels}\t{state}"
         )
-    for name, reference in SYSTEM_JOBS.items():
-        typer.echo(f"system:{name}\tevery {SYSTEM_INTERVAL_SECONDS}s\t{reference}")
+    for name, function in SYSTEM_JOBS.items():
+        typer.echo(
+            f"system:{name}\tevery {SYSTEM_INTERVAL_SECONDS}s\t{function.__module__}:{function.__name__}"
+        )
     services.db.dispose()
 
 
@@ -54,15 +53,10 @@ def run_job(
     job_id: str = typer.Argument(..., help="A schedule id (`3` or `schedule:3`) or `system:<name>`."),
 ) -> None:
     """Run one job now (a schedule posts immediately, whatever its calendar says)."""
-    from jobs import SYSTEM_JOBS
-    from jobs.posting import run_schedule
-    from jobs.scheduler import resolve
-
     services = _services()
     try:
         if job_id.startswith("system:"):
-            reference = SYSTEM_JOBS.get(job_id.removeprefix("system:"))
-            function = resolve(reference) if reference else None
+            function = SYSTEM_JOBS.get(job_id.removeprefix("system:"))
             if function is None:
                 typer.echo(f"unknown or not installed system job {job_id!r}", err=True)
                 raise typer.Exit(2)
@@ -72,9 +66,6 @@ def run_job(
         if not raw.isdigit():
             typer.echo(f"job id must be a schedule number or system:<name>, got {job_id!r}", err=True)
             raise typer.Exit(2)
-        from bot.errors import NotFound
-        from jobs.posting import load_schedule
-
         try:
             load_schedule(services=services, schedule_id=int(raw))
         except NotFound as exc:

@@ -1,1 +1,1 @@
-"""Objection handling: the objection library, LSCPA assessment and practice sessions."""
+"""Objection handling: the objection library, LSCPA assessment and coaching, practice sessions."""

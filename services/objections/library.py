@@ -1,4 +1,4 @@
-"""The seeded, bilingual library of common B2B objections (data, not a migration).
+"""The bilingual library of common B2B objections: seeded (data, not a migration), listed, added to.
 
 `ensure_seeded` inserts any seed whose `key` is missing, so the library appears on first use and new seeds
 shipped in a later release are added without touching the team's own objections.
@@ -13,6 +13,7 @@ from sqlmodel import col, select
 
 from bot.database import Database
 from bot.models import Objection
+from services.context import Services
 
 
 @dataclass(frozen=True)
@@ -82,3 +83,24 @@ def ensure_seeded(*, db: Database) -> int:
         except IntegrityError:  # another process seeded it at the same moment
             continue
     return added
+
+
+def list_objections(*, services: Services) -> list[Objection]:
+    """The whole library (seeds first, then the team's own), oldest first."""
+    ensure_seeded(db=services.db)
+    with services.db.session() as session:
+        return list(session.exec(select(Objection).order_by(col(Objection.id))))
+
+
+def add_objection(*, services: Services, text: str, area: str, user: str) -> Objection:
+    ensure_seeded(db=services.db)
+    row = Objection(
+        text_en=text,  # one language typed; shown as-is in both lines of the practice post
+        text_zh=text,
+        area=area.strip()[:128] or "general",
+        created_by=user,
+        created_at=services.now(),
+    )
+    with services.db.session() as session:
+        session.add(row)
+    return row

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.errors import UsageError
+from apscheduler.triggers.cron import CronTrigger
 
-if TYPE_CHECKING:
-    from apscheduler.triggers.cron import CronTrigger
+from bot.errors import UsageError
 
 WEEKDAYS = {
     "mon": "mon", "monday": "mon", "周一": "mon", "星期一": "mon",
@@ -107,8 +105,6 @@ def parse_when(text: str) -> str:
 
 
 def validate_crontab(expression: str) -> str:
-    from apscheduler.triggers.cron import CronTrigger
-
     fields = expression.split()
     if len(fields) != 5:
         raise _bad(
@@ -191,8 +187,6 @@ def parse_timezone(name: str) -> str:
 def build_trigger(*, cron: str, timezone: str, calendar: str = "none") -> CronTrigger:
     """The APScheduler trigger. With a holiday calendar a Monday–Friday trigger fires every day at that
     time and the calendar decides (so an official make-up Saturday runs too)."""
-    from apscheduler.triggers.cron import CronTrigger
-
     minute, hour, day, month, weekday = cron.split()
     if calendar != "none" and weekday == WORKWEEK:
         weekday = "*"

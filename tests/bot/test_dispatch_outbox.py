@@ -1,8 +1,7 @@
 from datetime import timedelta
 
-from bot.dispatch import resolve_address
 from bot.errors import DeliveryError
-from bot.messages import Address, Reply
+from bot.messages import Address, Reply, resolve_address
 from bot.outbox import DeliveryStatus
 from tests.fakes.harness import Harness
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from bot.models import AgendaItem, FeatureRequest, QaQuestion
-from jobs.sync import add_agenda_item
+from services.schedules.agenda import add_agenda_item
 from tests.fakes.harness import Harness
 
 

@@ -10,11 +10,13 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.messages import Reply
+from bot.messages import IncomingMessage, Reply
 from bot.models import Objection, PracticeAttempt
 from knowledge.ingest import ingest_paths
 from services.objections.library import SEEDS
 from services.objections.lscpa import assess, join_sentences, sentences
+from services.objections.practice import practice_reply
+from services.schedules.posting import run_schedule
 from tests.fakes.chat import tokens
 from tests.fakes.harness import Harness
 
@@ -147,8 +149,6 @@ def test_practice_thread_answer_gets_per_step_feedback(bot: Harness) -> None:
 
 
 def test_scheduled_practice_posts_and_answers_flow_into_stats(bot: Harness) -> None:
-    from jobs.posting import run_schedule
-
     assert (
         bot.say("schedule add lscpa daily 16:00 channels:slack:CTEAM tz:UTC", user="UPM")[0].color
         == "success"
@@ -200,8 +200,6 @@ def test_with_an_llm_the_feedback_is_generated_and_grounded(
 
 
 def test_feishu_practice_thread_through_the_full_dispatch_path(bot: Harness) -> None:
-    from bot.messages import IncomingMessage
-
     bot.say("异议 练习", user="ou_rep", platform="feishu", channel="oc_team")
     post = bot.feishu.to(conversation="oc_team")[0]
     answer = IncomingMessage(
@@ -259,8 +257,6 @@ def test_sentences_end_at_punctuation_not_inside_numbers() -> None:
 
 
 def test_a_practice_post_is_bilingual_down_to_its_footer() -> None:
-    from jobs.objections import practice_reply
-
     reply = practice_reply(
         Objection(id=3, area="pricing", text_en="Your price is too high.", text_zh="太贵了。")
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlmodel import select
 
@@ -118,8 +120,6 @@ def test_pause_resume_remove_and_run(bot: Harness) -> None:
 
 
 def test_list_warns_when_chinese_holiday_data_is_missing_for_the_year(bot: Harness) -> None:
-    from datetime import UTC, datetime
-
     bot.clock.set(datetime(2026, 6, 1, tzinfo=UTC))
     bot.say("schedule add sync weekly mon 10:00 channels:slack:C1 calendar:cn", user="UPM")
     assert "⚠️" not in bot.say("schedule list", user="U1")[0].fields[0].value  # 2026 is covered

@@ -10,6 +10,10 @@ import pytest
 
 from bot.messages import Reply
 from bot.models import Announcement, QaEscalation
+from services.announcements.workflow import AckRate
+from services.schedules import digest
+from services.schedules.agenda import low_acknowledgement
+from services.schedules.digest import build_digest
 from tests.fakes.chat import tokens
 from tests.fakes.harness import Harness
 from tests.jobs.helpers import add_schedule
@@ -110,20 +114,13 @@ def test_sync_agenda_from_seeded_data_with_buttons_form_and_absences(bot: Harnes
     assert "Acme renewal blockers" not in bot.slack.to(conversation="CSYNC")[0].reply.plain_text()
 
 
-def test_low_acknowledgement_lists_only_announcements_below_the_threshold(bot: Harness) -> None:
-    from jobs.sources import Section
-    from jobs.sync import _low_ack
-
-    class Rate:
-        def __init__(self, title: str, acknowledged: int, expected: int) -> None:
-            self.title, self.acknowledged, self.expected = title, acknowledged, expected
-
-        @property
-        def rate(self) -> float:
-            return self.acknowledged / self.expected if self.expected else 0.0
-
-    section = Section(available=True, items=[Rate("A", 9, 10), Rate("B", 2, 10), Rate("C", 0, 0)])
-    assert [item.title for item in _low_ack(section).items] == ["B"]
+def test_low_acknowledgement_lists_only_announcements_below_the_threshold() -> None:
+    rates = [
+        AckRate(announcement_id=1, title="A", acknowledged=9, expected=10),
+        AckRate(announcement_id=2, title="B", acknowledged=2, expected=10),
+        AckRate(announcement_id=3, title="C", acknowledged=0, expected=0),  # posted to nobody: no rate
+    ]
+    assert [rate.title for rate in low_acknowledgement(rates)] == ["B"]
 
 
 def _render_everywhere(reply: Reply) -> tuple[str, str]:
@@ -167,11 +164,18 @@ def test_pm_digest_has_arr_gaps_and_ack_rates(bot: Harness) -> None:
     assert "SCIM" in slack_json and "SCIM" in feishu_json
 
 
-def test_a_missing_source_is_said_not_invented(bot: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    import jobs.sources as sources
+def test_a_failing_source_is_said_not_invented(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    _seed(bot)
 
-    monkeypatch.setattr(sources, "ESCALATION", "knowledge.not_installed_module")
-    reply = __import__("jobs.digest", fromlist=["build_digest"]).build_digest(
+    def broken(**_: object) -> list[tuple[str, int]]:
+        raise RuntimeError("the questions table is unreachable")
+
+    monkeypatch.setattr(digest, "most_asked", broken)
+    reply = build_digest(
         services=bot.services, since=bot.clock.now() - timedelta(days=7), now=bot.clock.now()
     )
-    assert "Most-asked questions / 最常被问的问题**\n_(not available yet / 暂不可用)_" in reply.text
+    assert "Most-asked questions / 最常被问的问题**\n_(not available right now / 暂不可用)_" in reply.text
+    assert "SAML SSO login with Okta" in reply.text  # the other sections still show
+    assert "'most asked' failed" in caplog.text and "unreachable" in caplog.text  # logged with the error

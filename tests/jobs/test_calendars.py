@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from bot.errors import UsageError
-from services.calendars import china_covers, normalize_calendar, verdict
+from services import calendars
+from services.calendars import china_covers, normalize_calendar, previous_working_day, verdict
 
 
 def test_none_runs_every_day() -> None:
@@ -32,7 +33,7 @@ def test_cn_year_not_covered_falls_back_to_weekdays_and_says_so(caplog: pytest.L
     assert "2099" in monday.note_zh
     saturday = verdict(calendar="cn", day=date(2099, 1, 3))
     assert not saturday.run
-    assert "no data for 2099" in caplog.text or 2099 in __import__("services.calendars").calendars._warned_years
+    assert "no data for 2099" in caplog.text or 2099 in calendars._warned_years
 
 
 def test_other_countries_use_the_holidays_package() -> None:
@@ -56,13 +57,11 @@ def test_unknown_calendar_is_a_bilingual_usage_error() -> None:
 
 
 def test_previous_working_day_skips_weekends_and_statutory_holidays_without_official_data() -> None:
-    from datetime import date
-
-    from services.calendars import previous_working_day
-
     # chinese-calendar has no 2027 arrangement yet; the statutory May Day holiday still counts
     assert previous_working_day(calendar="cn", day=date(2027, 5, 2)) == date(2027, 4, 30)
     assert previous_working_day(calendar="cn", day=date(2027, 5, 4)) == date(2027, 4, 30)
     assert previous_working_day(calendar="cn", day=date(2027, 6, 1)) == date(2027, 6, 1)
-    assert previous_working_day(calendar="us", day=date(2027, 7, 4)) == date(2027, 7, 2)  # Sun; Mon 5th observed
+    assert previous_working_day(calendar="us", day=date(2027, 7, 4)) == date(
+        2027, 7, 2
+    )  # Sun; Mon 5th observed
     assert previous_working_day(calendar="none", day=date(2027, 5, 2)) == date(2027, 5, 2)

@@ -7,9 +7,11 @@ from datetime import timedelta
 
 import pytest
 
+from bot.clock import Clock
 from bot.database import Database
 from jobs.leader import LEASE_TTL, LeaseElector, make_elector
-from jobs.scheduler import SchedulerRuntime, unregister_services
+from jobs.registry import unregister_services
+from jobs.scheduler import SchedulerRuntime
 from tests.fakes.harness import Harness
 
 
@@ -50,8 +52,6 @@ def test_two_processes_on_one_sqlite_file(sqlite_url: str, bot: Harness) -> None
 
 def test_make_elector_on_any_database(database_url: str) -> None:
     """SQLite: lease row; PostgreSQL: pg_try_advisory_lock on a dedicated connection."""
-    from bot.clock import Clock
-
     harness = Harness.create(database_url, migrate=False)
     try:
         a = make_elector(db=harness.services.db, clock=Clock(), holder="a")

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from jobs.posting import run_schedule, run_schedule_detailed
+from bot.errors import DeliveryError
+from bot.models import Schedule
+from services.schedules.posting import run_schedule, run_schedule_detailed
 from tests.fakes.harness import Harness
 from tests.jobs.helpers import add_schedule, reload
 
@@ -45,8 +47,6 @@ def test_outbox_dedupe_key_stops_a_second_process_from_double_posting(bot: Harne
     bot.clock.set(datetime(2026, 11, 24, 9, 0, 1, tzinfo=UTC))
     assert run_schedule(services=bot.services, schedule_id=schedule.id) == 1
     # another process read the schedule row before the first one stored last_slot
-    from bot.models import Schedule
-
     with bot.services.db.session() as session:
         row = session.get(Schedule, schedule.id)
         assert row is not None
@@ -85,8 +85,6 @@ def test_paused_schedules_do_not_post_and_resume_does_not_backfill(bot: Harness)
 
 
 def test_failed_channel_send_is_queued_in_the_outbox_and_counted(bot: Harness) -> None:
-    from bot.errors import DeliveryError
-
     schedule = add_schedule(bot, "digest daily 09:00 channels:slack:C9 tz:UTC")
     bot.slack.fail_next.append(DeliveryError("rate limited", retry_after=1))
     bot.clock.set(datetime(2026, 11, 23, 9, 0, 1, tzinfo=UTC))

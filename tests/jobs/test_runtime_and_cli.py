@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from jobs.scheduler import schedule_job_id, unregister_services
+from jobs.leader import LeaseElector
+from jobs.registry import unregister_services
+from jobs.scheduler import schedule_job_id
 from salesbridge.cli import app
 from tests.database_templates import SqliteTemplate
 from tests.fakes.harness import Harness
@@ -41,8 +43,6 @@ def test_start_background_elects_a_leader_and_stop_releases_it(bot: Harness) -> 
         bot.app.stop()
         unregister_services()
     assert bot.app._scheduler is None
-    from jobs.leader import LeaseElector
-
     assert LeaseElector(db=bot.services.db, clock=bot.clock, holder="next").try_acquire()  # released on stop
 
 

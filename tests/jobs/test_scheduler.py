@@ -14,15 +14,10 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from bot.messages import Address, Reply, Sent
 from bot.metrics import metrics
 from jobs import SYSTEM_JOBS
-from jobs.posting import run_schedule
-from jobs.scheduler import (
-    JOB_TABLE,
-    SchedulerEngine,
-    resolve,
-    run_system_job,
-    schedule_job_id,
-    unregister_services,
-)
+from jobs.registry import register_services, unregister_services
+from jobs.scheduler import JOB_TABLE, SchedulerEngine, run_system_job, schedule_job_id
+from services.schedules import changes
+from services.schedules.posting import run_schedule
 from tests.fakes.harness import Harness
 from tests.jobs.helpers import add_schedule
 
@@ -87,6 +82,36 @@ def test_schedule_changes_sync_into_the_store(bot: Harness) -> None:
         engine.shutdown()
 
 
+def test_a_stopped_engine_stops_listening_and_a_failing_listener_never_fails_the_command(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    synced: list[int] = []
+
+    class Counting(SchedulerEngine):
+        def sync_schedules(self) -> int:
+            synced.append(1)
+            return super().sync_schedules()
+
+    engine = Counting(bot.services)
+    engine.start()
+    add_schedule(bot, "digest daily 09:00 channels:slack:C1")  # running: applied at once
+    assert len(synced) == 2  # at start, then the change
+    engine.shutdown()
+    calls: list[str] = []
+
+    def broken() -> None:
+        calls.append("called")
+        raise RuntimeError("listener down")
+
+    changes.subscribe(broken)
+    try:
+        add_schedule(bot, "sync weekly mon 10:00 channels:slack:C1")
+    finally:
+        changes.unsubscribe(broken)
+    assert calls == ["called"] and "listener down" in caplog.text
+    assert len(synced) == 2  # the stopped engine was not asked
+
+
 def test_a_run_missed_while_down_fires_once_after_restart(
     bot: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -139,24 +164,34 @@ def test_a_run_missed_while_down_fires_once_after_restart(
     assert len(bot.slack.to(conversation="CRESTART")) == 1
 
 
-def test_system_jobs_resolve_or_are_reported_missing(bot: Harness, caplog: pytest.LogCaptureFixture) -> None:
-    from jobs.scheduler import register_services
-
+def test_system_jobs_run_by_name_or_are_reported_missing(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
     register_services(bot.services)
-    assert resolve("jobs.housekeeping:forget_old_events") is not None
-    assert resolve("jobs.not_there:anything") is None
-    assert run_system_job("default", "jobs.not_there:anything") == 0
+    assert run_system_job("default", "not_there.anything") == 0
     assert "not installed" in caplog.text
+    # a job store written by an older release stored "module:function" references: skipped, not crashed
     assert run_system_job("default", "jobs.housekeeping:forget_old_events") == 0
+    assert run_system_job("default", "housekeeping.forget_events") == 0
+
+
+def test_system_jobs_are_stored_by_name(bot: Harness) -> None:
+    engine = SchedulerEngine(bot.services)
+    engine.start()
+    try:
+        job = engine.scheduler.get_job("system:housekeeping.forget_events")
+        assert job.func_ref == "jobs.scheduler:run_system_job"
+        assert job.args == ("default", "housekeeping.forget_events")
+    finally:
+        engine.shutdown()
 
 
 def test_announcement_jobs_are_registered_with_the_agreed_names() -> None:
-    names = {reference.partition(":")[2] for reference in SYSTEM_JOBS.values()}
+    names = {function.__name__ for function in SYSTEM_JOBS.values()}
     assert {
         "deliver_due_announcements",
         "remind_unacknowledged",
         "post_eos_reminders",
         "post_launch_milestones",
     } <= names
-    for reference in SYSTEM_JOBS.values():
-        assert resolve(reference) is not None, f"{reference} is not installed"
+    assert all(callable(function) for function in SYSTEM_JOBS.values())

@@ -16,8 +16,8 @@ import pytest
 from bot.chat_text import mention
 from bot.messages import Address, IncomingMessage, Kind, Reply
 from bot.platforms.console import ConsolePort
-from jobs.digest import build_digest
-from jobs.sync import add_agenda_item, build_agenda
+from services.schedules.agenda import add_agenda_item, build_agenda
+from services.schedules.digest import build_digest
 from tests.fakes.slack_api import BOT_USER_ID
 from tests.scale.wire import WireBot, wire_bot
 

@@ -1,5 +1,7 @@
 """LSCPA practice: post one objection as a scenario, recognise answers in its thread, keep per-rep history.
 
+Posted by a schedule of kind `lscpa` (`services.schedules.posting`) or on demand (`objection practice`).
+
 A practice post goes through the outbox with a dedupe key; the `practice_session` row stores that key, and
 the outbox row stores the platform message id once sent — so a reply in the thread (whose `thread` is that
 message id) finds its session even when the first send was retried.
@@ -18,30 +20,10 @@ from sqlmodel import col, select
 from bot.messages import Address, Reply
 from bot.models import Objection, OutboxMessage, PracticeAttempt, PracticeSession
 from services.context import Services
-from services.objections.library import ensure_seeded
+from services.objections.library import list_objections
 from services.objections.lscpa import STEP_GOALS, STEP_NAMES, STEPS, Assessment
 
 logger = logging.getLogger(__name__)
-
-
-def list_objections(*, services: Services) -> list[Objection]:
-    ensure_seeded(db=services.db)
-    with services.db.session() as session:
-        return list(session.exec(select(Objection).order_by(col(Objection.id))))
-
-
-def add_objection(*, services: Services, text: str, area: str, user: str) -> Objection:
-    ensure_seeded(db=services.db)
-    row = Objection(
-        text_en=text,  # one language typed; shown as-is in both lines of the practice post
-        text_zh=text,
-        area=area.strip()[:128] or "general",
-        created_by=user,
-        created_at=services.now(),
-    )
-    with services.db.session() as session:
-        session.add(row)
-    return row
 
 
 def pick_objection(*, services: Services, conversation: str) -> Objection:

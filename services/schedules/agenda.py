@@ -8,42 +8,38 @@ acknowledgement, and items people added with the "Add agenda item" button. Butto
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from bot.chat_text import mention
-from bot.messages import Button, Form, FormInput, Reply
+from bot.messages import Button, Reply
 from bot.models import AgendaItem, SyncAbsence
-from jobs import sources
+from services.announcements.workflow import AckRate, acknowledgement_rates, upcoming_releases_and_eos
 from services.context import Services
+from services.questions.escalation import unanswered_questions
+from services.requests.queries import requests_created_since, status_changes_since, top_requests
+from services.schedules.lines import (
+    ack_rate_line,
+    escalation_line,
+    request_line,
+    status_change_line,
+    upcoming_line,
+)
+from services.schedules.sections import Section, block, read_section
+from services.schedules.store import slot_key
 
 LOW_ACK = 0.8  # announcements acknowledged by fewer than 80% of their audience are listed
 ADD_ITEM_ACTION = "schedule.agenda.add"
 CANT_ATTEND_ACTION = "schedule.sync.absent"
-AGENDA_FORM = "schedule.agenda.form"
 
 
-def _section(title: str, section: sources.Section, *, empty: str = "—") -> str:
-    if not section.available:
-        return f"**{title}**\n_(not available yet / 暂不可用)_"
-    return f"**{title}**\n" + (sources.bullets(section.items) if section.items else empty)
-
-
-def _low_ack(section: sources.Section) -> sources.Section:
-    if not section.available:
-        return section
-    low = []
-    for item in section.items:
-        if sources._get(item, "expected") == 0:
-            continue  # posted to nobody (yet): no rate to judge
-        rate = sources._get(item, "rate")
-        if rate is None and isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], float):
-            rate = item[1]
-        if rate is None or float(rate) < LOW_ACK:
-            low.append(item)
-    return sources.Section(available=True, items=low, source=section.source)
+def low_acknowledgement(rates: Sequence[AckRate]) -> list[AckRate]:
+    """The announcements acknowledged by fewer than `LOW_ACK` of the members they reached (posted to nobody
+    yet: no rate to judge)."""
+    return [rate for rate in rates if rate.expected and rate.rate < LOW_ACK]
 
 
 def pending_agenda_items(*, services: Services, schedule_id: int) -> list[AgendaItem]:
@@ -101,23 +97,6 @@ def absentees(*, services: Services, schedule_id: int, slot_key: str) -> list[Sy
         )
 
 
-def agenda_form(schedule_id: int) -> Form:
-    return Form(
-        form_id=AGENDA_FORM,
-        title="Add agenda item / 添加议题",
-        submit_label="Add / 添加",
-        inputs=[
-            FormInput(
-                name="item",
-                label="Topic for the next sync / 下次同步会的议题",
-                placeholder="e.g. Acme asks for SSO before renewal / 例如：Acme 续约前需要 SSO",
-                multiline=True,
-            )
-        ],
-        private_value=str(schedule_id),
-    )
-
-
 def mark_agenda_items_used(*, services: Services, item_ids: list[int], slot: datetime) -> None:
     """Called once the agenda was posted: these items do not come back next time."""
     with services.db.session() as session:
@@ -132,26 +111,48 @@ def build_agenda(
     *, services: Services, schedule_id: int, since: datetime, now: datetime, slot: datetime
 ) -> Reply:
     """The reminder with its agenda (added items stay pending until `mark_agenda_items_used`)."""
-    from jobs.posting import slot_key
-
-    new = sources.new_requests(services, since=since)
-    top = sources.top_requests(services, limit=5)
-    moved = sources.status_changes(services, since=since)
-    upcoming = sources.upcoming_releases(services, now=now, days=14)
-    unanswered = sources.unanswered_questions(services, since=since)
-    low_ack = _low_ack(sources.acknowledgement_rates(services, since=since))
+    new = read_section(
+        services, lambda s: requests_created_since(session=s, since=since), name="new requests"
+    )
+    top = read_section(services, lambda s: top_requests(session=s, limit=5), name="top requests")
+    moved = read_section(
+        services, lambda s: status_changes_since(session=s, since=since), name="status changes"
+    )
+    upcoming = read_section(
+        services,
+        lambda s: upcoming_releases_and_eos(session=s, now=now, days=14),
+        name="upcoming releases and end-of-sale dates",
+    )
+    unanswered = read_section(
+        services, lambda s: unanswered_questions(session=s, since=since), name="unanswered questions"
+    )
+    rates = read_section(
+        services, lambda s: acknowledgement_rates(session=s, since=since), name="acknowledgement rates"
+    )
+    low_ack = Section(items=low_acknowledgement(rates.items), available=rates.available)
     added = pending_agenda_items(services=services, schedule_id=schedule_id)
     added_text = (
         "\n".join(f"• {item.text} ({mention(item.added_by, platform=item.platform)})" for item in added)
         or "—"
     )
     parts = [
-        _section(f"New feature requests since {since.date().isoformat()} / 新需求", new),
-        _section("Top requests by score / 高分需求", top),
-        _section("Status changes / 状态变更", moved),
-        _section("Upcoming releases & end-of-sale (14 days) / 即将发布与停售", upcoming),
-        _section("Unanswered & escalated questions / 未解答与升级的问题", unanswered),
-        _section(f"Announcements below {LOW_ACK:.0%} acknowledged / 确认率偏低的公告", low_ack),
+        block(
+            f"New feature requests since {since.date().isoformat()} / 新需求", new, request_line, empty="—"
+        ),
+        block("Top requests by score / 高分需求", top, request_line, empty="—"),
+        block("Status changes / 状态变更", moved, status_change_line, empty="—"),
+        block(
+            "Upcoming releases & end-of-sale (14 days) / 即将发布与停售", upcoming, upcoming_line, empty="—"
+        ),
+        block(
+            "Unanswered & escalated questions / 未解答与升级的问题", unanswered, escalation_line, empty="—"
+        ),
+        block(
+            f"Announcements below {LOW_ACK:.0%} acknowledged / 确认率偏低的公告",
+            low_ack,
+            ack_rate_line,
+            empty="—",
+        ),
         f"**Added by the team / 团队添加的议题**\n{added_text}",
     ]
     key = slot_key(slot)

@@ -4,6 +4,9 @@ Deterministic on `services.now()`: the slot is the latest cron fire time after t
 within the misfire grace time, so an APScheduler run that comes late (restart, coalesced misfires) posts
 the slot it missed, and a second run for the same slot finds nothing to do. Every post carries the outbox
 dedupe key `schedule:<id>:<slot>:<platform>:<channel>`.
+
+Called by the scheduler (`jobs.scheduler`, at the slot) and by "run now" (`schedule run <id>` in chat,
+`salesbridge jobs run <id>`), which posts at once whatever the calendar says.
 """
 
 from __future__ import annotations
@@ -14,25 +17,21 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import as_utc
-from bot.errors import NotFound, UsageError
+from bot.errors import NotFound
 from bot.messages import Address, Reply
 from bot.models import Schedule
 from bot.outbox import DeliveryStatus
-from jobs.scheduler import MISFIRE_GRACE
 from services.calendars import DayVerdict, verdict
 from services.context import Services
+from services.objections.practice import post_practice
+from services.schedules.agenda import build_agenda, mark_agenda_items_used, pending_agenda_items
+from services.schedules.digest import build_digest, build_pm_digest
+from services.schedules.store import load_schedule, parse_channels
 from services.schedules.timing import build_trigger, latest_slot, wall_clock_key
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("sync", "digest", "pm-digest", "lscpa")
-KIND_ALIASES = {
-    "sync": "sync", "同步会": "sync", "例会": "sync",
-    "digest": "digest", "周报": "digest", "摘要": "digest",
-    "pm-digest": "pm-digest", "pmdigest": "pm-digest", "产品周报": "pm-digest",
-    "lscpa": "lscpa", "objection": "lscpa", "practice": "lscpa", "异议练习": "lscpa",
-}  # fmt: skip
-PLATFORMS = ("slack", "feishu", "console")
+MISFIRE_GRACE = timedelta(hours=1)  # a slot missed by at most this much still posts (once)
 
 
 @dataclass(frozen=True)
@@ -40,37 +39,6 @@ class RunResult:
     posted: int
     slot: datetime | None
     skipped_reason: str = ""
-
-
-def parse_channels(value: str) -> list[tuple[str, str]]:
-    """`slack:C0123,feishu:oc_abc` → [("slack", "C0123"), ("feishu", "oc_abc")]; bilingual error if bad."""
-    pairs: list[tuple[str, str]] = []
-    for item in value.replace("，", ",").split(","):
-        item = item.strip()
-        if not item:
-            continue
-        platform, sep, channel = item.partition(":")
-        if not sep or platform.lower() not in PLATFORMS or not channel.strip():
-            raise UsageError(
-                f"Channel {item!r} must look like `slack:C0123` or `feishu:oc_abc`.",
-                f"频道 {item!r} 的格式应为 `slack:C0123` 或 `feishu:oc_abc`。",
-            )
-        pairs.append((platform.lower(), channel.strip()))
-    if not pairs:
-        raise UsageError("Name at least one channel.", "请至少指定一个频道。")
-    return list(dict.fromkeys(pairs))
-
-
-def slot_key(slot: datetime) -> str:
-    return as_utc(slot).strftime("%Y%m%dT%H%MZ")
-
-
-def load_schedule(*, services: Services, schedule_id: int) -> Schedule:
-    with services.db.session() as session:
-        schedule = session.get(Schedule, schedule_id)
-    if schedule is None:
-        raise NotFound(f"There is no schedule #{schedule_id}.", f"没有编号为 #{schedule_id} 的定时任务。")
-    return schedule
 
 
 def run_schedule(
@@ -124,8 +92,6 @@ def run_schedule_detailed(
     agenda_ids: list[int] = []
     if schedule.kind != "lscpa":  # one message for every channel, built once
         if schedule.kind == "sync":
-            from jobs.sync import pending_agenda_items
-
             agenda_ids = [
                 i.id for i in pending_agenda_items(services=services, schedule_id=schedule_id) if i.id
             ]
@@ -144,8 +110,6 @@ def run_schedule_detailed(
         except Exception:  # one channel's failure must not stop the others
             logger.exception("schedule %s: posting to %s:%s failed", schedule_id, platform, channel)
     if posted and agenda_ids:
-        from jobs.sync import mark_agenda_items_used
-
         mark_agenda_items_used(services=services, item_ids=agenda_ids, slot=slot)
     _mark(
         services=services, schedule_id=schedule_id, slot=None if force else slot, posted=posted > 0, note=""
@@ -169,8 +133,6 @@ def _mark(*, services: Services, schedule_id: int, slot: datetime | None, posted
 def _post(*, services: Services, address: Address, dedupe_key: str, reply: Reply | None) -> bool:
     """Post to one channel; True when this call queued or sent it (False: that slot was already posted)."""
     if reply is None:  # LSCPA: a scenario per channel, remembered for its thread
-        from jobs.objections import post_practice
-
         return post_practice(services=services, address=address, dedupe_key=dedupe_key)
     return services.send(address, reply, dedupe_key=dedupe_key).status is not DeliveryStatus.DUPLICATE
 
@@ -180,13 +142,7 @@ def compose(*, services: Services, schedule: Schedule, since: datetime, slot: da
     assert schedule.id is not None
     now = services.now()
     if schedule.kind == "sync":
-        from jobs.sync import build_agenda
-
         return build_agenda(services=services, schedule_id=schedule.id, since=since, now=now, slot=slot)
     if schedule.kind == "pm-digest":
-        from jobs.digest import build_pm_digest
-
         return build_pm_digest(services=services, since=since, now=now)
-    from jobs.digest import build_digest
-
     return build_digest(services=services, since=since, now=now)

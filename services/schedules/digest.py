@@ -1,0 +1,101 @@
+"""Weekly digests, as `Reply`s (each platform adapter renders them).
+
+- `digest` for sales groups: releases and end-of-sale notices of the week, top new requests and their status
+  moves, newly answered FAQ entries (escalations resolved), most-asked questions.
+- `pm-digest` for PM channels: requests by customer ARR, knowledge gaps (unanswered questions), announcement
+  acknowledgement rates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from bot.messages import Reply
+from services.announcements.workflow import acknowledgement_rates, announcements_since
+from services.context import Services
+from services.questions.escalation import answered_escalations, most_asked, unanswered_questions
+from services.requests.queries import (
+    requests_by_arr,
+    requests_created_since,
+    status_changes_since,
+    top_requests,
+)
+from services.schedules.lines import (
+    ack_rate_line,
+    announcement_line,
+    escalation_line,
+    most_asked_line,
+    request_line,
+    status_change_line,
+)
+from services.schedules.sections import Section, block, read_section
+
+T = TypeVar("T")
+
+NOTHING = "— nothing this week / 本周无"
+
+
+def _block(title: str, section: Section[T], line: Callable[[T], str], *, limit: int = 8) -> str:
+    return block(title, section, line, empty=NOTHING, limit=limit)
+
+
+def _period(since: datetime, now: datetime) -> str:
+    return f"{since.date().isoformat()} → {now.date().isoformat()}"
+
+
+def build_digest(*, services: Services, since: datetime, now: datetime) -> Reply:
+    announced = read_section(
+        services, lambda s: announcements_since(session=s, since=since), name="announcements since"
+    )
+    new = read_section(
+        services, lambda s: requests_created_since(session=s, since=since), name="new requests"
+    )
+    top = read_section(services, lambda s: top_requests(session=s, limit=5), name="top requests")
+    moved = read_section(
+        services, lambda s: status_changes_since(session=s, since=since), name="status changes"
+    )
+    answered = read_section(
+        services, lambda s: answered_escalations(session=s, since=since), name="answered escalations"
+    )
+    asked = read_section(services, lambda s: most_asked(session=s, since=since, limit=5), name="most asked")
+    parts = [
+        _block("Releases & end-of-sale notices / 本周发布与停售", announced, announcement_line),
+        _block("New feature requests / 新需求", new, request_line),
+        _block("Top requests / 热门需求", top, request_line),
+        _block("Status moves / 需求状态变化", moved, status_change_line),
+        _block("Newly answered questions / 新解答的问题", answered, escalation_line),
+        _block("Most-asked questions / 最常被问的问题", asked, most_asked_line),
+    ]
+    return Reply(
+        title="Weekly sales digest / 销售周报",
+        text="\n\n".join(parts),
+        context=[f"{_period(since, now)} · SalesBridge"],
+        where="channel",
+        color="info",
+    )
+
+
+def build_pm_digest(*, services: Services, since: datetime, now: datetime) -> Reply:
+    by_arr = read_section(services, lambda s: requests_by_arr(session=s, limit=10), name="requests by ARR")
+    gaps = read_section(
+        services, lambda s: unanswered_questions(session=s, since=since), name="unanswered questions"
+    )
+    asked = read_section(services, lambda s: most_asked(session=s, since=since, limit=5), name="most asked")
+    rates = read_section(
+        services, lambda s: acknowledgement_rates(session=s, since=since), name="acknowledgement rates"
+    )
+    parts = [
+        _block("Requests by customer ARR / 按客户 ARR 排序的需求", by_arr, request_line, limit=10),
+        _block("Knowledge gaps (unanswered) / 知识缺口（未解答）", gaps, escalation_line),
+        _block("Most-asked questions / 最常被问的问题", asked, most_asked_line),
+        _block("Announcement acknowledgement / 公告确认率", rates, ack_rate_line),
+    ]
+    return Reply(
+        title="Weekly PM digest / 产品经理周报",
+        text="\n\n".join(parts),
+        context=[f"{_period(since, now)} · SalesBridge"],
+        where="channel",
+        color="info",
+    )
