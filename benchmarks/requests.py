@@ -25,9 +25,22 @@ import tempfile
 import time
 from pathlib import Path
 
+from sqlalchemy import insert
+
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
+if str(ROOT) not in sys.path:  # `python benchmarks/requests.py` as well as `python -m benchmarks.requests`
     sys.path.insert(0, str(ROOT))
+
+from bot.clock import Clock  # noqa: E402  (the project root is on the path now)
+from bot.config import Settings  # noqa: E402
+from bot.database import Database  # noqa: E402
+from bot.messages import IncomingMessage, Kind  # noqa: E402
+from bot.models.requests import FeatureRequest, RequestCustomer, RequestRequester, RequestToken  # noqa: E402
+from salesbridge.app import build_application  # noqa: E402
+from services.requests.duplicates import similar_open_requests, text_tokens  # noqa: E402
+from services.requests.priority import CustomerSignal, score  # noqa: E402
+from services.requests.request_input import make_title  # noqa: E402
+from services.requests.vocabulary import TIERS, URGENCIES  # noqa: E402
 
 _TERMS_EN = (
     "sso saml oidc login export report dashboard api webhook audit log backup restore encryption notification "
@@ -43,8 +56,6 @@ _TERMS_ZH = (
     "模板 批量 自定义 字段 日历 邮件 短信 支付 发票 合同 电子签名 租户 私有化 部署 附件"
 )
 REAL_TERMS_ZH = _TERMS_ZH.split()
-TIERS = ("diamond", "gold", "silver", "bronze")
-URGENCIES = ("blocker", "high", "normal", "low")
 
 
 def vocabulary(rng: random.Random) -> list[str]:
@@ -62,15 +73,6 @@ def request_text(rng: random.Random, vocab: list[str], weights: list[float]) -> 
 
 
 def fill(database_url: str, *, count: int, seed: int = 7) -> None:
-    from sqlalchemy import insert
-
-    from bot.clock import Clock
-    from bot.database import Database
-    from bot.models.requests import FeatureRequest, RequestCustomer, RequestRequester, RequestToken
-    from handlers.requests.parse import make_title
-    from services.requests.duplicates import text_tokens
-    from services.requests.priority import CustomerSignal, score
-
     rng = random.Random(seed)
     vocab = vocabulary(rng)
     weights = zipf_weights(len(vocab))
@@ -154,11 +156,6 @@ def percentiles(samples: list[float]) -> str:
 
 
 def measure(database_url: str, *, runs: int, seed: int = 11) -> dict[str, list[float]]:
-    from bot.config import Settings
-    from bot.messages import IncomingMessage, Kind
-    from salesbridge.app import build_application
-    from services.requests.duplicates import similar_open_requests
-
     settings = Settings(_env_file=None, DATABASE_URL=database_url)  # type: ignore[call-arg]
     app = build_application(settings, ports={}, migrate=False)
     rng = random.Random(seed)

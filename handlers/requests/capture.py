@@ -1,5 +1,7 @@
 """Capturing requests: `request …`, the form, the Slack message shortcut, Feishu thread replies, and the
 "Add my customer" / "Keep as new" buttons on the confirmation.
+
+`request top`, `需求 show 12` … (the words of `requests`) are handed to `commands.handle_requests`.
 """
 
 from __future__ import annotations
@@ -10,22 +12,17 @@ import uuid
 from bot.chat_text import area_word, parse_id
 from bot.commands import split_command_word, tokenize
 from bot.errors import PermissionDenied, UsageError
-from bot.i18n import Language, both, pick
+from bot.i18n import Language, both, detect_language, pick
 from bot.messages import Button, Form, FormInput, IncomingMessage, KeyValue, Reply
-from handlers.requests.parse import (
-    TIER_ZH,
-    TIERS,
-    URGENCIES,
-    URGENCY_ZH,
-    RequestInput,
-    build_input,
-    format_money,
-    parse_request_text,
-)
-from handlers.requests.views import SUBCOMMANDS, customer_word, status_word, tier_word, urgency_word
+from handlers.requests.commands import handle_requests
+from handlers.requests.manage import merge_and_notify
+from handlers.requests.parse import build_input, parse_request_text
+from handlers.requests.views import SUBCOMMANDS, customer_word, standing, status_word, tier_word, urgency_word
 from services.context import Services
 from services.requests import workflow
 from services.requests.duplicates import Match
+from services.requests.request_input import RequestInput
+from services.requests.vocabulary import TIER_ZH, TIERS, URGENCIES, URGENCY_ZH, format_money
 
 FORM_ID = "request.new"
 
@@ -70,9 +67,7 @@ def _origin_key(msg: IncomingMessage, *, nonce: str = "") -> str | None:
 
 
 def handle_request(msg: IncomingMessage, services: Services) -> Reply | list[Reply]:
-    if _looks_like_subcommand(msg.args):
-        from handlers.requests.commands import handle_requests  # `request top` = `requests top`
-
+    if _looks_like_subcommand(msg.args):  # `request top` = `requests top`
         return handle_requests(msg, services)
     if not msg.args.strip():
         link = _source_link(msg)
@@ -191,11 +186,7 @@ def _store(
     origin_key: str | None,
     author: str = "",
 ) -> Reply:
-    lang = (
-        msg.language
-        if (msg.text or msg.args)
-        else ("zh" if any("\u4e00" <= ch <= "\u9fff" for ch in data.description) else "en")
-    )
+    lang = detect_language(msg.text or msg.args or data.description)  # a form has no text: its description
     with services.db.session() as session:
         created = workflow.create_request(
             session=session,
@@ -309,28 +300,19 @@ def _join(msg: IncomingMessage, services: Services) -> Reply:
     with services.db.session() as session:
         source = workflow.get_request(session=session, request_id=source_id)
         _may_decide(services, msg, source.created_platform, source.created_by)
-        result = workflow.merge_requests(
-            session=session,
-            source_id=source_id,
-            target_id=target_id,
-            actor_platform=msg.platform,
-            actor=msg.user,
-            now=services.now(),
-        )
-    target = result.target
+    result = merge_and_notify(msg, services, source_id=source_id, target_id=target_id)
     if result.already:
         return Reply(
             text=both(f"Already added to #{target_id}.", f"已经加入 #{target_id}。"),
             where="ephemeral",
             color="info",
         )
-    workflow.notify_merge(services=services, result=result, by_platform=msg.platform, by_user=msg.user)
+    target = result.target
+    now_en, now_zh = standing(target)
     return Reply(
         text=both(
-            f"Added to #{target.id} “{target.title}”: now {target.customer_count} customer(s), "
-            f"ARR ${target.total_arr_usd:,.0f}, RICE {target.rice:g}, {target.priority}. #{source_id} is closed as merged.",
-            f"已加入 #{target.id} “{target.title}”：现有 {target.customer_count} 个客户，ARR ${target.total_arr_usd:,.0f}，"
-            f"RICE {target.rice:g}，{target.priority}。#{source_id} 已作为重复合并关闭。",
+            f"Added to #{target.id} “{target.title}”: now {now_en}. #{source_id} is closed as merged.",
+            f"已加入 #{target.id} “{target.title}”：现有 {now_zh}。#{source_id} 已作为重复合并关闭。",
         ),
         where="ephemeral",
         color="success",

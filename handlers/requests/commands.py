@@ -1,14 +1,13 @@
-"""Registration of the feature-request capability, and the `requests …` commands everyone may use
-(top, mine, search, show, export).
+"""The `requests …` commands: the ones everyone may use (top, mine, search, show, export) and, after the role
+check, the PM ones of `manage.py` (triage, status, priority, merge).
 
-Capture (`request …`, form, shortcut, buttons) lives in `capture.py`, the PM commands in `manage.py`, shared
-text helpers in `views.py`. Handlers parse and validate, call the data functions in `workflow.py` inside one
-session, and return `Reply`s; notifications to other users go through `services.send` after the commit.
+Capture (`request …`, form, shortcut, buttons) lives in `capture.py`, shared text helpers in `views.py`, the
+registration in the package's `register`. Handlers parse and validate, call the data functions of
+`services.requests` inside one session, and return `Reply`s; notifications to other users go through
+`services.send` after the commit.
 """
 
 from __future__ import annotations
-
-import json
 
 from bot.chat_text import area_word
 from bot.clock import as_utc
@@ -16,25 +15,14 @@ from bot.commands import tokenize
 from bot.errors import UsageError
 from bot.i18n import pick
 from bot.messages import Attachment, IncomingMessage, KeyValue, Reply
-from bot.router import ButtonText, Router
-from handlers.requests.capture import (
-    FORM_ID,
-    handle_request,
-    handle_request_action,
-    handle_request_form,
-    handle_thread_request,
-)
-from handlers.requests.export import export_csv
 from handlers.requests.manage import change_status_command, merge_command, override_priority_command, triage
-from handlers.requests.parse import REQUEST_USAGE, format_money, validate_request_form
 from handlers.requests.views import (
     REQUESTS_USAGE,
     SUBCOMMANDS,
     customer_word,
-    effort_text,
     event_text,
     list_reply,
-    percent,
+    rice_formula,
     single_id,
     status_word,
     tier_word,
@@ -43,80 +31,8 @@ from handlers.requests.views import (
 )
 from services.context import Services
 from services.requests import workflow
-from services.requests.priority import EXPLANATION_EN, EXPLANATION_ZH
-
-
-def register(router: Router) -> None:
-    router.command(
-        "request",
-        handle_request,
-        aliases=("需求", "feature-request"),
-        summary_en='Log a customer feature request: `request SAML SSO customer:"Acme" tier:gold`',
-        summary_zh="记录客户需求：`需求 支持 SAML SSO 登录 客户:某某银行 等级:金牌`",
-        usage=REQUEST_USAGE,
-        details_en=(
-            "Only the description is required. Defaults: tier silver, urgency normal, ARR 0, area general. "
-            "Keys: customer, tier (diamond|gold|silver|bronze), urgency (blocker|high|normal|low), arr "
-            "(120k, 1.2m, $50,000, ¥80万), area. Without text it opens a form. Similar open requests are "
-            "offered for merging.\n\n" + EXPLANATION_EN
-        ),
-        details_zh=(
-            "只有描述必填。默认：等级 银牌、紧急度 普通、金额 0、模块 general。键：客户、等级（钻石|金牌|银牌|铜牌）、"
-            "紧急度（阻塞|高|普通|低）、金额（120k、1.2m、$50,000、¥80万）、模块。不带内容时打开表单。"
-            "相似的未关闭需求会提示合并。\n\n" + EXPLANATION_ZH
-        ),
-    )
-    router.command(
-        "requests",
-        handle_requests,
-        aliases=("需求列表", "需求单"),
-        summary_en="Browse and manage feature requests: `requests top`, `requests show 12`",
-        summary_zh="查看和管理客户需求：`需求列表 排行`、`需求列表 查看 12`",
-        usage=REQUESTS_USAGE,
-        details_en=(
-            "Statuses: new → triaged → planned → in-progress → shipped, or declined (with a reason). "
-            "Only PMs change status, triage, override priority and merge; every requester is told by DM.\n\n"
-            + EXPLANATION_EN
-        ),
-        details_zh=(
-            "状态：新建 → 已分诊 → 已排期 → 开发中 → 已发布，或已拒绝（需说明理由）。只有产品经理可以修改状态、"
-            "分诊、覆盖优先级和合并；每位提交人都会收到私信通知。\n\n" + EXPLANATION_ZH
-        ),
-    )
-    router.button_text(
-        ButtonText(
-            command="requests",
-            words=("join", "加入"),
-            action_id="request.join",
-            label="Add my customer to #7 / 把我的客户加到 #7",
-            example="requests join 12 7",
-            value=_join_value,
-        )
-    )
-    router.button_text(
-        ButtonText(
-            command="requests",
-            words=("keep", "保留"),
-            action_id="request.keep",
-            label="Keep as new / 保留为新需求",
-            example="requests keep 12",
-        )
-    )
-    router.action("request.", handle_request_action)
-    router.form(FORM_ID, handle_request_form, validate=lambda msg, _services: validate_request_form(msg.form))
-    router.thread_listener(handle_thread_request)
-
-
-def _join_value(words: list[str]) -> str:
-    """`requests join 12 7` (or `12 into 7`): the value of the "Add my customer to #7" button of #12."""
-    ids = [w.lstrip("#＃") for w in words if w.lower() not in ("into", "to", "到")]
-    if len(ids) != 2 or not all(i.isdigit() for i in ids):
-        raise UsageError(
-            "`requests join` needs your new request's id and the open request to join: `requests join 12 7`.",
-            "`requests join` 需要你的新需求编号和要加入的已有需求编号：`需求列表 加入 12 7`。",
-            usage="requests join 12 7",
-        )
-    return json.dumps({"request": int(ids[0]), "into": int(ids[1])})
+from services.requests.export import export_csv
+from services.requests.vocabulary import format_money
 
 
 def handle_requests(msg: IncomingMessage, services: Services) -> Reply | list[Reply]:
@@ -242,10 +158,7 @@ def _show(msg: IncomingMessage, services: Services, rest: list[str]) -> Reply:
                 f" ({pick(lang, 'override', '人工调整')}: {r.override_reason})" if r.priority_override else ""
             ),
         ),
-        KeyValue(
-            label="RICE",
-            value=f"{r.rice:g} = {r.reach:g} × {r.impact:g} × {percent(r.confidence)} ÷ {effort_text(r.effort_weeks, lang)}",
-        ),
+        KeyValue(label="RICE", value=rice_formula(r, lang)),
         KeyValue(label=pick(lang, "Total ARR", "总 ARR"), value=f"${r.total_arr_usd:,.0f}"),
         KeyValue(label=pick(lang, "Area", "产品模块"), value=area_word(r.area, lang)),
     ]

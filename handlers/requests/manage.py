@@ -1,6 +1,7 @@
 """PM commands: `requests triage`, `requests status`, `requests priority`, `requests merge`.
 
-The role check happens in `commands.handle_requests` before these run.
+The role check happens in `commands.handle_requests` before these run. `merge_and_notify` is shared with the
+rep's "Add my customer to #7" button (`capture.py`).
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from bot.commands import parse_args, refuse_unknown_options, tokenize
 from bot.errors import UsageError
 from bot.i18n import Language, both, pick
 from bot.messages import IncomingMessage, Reply
-from handlers.requests.views import REQUESTS_USAGE
+from handlers.requests.views import REQUESTS_USAGE, rice_formula, standing
 from services.context import Services
 from services.requests import workflow
 from services.requests.priority import LABELS
+from services.requests.vocabulary import STATUS_ZH
 
 STATUS_ALIASES = {
     "new": "new",
@@ -110,13 +112,12 @@ def triage(msg: IncomingMessage, services: Services, text: str) -> Reply:
         event_id = status_event.id if status_event is not None else None
     if event_id is not None:
         workflow.notify_status_change(services=services, request_id=request_id, event_id=event_id)
+    formula = rice_formula(request, lang)
     return Reply(
         text=pick(
             lang,
-            f"#{request_id} triaged: RICE {request.rice:g} = {request.reach:g} × {request.impact:g} × {conf:.0%} ÷ "
-            f"{effort_weeks:g} person-weeks; {request.priority}.",
-            f"#{request_id} 已分诊：RICE {request.rice:g} = {request.reach:g} × {request.impact:g} × {conf:.0%} ÷ "
-            f"{effort_weeks:g} 人周；{request.priority}。",
+            f"#{request_id} triaged: RICE {formula}; {request.priority}.",
+            f"#{request_id} 已分诊：RICE {formula}；{request.priority}。",
         ),
         where="thread",
         color="success",
@@ -164,7 +165,7 @@ def change_status_command(msg: IncomingMessage, services: Services, text: str) -
         return Reply(
             text=both(
                 f"#{request_id} is already {status}.",
-                f"#{request_id} 已经是{workflow.STATUS_ZH[status]}状态。",
+                f"#{request_id} 已经是{STATUS_ZH[status]}状态。",
             ),
             where="ephemeral",
             color="info",
@@ -176,7 +177,7 @@ def change_status_command(msg: IncomingMessage, services: Services, text: str) -
             f"#{request_id} {title} → **{status}**"
             + (f" in {release}" if release else "")
             + f". Notified {notified} requester(s).",
-            f"#{request_id} {title} → **{workflow.STATUS_ZH[status]}**"
+            f"#{request_id} {title} → **{STATUS_ZH[status]}**"
             + (f"（{release}）" if release else "")
             + f"。已通知 {notified} 位提交人。",
         ),
@@ -230,16 +231,7 @@ def merge_command(msg: IncomingMessage, services: Services, rest: list[str], lan
         )
     source_id = parse_id(ids[0], what_en="request", what_zh="需求")
     target_id = parse_id(ids[1], what_en="request", what_zh="需求")
-    with services.db.session() as session:
-        result = workflow.merge_requests(
-            session=session,
-            source_id=source_id,
-            target_id=target_id,
-            actor_platform=msg.platform,
-            actor=msg.user,
-            now=services.now(),
-        )
-    target = result.target
+    result = merge_and_notify(msg, services, source_id=source_id, target_id=target_id)
     if result.already:
         return Reply(
             text=both(
@@ -249,15 +241,33 @@ def merge_command(msg: IncomingMessage, services: Services, rest: list[str], lan
             where="ephemeral",
             color="info",
         )
-    workflow.notify_merge(services=services, result=result, by_platform=msg.platform, by_user=msg.user)
+    target = result.target
+    now_en, now_zh = standing(target)
     return Reply(
         text=pick(
             lang,
-            f"Merged #{source_id} into #{target_id} “{target.title}”: {target.customer_count} customer(s), "
-            f"ARR ${target.total_arr_usd:,.0f}, RICE {target.rice:g}, {target.priority}.",
-            f"已将 #{source_id} 合并到 #{target_id} “{target.title}”：{target.customer_count} 个客户，"
-            f"ARR ${target.total_arr_usd:,.0f}，RICE {target.rice:g}，{target.priority}。",
+            f"Merged #{source_id} into #{target_id} “{target.title}”: {now_en}.",
+            f"已将 #{source_id} 合并到 #{target_id} “{target.title}”：{now_zh}。",
         ),
         where="thread",
         color="success",
     )
+
+
+def merge_and_notify(
+    msg: IncomingMessage, services: Services, *, source_id: int, target_id: int
+) -> workflow.MergeResult:
+    """Fold `source_id` into `target_id` on behalf of `msg`'s user; unless it was merged already, the source's
+    other requesters are told by DM (after the commit)."""
+    with services.db.session() as session:
+        result = workflow.merge_requests(
+            session=session,
+            source_id=source_id,
+            target_id=target_id,
+            actor_platform=msg.platform,
+            actor=msg.user,
+            now=services.now(),
+        )
+    if not result.already:
+        workflow.notify_merge(services=services, result=result, by_platform=msg.platform, by_user=msg.user)
+    return result

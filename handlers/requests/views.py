@@ -8,9 +8,11 @@ from bot.chat_text import mention, parse_id
 from bot.errors import UsageError
 from bot.i18n import Language, pick
 from bot.messages import Reply
-from handlers.requests.parse import DEFAULT_CUSTOMER, TIER_ZH, URGENCY_ZH
+from bot.models.requests import FeatureRequest, RequestEvent
 from services.context import Services
-from services.requests import workflow
+from services.requests.queries import customers_of
+from services.requests.request_input import DEFAULT_CUSTOMER
+from services.requests.vocabulary import STATUS_ZH, TIER_ZH, URGENCY_ZH
 
 REQUESTS_USAGE = (
     "requests top [arr] [n]\n"
@@ -65,10 +67,10 @@ def urgency_word(urgency: str, lang: Language) -> str:
 
 
 def status_word(status: str, lang: str) -> str:
-    return pick(lang, status, workflow.STATUS_ZH.get(status, status))
+    return pick(lang, status, STATUS_ZH.get(status, status))
 
 
-def list_line(request: workflow.FeatureRequest, lang: Language, customers: Sequence[str] = ()) -> str:
+def list_line(request: FeatureRequest, lang: Language, customers: Sequence[str] = ()) -> str:
     names = ", ".join(customers[:3]) + (" …" if len(customers) > 3 else "")
     who = f" · {names}" if names else ""
     return (
@@ -78,16 +80,14 @@ def list_line(request: workflow.FeatureRequest, lang: Language, customers: Seque
 
 
 def list_reply(
-    services: Services, requests: list[workflow.FeatureRequest], *, title: str, empty: str, lang: Language
+    services: Services, requests: list[FeatureRequest], *, title: str, empty: str, lang: Language
 ) -> Reply:
     if not requests:
         return Reply(title=title, text=empty, where="ephemeral")
     with services.db.session() as session:
-        customers = workflow.customers_of(
-            session=session, request_ids=[r.id for r in requests if r.id is not None]
-        )
+        customers = customers_of(session=session, request_ids=[r.id for r in requests if r.id is not None])
     lines = [
-        list_line(r, lang, [c.name for c in customers.get(r.id or 0, []) if c.name != "(unspecified)"])
+        list_line(r, lang, [c.name for c in customers.get(r.id or 0, []) if c.name != DEFAULT_CUSTOMER])
         for r in requests
     ]
     return Reply(title=title, text="\n".join(lines), where="ephemeral")
@@ -112,7 +112,25 @@ def effort_text(effort: float | None, lang: Language) -> str:
     return f"{(2.0 if effort is None else effort):g} " + pick(lang, "person-weeks", "人周")
 
 
-def event_text(event: workflow.RequestEvent, lang: Language) -> str:
+def rice_formula(request: FeatureRequest, lang: Language) -> str:
+    """`1.6 = 4 × 2 × 80% ÷ 4 person-weeks`: how the request's RICE score comes about."""
+    return (
+        f"{request.rice:g} = {request.reach:g} × {request.impact:g} × {percent(request.confidence)} ÷ "
+        f"{effort_text(request.effort_weeks, lang)}"
+    )
+
+
+def standing(request: FeatureRequest) -> tuple[str, str]:
+    """Where a request stands after customers joined it, in English and Chinese:
+    `3 customer(s), ARR $420,000, RICE 12.5, P1`."""
+    arr = f"${request.total_arr_usd:,.0f}"
+    return (
+        f"{request.customer_count} customer(s), ARR {arr}, RICE {request.rice:g}, {request.priority}",
+        f"{request.customer_count} 个客户，ARR {arr}，RICE {request.rice:g}，{request.priority}",
+    )
+
+
+def event_text(event: RequestEvent, lang: Language) -> str:
     note = f": {event.note}" if event.note else ""
     match event.kind:
         case "status":

@@ -1,25 +1,24 @@
 """`salesbridge requests list [--json]` and `salesbridge requests export --csv FILE`.
 
-Only typer is imported at module level so `salesbridge --help` stays instant.
+Both read `services.requests.export.export_rows`, the rows of the chat's `requests export`.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
-if TYPE_CHECKING:
-    from bot.database import Database
+from bot.config import Settings
+from bot.database import Database
+from services.requests.export import export_rows, rows_to_csv
+from services.requests.vocabulary import OPEN_STATUSES
 
 requests_app = typer.Typer(help="Customer feature requests: list and export.", no_args_is_help=True)
 
 
 def _database() -> Database:
-    from bot.config import Settings
-    from bot.database import Database
-
     database = Database(Settings().database_url)
     database.upgrade()
     return database
@@ -33,10 +32,6 @@ def list_requests(
     limit: int = typer.Option(0, min=0, help="At most this many (0: all), highest RICE first."),
 ) -> None:
     """List feature requests, highest RICE first."""
-    import json
-
-    from handlers.requests.export import export_rows
-
     database = _database()
     with database.session() as session:
         rows = export_rows(session=session)
@@ -44,7 +39,7 @@ def list_requests(
     if status:
         rows = [r for r in rows if r["status"] == status]
     if open_only:
-        rows = [r for r in rows if r["status"] in ("new", "triaged", "planned", "in-progress")]
+        rows = [r for r in rows if r["status"] in OPEN_STATUSES]
     rows.sort(key=lambda r: (-float(r["rice"]), -float(r["total_arr_usd"]), int(r["id"])))
     if limit:
         rows = rows[:limit]
@@ -69,8 +64,6 @@ def export(
     ),
 ) -> None:
     """Export every feature request (customers, ARR, requesters, status) as CSV."""
-    from handlers.requests.export import export_rows, rows_to_csv
-
     database = _database()
     with database.session() as session:
         rows = export_rows(session=session)

@@ -29,15 +29,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.models.requests import FeatureRequest, RequestToken
-
-if TYPE_CHECKING:
-    from knowledge.embedding import Embedder
+from knowledge.embedding import Embedder
+from knowledge.semantic import best_across_languages, same_meaning, search_hits, swapped_slot, text_vectors
+from knowledge.tokenize import tokens as kb_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -128,33 +127,23 @@ _STOPWORD_TEXT = (
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
-def _kb_tokens(text: str) -> list[str]:
-    from knowledge.tokenize import tokens
-
-    return tokens(text)
-
-
 @lru_cache(maxsize=1)
 def _stop_terms() -> frozenset[str]:
     """The stop words as the tokenizer spells them (English ones stemmed: "features" → "featur")."""
-    from knowledge.tokenize import tokens
-
     terms = set(STOPWORDS)
     for word in STOPWORDS:
-        terms.update(tokens(word, keep_stop_words=True))
+        terms.update(kb_tokens(word, keep_stop_words=True))
     return frozenset(terms)
 
 
 @lru_cache(maxsize=1)
 def _glossary_terms() -> dict[str, tuple[str, ...]]:
     """Glossary keys and values in tokenizer spelling: 通知 → ("notif",), signin → ("login",)."""
-    from knowledge.tokenize import tokens
-
     mapped: dict[str, tuple[str, ...]] = {}
     for key, value in GLOSSARY.items():
-        target = tuple(tokens(value, keep_stop_words=True)) or (value,)
+        target = tuple(kb_tokens(value, keep_stop_words=True)) or (value,)
         mapped[key] = target
-        for spelled in tokens(key, keep_stop_words=True):
+        for spelled in kb_tokens(key, keep_stop_words=True):
             mapped.setdefault(spelled, target)
     return mapped
 
@@ -178,7 +167,7 @@ def normalize(raw: Iterable[str]) -> list[str]:
 
 def text_tokens(text: str) -> list[str]:
     """The normalised token set of a request text (what the index stores)."""
-    raw = _kb_tokens(text)
+    raw = kb_tokens(text)
     # Glossary terms are often inside longer Chinese words the tokenizer keeps whole ("单点登录功能").
     extra = [term for term in GLOSSARY if not term.isascii() and term in text]
     return normalize([*raw, *extra])
@@ -213,8 +202,6 @@ def similar_open_requests(
     If the model fails, the token scores stand."""
     scored = token_matches(session=session, text=text, exclude_id=exclude_id, threshold=threshold)
     if embedder is not None:
-        from knowledge.semantic import swapped_slot
-
         scored = {
             rid: s
             for rid, s in scored.items()
@@ -323,14 +310,6 @@ def semantic_matches(
     """Requests with the same meaning as `text` (id → cosine), among the `SEMANTIC_CANDIDATES` most recent
     (open ones when `open_only`). `rule` "duplicate": `knowledge.semantic.same_meaning`; "search": a query
     ("单点登录") finds what it names — `knowledge.semantic.search_hits`, no swapped slot."""
-    from knowledge.semantic import (
-        best_across_languages,
-        same_meaning,
-        search_hits,
-        swapped_slot,
-        text_vectors,
-    )
-
     statement = select(FeatureRequest.id, FeatureRequest.description).where(
         col(FeatureRequest.merged_into_id).is_(None)
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
@@ -16,10 +15,8 @@ from sqlmodel import Session, col, select
 from bot.clock import as_utc
 from bot.errors import NotFound
 from bot.models.requests import FeatureRequest, RequestCustomer, RequestEvent, RequestRequester, RequestToken
+from knowledge.embedding import Embedder
 from services.requests.duplicates import semantic_matches, similar_open_requests, text_tokens
-
-if TYPE_CHECKING:
-    from knowledge.embedding import Embedder
 
 
 @dataclass(frozen=True)

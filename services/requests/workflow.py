@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
@@ -28,7 +28,7 @@ from bot.models.requests import (
     RequestRequester,
     RequestToken,
 )
-from handlers.requests.parse import RequestInput, make_title
+from knowledge.embedding import Embedder
 from services.context import Services
 from services.requests.duplicates import (
     Match,
@@ -48,23 +48,10 @@ from services.requests.queries import requests_of_user as requests_of_user
 from services.requests.queries import search_requests as search_requests
 from services.requests.queries import status_changes_since as status_changes_since
 from services.requests.queries import top_requests as top_requests
-
-if TYPE_CHECKING:
-    from knowledge.embedding import Embedder
+from services.requests.request_input import DEFAULT_CUSTOMER, RequestInput, make_title
+from services.requests.vocabulary import OPEN_STATUSES, RELEASE_STATUSES, STATUS_ZH, STATUSES
 
 logger = logging.getLogger(__name__)
-
-OPEN_STATUSES = ("new", "triaged", "planned", "in-progress")
-STATUSES = (*OPEN_STATUSES, "shipped", "declined")
-STATUS_ZH = {
-    "new": "新建",
-    "triaged": "已分诊",
-    "planned": "已排期",
-    "in-progress": "开发中",
-    "shipped": "已发布",
-    "declined": "已拒绝",
-    "merged": "已合并",
-}
 
 
 @dataclass(frozen=True)
@@ -361,9 +348,6 @@ def _open_for_change(*, session: Session, request_id: int) -> FeatureRequest:
     return request
 
 
-RELEASE_STATUSES = ("planned", "in-progress", "shipped")  # statuses that may name a release
-
-
 def change_status(
     *,
     session: Session,
@@ -476,7 +460,7 @@ def status_notice(
     actor_platform: str,
 ) -> Reply:
     """The DM a requester receives, in both languages (we do not know which one they prefer)."""
-    named = [c for c in customers if c != "(unspecified)"]
+    named = [c for c in customers if c != DEFAULT_CUSTOMER]
     whose_en = f"{', '.join(named)}'s request" if named else "Your request"
     whose_zh = f"{'、'.join(named)} 的需求" if named else "你提交的需求"
     if to_status == "shipped":

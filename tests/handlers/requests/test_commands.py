@@ -13,8 +13,10 @@ from sqlmodel import col, func, select
 
 from bot.messages import IncomingMessage, Kind, Reply
 from bot.models.requests import FeatureRequest, RequestCustomer
+from services.requests.export import export_csv
 from tests.fakes.chat import tokens
 from tests.fakes.harness import Harness
+from tests.handlers.requests.fake_embedder import FakeEmbedder
 
 
 def _count(bot: Harness) -> int:
@@ -399,8 +401,6 @@ def test_help_explains_priority_and_rice(bot: Harness) -> None:
 
 
 def test_configured_embeddings_are_used_when_logging(bot: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.handlers.requests.test_duplicates import FakeEmbedder
-
     monkeypatch.setattr(bot.services.knowledge, "embedder", FakeEmbedder())
     _log(bot, "SAML SSO login for the admin console with Okta and Azure AD groups")
     reply = _log(bot, "Okta sign-in for admin users", user="U2")
@@ -408,8 +408,6 @@ def test_configured_embeddings_are_used_when_logging(bot: Harness, monkeypatch: 
 
 
 def test_request_with_misspelt_options_stores_nothing(bot: Harness) -> None:
-    from bot.models import FeatureRequest
-
     [reply] = bot.say("request Bulk edit customer:Umbrella teir:diamond urgancy:blocker", user="U1")
     assert reply.where == "ephemeral" and "did you mean `tier:`" in reply.text and "是不是想写" in reply.text
     with bot.services.db.session() as session:
@@ -424,9 +422,6 @@ def test_request_with_misspelt_options_stores_nothing(bot: Harness) -> None:
 
 
 def test_planned_with_a_release_stores_it_and_show_and_export_show_it(bot: Harness) -> None:
-    from bot.models import FeatureRequest
-    from handlers.requests.export import export_csv
-
     bot.say("request Bulk edit of deals customer:Umbrella tier:gold", user="U1")
     [moved] = bot.say("requests status 1 planned release:5.3", user="UPM")
     assert "**planned** in 5.3" in moved.text

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pytest
 from sqlmodel import select
 
@@ -16,6 +14,7 @@ from knowledge.embedding import bundled_unavailable_reason
 from services.requests.duplicates import similar_open_requests, text_tokens
 from services.requests.workflow import change_status, create_request
 from tests.fakes.harness import Harness
+from tests.handlers.requests.fake_embedder import FakeEmbedder
 
 
 def _log(bot: Harness, text: str, *, platform: str = "slack", user: str = "U1") -> int:
@@ -78,28 +77,6 @@ def test_text_without_product_terms_matches_nothing(bot: Harness) -> None:
     _log(bot, "SAML SSO login")
     assert _similar(bot, "please support this feature") == []
     assert _similar(bot, "😀😀") == []
-
-
-class FakeEmbedder:
-    """Texts about identity providers point one way, everything else another (the `Embedder` protocol)."""
-
-    name = "fake-idp"
-
-    def __init__(self, *, broken: bool = False) -> None:
-        self.calls: list[list[str]] = []
-        self.broken = broken
-
-    def passages(self, texts: Sequence[str]) -> Any:
-        self.calls.append(list(texts))
-        if self.broken:
-            raise RuntimeError("endpoint down")
-        idp = ("okta", "sso", "sign-in", "登录")
-        rows = [[1.0, 0.05] if any(w in t.lower() for w in idp) else [0.0, 1.0] for t in texts]
-        vectors = np.asarray(rows, dtype=np.float32)
-        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-
-    def query(self, text: str) -> Any:
-        return self.passages([text])[0]
 
 
 def test_embeddings_find_paraphrases_that_tokens_miss(bot: Harness) -> None:

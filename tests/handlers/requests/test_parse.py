@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import UsageError
-from handlers.requests.parse import Money, format_money, make_title, parse_money, parse_request_text
+from bot.forms import FormErrors
+from handlers.requests.parse import build_input, parse_request_text
+from services.requests.request_input import make_title
+from services.requests.vocabulary import Money, format_money, parse_money
 
 
 def test_english_options_with_quotes() -> None:
@@ -126,10 +129,6 @@ def test_option_words_inside_the_description_are_not_options() -> None:
 
 
 def test_unknown_options_are_refused_with_did_you_mean_in_both_languages() -> None:
-    import pytest
-
-    from bot.errors import UsageError
-
     with pytest.raises(UsageError) as caught:
         parse_request_text("Bulk edit customer:Umbrella teir:diamond urgancy:blocker")
     error = caught.value
@@ -151,10 +150,6 @@ def test_unknown_options_are_refused_with_did_you_mean_in_both_languages() -> No
 
 
 def test_a_tier_or_amount_in_free_text_is_confirmed_not_silently_dropped() -> None:
-    import pytest
-
-    from bot.errors import UsageError
-
     with pytest.raises(UsageError) as caught:
         parse_request_text("Bulk edit for a diamond account worth about 300k customer:Umbrella")
     assert "`tier:diamond arr:300k`" in caught.value.en and "tier:diamond arr:300k" in caught.value.zh
@@ -167,9 +162,6 @@ def test_a_tier_or_amount_in_free_text_is_confirmed_not_silently_dropped() -> No
 
 
 def test_build_input_reports_every_bad_field_at_once() -> None:
-    from bot.forms import FormErrors
-    from handlers.requests.parse import build_input
-
     with pytest.raises(FormErrors) as caught:
         build_input(description="", tier="platinum", urgency="soon", arr="lots", area="a" * 101, customer="Acme")
     assert set(caught.value.errors) == {"description", "tier", "urgency", "arr", "area"}

@@ -11,6 +11,7 @@ from services.requests.workflow import (
     create_request,
     mark_shipped,
     merge_requests,
+    notify_status_change,
     requests_by_arr,
     requests_created_since,
     status_changes_since,
@@ -98,8 +99,6 @@ def test_rankings_and_digests(bot: Harness) -> None:
 
 
 def test_notifications_are_deduplicated_per_event_and_requester(bot: Harness) -> None:
-    from services.requests.workflow import notify_status_change
-
     request_id = _log(bot, "SSO customer:Acme")
     with bot.services.db.session() as session:
         event = change_status(

@@ -1,4 +1,5 @@
-"""CSV export of every feature request (chat `requests export`, CLI `salesbridge requests export --csv`)."""
+"""Every feature request as rows and as CSV: the chat's `requests export`, the CLI's `salesbridge requests list`
+and `salesbridge requests export --csv`."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from sqlmodel import Session, col, select
 
 from bot.clock import as_utc
 from bot.models.requests import FeatureRequest, RequestRequester
-from handlers.requests.parse import format_money
-from services.requests.workflow import customers_of
+from services.requests.queries import customers_of
+from services.requests.vocabulary import format_money
 
 CSV_COLUMNS = (
     "id", "title", "status", "priority", "priority_override_reason", "rice", "reach", "impact", "confidence",
