@@ -18,11 +18,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from bot.i18n import detect_language
+from bot.llm import LLM, LLMError
 from bot.messages import Citation
 from knowledge.answer_context import Searcher, is_follow_up, prefer_language, search_with_context, support_of
+from knowledge.answer_llm import ask_model
 from knowledge.answer_parts import split_question
 from knowledge.answer_text import (
     Composed,
@@ -39,9 +41,6 @@ from knowledge.answer_text import (
     section_trail,
 )
 from knowledge.types import Hit
-
-if TYPE_CHECKING:
-    from bot.llm import LLM
 
 __all__ = ["Answer", "Source", "answer_question", "dont_know", "is_follow_up", "section_trail"]
 
@@ -247,9 +246,6 @@ def answer_part(
     if is_pm_answer(top.section):
         return part("strong", "pm", pm_answer_body(hit=top, language=language, today=today, start=start))
     if llm is not None:
-        from bot.llm import LLMError
-        from knowledge.answer_llm import ask_model
-
         hits = list(result.hits[:LLM_SECTIONS])
         try:
             reply = ask_model(llm=llm, question=question, hits=hits, language=language, context=context)

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
+from knowledge.tokenize import tokens
 from knowledge.types import Hit, SearchResult
 
 SAME_LANGUAGE_RATIO = 0.5  # prefer sections in the asker's language scoring at least this share of the best
@@ -25,8 +26,6 @@ FOLLOW_UP_TERMS = 2  # a question with this few content terms leans on the one b
 
 def is_follow_up(question: str) -> bool:
     """ "And on Enterprise?", "what about Growth", "那企业版呢？" — questions that lean on the previous one."""
-    from knowledge.tokenize import tokens
-
     stripped = question.strip().rstrip("?？!！。. ")
     return (
         bool(_FOLLOW_UP.match(stripped))

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+from knowledge.tokenize import tokens
+
 MAX_PARTS = 4  # a longer list of asks is answered as one question
 
 _QUESTION_WORDS = (
@@ -42,8 +44,6 @@ _LEANS = re.compile(
 
 
 def _own_ask(piece: str) -> bool:
-    from knowledge.tokenize import tokens
-
     return bool(tokens(piece)) and bool(_ASKS.search(piece)) and not _LEANS.search(piece)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.i18n import pick
 from bot.markup import mention_token
+from knowledge.answer_extractive import select_quotes
 from knowledge.types import Hit, Section
 
 PM_ANSWER_MAX_CHARS = 3000  # a PM's answer is quoted whole; a pasted essay is cut here, with an ellipsis
@@ -81,8 +82,6 @@ def _marker(section: Section, number: int, language: str) -> str:
 
 def extractive_body(*, question: str, hits: Sequence[Hit], language: str, start: int = 1) -> Composed:
     """The best sentences of `hits` for `question`, one line per quoted section ("" when none overlaps)."""
-    from knowledge.answer_extractive import select_quotes
-
     quotes = select_quotes(question, hits)
     if not quotes:
         return Composed(body="", hits=[])

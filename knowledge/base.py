@@ -27,10 +27,11 @@ from knowledge.chunking import Chunk, chunk_markdown, split_front_matter
 from knowledge.decision import DEFAULT_HYBRID, DEFAULT_LEXICAL, DecisionModel
 from knowledge.dense import DenseIndex
 from knowledge.embedding import Embedder, EmbeddingStatus
-from knowledge.lexical import build_lexical_index
+from knowledge.lexical import LexicalIndex, build_lexical_index
 from knowledge.query_rewrite import QueryRewriter
 from knowledge.retrieval import RetrievalConfig, Retrieved, retrieve
 from knowledge.store import (
+    DocumentInfo,
     content_hash,
     current_version,
     delete_document,
@@ -47,9 +48,6 @@ from knowledge.vectors import BackgroundEmbedder, document_texts_to_embed, embed
 
 if TYPE_CHECKING:
     from bot.llm import LLM
-    from knowledge.lexical import LexicalIndex
-    from knowledge.store import DocumentInfo
-    from knowledge.vectors import BackgroundEmbedder
 
 logger = logging.getLogger(__name__)
 

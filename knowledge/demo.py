@@ -7,6 +7,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from bot.database import describe_url
+from knowledge.configured import open_knowledge_base
+from knowledge.ingest import ingest_paths
+from knowledge.store import count_sections
+from knowledge.vectors import embed_pending_sections
+
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "knowledge"
 
 TRY_THESE = (
@@ -18,15 +24,8 @@ TRY_THESE = (
 
 def prepare_demo_knowledge(samples: Path = SAMPLES) -> str:
     """Ingest the sample knowledge base into the configured database; returns a one-line summary."""
-    from knowledge.ingest import ingest_paths
-    from salesbridge.cli.kb import open_knowledge_base
-
     if not samples.is_dir():
         return f"sample knowledge base not found at {samples}; the bot starts with an empty knowledge base"
-    from bot.database import describe_url
-    from knowledge.store import count_sections
-    from knowledge.vectors import embed_pending_sections
-
     kb = open_knowledge_base()
     report = ingest_paths(kb, [samples])
     with kb.db.session() as session:

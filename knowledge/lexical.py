@@ -9,7 +9,9 @@ synonym groups a deployer may give (`SALESBRIDGE_SYNONYMS_FILE`).
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import sys
 import time
 from array import array
 from collections import Counter
@@ -23,14 +25,13 @@ from sqlmodel import col, select
 from bot.database import Database
 from bot.models.knowledge import KnowledgeDocument, KnowledgeSection
 from knowledge.embedding import section_text, text_hash
-from knowledge.index import DOCUMENT_PARAMS, IndexBuilder
+from knowledge.index import DOCUMENT_PARAMS, IndexBuilder, SectionIndex
+from knowledge.retrieval_config import RetrievalConfig
 from knowledge.store import section_without_text
 from knowledge.synonyms import NO_SYNONYMS, SynonymGroups
 from knowledge.tokenize import add_terms, drop_stop_terms, is_new_word, learn_corpus_words, tokens
 
 if TYPE_CHECKING:
-    from knowledge.index import IndexBuilder, SectionIndex
-    from knowledge.retrieval import RetrievalConfig
     from knowledge.types import Section
 
 logger = logging.getLogger(__name__)
@@ -173,9 +174,6 @@ def _corpus_new_words(index: SectionIndex, *, min_sections: int) -> list[str]:
 
 def release_freed_memory() -> bool:
     """Hand the heap pages freed after an index build back to the OS (`malloc_trim(0)`, glibc only)."""
-    import ctypes
-    import sys
-
     if not sys.platform.startswith("linux"):
         return False
     try:

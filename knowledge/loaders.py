@@ -8,6 +8,7 @@ A file that cannot be parsed raises `LoadError` with a reason the ingest summary
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,8 +193,6 @@ def _html_language(soup: Any) -> str | None:
 
 
 def load_pdf(path: Path) -> LoadedFile:
-    import logging
-
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 

@@ -15,7 +15,12 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from sqlmodel import col, select
+
+from bot.models.knowledge import KnowledgeDocument, KnowledgeSection
 from knowledge.semantic import passage_vector, same_meaning, text_vectors
+from knowledge.store import to_section
+from knowledge.tokenize import named_words, tokens
 from knowledge.types import Hit, Section
 
 if TYPE_CHECKING:
@@ -25,16 +30,12 @@ logger = logging.getLogger(__name__)
 
 
 def _terms(text: str) -> list[str]:
-    from knowledge.tokenize import tokens
-
     return tokens(text, query=True)
 
 
 def names_agree(question: str, other_question: str, answer: str) -> bool:
     """Every name one question writes is in the other's text (for the asked question: the question or the
     answer it would get)."""
-    from knowledge.tokenize import named_words
-
     theirs = f"{other_question}\n{answer}".lower()
     ours = question.lower()
     return all(word in theirs for word, _ in named_words(question)) and all(
@@ -77,11 +78,6 @@ class PmMemory:
 
     def whole_entry(self, document_id: int) -> Section | None:
         """The FAQ entry as one section: its whole text, whatever chunking did to it."""
-        from sqlmodel import col, select
-
-        from bot.models.knowledge import KnowledgeDocument, KnowledgeSection
-        from knowledge.store import to_section
-
         with self.knowledge.db.session() as session:
             document = session.get(KnowledgeDocument, document_id)
             rows = list(

@@ -6,6 +6,9 @@
 2. fusion — weighted reciprocal rank fusion of the candidate lists;
 3. decision — the calibrated answer / not sure / don't know decision (`knowledge.decision`) over the
    evidence of the first few fused sections (`knowledge.evidence`), the best of them counting.
+
+`RetrievalConfig` is defined in `knowledge.retrieval_config` (the lexical generator reads it without importing
+the pipeline) and importable from here as before.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from knowledge.evidence import candidate_features, dense_floor, question_evidence
+from knowledge.retrieval_config import RetrievalConfig
 from knowledge.tokenize import tokens
 
 if TYPE_CHECKING:
@@ -24,21 +28,6 @@ if TYPE_CHECKING:
 
 
 AGREEMENT_DEPTH = 10  # a candidate both generators rank this high: the "agreement" evidence
-
-
-@dataclass(frozen=True)
-class RetrievalConfig:
-    candidates: int = 50  # sections each generator contributes to fusion
-    other_language_factor: float = 0.75  # lexical scores of sections in another language than the question's
-    document_weight: float = 0.3  # the whole document's BM25 score added to each of its sections
-    rewrite_weight: float = 0.7  # each LLM rewrite of the question (only with a chat model configured)
-    dense_weight: float = 0.3  # the dense generator's list in the fusion (0.2–0.4 measured alike)
-    lexical_weight: float = 1.0
-    fusion: str = (
-        "scores"  # "scores": each list's scores scaled between floor and best; "rrf": reciprocal rank
-    )
-    rrf_k: int = 60
-    support_candidates: int = 3  # fused sections whose evidence the decision weighs
 
 
 @dataclass(frozen=True)

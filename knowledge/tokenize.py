@@ -12,6 +12,7 @@ jieba and PyStemmer are imported on first use only.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Iterable
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.i18n import CJK_RANGES, detect_language
+from knowledge.jieba_dict import compact_tokenizer
 
 _CJK = CJK_RANGES
 _RUNS = re.compile(rf"([{_CJK}]+)|([^{_CJK}]+)")
@@ -72,11 +74,7 @@ def _jieba() -> Any:
     if _jieba_tokenizer is None:
         with _jieba_lock:
             if _jieba_tokenizer is None:
-                import logging
-
                 import jieba
-
-                from knowledge.jieba_dict import compact_tokenizer
 
                 jieba.setLogLevel(logging.WARNING)
                 # jieba's own FREQ dict costs ~81 MB of RSS; the trie-backed one ~4 MB, same segmentation

@@ -1,77 +1,40 @@
-"""`salesbridge kb …`: ingest, list, remove, search and evaluate the knowledge base from a terminal.
+"""`salesbridge kb …`: ingest, list, remove, search, embed, evaluate and calibrate the knowledge base from a
+terminal; `kb ask` and `kb gaps` live in `kb_answers.py`, the helpers both use in `kb_shared.py`.
 
-Module-level imports stay light (typer only) so `salesbridge --help` stays instant; each command imports
-what it needs.
+Project modules are imported at the top; only `rich.progress` (drawn on a terminal only) waits for its command.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
+from bot.database import describe_url
+from knowledge.base import KnowledgeBase, section_json
+from knowledge.calibration import calibrate as fit_decision
+from knowledge.configured import open_knowledge_base
+from knowledge.evaluation import Question, QuestionFileError, format_report, load_questions
+from knowledge.evaluation import evaluate as evaluate_questions
+from knowledge.evaluation import report as evaluation_report
+from knowledge.ingest import ingest_paths
+from knowledge.store import count_sections
+from knowledge.store import list_documents as stored_documents
+from knowledge.types import SearchResult
+from knowledge.vectors import embed_pending_sections, embedding_progress
 from salesbridge.cli.kb_answers import register as register_answer_commands
+from salesbridge.cli.kb_shared import empty_knowledge_base, fail, require_documents
 
-if TYPE_CHECKING:
-    from knowledge.base import KnowledgeBase
-    from knowledge.evaluation import Question
+__all__ = ["empty_knowledge_base", "kb_app", "open_knowledge_base", "require_documents"]
 
 kb_app = typer.Typer(
     help="Knowledge base: ingest documents, search, evaluate. 知识库：导入文档、检索、评测。",
     no_args_is_help=True,
 )
 register_answer_commands(kb_app)  # `kb ask`, `kb gaps` (salesbridge/cli/kb_answers.py)
-
-
-def open_knowledge_base(*, embedding_threads: int | None = None) -> KnowledgeBase:
-    """The knowledge base of the configured database (migrated first)."""
-    from bot.config import Settings
-    from bot.database import Database
-    from bot.llm import LLM
-    from knowledge.base import KnowledgeBase
-    from knowledge.embedding import open_embedder
-
-    settings = Settings()
-    if embedding_threads:
-        settings = settings.model_copy(update={"embedding_threads": embedding_threads})
-    db = Database(settings.database_url)
-    db.upgrade()
-    llm = LLM.from_settings(settings)
-    embedder, status = open_embedder(settings, llm)
-    return KnowledgeBase(db=db, settings=settings, llm=llm, embedder=embedder, embedding_status=status)
-
-
-def empty_knowledge_base(database_url: str) -> tuple[str, str]:
-    """What to say when a command finds no documents: which database it read, and how to fill it."""
-    from bot.database import describe_url
-
-    where = describe_url(database_url)
-    return (
-        f"The knowledge base in {where} is empty. Fill it with `salesbridge kb ingest PATH` "
-        "(e.g. `salesbridge kb ingest samples/knowledge`), or set DATABASE_URL to the database that has "
-        "your documents (`make demo` keeps its own in sqlite:///var/demo.db).",
-        f"{where} 中的知识库为空。请用 `salesbridge kb ingest 路径` 导入文档（例如 "
-        "`salesbridge kb ingest samples/knowledge`），或把 DATABASE_URL 设为存有文档的数据库"
-        "（`make demo` 使用自己的 sqlite:///var/demo.db）。",
-    )
-
-
-def require_documents(kb: KnowledgeBase) -> None:
-    """Stop a command that reads the knowledge base when it has no sections, naming the database."""
-    from knowledge.store import count_sections
-
-    with kb.db.session() as session:
-        sections = count_sections(session=session)
-    if sections == 0:
-        raise _fail(*empty_knowledge_base(kb.db.url))
-
-
-def _fail(en: str, zh: str) -> typer.Exit:
-    typer.echo(f"{en}\n{zh}", err=True)
-    return typer.Exit(2)
 
 
 @kb_app.command("ingest")
@@ -82,10 +45,8 @@ def ingest(
     ),
 ) -> None:
     """Import Markdown, text, HTML, PDF and DOCX files; unchanged files are skipped. 导入文档。"""
-    from knowledge.ingest import ingest_paths
-
     if not paths:
-        raise _fail(
+        raise fail(
             "Usage: salesbridge kb ingest PATH... [--prune]  (give at least one file or folder)",
             "用法：salesbridge kb ingest 路径... [--prune]（至少给出一个文件或文件夹）",
         )
@@ -113,8 +74,6 @@ def ingest(
         report = ingest_paths(kb, paths, prune=prune)
     typer.echo(report.summary())
     if kb.embedder is not None:
-        from knowledge.vectors import embedding_progress
-
         with kb.db.session() as session:
             progress = embedding_progress(session=session, model=kb.embedder.name)
         if progress.embedded < progress.total:
@@ -136,13 +95,9 @@ def embed(
 ) -> None:
     """Embed every section that has no vector yet (resumable; `serve` also does it in the background).
     为尚无向量的段落计算语义向量（可中断续跑；serve 也会在后台完成）。"""
-    import os
-
-    from knowledge.vectors import embed_pending_sections
-
     kb = open_knowledge_base(embedding_threads=threads or os.cpu_count() or 1)
     if kb.embedder is None:
-        raise _fail(
+        raise fail(
             f"Semantic retrieval is off ({kb.embedding_status.describe()}): nothing to embed.",
             f"语义检索未启用（{kb.embedding_status.describe()}），无需计算向量。",
         )
@@ -208,13 +163,13 @@ def list_documents(
 def remove(path: str = typer.Argument("", help="Document path as shown by `kb list`. 文档路径。")) -> None:
     """Remove one document and its sections. 删除一个文档。"""
     if not path.strip():
-        raise _fail(
+        raise fail(
             "Usage: salesbridge kb remove PATH  (as shown by `kb list`)",
             "用法：salesbridge kb remove 路径（见 `kb list`）",
         )
     kb = open_knowledge_base()
     if not kb.remove_document(path=path.strip()):
-        raise _fail(
+        raise fail(
             f"No document with path {path!r} (see `salesbridge kb list`).",
             f"没有路径为 {path!r} 的文档（见 `salesbridge kb list`）。",
         )
@@ -232,15 +187,13 @@ def search(
     product: str = typer.Option("", "--product", help="Only this product's documents. 仅检索该产品。"),
 ) -> None:
     """Ranked sections for a question (or for each stdin line, as JSON lines). 检索相关章节。"""
-    from knowledge.base import section_json
-
     kb = open_knowledge_base()
     require_documents(kb)
     options = {"k": k, "language": language or None, "product": product or None}
     if query.strip():
         result = kb.search(query, **options)  # type: ignore[arg-type]
         if as_json:
-            typer.echo(json.dumps(_result_json(result, section_json), ensure_ascii=False))
+            typer.echo(json.dumps(_result_json(result), ensure_ascii=False))
             return
         if not result.hits:
             typer.echo("No matching sections. 没有找到相关章节。")
@@ -255,7 +208,7 @@ def search(
             typer.echo(f"{hit.rank}. {hit.score:6.2f}  {hit.section.path} — {trail}\n     {snippet}")
         return
     if sys.stdin.isatty():
-        raise _fail(
+        raise fail(
             "Usage: salesbridge kb search QUERY [--k 5] [--json]  (or pipe one query per line)",
             "用法：salesbridge kb search 问题 [--k 5] [--json]（或通过管道每行输入一个问题）",
         )
@@ -264,11 +217,11 @@ def search(
         if not line:
             continue
         result = kb.search(line, **options)  # type: ignore[arg-type]
-        typer.echo(json.dumps(_result_json(result, section_json), ensure_ascii=False))
+        typer.echo(json.dumps(_result_json(result), ensure_ascii=False))
         sys.stdout.flush()
 
 
-def _result_json(result, section_json) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _result_json(result: SearchResult) -> dict[str, object]:
     return {
         "query": result.query,
         "results": [section_json(hit.section, score=hit.score) for hit in result.hits],
@@ -284,8 +237,6 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON. 以 JSON 输出。"),
 ) -> None:
     """Recall@1/3/5, MRR, abstention and latency on a question set. 评测检索质量。"""
-    from knowledge.evaluation import evaluate, format_report, report
-
     items, kb = _questions_and_knowledge_base(
         questions,
         usage=(
@@ -293,21 +244,17 @@ def evaluate(
             "用法：salesbridge kb eval 问题.jsonl [--k 5] [--json]",
         ),
     )
-    outcomes = evaluate(items, lambda q: kb.search(q, k=k), k=k)
-    data = report(outcomes, k=k)
+    outcomes = evaluate_questions(items, lambda q: kb.search(q, k=k), k=k)
+    data = evaluation_report(outcomes, k=k)
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2) if as_json else format_report(data))
 
 
 @kb_app.command("status")
 def status(as_json: bool = typer.Option(False, "--json", help="Print as JSON. 以 JSON 输出。")) -> None:
     """Documents, sections, share embedded, model and answer decision. 知识库状态：文档、段落、向量进度、模型。"""
-    from bot.database import describe_url
-    from knowledge.store import count_sections, list_documents
-    from knowledge.vectors import embedding_progress
-
     kb = open_knowledge_base()
     with kb.db.session() as session:
-        documents = list_documents(session=session)
+        documents = stored_documents(session=session)
         sections = count_sections(session=session)
         progress = (
             embedding_progress(session=session, model=kb.embedder.name) if kb.embedder is not None else None
@@ -348,8 +295,6 @@ def calibrate(
 ) -> None:
     """Fit the answer / not sure / don't know decision to this knowledge base (needs answerable and
     unanswerable questions, as for `kb eval`). 用标注问题校准"回答 / 不确定 / 不知道"的判断。"""
-    from knowledge.calibration import calibrate as fit_decision
-
     items, kb = _questions_and_knowledge_base(
         questions,
         usage=(
@@ -361,7 +306,7 @@ def calibrate(
     try:
         report = fit_decision(kb, items, save=not dry_run)
     except ValueError as exc:
-        raise _fail(
+        raise fail(
             f"Cannot calibrate: {exc}.", "无法校准：问题中需同时包含可回答和不可回答的问题。"
         ) from exc
     typer.echo(
@@ -379,14 +324,12 @@ def _questions_and_knowledge_base(
     questions: Path | None, *, usage: tuple[str, str]
 ) -> tuple[list[Question], KnowledgeBase]:
     """The question file's questions and a knowledge base with documents, or a bilingual usage exit."""
-    from knowledge.evaluation import QuestionFileError, load_questions
-
     if questions is None:
-        raise _fail(*usage)
+        raise fail(*usage)
     try:
         items = load_questions(questions)
     except QuestionFileError as exc:
-        raise _fail(str(exc), f"问题文件无法读取：{exc}") from exc
+        raise fail(str(exc), f"问题文件无法读取：{exc}") from exc
     kb = open_knowledge_base()
     require_documents(kb)
     return items, kb

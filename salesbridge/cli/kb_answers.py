@@ -1,6 +1,6 @@
 """`salesbridge kb ask` and `salesbridge kb gaps`: the chat answers and the PMs' gap list, from a terminal.
 
-Registered on the `kb` command group by `salesbridge/cli/kb.py`. Heavy imports happen inside the commands.
+Registered on the `kb` command group by `salesbridge/cli/kb.py`; the helpers both share are in `kb_shared.py`.
 """
 
 from __future__ import annotations
@@ -8,12 +8,18 @@ from __future__ import annotations
 import json
 import sys
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 import typer
 
-if TYPE_CHECKING:
-    from knowledge.answer import Answer
+from bot.clock import Clock
+from bot.config import Settings
+from bot.database import Database
+from bot.llm import LLM
+from knowledge.answer import Answer, answer_question
+from knowledge.configured import open_knowledge_base
+from knowledge.memory import PmMemory
+from salesbridge.cli.kb_shared import require_documents
+from services.questions.escalation import knowledge_gaps
 
 
 def register(kb_app: typer.Typer) -> None:
@@ -29,12 +35,6 @@ def ask(
     k: int = typer.Option(5, "--k", min=1, max=50, help="Sections retrieved. 检索条数。"),
 ) -> None:
     """Answer a question the way the bot would, with citations. 像机器人一样回答问题，并附来源。"""
-    from bot.clock import Clock
-    from bot.config import Settings
-    from bot.llm import LLM
-    from knowledge.answer import answer_question
-    from salesbridge.cli.kb import open_knowledge_base, require_documents
-
     if not question.strip() and sys.stdin.isatty():
         typer.echo(
             "Usage: salesbridge kb ask QUESTION [--json] [--k 5]  (or pipe one question per line)\n"
@@ -47,9 +47,6 @@ def ask(
     require_documents(kb)
     llm = LLM.from_settings(settings)
     today = Clock().now().astimezone(settings.tz).date()
-
-    from knowledge.memory import PmMemory
-
     memory = PmMemory(knowledge=kb) if kb.embedder is not None else None
 
     def run(text: str) -> Answer:
@@ -103,11 +100,6 @@ def gaps(
     as_json: bool = typer.Option(False, "--json", help="JSON output. 以 JSON 输出。"),
 ) -> None:
     """Unanswered and down-voted questions, most frequent first. 未解答和被点踩的问题，按频次排序。"""
-    from bot.clock import Clock
-    from bot.config import Settings
-    from bot.database import Database
-    from services.questions.escalation import knowledge_gaps
-
     settings = Settings()
     db = Database(settings.database_url)
     db.upgrade()
