@@ -1,6 +1,7 @@
 """`feedback up 12` / `feedback down 12` / `feedback pm 12`: the text commands of the buttons under an
 answer (👍 Helpful, 👎 Not helpful, Ask a PM), for places without buttons and for people who type.
-The buttons' handlers live with the answers (`handlers/ask.py`); these commands click them."""
+The buttons' handlers live with the answers (`handlers/ask/`), their action ids in `services.questions.buttons`;
+these commands click them."""
 
 from __future__ import annotations
 
@@ -8,13 +9,12 @@ from bot.errors import UsageError
 from bot.messages import IncomingMessage, Reply
 from bot.router import ButtonText, Router
 from services.context import Services
+from services.questions.buttons import ANSWER_BUTTON, ESCALATE, FEEDBACK
 
 USAGE = "feedback up 12\nfeedback down 12\nfeedback pm 12"
 
 
 def register(router: Router) -> None:
-    from handlers.ask import ANSWER_BUTTON, ESCALATE, FEEDBACK
-
     router.command(
         "feedback",
         handle_feedback_command,

@@ -4,8 +4,13 @@ feedback, `kb add` and `kb gaps`.
 
 Free text addressed to the bot (a mention, a DM) is a question; so is `ask …` / `提问 …`.
 - `asking.py` — a question in, an answer (or "not sure", or "I don't know" + escalation) out;
-- `escalation.py` — the PM side: the escalation post, the Answer form/command, delivering the answer;
+- `escalation.py` — the PM side: "I don't know" + escalation, the Answer form/command;
 - `feedback.py` — 👍/👎, "Ask a PM" after a 👎, `kb add`, `kb gaps`.
+
+These parse and reply; the data and rules — recording questions and escalations, posting to the PM channels,
+delivering a PM's answer to every asker and into the knowledge base, votes, FAQ entries — are in
+`services/questions/`, where any other entry point (the dashboard) calls them too. The buttons' action ids
+are in `services.questions.buttons`.
 """
 
 from __future__ import annotations
@@ -13,7 +18,6 @@ from __future__ import annotations
 from bot.router import Router
 from handlers.ask.asking import USAGE_ASK, handle_ask, handle_question
 from handlers.ask.escalation import (
-    ANSWER_BUTTON,
     ANSWER_FORM,
     USAGE_ANSWER,
     handle_answer_button,
@@ -21,7 +25,8 @@ from handlers.ask.escalation import (
     handle_answer_form,
     handle_escalate_button,
 )
-from handlers.ask.feedback import ESCALATE, FEEDBACK, USAGE_KB, handle_feedback, handle_kb
+from handlers.ask.feedback import USAGE_KB, handle_feedback, handle_kb
+from services.questions.buttons import ANSWER_BUTTON, ESCALATE, FEEDBACK
 
 
 def register(router: Router) -> None:

@@ -1,5 +1,7 @@
 """A question in, one reply out: an answer with citations, "I'm not sure — the closest sections" with an
-Ask-a-PM button, or "I don't know" and the question escalated to the PMs (`handlers.ask.escalation`).
+Ask-a-PM button, or "I don't know" and the question escalated to the PMs (`handlers.ask.escalation`). The
+question is recorded by `services.questions.asking`; the asker's thread address (`resolve_address`) is stored
+with it, so a PM's answer can be posted there later.
 
 A cited end-of-sale notice brings its note ("⚠️ X: end of sale on …, alternative …") to the top of the reply;
 a cited internal document makes the reply a warning. PM answers are matched by meaning in both languages
@@ -9,25 +11,25 @@ a cited internal document makes the reply a warning. PM answers are matched by m
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from bot.errors import UsageError
 from bot.i18n import pick
 from bot.messages import IncomingMessage, Reply, resolve_address
+from handlers.announcements.render import eos_note
 from handlers.ask.escalation import escalate
-from handlers.ask.feedback import ask_pm_button, feedback_buttons
 from knowledge.answer import Answer, answer_question
+from knowledge.memory import PmMemory
+from knowledge.tokenize import tokens
+from services.announcements.workflow import get_announcement
 from services.context import Services
-from services.questions.escalation import record_question, remember_thread, thread_question
-
-if TYPE_CHECKING:
-    from knowledge.memory import PmMemory
+from services.questions.asking import record_asked_question
+from services.questions.buttons import ask_pm_button, feedback_buttons
+from services.questions.escalation import thread_question
 
 logger = logging.getLogger(__name__)
 
 USAGE_ASK = "ask <question>\n提问 <问题>\n@bot <question>  (or a DM / 或私信)"
 MAX_QUESTION = 1000
-MAX_CONTEXT = 500
 
 
 def handle_ask(msg: IncomingMessage, services: Services) -> Reply:
@@ -68,27 +70,17 @@ def answer_message(msg: IncomingMessage, services: Services, *, question: str) -
         return small_talk_reply(answer.language)
     address = resolve_address(msg, Reply(where="thread"))
     with services.db.session() as session:
-        row = record_question(
+        question_id = record_asked_question(
             session=session,
             answer=answer,
+            question=question,
             platform=msg.platform,
             user=msg.user,
             address=address,
-            now=services.now(),
+            conversation=msg.conversation,
             thread=thread,
+            now=services.now(),
         )
-        if thread:
-            remember_thread(
-                session=session,
-                platform=msg.platform,
-                conversation=msg.conversation,
-                thread=thread,
-                question=(answer.search_query or question)[-MAX_CONTEXT:],
-                question_id=row.id,
-                now=services.now(),
-            )
-        question_id = row.id
-    assert question_id is not None
     if answer.support == "none":
         reply = escalate(services, question_id=question_id, language=answer.language)
         notes = eos_notes(services, answer)
@@ -102,8 +94,6 @@ def pm_memory(services: Services) -> PmMemory | None:
     knowledge = services.knowledge
     if getattr(knowledge, "embedder", None) is None:
         return None
-    from knowledge.memory import PmMemory
-
     return PmMemory(knowledge=knowledge)
 
 
@@ -112,8 +102,6 @@ _QUESTION_MARKS = ("?", "？", "吗", "呢", "么")
 
 def worth_escalating(question: str) -> bool:
     """A real question for the PMs — not "hi", "thanks" or a lone word the knowledge base does not know."""
-    from knowledge.tokenize import tokens
-
     terms = tokens(question)
     if not terms:
         return False
@@ -162,9 +150,6 @@ def eos_notes(services: Services, answer: Answer) -> list[str]:
     """The note of each published end-of-sale notice among the answer's sources or retrieval's best
     sections (`eos:<id>` documents): a question about a discontinued product gets the dates and the
     alternative, in the asker's language, whatever else the answer quotes."""
-    from handlers.announcements.render import eos_note
-    from services.announcements.workflow import get_announcement
-
     ids: list[int] = []
     for path in [*(s.path for s in answer.sources), *answer.evidence]:
         if path.startswith("eos:") and path[4:].isdigit() and int(path[4:]) not in ids:

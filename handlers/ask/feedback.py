@@ -1,4 +1,5 @@
-"""👍/👎 on answers (and "Ask a PM" after a 👎), `kb add` (a PM's quick FAQ entry) and `kb gaps`."""
+"""👍/👎 on answers (and "Ask a PM" after a 👎), `kb add` (a PM's quick FAQ entry) and `kb gaps`: parsing and
+replies; the votes and FAQ entries are stored by `services.questions.feedback`."""
 
 from __future__ import annotations
 
@@ -7,35 +8,16 @@ from datetime import timedelta
 
 from bot.chat_text import parse_id
 from bot.commands import split_command_word
-from bot.errors import NotFound, UsageError
+from bot.errors import UsageError
 from bot.i18n import pick
-from bot.messages import Button, IncomingMessage, Reply
+from bot.messages import IncomingMessage, Reply
 from services.context import Services
-from services.questions.escalation import get_question, knowledge_gaps, normalize_question, vote
+from services.questions.buttons import ask_pm_button
+from services.questions.escalation import knowledge_gaps
+from services.questions.feedback import add_faq_entry, faq_entry_path, rate_answer
 
 USAGE_KB = "kb add <title> | <text>\nkb gaps [days]\n知识库 添加 <标题> | <内容>\n知识库 缺口 [天数]"
-FEEDBACK = "kb.feedback"  # kb.feedback.up / kb.feedback.down, value = question id
-ESCALATE = "kb.escalate"  # value = question id: "Ask a PM" (after a 👎, under "not sure", for uncovered asks)
 GAPS_DAYS = 30
-
-
-def feedback_buttons(question_id: int, language: str) -> list[Button]:
-    return [
-        Button(
-            action_id=f"{FEEDBACK}.up",
-            label=pick(language, "👍 Helpful", "👍 有帮助"),
-            value=str(question_id),
-        ),
-        Button(
-            action_id=f"{FEEDBACK}.down",
-            label=pick(language, "👎 Not helpful", "👎 没帮助"),
-            value=str(question_id),
-        ),
-    ]
-
-
-def ask_pm_button(question_id: int, language: str) -> Button:
-    return Button(action_id=ESCALATE, label=pick(language, "Ask a PM", "转给产品经理"), value=str(question_id))
 
 
 # --- feedback -------------------------------------------------------------------------------------------
@@ -48,11 +30,7 @@ def handle_feedback(msg: IncomingMessage, services: Services) -> Reply:
     question_id = parse_id(msg.action_value, what_en="answer", what_zh="回答")
     value = 1 if direction == "up" else -1
     with services.db.session() as session:
-        question = get_question(session=session, question_id=question_id)
-        if question is None:
-            raise NotFound(f"No answer #{question_id}.", f"没有编号为 {question_id} 的回答。")
-        language, escalated = question.language, question.escalation_id is not None
-        outcome = vote(
+        rating = rate_answer(
             session=session,
             question_id=question_id,
             platform=msg.platform,
@@ -60,6 +38,7 @@ def handle_feedback(msg: IncomingMessage, services: Services) -> Reply:
             value=value,
             now=services.now(),
         )
+    language, escalated, outcome = rating.language, rating.escalated, rating.outcome
     tally = f"(👍 {outcome.up} · 👎 {outcome.down})"
     if outcome.previous == value:
         text = pick(
@@ -113,12 +92,11 @@ def kb_add(msg: IncomingMessage, services: Services, rest: str) -> Reply:
             "`知识库 添加` 需要用 | 分隔的标题和内容，例如 `知识库 添加 支持单点登录吗？ | 支持，企业版提供。`",
             usage=USAGE_KB,
         )
-    slug = normalize_question(title).replace(" ", "-")[:200]
-    if not slug:
+    if faq_entry_path(title) is None:
         raise UsageError("The title needs some words.", "标题需要包含文字。", usage=USAGE_KB)
     today = services.now().astimezone(services.settings.tz).date()
-    document_id = services.knowledge.add_document(
-        path=f"faq:chat-{slug}", title=title, text=text, owner=msg.user, updated=today, kind="faq"
+    document_id = add_faq_entry(
+        knowledge=services.knowledge, title=title, text=text, owner=msg.user, today=today
     )
     lang = msg.language
     return Reply(
