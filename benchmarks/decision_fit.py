@@ -10,19 +10,20 @@ corpora — how the defaults do on a product they were not fitted on.
 
 from __future__ import annotations
 
-import sys
+import argparse
 from typing import Any
 
-from benchmarks.retrieval import BENCH, CORPORA, ROOT, CachedQueries
+from benchmarks.retrieval import BENCH, CORPORA, CachedQueries
+from bot.database import Database
+from knowledge.base import KnowledgeBase
+from knowledge.calibration import calibration_examples
+from knowledge.decision import HYBRID_FEATURES, LEXICAL_FEATURES, fit, rates
+from knowledge.embedding import BundledEmbedder
+from knowledge.evaluation import load_questions
+from tests.fakes.harness import make_settings
 
 
 def examples_for(name: str, *, embedder: Any) -> list[Any]:
-    from bot.database import Database
-    from knowledge.base import KnowledgeBase
-    from knowledge.calibration import calibration_examples
-    from knowledge.evaluation import load_questions
-    from tests.fakes.harness import make_settings
-
     url = f"sqlite:///{BENCH / f'{name}.db'}"
     kb = KnowledgeBase(db=Database(url), settings=make_settings(url), embedder=embedder)
     questions = [q for path in CORPORA[name][1] if path.exists() for q in load_questions(path)]
@@ -31,17 +32,11 @@ def examples_for(name: str, *, embedder: Any) -> list[Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import argparse
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
         "--corpus", action="append", choices=sorted(CORPORA), help="default: every prepared one"
     )
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(ROOT))
-    from knowledge.decision import HYBRID_FEATURES, LEXICAL_FEATURES, fit, rates
-    from knowledge.embedding import BundledEmbedder
-
     embedder = CachedQueries(BundledEmbedder(), BENCH / "query-vectors.npz")
     names = args.corpus or [name for name in CORPORA if (BENCH / f"{name}.db").exists()]
     for mode, features, model in (("hybrid", HYBRID_FEATURES, embedder), ("lexical", LEXICAL_FEATURES, None)):

