@@ -1,1 +1,10 @@
-"""Questions the knowledge base could not answer: escalation to PMs, PM answers, feedback and reports."""
+"""Questions the knowledge base answers, and the ones it cannot: the data and rules every entry point shares.
+
+- `escalation.py` — the data functions (questions asked, escalations, PM answers, votes, thread context) and
+  the reports jobs read by name: `unanswered_questions`, `answered_escalations`, `most_asked`, `knowledge_gaps`;
+- `asking.py` — record a question and its answer, remember it as its thread's question;
+- `escalating.py` — escalate a question to the PMs (recorded, posted in every PM channel);
+- `pm_answers.py` — a PM's answer: recorded, saved as an FAQ entry, posted to every asker and PM channel;
+- `feedback.py` — 👍/👎 votes on answers, a PM's quick FAQ entry;
+- `buttons.py` — the buttons of Q&A messages and their action ids.
+"""
