@@ -37,6 +37,7 @@ from sqlmodel import Session
 
 from bot.models.knowledge import KnowledgeVector
 from knowledge.embedding import Embedder, text_hash
+from knowledge.tokenize import named_terms
 from knowledge.vectors import load_vectors
 
 logger = logging.getLogger(__name__)
@@ -80,8 +81,6 @@ def swapped_slot(a: str, b: str, *, terms: Terms) -> bool:
 
 def shares_a_name(a: str, b: str) -> bool:
     """Both texts name the same thing (Okta, IP, SCIM — `knowledge.tokenize.named_terms`)."""
-    from knowledge.tokenize import named_terms
-
     return bool(named_terms(a) & named_terms(b))
 
 

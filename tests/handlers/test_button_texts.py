@@ -8,6 +8,7 @@ from bot.models import Acknowledgement, FeatureRequest
 from tests.fakes.chat import tokens
 from tests.fakes.harness import Harness
 from tests.handlers.announcements.helpers import PM, draft, publish, release_text, seed_members
+from tests.jobs.helpers import add_schedule
 
 SHORTCUTS = {"request.from_message"}  # a Slack message shortcut, not a button
 
@@ -76,8 +77,6 @@ def test_requests_join_and_keep_as_text(bot: Harness) -> None:
 
 
 def test_feedback_and_agenda_as_text(bot: Harness) -> None:
-    from tests.jobs.helpers import add_schedule
-
     schedule = add_schedule(bot, "sync weekly mon 10:00 channels:slack:CSYNC")
     [added] = bot.say(f"schedule agenda {schedule.id} Acme renewal blockers", user="U3")
     assert "Acme renewal blockers" in added.text

@@ -4,6 +4,10 @@ before looking at any score, and only measured. Hard negatives swap one slot (Te
 
 from __future__ import annotations
 
+from knowledge.embedding import BundledEmbedder
+from knowledge.semantic import same_meaning
+from services.requests.duplicates import text_tokens
+
 CALIBRATION: list[tuple[str, str, bool]] = [
     ("SAML single sign-on with Okta", "SSO login via Okta", True),
     ("支持企业微信审批流", "approvals inside WeCom", True),
@@ -83,10 +87,6 @@ HELD_OUT: list[tuple[str, str, bool]] = [
 
 def measure() -> None:  # pragma: no cover - a measurement, run by hand
     """Precision / recall of `knowledge.semantic.same_meaning` and of cosine alone, per set."""
-    from knowledge.embedding import BundledEmbedder
-    from knowledge.semantic import same_meaning
-    from services.requests.duplicates import text_tokens
-
     embedder = BundledEmbedder()
     for name, pairs in (("calibration", CALIBRATION), ("held-out", HELD_OUT)):
         texts = sorted({t for a, b, _ in pairs for t in (a, b)})

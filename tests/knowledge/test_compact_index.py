@@ -12,6 +12,7 @@ import pytest
 from knowledge.base import KnowledgeBase
 from knowledge.index import BM25FParams, IndexBuilder, IndexedSection, SectionIndex
 from knowledge.ingest import ingest_paths
+from knowledge.lexical import _corpus_new_words as corpus_new_words
 from knowledge.lexical import release_freed_memory
 from knowledge.types import Section
 from tests.knowledge.kb_helpers import CORPUS, make_kb, write_corpus
@@ -121,8 +122,6 @@ def test_release_freed_memory_never_fails() -> None:
 
 
 def test_corpus_new_words_are_the_hmm_words_of_several_sections() -> None:
-    from knowledge.lexical import _corpus_new_words as corpus_new_words
-
     fields = [("", "", "鳐影 数据 蓝鳍"), ("", "", "鳐影 数据"), ("", "", "鳐影 数据 迁移")]
     index = SectionIndex.build([IndexedSection(section=_section(n), fields=f) for n, f in enumerate(fields)])
     # dictionary words (数据) and words of too few sections (蓝鳍) are not learned

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bot.database import describe_url
 from salesbridge.cli import app
 from tests.knowledge.kb_helpers import write_corpus
 
@@ -130,7 +131,5 @@ def test_console_chat_says_which_database_is_empty(tmp_path: Path, monkeypatch: 
 
 
 def test_demo_database_url_shown_without_password() -> None:
-    from bot.database import describe_url
-
     shown = describe_url("postgresql://sb:hunter2@db:5432/salesbridge")
     assert "hunter2" not in shown and "db:5432/salesbridge" in shown

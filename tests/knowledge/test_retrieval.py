@@ -109,8 +109,6 @@ def test_added_document_is_searchable_at_once_and_removable(kb: KnowledgeBase) -
 
 
 def test_another_process_sees_changes_through_the_version_counter(tmp_path: Path, kb: KnowledgeBase) -> None:
-    from knowledge.base import KnowledgeBase
-
     other = KnowledgeBase(db=kb.db, settings=kb.settings, version_check_seconds=0.0)
     assert other.search("quarterly roadmap webinar").hits == []
     kb.add_document(

@@ -8,11 +8,14 @@ from pathlib import Path
 
 import pytest
 
+import knowledge.embedding as embedding
 from bot.database import Database
 from knowledge.base import KnowledgeBase
 from knowledge.embedding import BundledEmbedder, bundled_unavailable_reason, open_embedder
 from knowledge.ingest import ingest_paths
-from knowledge.vectors import BackgroundEmbedder, embedding_progress
+from knowledge.vectors import BackgroundEmbedder, embed_pending_sections, embedding_progress
+from salesbridge.app import build_application
+from salesbridge.server import create_asgi_app
 from tests.database_templates import migrated_sqlite
 from tests.fakes.harness import make_settings
 from tests.knowledge.kb_helpers import write_corpus
@@ -84,8 +87,6 @@ def test_background_embedding_fills_vectors_while_the_lexical_index_answers(kb: 
 
 
 def test_a_chinese_question_finds_the_english_section_by_meaning(kb: KnowledgeBase) -> None:
-    from knowledge.vectors import embed_pending_sections
-
     assert kb.embedder is not None
     embed_pending_sections(db=kb.db, embedder=kb.embedder)
     # over English documents a Chinese question finds its answer by meaning (it shares no word with it);
@@ -99,8 +100,6 @@ def test_a_chinese_question_finds_the_english_section_by_meaning(kb: KnowledgeBa
 def test_without_the_model_the_bot_runs_lexical_and_says_why(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import knowledge.embedding as embedding
-
     monkeypatch.setattr(
         embedding, "bundled_unavailable_reason", lambda: "the bundled model needs a CPU with AVX2"
     )
@@ -113,10 +112,6 @@ def test_without_the_model_the_bot_runs_lexical_and_says_why(
 
 def test_healthz_says_which_retrieval_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from starlette.testclient import TestClient
-
-    import knowledge.embedding as embedding
-    from salesbridge.app import build_application
-    from salesbridge.server import create_asgi_app
 
     url = f"sqlite:///{tmp_path / 'h.db'}"
     for unavailable, expected in (

@@ -1,3 +1,4 @@
+from knowledge.evidence import unknown_subject_names
 from knowledge.tokenize import (
     add_terms,
     baseline_tokens,
@@ -66,8 +67,6 @@ def test_named_words_keep_compound_parts_skip_numbers_and_singularise_acronyms()
 
 
 def test_only_names_the_question_asks_about_count_as_unknown_subjects() -> None:
-    from knowledge.evidence import unknown_subject_names
-
     vocabulary = {"version", "string", "server", "fedramp-free", "ram", "base", "cach", "help", "scan"}
     context = "Customer's Qualys scan flags the server. Can they change the version string?"
     assert unknown_subject_names(context, vocabulary=vocabulary) == []  # Qualys is context

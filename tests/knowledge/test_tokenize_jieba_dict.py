@@ -15,6 +15,7 @@ from knowledge.jieba_dict import (
     compact_tokenizer,
     load_frequencies,
 )
+from knowledge.tokenize import _jieba
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "kb-eval" / "tidb-8.5" / "zh"
 
@@ -130,8 +131,6 @@ def test_a_damaged_cache_file_is_rebuilt(small_dict: Path) -> None:
 
 
 def test_default_dictionary_segments_like_plain_jieba() -> None:
-    from knowledge.tokenize import _jieba
-
     compact = _jieba()
     assert isinstance(compact.FREQ, CompactFrequencies)
     plain = _plain()
