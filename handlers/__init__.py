@@ -1,20 +1,20 @@
 """Every command, button, form and listener the bot knows, registered in one place.
 
 Read `register_handlers` to learn what the bot can do; each capability's `register` lists its commands.
-The capability modules are imported inside the function so that importing one of them (the CLI imports
-`salesbridge.cli.requests`) does not load them all.
+Handlers parse what people typed or clicked, call the services (`services/`) and return replies.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.router import Router
+from handlers import announcements, ask, feedback, objections, roles, schedules
+from handlers import help as help_
+from handlers import requests as feature_requests
 
 
-def register_handlers(router: Router) -> None:
-    from handlers import announcements, ask, feedback, objections, roles, schedules
-    from handlers import help as help_
-    from handlers import requests as feature_requests
-
+def register_handlers(router: Router[Any]) -> None:
     help_.register(router)  # help, 帮助
     roles.register(router)  # role, 角色
     feature_requests.register(router)  # request, requests, 需求

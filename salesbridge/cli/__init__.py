@@ -18,6 +18,7 @@ from bot.errors import ConfigurationError
 from bot.logging_setup import configure_logging
 from bot.platforms.console import ConsolePort, ConsoleSession
 from jobs import run_due_jobs
+from knowledge.demo import TRY_THESE, prepare_demo_knowledge
 from knowledge.store import count_sections
 from salesbridge.app import Application, build_application
 from salesbridge.cli.kb import empty_knowledge_base, kb_app
@@ -131,8 +132,6 @@ def demo() -> None:
     os.environ.setdefault("SALESBRIDGE_ADMIN_USERS", "you")
     os.environ.setdefault("SALESBRIDGE_PM_USERS", "pat")  # `/user pat` to act as a PM, `/user lily` as sales
     os.environ.setdefault("SALESBRIDGE_PM_CHANNELS", "console:product-team")  # where escalations go
-    from knowledge.demo import TRY_THESE, prepare_demo_knowledge
-
     typer.echo(prepare_demo_knowledge())
     if sys.stdin.isatty():
         typer.echo(TRY_THESE)
