@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     feishu_tenant_keys_csv: str = Field(default="", alias="SALESBRIDGE_FEISHU_TENANT_KEYS")  # tenant query
     # Slack Connect channels where users of other organisations may ask and act (default: nowhere)
     slack_connect_channels_csv: str = Field(default="", alias="SALESBRIDGE_SLACK_CONNECT_CHANNELS")
+    # --- web dashboard (dashboard/, under /app of `salesbridge serve`) ------------------------------
+    # the address people open: sign-in links are {public_url}/app/login?token=…; cookies are Secure on https
+    public_url: str = Field(default="http://localhost:3000", alias="SALESBRIDGE_PUBLIC_URL")
+    # signs the dashboard's session cookies; unset: one is generated and kept in the database (shared by
+    # every process on that database)
+    dashboard_secret: SecretStr | None = Field(default=None, alias="SALESBRIDGE_DASHBOARD_SECRET")
     log_level: str = Field(default="INFO", alias="SALESBRIDGE_LOG_LEVEL")
     replay_window_seconds: int = Field(default=300, alias="SALESBRIDGE_REPLAY_WINDOW_SECONDS")
     worker_threads: int = Field(default=8, alias="SALESBRIDGE_WORKER_THREADS")
@@ -100,6 +106,14 @@ class Settings(BaseSettings):
                 if not (isinstance(value, str) and not value.strip())
             }
         return data
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        address = value.strip().rstrip("/")
+        if not address.startswith(("http://", "https://")) or len(address) <= len("https://"):
+            raise ValueError(f"SALESBRIDGE_PUBLIC_URL must start with http:// or https://, got {value!r}")
+        return address
 
     @field_validator("timezone")
     @classmethod

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.router import Router
-from handlers import announcements, ask, feedback, objections, roles, schedules
+from handlers import announcements, ask, dashboard, feedback, objections, roles, schedules
 from handlers import help as help_
 from handlers import requests as feature_requests
 
@@ -23,3 +23,4 @@ def register_handlers(router: Router[Any]) -> None:
     objections.register(router)  # objection, 异议 (+ practice-thread listener)
     ask.register(router)  # ask, answer, kb, 提问 (+ the free-text fallback: questions)
     feedback.register(router)  # feedback, 反馈 (the answer buttons as text)
+    dashboard.register(router)  # dashboard, 看板 (a one-time sign-in link to the web dashboard)

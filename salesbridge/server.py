@@ -1,4 +1,5 @@
-"""One ASGI app: `POST /slack/events`, `POST /feishu/events`, `GET /healthz`, `GET /metrics`.
+"""One ASGI app: `POST /slack/events`, `POST /feishu/events`, `GET /healthz`, `GET /metrics`, and the web
+dashboard under `/app` (`dashboard/`).
 
 Each platform's inbound adapter verifies the request with the platform SDK, acknowledges it at once and
 hands an `IncomingMessage` to the dispatcher, which does the slow work after the ack.
@@ -13,10 +14,11 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 import bot
 from bot.metrics import CONTENT_TYPE, metrics
+from dashboard.app import create_dashboard_app
 from salesbridge.app import Application
 
 logger = logging.getLogger(__name__)
@@ -87,5 +89,6 @@ def create_asgi_app(application: Application) -> Starlette:
         Route("/feishu/events", endpoint("feishu"), methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", prometheus, methods=["GET"]),
+        Mount("/app", app=create_dashboard_app(application.services)),
     ]
     return Starlette(routes=routes)

@@ -12,6 +12,7 @@ from bot.models.announcements import (  # noqa: F401
     LaunchPlan,
 )
 from bot.models.core import OutboxMessage, ProcessedEvent, RoleGrant
+from bot.models.dashboard import DashboardLink, DashboardSecret, DashboardSession  # noqa: F401
 from bot.models.knowledge import (  # noqa: F401
     KnowledgeCalibration,
     KnowledgeDocument,

@@ -1,4 +1,4 @@
-"""The `salesbridge` command: serve, chat, demo, and the db / kb / requests / jobs groups.
+"""The `salesbridge` command: serve, chat, demo, and the db / kb / requests / jobs / dashboard groups.
 
 The platform SDKs and uvicorn are imported by the commands that use them, so `--help` stays quick.
 """
@@ -21,6 +21,7 @@ from jobs import run_due_jobs
 from knowledge.demo import TRY_THESE, prepare_demo_knowledge
 from knowledge.store import count_sections
 from salesbridge.app import Application, build_application
+from salesbridge.cli.dashboard import dashboard_app
 from salesbridge.cli.kb import empty_knowledge_base, kb_app
 from salesbridge.cli.requests import requests_app
 from salesbridge.cli.schedules import jobs_app
@@ -35,6 +36,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(kb_app, name="kb")
 app.add_typer(requests_app, name="requests")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(dashboard_app, name="dashboard")
 
 
 def _settings() -> Settings:
