@@ -21,6 +21,10 @@ class FeatureRequest(SQLModel, table=True):
         Index("ix_feature_request_open_rice", "is_open", "rice", "total_arr_usd"),
         Index("ix_feature_request_open_arr", "is_open", "total_arr_usd", "rice"),
         Index("ix_feature_request_creator", "created_platform", "created_by"),
+        # the dashboard's other sort orders and its area filter (services/requests/browse.py)
+        Index("ix_feature_request_open_priority", "is_open", "priority", "rice"),
+        Index("ix_feature_request_open_votes", "is_open", "customer_count", "rice"),
+        Index("ix_feature_request_area", "area", "is_open", "rice"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -53,6 +57,10 @@ class RequestCustomer(SQLModel, table=True):
     """One customer asking for a request, with the tier, urgency and ARR the rep gave."""
 
     __tablename__ = "request_customer"
+    __table_args__ = (
+        Index("ix_request_customer_tier", "tier", "request_id"),  # the dashboard's tier filter
+        Index("ix_request_customer_name", "name", "request_id"),  # its customer filter scans this, not the table
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     request_id: int = Field(foreign_key="feature_request.id", index=True)
@@ -71,7 +79,10 @@ class RequestRequester(SQLModel, table=True):
     """Someone who logged (or joined) a request; notified by DM on their platform on every status change."""
 
     __tablename__ = "request_requester"
-    __table_args__ = (UniqueConstraint("request_id", "platform", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("request_id", "platform", "user_id"),
+        Index("ix_request_requester_user", "user_id", "platform"),  # someone's requests (dashboard, `requests mine`)
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     request_id: int = Field(foreign_key="feature_request.id", index=True)

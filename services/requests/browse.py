@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, union
 from sqlmodel import Session, col, select
 
 from bot.errors import UsageError
@@ -28,6 +29,7 @@ from services.requests.vocabulary import STATUS_ZH, STATUSES, TIER_ALIASES, TIER
 PER_PAGE = 50
 MAX_PER_PAGE = 200
 MAX_FILTER_LENGTH = 200
+FEW_MATCHES = 5000  # a text or customer search matching at most this many is paged in Python (one scan)
 PLATFORMS = ("slack", "feishu", "console")
 STATUS_CHOICES = ("open", "all", *STATUSES, "merged")  # "all": every request except merged ones
 SORTS = ("rice", "arr", "priority", "votes", "age")
@@ -124,13 +126,24 @@ def check_sort(sort: str) -> str:
     return value
 
 
-def _like(value: str) -> str:
+def _contains(column: Any, value: str, *, sqlite: bool) -> Any:
+    """Case-insensitive substring match. SQLite's LIKE already ignores ASCII case (Chinese has none), and
+    without `lower()` on every row it is several times faster; PostgreSQL needs ILIKE."""
     escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    pattern = f"%{escaped}%"
+    return column.like(pattern, escape="\\") if sqlite else column.ilike(pattern, escape="\\")
 
 
-def _where(filters: RequestFilters) -> list[Any]:
+def _areas_named(session: Session, area: str) -> list[str]:
+    """The stored spellings of an area, whatever the case ("Security", "security"): a scan of the small
+    `ix_feature_request_area` index, so the filter itself is an indexed `area IN (…)`."""
+    stored = session.exec(select(FeatureRequest.area).distinct()).all()
+    return [name for name in stored if name.lower() == area.lower()] or [area]
+
+
+def _where(filters: RequestFilters, *, session: Session) -> list[Any]:
     """The SQL conditions of (checked) filters."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
     conditions: list[Any] = []
     status = filters.status
     if status == "open":
@@ -149,12 +162,12 @@ def _where(filters: RequestFilters) -> list[Any]:
         conditions.append(
             col(FeatureRequest.id).in_(
                 select(RequestCustomer.request_id).where(
-                    col(RequestCustomer.name).ilike(_like(filters.customer), escape="\\")
+                    _contains(col(RequestCustomer.name), filters.customer, sqlite=sqlite)
                 )
             )
         )
     if filters.area:
-        conditions.append(func.lower(col(FeatureRequest.area)) == filters.area.lower())
+        conditions.append(col(FeatureRequest.area).in_(_areas_named(session, filters.area)))
     if filters.platform:
         conditions.append(col(FeatureRequest.created_platform) == filters.platform)
     if filters.requester:
@@ -177,35 +190,34 @@ def _where(filters: RequestFilters) -> list[Any]:
             )
         )
     if filters.text:
-        conditions.append(_text_condition(filters.text))
+        conditions.append(_text_condition(filters.text, sqlite=sqlite))
     return conditions
 
 
-def _text_condition(text: str) -> Any:
-    pattern = _like(text)
-    alternatives: list[Any] = [
-        col(FeatureRequest.title).ilike(pattern, escape="\\"),
-        col(FeatureRequest.description).ilike(pattern, escape="\\"),
+def _text_condition(text: str, *, sqlite: bool) -> Any:
+    """Requests whose description contains the text (the title is its first line, `make_title`), that
+    carry every word of it in the token index (`登录` finds "SSO login"), or whose id it is (`#42`). One
+    `id IN (…)` over a union: the databases read the description column in one sequential scan."""
+    matches: list[Any] = [
+        select(FeatureRequest.id).where(_contains(col(FeatureRequest.description), text, sqlite=sqlite))
     ]
     number = _ID.match(text)
     if number:
-        alternatives.append(col(FeatureRequest.id) == int(number.group(1)))
+        matches.append(select(FeatureRequest.id).where(col(FeatureRequest.id) == int(number.group(1))))
     tokens = text_tokens(text)
-    if tokens:  # every word of the text, as the duplicate index spells it (登录 → login)
-        alternatives.append(
-            col(FeatureRequest.id).in_(
-                select(RequestToken.request_id)
-                .where(col(RequestToken.token).in_(tokens))
-                .group_by(col(RequestToken.request_id))
-                .having(func.count() == len(tokens))
-            )
+    if tokens:
+        matches.append(
+            select(RequestToken.request_id)
+            .where(col(RequestToken.token).in_(tokens))
+            .group_by(col(RequestToken.request_id))
+            .having(func.count() == len(tokens))
         )
-    return or_(*alternatives)
+    return col(FeatureRequest.id).in_(union(*matches) if len(matches) > 1 else matches[0])
 
 
-def _order(sort: str, most_first: bool) -> list[Any]:
-    """Sorted "most first" by default: highest RICE, ARR, priority (P0), most votes (customers), oldest; the id
-    breaks ties, so pages never overlap. `most_first=False` reverses everything."""
+def _ordering(sort: str, most_first: bool) -> list[tuple[Any, bool]]:
+    """(column, ascending) pairs. Sorted "most first" by default: highest RICE, ARR, priority (P0), most
+    votes (customers), oldest; the id breaks ties, so pages never overlap. `most_first=False` reverses."""
     asc, desc = True, False
     columns: dict[str, list[tuple[Any, bool]]] = {
         "rice": [(col(FeatureRequest.rice), desc), (col(FeatureRequest.total_arr_usd), desc)],
@@ -215,7 +227,55 @@ def _order(sort: str, most_first: bool) -> list[Any]:
         "age": [(col(FeatureRequest.created_at), asc)],
     }
     chosen = [*columns[sort], (col(FeatureRequest.id), asc if sort == "age" else desc)]
-    return [c.asc() if ascending == most_first else c.desc() for c, ascending in chosen]
+    return [(column, ascending == most_first) for column, ascending in chosen]
+
+
+def _sorted_in_python(rows: list[Any], ordering: list[tuple[Any, bool]]) -> list[int]:
+    """The ids of (id, *sort columns but the last) rows in `ordering`'s order; the last column of every
+    ordering is the id (stable sorts, last key first)."""
+    ordered = list(rows)
+    last = len(ordering) - 1
+    for position in range(last, -1, -1):
+        ordered.sort(
+            key=itemgetter(0 if position == last else position + 1), reverse=not ordering[position][1]
+        )
+    return [int(row[0]) for row in ordered]
+
+
+def _page_ids(
+    session: Session,
+    conditions: list[Any],
+    ordering: list[tuple[Any, bool]],
+    *,
+    page: int,
+    per_page: int,
+    scan: bool,
+) -> tuple[int, int, list[int]]:
+    """(total, page, ids of that page). When a filter makes the database scan the table anyway (`scan`:
+    text, customer), the matches are fetched once with their sort keys and paged here — one scan instead
+    of two — as long as there are at most `FEW_MATCHES`. Otherwise: a count, then the page's ids (an
+    index-only scan for the common orders, however deep the page)."""
+    if scan:
+        keys = [column for column, _ in ordering[:-1]]
+        rows = list(
+            session.execute(select(col(FeatureRequest.id), *keys).where(*conditions).limit(FEW_MATCHES + 1))
+        )
+        if len(rows) <= FEW_MATCHES:
+            total = len(rows)
+            page = max(1, min(page, max(1, -(-total // per_page))))
+            ordered = _sorted_in_python(rows, ordering)
+            return total, page, ordered[(page - 1) * per_page : page * per_page]
+    total = int(session.exec(select(func.count()).select_from(FeatureRequest).where(*conditions)).one())
+    page = max(1, min(page, max(1, -(-total // per_page))))
+    order_by = [column.asc() if ascending else column.desc() for column, ascending in ordering]
+    ids = session.exec(
+        select(FeatureRequest.id)
+        .where(*conditions)
+        .order_by(*order_by)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return total, page, [int(rid) for rid in ids if rid is not None]
 
 
 def browse_requests(
@@ -233,20 +293,19 @@ def browse_requests(
     filters = filters.checked()
     sort = check_sort(sort)
     per_page = max(1, min(per_page, MAX_PER_PAGE))
-    conditions = _where(filters)
-    total = int(session.exec(select(func.count()).select_from(FeatureRequest).where(*conditions)).one())
-    pages = max(1, -(-total // per_page))
-    page = max(1, min(page, pages))
-    found = list(
-        session.exec(
-            select(FeatureRequest)
-            .where(*conditions)
-            .order_by(*_order(sort, most_first))
-            .offset((page - 1) * per_page)
-            .limit(per_page)
-        )
+    conditions = _where(filters, session=session)
+    total, page, ids = _page_ids(
+        session,
+        conditions,
+        _ordering(sort, most_first),
+        page=page,
+        per_page=per_page,
+        scan=bool(filters.text or filters.customer),
     )
-    customers = customers_of(session=session, request_ids=[r.id for r in found if r.id is not None])
+    # the page's rows by id (a "deferred join": sorting and skipping never read whole rows)
+    by_id = {r.id: r for r in session.exec(select(FeatureRequest).where(col(FeatureRequest.id).in_(ids)))}
+    found = [by_id[rid] for rid in ids if rid in by_id]
+    customers = customers_of(session=session, request_ids=ids)
     rows = [BrowseRow(request=r, customers=customers.get(r.id or 0, [])) for r in found]
     return BrowsePage(rows=rows, total=total, page=page, per_page=per_page)
 

@@ -20,9 +20,17 @@ def seed(bot: Harness) -> None:
     """#1 Acme gold 120k (slack U1, area security), #2 某某银行 diamond ¥80万 (feishu ou_sales, area reports),
     #3 Globex bronze (slack U2, area mobile), #4 Initech silver 500k (slack U1, area security)."""
     bot.say('request SAML SSO login customer:"Acme Corp" tier:gold arr:120k area:security', user="U1")
-    bot.say("需求 导出报表到 Excel 客户:某某银行 等级:钻石 金额:¥80万 模块:reports", platform="feishu", user="ou_sales", channel="oc_1")
+    bot.say(
+        "需求 导出报表到 Excel 客户:某某银行 等级:钻石 金额:¥80万 模块:reports",
+        platform="feishu",
+        user="ou_sales",
+        channel="oc_1",
+    )
     bot.say("request Offline mode for the mobile app customer:Globex tier:bronze area:mobile", user="U2")
-    bot.say("request Audit log retention of 7 years customer:Initech tier:silver arr:500k area:security", user="U1")
+    bot.say(
+        "request Audit log retention of 7 years customer:Initech tier:silver arr:500k area:security",
+        user="U1",
+    )
 
 
 def test_pms_filter_and_sort_the_table(any_db_bot: Harness) -> None:
@@ -80,7 +88,13 @@ def test_the_table_pages_by_fifty(bot: Harness) -> None:
     assert next_href
     second = web.get(next_href.group(1).replace("&amp;", "&"))
     assert row_ids(second.text) == [5, 4, 3, 2, 1] and 'id="page-prev"' in second.text
-    assert row_ids(web.get("/app/requests?sort=arr&page=99").text) == [5, 4, 3, 2, 1]  # past the end: the last
+    assert row_ids(web.get("/app/requests?sort=arr&page=99").text) == [
+        5,
+        4,
+        3,
+        2,
+        1,
+    ]  # past the end: the last
 
 
 def test_bad_filter_values_get_a_clear_page(bot: Harness) -> None:
@@ -130,7 +144,9 @@ def test_a_requests_page_shows_requesters_customers_history_and_duplicates(bot: 
     assert 'id="request-merged-into"' in merged.text and 'id="status-form"' not in merged.text
 
 
-def test_a_status_change_from_the_dashboard_reaches_the_requester_on_their_platform(any_db_bot: Harness) -> None:
+def test_a_status_change_from_the_dashboard_reaches_the_requester_on_their_platform(
+    any_db_bot: Harness,
+) -> None:
     bot = any_db_bot
     seed(bot)
     web = client(bot)
@@ -147,11 +163,17 @@ def test_a_status_change_from_the_dashboard_reaches_the_requester_on_their_platf
     dm = dms[0].reply.plain_text()
     assert "#2" in dm and "planned" in dm and "5.3" in dm and "已排期" in dm and "in the Q3 train" in dm
     after = web.get(done.headers["location"])
-    assert 'data-status="planned"' in after.text and 'id="notice"' in after.text and "1 requester" in after.text
+    assert (
+        'data-status="planned"' in after.text and 'id="notice"' in after.text and "1 requester" in after.text
+    )
     assert "slack:UPM" in after.text  # the history names who changed it
-    same = web.post("/app/requests/2/status", data={"csrf_token": csrf, "status": "planned", "release": "5.3"})
+    same = web.post(
+        "/app/requests/2/status", data={"csrf_token": csrf, "status": "planned", "release": "5.3"}
+    )
     assert "already had that status" in same.text and len(bot.feishu.to(user="ou_sales")) == 1
-    shipped = web.post("/app/requests/1/status", data={"csrf_token": csrf, "status": "shipped", "release": "5.4"})
+    shipped = web.post(
+        "/app/requests/1/status", data={"csrf_token": csrf, "status": "shipped", "release": "5.4"}
+    )
     assert shipped.status_code == 200
     assert any("shipped in 5.4" in p.reply.plain_text() for p in bot.slack.to(user="U1"))
 
@@ -165,7 +187,9 @@ def test_declining_needs_a_note_and_nothing_is_sent_without_one(bot: Harness) ->
     assert refused.status_code == 400 and "needs a reason" in message_of(refused.text)
     assert bot.slack.to(user="U1") == []
     assert web.post("/app/requests/1/status", data={"csrf_token": csrf, "status": "bogus"}).status_code == 400
-    assert web.post("/app/requests/77/status", data={"csrf_token": csrf, "status": "triaged"}).status_code == 404
+    assert (
+        web.post("/app/requests/77/status", data={"csrf_token": csrf, "status": "triaged"}).status_code == 404
+    )
 
 
 def test_merge_and_triage_from_the_dashboard(bot: Harness) -> None:
@@ -173,13 +197,17 @@ def test_merge_and_triage_from_the_dashboard(bot: Harness) -> None:
     web = client(bot)
     csrf = sign_in(bot, web, user="UPM")
     bot.slack.clear()
-    merged = web.post("/app/requests/3/merge", data={"csrf_token": csrf, "into": "#1"}, follow_redirects=False)
+    merged = web.post(
+        "/app/requests/3/merge", data={"csrf_token": csrf, "into": "#1"}, follow_redirects=False
+    )
     assert merged.status_code == 303 and merged.headers["location"] == "/app/requests/1?notice=merged&n=1"
     assert any("merged into #1" in p.reply.plain_text() for p in bot.slack.to(user="U2"))
     assert web.post("/app/requests/3/merge", data={"csrf_token": csrf, "into": "3"}).status_code == 400
     assert web.post("/app/requests/1/merge", data={"csrf_token": csrf, "into": "x"}).status_code == 400
     triaged = web.post(
-        "/app/requests/4/triage", data={"csrf_token": csrf, "effort": "2", "confidence": "80"}, follow_redirects=False
+        "/app/requests/4/triage",
+        data={"csrf_token": csrf, "effort": "2", "confidence": "80"},
+        follow_redirects=False,
     )
     assert triaged.status_code == 303
     with bot.services.db.session() as session:
@@ -219,7 +247,12 @@ def test_sales_see_their_own_requests_and_are_refused_pm_actions(any_db_bot: Har
     refused = web.post("/app/requests/1/status", data={"csrf_token": csrf, "status": "shipped"})
     assert refused.status_code == 403 and "yours is sales" in message_of(refused.text)
     assert web.post("/app/requests/3/merge", data={"csrf_token": csrf, "into": "1"}).status_code == 403
-    assert web.post("/app/requests/1/triage", data={"csrf_token": csrf, "effort": "1", "confidence": "50"}).status_code == 403
+    assert (
+        web.post(
+            "/app/requests/1/triage", data={"csrf_token": csrf, "effort": "1", "confidence": "50"}
+        ).status_code
+        == 403
+    )
     assert web.get("/app/requests/export.csv").status_code == 403
     with bot.services.db.session() as session:
         stored = session.exec(select(FeatureRequest)).all()

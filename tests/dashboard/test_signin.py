@@ -110,7 +110,11 @@ def test_a_forged_or_tampered_cookie_signs_nobody_in(bot: Harness) -> None:
     token, expires, signature = value.split(".")
     forged = client(bot)
     assert forged.get("/app/requests", headers={"Cookie": f"sb_session={value}"}).status_code == 200
-    for bad in (f"{token}.{int(expires) + 99999}.{signature}", f"{token[:-1]}A.{expires}.{signature}", "garbage"):
+    for bad in (
+        f"{token}.{int(expires) + 99999}.{signature}",
+        f"{token[:-1]}A.{expires}.{signature}",
+        "garbage",
+    ):
         assert forged.get("/app/requests", headers={"Cookie": f"sb_session={bad}"}).status_code == 401
 
 
@@ -186,11 +190,17 @@ def test_language_from_query_cookie_and_header(bot: Harness) -> None:
     sign_in(bot, web, user="UPM")
     assert ">Requests<" in web.get("/app/requests").text
     chinese = web.get("/app/requests?lang=zh")
-    assert 'lang="zh-CN"' in chinese.text and ">需求<" in chinese.text and "sb_lang=zh" in chinese.headers["set-cookie"]
+    assert (
+        'lang="zh-CN"' in chinese.text
+        and ">需求<" in chinese.text
+        and "sb_lang=zh" in chinese.headers["set-cookie"]
+    )
     assert ">需求<" in web.get("/app/requests").text  # remembered
     fresh = client(bot)
     assert "请在聊天中登录" in fresh.get("/app/requests", headers={"Accept-Language": "zh-CN,en;q=0.5"}).text
-    assert "Sign in from chat" in fresh.get("/app/requests", headers={"Accept-Language": "en-US,zh;q=0.5"}).text
+    assert (
+        "Sign in from chat" in fresh.get("/app/requests", headers={"Accept-Language": "en-US,zh;q=0.5"}).text
+    )
 
 
 def test_unknown_pages_and_methods_get_a_page(bot: Harness) -> None:
