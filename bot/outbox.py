@@ -1,6 +1,9 @@
 """The outbox: every outgoing message is written down before it is sent, and marked sent only when the
 platform accepted it. Transient failures (rate limits, 5xx, timeouts) are retried with backoff, honouring
-`Retry-After`; a process that dies mid-send leaves a lease that expires, so another process resends.
+`Retry-After`; a process that dies mid-send leaves a short lease (renewed while the send runs) that
+expires, so another process resends — with the same platform idempotency key (Feishu's `uuid`), so a send
+the platform had already accepted is not posted twice. A message can replace an earlier one in place
+(`replaces`: the "Looking it up…" placeholder becomes the answer).
 
 Sends respect per-conversation and per-app rate limits (`bot.rate_limits`): a short wait (up to
 `max_inline_wait` seconds) is slept in the sending thread; a longer one puts the message back in the queue
@@ -12,8 +15,10 @@ PostgreSQL serialises on the row lock and SQLite on its write lock.
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -22,7 +27,7 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from bot.clock import Clock
+from bot.clock import Clock, as_utc
 from bot.database import Database
 from bot.errors import DeliveryError
 from bot.messages import Address, Reply, Sent
@@ -34,7 +39,7 @@ from bot.rate_limits import RateLimiter
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
+LEASE = timedelta(seconds=30)  # renewed every 10 s while a send is in progress: a crash costs seconds
 
 
 class DeliveryStatus(StrEnum):
@@ -49,7 +54,7 @@ class Delivery:
     """What became of one outgoing message."""
 
     status: DeliveryStatus
-    sent: Sent | None = None  # set when SENT: the platform's message id, to update it or reply under it
+    sent: Sent | None = None  # SENT, or a DUPLICATE of a sent one: the platform message, to update or thread under
 
     @property
     def will_arrive(self) -> bool:
@@ -86,8 +91,19 @@ class Outbox:
         self.rate_limiter = rate_limiter
         self.max_inline_wait = max_inline_wait
         self._sleep = sleep
+        self._leases = _LeaseKeeper(renew=self._renew)
 
-    def deliver(self, address: Address, reply: Reply, *, dedupe_key: str | None = None) -> Delivery:
+    def _renew(self, row_ids: list[int]) -> None:
+        with self._db.session() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id).in_(row_ids), col(OutboxMessage.status) == "sending")
+                .values(next_attempt_at=self._clock.now() + LEASE)
+            )
+
+    def deliver(
+        self, address: Address, reply: Reply, *, dedupe_key: str | None = None, replaces: str | None = None
+    ) -> Delivery:
         """Persist and try to send now: sent, queued for a retry (or for a process that has the platform),
         a duplicate of a message already queued under `dedupe_key`, or refused by the platform for good."""
         reachable = address.platform in self._ports
@@ -97,6 +113,7 @@ class Outbox:
             address=address.model_dump_json(),
             reply=reply.model_dump_json(),
             conversation=address.conversation or address.user,
+            replaces=replaces,
             # no port here (`jobs run` in another shell for the console): it waits, unsent, for a process
             # that has one (that process's flush loop sends it); it is never counted as delivered
             status="sending" if reachable else "pending",
@@ -107,7 +124,7 @@ class Outbox:
                 session.add(row)
         except IntegrityError:
             logger.info("outbox: %s already queued", dedupe_key)
-            return Delivery(DeliveryStatus.DUPLICATE)
+            return Delivery(DeliveryStatus.DUPLICATE, self.sent_as(dedupe_key))
         if not reachable:
             logger.info(
                 "outbox: %s is not connected in this process; message %s waits for a process that has it",
@@ -189,7 +206,8 @@ class Outbox:
         try:
             if port is None:
                 raise DeliveryError(f"platform {row.platform} is not enabled", permanent=True)
-            sent = port.send(address, self.people.localize(reply, platform=row.platform))
+            with self._leases.holding(row_id):
+                sent = self._post(port, row, address, self.people.localize(reply, platform=row.platform))
         except DeliveryError as exc:
             if exc.retry_after is not None and self.rate_limiter is not None:
                 self.rate_limiter.penalize(row.platform, _limit_key(address), exc.retry_after)
@@ -208,12 +226,46 @@ class Outbox:
                 .values(
                     status="sent",
                     message_id=sent.message_id,
+                    conversation=sent.conversation,
                     sent_at=self._clock.now(),
                     attempts=row.attempts + 1,
                 )
             )
         metrics().replies_sent.labels(platform=row.platform).inc()
         return Delivery(DeliveryStatus.SENT, sent)
+
+    def _post(self, port: ChatPort, row: OutboxMessage, address: Address, reply: Reply) -> Sent:
+        """Send the row's message, or update the message it replaces when that one was sent."""
+        if row.replaces:
+            target = self.sent_as(row.replaces)
+            if target is None:
+                self._cancel(row.replaces)  # the placeholder never went out: it must not go out late
+            else:
+                try:
+                    port.update(target, reply)
+                    return target
+                except Exception:
+                    logger.warning("outbox: could not update message %s; posting anew", row.replaces, exc_info=True)
+        created = as_utc(row.created_at).isoformat() if row.created_at else ""
+        return port.send(address, reply, key=f"outbox:{row.id}:{created}")
+
+    def sent_as(self, dedupe_key: str | None) -> Sent | None:
+        """The platform message a sent outbox message became, by its dedupe key; None if not sent (yet)."""
+        if not dedupe_key:
+            return None
+        with self._db.session() as session:
+            row = session.exec(select(OutboxMessage).where(col(OutboxMessage.dedupe_key) == dedupe_key)).first()
+        if row is None or row.status != "sent" or not row.message_id:
+            return None
+        return Sent(platform=row.platform, conversation=row.conversation or "", message_id=row.message_id)
+
+    def _cancel(self, dedupe_key: str) -> None:
+        with self._db.session() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.dedupe_key) == dedupe_key, col(OutboxMessage.status) == "pending")
+                .values(status="cancelled", last_error="replaced before it was sent")
+            )
 
     def _wait_for_slot(self, row: OutboxMessage, address: Address) -> bool:
         """Honour the rate limits: sleep a short wait; requeue the row for a long one (returns False)."""
@@ -274,3 +326,42 @@ def _limit_key(address: Address) -> str | None:
     if address.ephemeral:
         return None
     return address.conversation or address.user
+
+
+class _LeaseKeeper:
+    """Renews the leases of the sends in progress every `LEASE / 3`, from one background thread."""
+
+    def __init__(self, *, renew: Callable[[list[int]], None]) -> None:
+        self._renew = renew
+        self._held: dict[int, int] = {}  # row id → how many sends hold it
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    @contextmanager
+    def holding(self, row_id: int | None) -> Iterator[None]:
+        if row_id is None:
+            yield
+            return
+        with self._lock:
+            self._held[row_id] = self._held.get(row_id, 0) + 1
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="outbox-leases", daemon=True)
+                self._thread.start()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._held[row_id] -= 1
+                if not self._held[row_id]:
+                    del self._held[row_id]
+
+    def _loop(self) -> None:
+        while True:
+            time.sleep(LEASE.total_seconds() / 3)
+            with self._lock:
+                held = list(self._held)
+            if held:
+                try:
+                    self._renew(held)
+                except Exception:
+                    logger.warning("outbox: could not renew %d lease(s)", len(held), exc_info=True)

@@ -1,8 +1,10 @@
-"""Inbound Slack: a slack-bolt `App` that verifies requests, acks at once and hands an `IncomingMessage` to the
-dispatcher. HTTP mode feeds it the raw Starlette body and headers; Socket Mode uses bolt's own handler.
+"""Inbound Slack: a slack-bolt `App` that verifies requests, writes each `IncomingMessage` to the inbox
+(`dispatcher.submit`) and only then acknowledges. HTTP mode feeds it the raw Starlette body and headers;
+Socket Mode uses bolt's own handler.
 
-Every listener acknowledges first (nothing slow before the ack), translates with `translate.py`, submits,
-and never raises. A middleware answers requests from other teams, enterprises or apps 200 and drops them
+Every listener translates with `translate.py` and submits — nothing slow before the ack. A payload that
+cannot be translated is logged and acknowledged; an inbox write that fails makes bolt answer 500, so Slack
+retries instead of the event being lost. A middleware answers requests from other teams, enterprises or apps 200 and drops them
 (`workspace.py`); a user of another organisation (Slack Connect) arrives marked `external`.
 """
 
@@ -57,7 +59,9 @@ def build_bolt_app(
         signing_secret=signing_secret,
         token_verification_enabled=False,  # auth.test runs on the first request, not at start-up
         request_verification_enabled=bool(signing_secret),  # Socket Mode needs no signing secret
-        process_before_response=False,
+        # Listeners run before the response goes out: `submit` writes the event to the inbox (one INSERT)
+        # and only then does Slack get its 200; if that write fails, bolt answers 500 and Slack retries.
+        process_before_response=True,
     )
 
     def only_ours(req: BoltRequest, next: Callable[[], BoltResponse]) -> BoltResponse | None:
@@ -73,15 +77,16 @@ def build_bolt_app(
     def forward(kind: str, body: Mapping[str, Any], translator: Translator) -> None:
         try:
             msg = translator(body)
-            if msg is not None:
-                if installation is not None and msg.user_workspace and not installation.ours(msg.user_workspace):
-                    msg = msg.evolve(external=True)
-                submit(msg)
         except Exception:
-            logger.exception("slack %s payload could not be handled", kind)
+            logger.exception("slack %s payload could not be translated", kind)
+            return
+        if msg is not None:
+            if installation is not None and msg.user_workspace and not installation.ours(msg.user_workspace):
+                msg = msg.evolve(external=True)
+            submit(msg)  # IntakeError propagates: bolt answers 500, Slack retries
 
     def on_event(body: dict[str, Any], context: BoltContext) -> None:
-        # events are acknowledged by bolt before this runs (auto-ack, listener in its thread pool)
+        # bolt acknowledges events itself once this returns
         forward("event", body, lambda b: translate.from_event(b, bot_user_id=context.bot_user_id))
 
     def on_command(ack: Ack, body: dict[str, Any]) -> None:

@@ -109,7 +109,7 @@ class SlackPort:
         self._lock = threading.Lock()
 
     # --- send ----------------------------------------------------------------------------------------
-    def send(self, address: Address, reply: Reply) -> Sent:
+    def send(self, address: Address, reply: Reply, *, key: str | None = None) -> Sent:
         has_content = bool(
             reply.text or reply.title or reply.fields or reply.citations or reply.buttons or reply.context
         )
