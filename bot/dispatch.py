@@ -59,7 +59,8 @@ class Dispatcher(Generic[C]):
             return None
         if accepted.resumed:
             logger.info("redelivery of unfinished %s/%s: resumed", msg.platform, msg.event_id)
-        if self._threads and not self._draining.is_set():
+        if self.workers and not self._draining.is_set():
+            self.start_workers()  # at once, or on the first event of a process that did not start them
             self._enqueue(accepted.entry)
         return accepted.entry
 
@@ -78,17 +79,21 @@ class Dispatcher(Generic[C]):
     # --- workers -----------------------------------------------------------------------------------
     def start_workers(self, count: int | None = None) -> None:
         """Run worker threads and the poller in this process (`serve` by default, `salesbridge worker`)."""
-        if self._threads:
-            return
+        with self._lock:
+            if self._threads:
+                return
+            self._threads = self._spawn(count or self.workers)
+
+    def _spawn(self, count: int) -> list[threading.Thread]:
         self._draining.clear()
         self._stopping.clear()
-        for index in range(count or self.workers):
-            thread = threading.Thread(target=self._worker, name=f"worker-{index}", daemon=True)
+        threads = [
+            threading.Thread(target=self._worker, name=f"worker-{index}", daemon=True) for index in range(count)
+        ]
+        threads.append(threading.Thread(target=self._poll_loop, name="inbox-poller", daemon=True))
+        for thread in threads:
             thread.start()
-            self._threads.append(thread)
-        poller = threading.Thread(target=self._poll_loop, name="inbox-poller", daemon=True)
-        poller.start()
-        self._threads.append(poller)
+        return threads
 
     def _enqueue(self, entry: int) -> None:
         with self._lock:
@@ -224,9 +229,10 @@ class Dispatcher(Generic[C]):
             self.inbox.hand_back(left)
         except Exception:
             logger.warning("could not hand back %d inbox entries; their leases will expire", len(left))
-        for _ in self._threads:
+        with self._lock:
+            threads, self._threads = self._threads, []
+        for _ in threads:
             self._queue.put(None)
-        self._threads = []
         if left:
             logger.info("shutdown: %d unfinished event(s) handed back to the inbox", len(left))
         return finished

@@ -30,7 +30,7 @@ from bot.models import InboxEvent
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)  # renewed while the work runs (`Dispatcher`); a crash costs one lease at most
+LEASE = timedelta(seconds=15)  # renewed every 5 s while the work runs (`Dispatcher`): a crash costs seconds
 MAX_ATTEMPTS = 5
 RETENTION = timedelta(days=7)  # platforms stop retrying after hours; finished rows can go after a week
 

@@ -39,7 +39,7 @@ from bot.rate_limits import RateLimiter
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=30)  # renewed every 10 s while a send is in progress: a crash costs seconds
+LEASE = timedelta(seconds=15)  # renewed every 5 s while a send is in progress: a crash costs seconds
 
 
 class DeliveryStatus(StrEnum):
@@ -54,7 +54,9 @@ class Delivery:
     """What became of one outgoing message."""
 
     status: DeliveryStatus
-    sent: Sent | None = None  # SENT, or a DUPLICATE of a sent one: the platform message, to update or thread under
+    sent: Sent | None = (
+        None  # SENT, or a DUPLICATE of a sent one: the platform message, to update or thread under
+    )
 
     @property
     def will_arrive(self) -> bool:
@@ -173,31 +175,37 @@ class Outbox:
                 ).one()
             )
 
-    def _claim(self, row_id: int) -> OutboxMessage | None:
-        """Take the lease on a row atomically; None if someone else holds it or it is done."""
+    def _claim(self, row_id: int) -> tuple[OutboxMessage, bool] | None:
+        """Take the lease on a row atomically; None if someone else holds it or it is done. The flag tells
+        an expired lease (a send that was interrupted, and may have reached the platform) from a retry."""
         now = self._clock.now()
         with self._db.session() as session:
-            result = session.execute(
-                update(OutboxMessage)
-                .where(
-                    col(OutboxMessage.id) == row_id,
-                    col(OutboxMessage.status).in_(("pending", "sending")),
-                    col(OutboxMessage.next_attempt_at) <= now,
+            for status, interrupted in (("sending", True), ("pending", False)):
+                result = session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        col(OutboxMessage.id) == row_id,
+                        col(OutboxMessage.status) == status,
+                        col(OutboxMessage.next_attempt_at) <= now,
+                    )
+                    .values(status="sending", next_attempt_at=now + LEASE)
                 )
-                .values(status="sending", next_attempt_at=now + LEASE)
-            )
-            if not getattr(result, "rowcount", 0):
-                return None
-            return session.get(OutboxMessage, row_id)
+                if getattr(result, "rowcount", 0):
+                    row = session.get(OutboxMessage, row_id)
+                    return (row, interrupted) if row is not None else None
+        return None
 
     def _attempt(self, row_id: int) -> DeliveryStatus | None:
-        row = self._claim(row_id)
-        if row is None:
+        claimed = self._claim(row_id)
+        if claimed is None:
             return None
+        row, interrupted = claimed
         address, reply = Address.model_validate_json(row.address), Reply.model_validate_json(row.reply)
-        return self._send(row, address, reply).status
+        return self._send(row, address, reply, interrupted=interrupted).status
 
-    def _send(self, row: OutboxMessage, address: Address, reply: Reply) -> Delivery:
+    def _send(
+        self, row: OutboxMessage, address: Address, reply: Reply, *, interrupted: bool = False
+    ) -> Delivery:
         """Send a row we hold the lease on; record the outcome."""
         row_id = row.id
         port = self._ports.get(row.platform)
@@ -207,11 +215,14 @@ class Outbox:
             if port is None:
                 raise DeliveryError(f"platform {row.platform} is not enabled", permanent=True)
             with self._leases.holding(row_id):
-                sent = self._post(port, row, address, self.people.localize(reply, platform=row.platform))
+                localized = self.people.localize(reply, platform=row.platform)
+                sent = self._post(port, row, address, localized, interrupted=interrupted)
         except DeliveryError as exc:
             if exc.retry_after is not None and self.rate_limiter is not None:
                 self.rate_limiter.penalize(row.platform, _limit_key(address), exc.retry_after)
-            gave_up = self._record_failure(row, str(exc), retry_after=exc.retry_after, permanent=exc.permanent)
+            gave_up = self._record_failure(
+                row, str(exc), retry_after=exc.retry_after, permanent=exc.permanent
+            )
             return Delivery(DeliveryStatus.REFUSED) if gave_up else QUEUED
         except Exception as exc:  # network errors, SDK exceptions: transient until proven otherwise
             logger.exception("outbox: sending message %s failed", row_id)
@@ -234,38 +245,76 @@ class Outbox:
         metrics().replies_sent.labels(platform=row.platform).inc()
         return Delivery(DeliveryStatus.SENT, sent)
 
-    def _post(self, port: ChatPort, row: OutboxMessage, address: Address, reply: Reply) -> Sent:
-        """Send the row's message, or update the message it replaces when that one was sent."""
+    def _post(
+        self, port: ChatPort, row: OutboxMessage, address: Address, reply: Reply, *, interrupted: bool
+    ) -> Sent:
+        """Send the row's message, or update the message it replaces. After an interrupted send, the
+        platform is asked first whether that send arrived (`find_sent`)."""
         if row.replaces:
-            target = self.sent_as(row.replaces)
-            if target is None:
-                self._cancel(row.replaces)  # the placeholder never went out: it must not go out late
-            else:
+            target = self._replaced(port, row.replaces)
+            if target is not None:
                 try:
                     port.update(target, reply)
                     return target
                 except Exception:
-                    logger.warning("outbox: could not update message %s; posting anew", row.replaces, exc_info=True)
-        created = as_utc(row.created_at).isoformat() if row.created_at else ""
-        return port.send(address, reply, key=f"outbox:{row.id}:{created}")
+                    logger.warning(
+                        "outbox: could not update message %s; posting anew", row.replaces, exc_info=True
+                    )
+        key = _platform_key(row)
+        if interrupted and (found := port.find_sent(address, key)) is not None:
+            logger.info("outbox: message %s had reached %s before the interruption", row.id, row.platform)
+            return found
+        return port.send(address, reply, key=key)
+
+    def _replaced(self, port: ChatPort, dedupe_key: str) -> Sent | None:
+        """The message that `dedupe_key` became, to be replaced in place. One not sent yet is cancelled so it
+        never goes out late; one whose send was interrupted by a crash is looked up on the platform first."""
+        now = self._clock.now()
+        with self._db.session() as session:
+            old = session.exec(
+                select(OutboxMessage).where(col(OutboxMessage.dedupe_key) == dedupe_key)
+            ).first()
+            if old is None or old.status in ("failed", "cancelled"):
+                return None
+            if old.status == "sent":
+                return Sent(
+                    platform=old.platform,
+                    conversation=old.conversation or "",
+                    message_id=old.message_id or "",
+                )
+            interrupted = old.status == "sending"
+            if interrupted and as_utc(old.next_attempt_at) > now:
+                return None  # being sent right now by someone else: post the answer on its own
+            taken = session.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == old.id, col(OutboxMessage.status) == old.status)
+                .values(status="cancelled", last_error="replaced before it was sent")
+            )
+            if not getattr(taken, "rowcount", 0):
+                return None
+        if not interrupted:
+            return None
+        found = port.find_sent(Address.model_validate_json(old.address), _platform_key(old))
+        if found is not None:
+            with self._db.session() as session:
+                session.execute(
+                    update(OutboxMessage)
+                    .where(col(OutboxMessage.id) == old.id)
+                    .values(status="sent", message_id=found.message_id, conversation=found.conversation)
+                )
+        return found
 
     def sent_as(self, dedupe_key: str | None) -> Sent | None:
         """The platform message a sent outbox message became, by its dedupe key; None if not sent (yet)."""
         if not dedupe_key:
             return None
         with self._db.session() as session:
-            row = session.exec(select(OutboxMessage).where(col(OutboxMessage.dedupe_key) == dedupe_key)).first()
+            row = session.exec(
+                select(OutboxMessage).where(col(OutboxMessage.dedupe_key) == dedupe_key)
+            ).first()
         if row is None or row.status != "sent" or not row.message_id:
             return None
         return Sent(platform=row.platform, conversation=row.conversation or "", message_id=row.message_id)
-
-    def _cancel(self, dedupe_key: str) -> None:
-        with self._db.session() as session:
-            session.execute(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.dedupe_key) == dedupe_key, col(OutboxMessage.status) == "pending")
-                .values(status="cancelled", last_error="replaced before it was sent")
-            )
 
     def _wait_for_slot(self, row: OutboxMessage, address: Address) -> bool:
         """Honour the rate limits: sleep a short wait; requeue the row for a long one (returns False)."""
@@ -319,6 +368,13 @@ class Outbox:
                 )
             )
         return give_up
+
+
+def _platform_key(row: OutboxMessage) -> str:
+    """The key a platform may deduplicate one outbox message by (Feishu `uuid`, Slack metadata): the same on
+    every attempt, unique across databases."""
+    created = as_utc(row.created_at).isoformat() if row.created_at else ""
+    return f"outbox:{row.id}:{created}"
 
 
 def _limit_key(address: Address) -> str | None:

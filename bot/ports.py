@@ -16,6 +16,11 @@ class ChatPort(Protocol):
         `uuid`) use it, so a send retried after a crash does not post twice."""
         ...
 
+    def find_sent(self, address: Address, key: str) -> Sent | None:
+        """The message an earlier send under `key` posted, if it reached the platform before the process
+        died (the outbox asks before resending a message whose send was interrupted); None when unknown."""
+        ...
+
     def update(self, sent: Sent, reply: Reply) -> None:
         """Replace the content of a message we posted earlier."""
         ...

@@ -8,12 +8,12 @@ from __future__ import annotations
 import logging
 
 from salesbridge.app import Application
+from salesbridge.shutdown import serve_http
 
 logger = logging.getLogger(__name__)
 
 
 def run_socket_mode(application: Application, *, host: str, port: int) -> None:
-    import uvicorn
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import JSONResponse, Response
@@ -38,4 +38,4 @@ def run_socket_mode(application: Application, *, host: str, port: int) -> None:
             status_code=200 if ok else 503,
         )
 
-    uvicorn.run(Starlette(routes=[Route("/healthz", healthz)]), host=host, port=port, log_level="warning")
+    serve_http(Starlette(routes=[Route("/healthz", healthz)]), host=host, port=port)

@@ -68,7 +68,7 @@ def test_expired_lease_is_resent(bot: Harness) -> None:
     bot.clock.advance(seconds=2)
     claimed = outbox._claim(1)  # another process took the lease and died
     assert claimed is not None
-    bot.clock.advance(seconds=20)
-    assert outbox.flush() == 0  # the lease (30 s) still holds
-    bot.clock.advance(seconds=11)
+    bot.clock.advance(seconds=10)
+    assert outbox.flush() == 0  # the lease (15 s) still holds
+    bot.clock.advance(seconds=6)
     assert outbox.flush() == 1  # a crash costs one short lease, not minutes

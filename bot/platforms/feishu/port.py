@@ -185,6 +185,10 @@ class FeishuPort:
         TokenManager.cache.set(f"self_tenant_token:{self.app_id}", "", 0)
 
     # --- ChatPort ----------------------------------------------------------------------------------
+    def find_sent(self, address: Address, key: str) -> Sent | None:
+        """Never needed: a resend carries the same `uuid`, and Feishu answers it with the first message."""
+        return None
+
     def send(self, address: Address, reply: Reply, *, key: str | None = None) -> Sent:
         content_given = bool(
             reply.text or reply.title or reply.fields or reply.citations or reply.buttons or reply.context

@@ -3,15 +3,17 @@
 Socket Mode uses bolt's own handler.
 
 Every listener translates with `translate.py` and submits — nothing slow before the ack. A payload that
-cannot be translated is logged and acknowledged; an inbox write that fails makes bolt answer 500, so Slack
-retries instead of the event being lost. A middleware answers requests from other teams, enterprises or apps 200 and drops them
-(`workspace.py`); a user of another organisation (Slack Connect) arrives marked `external`.
+cannot be translated is logged and acknowledged; an inbox write that fails is answered 503, so Slack
+retries instead of the event being lost. A middleware answers requests from other teams, enterprises or
+apps 200 and drops them (`workspace.py`); a user of another organisation (Slack Connect) arrives marked
+`external`.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +26,7 @@ from starlette.responses import Response
 from bot.config import secret
 from bot.dispatch import Dispatcher
 from bot.errors import ConfigurationError
+from bot.inbox import IntakeError
 from bot.messages import IncomingMessage
 from bot.platforms.slack import translate
 from bot.platforms.slack.codec import OPEN_FORM_ACTION, original_action_id, unpack_form
@@ -83,7 +86,7 @@ def build_bolt_app(
         if msg is not None:
             if installation is not None and msg.user_workspace and not installation.ours(msg.user_workspace):
                 msg = msg.evolve(external=True)
-            submit(msg)  # IntakeError propagates: bolt answers 500, Slack retries
+            submit(msg)  # an IntakeError propagates: the request is answered 503 and Slack retries
 
     def on_event(body: dict[str, Any], context: BoltContext) -> None:
         # bolt acknowledges events itself once this returns
@@ -175,9 +178,10 @@ class SlackInbound:
             client=client,
             installation=self.installation,
             signing_secret=secret(settings.slack_signing_secret),
-            submit=dispatcher.submit,
+            submit=self._submit,
             validate=dispatcher.validate_form,
         )
+        self._intake = threading.local()  # set by `_submit` in the request's thread when the inbox failed
         self._app_token = secret(settings.slack_app_token)
         self._socket: SocketModeHandler | None = None
 
@@ -194,7 +198,12 @@ class SlackInbound:
             return Response(
                 status_code=400, content=b'{"error": "malformed request"}', media_type="application/json"
             )
-        bolt_response = await run_in_threadpool(self.app.dispatch, bolt_request)
+        bolt_response, intake_failed = await run_in_threadpool(self._dispatch, bolt_request)
+        if intake_failed:
+            logger.warning("slack event not written to the inbox; asking Slack to retry")
+            return Response(
+                status_code=503, content=b'{"error": "retry later"}', media_type="application/json"
+            )
         if bolt_response.status >= 500:  # bolt's middleware or matchers choked on a malformed payload
             logger.warning("slack request rejected: bolt could not process the payload")
             return Response(
@@ -205,6 +214,19 @@ class SlackInbound:
             content=bolt_response.body,
             headers=bolt_response.first_headers_without_set_cookie(),
         )
+
+    def _submit(self, msg: IncomingMessage) -> None:
+        try:
+            self.dispatcher.submit(msg)
+        except IntakeError:
+            self._intake.failed = True
+            raise
+
+    def _dispatch(self, request: BoltRequest) -> tuple[BoltResponse, bool]:
+        """bolt's answer, and whether an event could not be written to the inbox (then: 503, Slack retries)."""
+        self._intake.failed = False
+        response = self.app.dispatch(request)
+        return response, bool(self._intake.failed)
 
     def start_socket_mode(self) -> None:
         """Connect to Slack over a WebSocket (apps.connections.open with the xapp- token); returns at once."""
