@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -24,7 +26,7 @@ import pytest
 
 from tests.fakes.feishu_api import FeishuFake, serve_feishu_api
 from tests.fakes.slack_api import FakeSlackApi, serve_slack_api
-from tests.scale.test_two_processes import Node, healthy, start_node, wait_for
+from tests.scale.test_two_processes import ROOT, Node, healthy, start_node, wait_for
 from tests.scale.wire import (
     feishu_event,
     platform_env,
@@ -51,12 +53,25 @@ class Rig:
     slack: FakeSlackApi
     feishu: FeishuFake
     nodes: list[Node]
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
-    def start(self) -> Node:
-        node = start_node(f"serve{len(self.nodes)}", self.env, self.tmp)
+    def start(self, *, env: dict[str, str] | None = None) -> Node:
+        node = start_node(f"serve{len(self.nodes)}", {**self.env, **(env or {})}, self.tmp)
         self.nodes.append(node)
         wait_for(partial(healthy, node), 90, f"{node.name} to start")
         return node
+
+    def start_worker(self, threads: int) -> subprocess.Popen[bytes]:
+        log = self.tmp / f"worker{threads}.log"
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "salesbridge", "worker", "--threads", str(threads)],
+            env=self.env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+        self.workers.append(worker)
+        return worker
 
     def burst(self, node: Node) -> Burst:
         slack = [slack_event(QUESTION) for _ in range(PER_PLATFORM)]
@@ -98,10 +113,10 @@ def rig(database_url: str, tmp_path: Path) -> Iterator[Rig]:
         try:
             yield rig
         finally:
-            for node in rig.nodes:
-                if node.process.poll() is None:
-                    node.process.kill()
-                    node.process.wait(timeout=10)
+            for process in [node.process for node in rig.nodes] + rig.workers:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait(timeout=10)
 
 
 def _slack_outcome(slack: FakeSlackApi, thread: str) -> tuple[int, int]:
@@ -169,3 +184,14 @@ def test_sigterm_finishes_the_work_in_flight_and_exits_0(rig: Rig) -> None:
     left = {key: result for key, result in results.items() if result != (1, 0)}
     assert not left, (json.dumps(left), node.output()[-3000:])  # finished within the grace period
     assert "stopping gracefully" in node.output()
+
+
+@pytest.mark.timeout(240)
+def test_serve_only_acknowledges_and_a_worker_process_answers(rig: Rig) -> None:
+    node = rig.start(env={"SALESBRIDGE_WORKER_THREADS": "0"})
+    worker = rig.start_worker(threads=2)
+    burst = rig.burst(node)
+    wait_for(lambda: all_answered_once(rig, burst), 60, "the worker to answer every question")
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=30) == 0
+    assert all(result == (1, 0) for result in outcomes(rig, burst).values())
