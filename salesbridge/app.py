@@ -93,6 +93,7 @@ class Application:
         only acknowledges), the outbox retry loop (every process runs one; leases keep them from
         double-sending) and the scheduler's leader election (only the elected process fires jobs)."""
         count = self.services.settings.worker_threads if workers is None else workers
+        self.dispatcher.workers = count  # 0: events are only written down here (`serve --workers 0`)
         if count:
             self.dispatcher.start_workers(count)
 
