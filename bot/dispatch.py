@@ -20,7 +20,7 @@ from typing import Generic
 
 from bot.database import transient_database_error
 from bot.i18n import pick
-from bot.inbox import Inbox
+from bot.inbox import Accepted, Inbox
 from bot.logging_setup import log_context
 from bot.messages import IncomingMessage, Reply, Sent, resolve_address
 from bot.metrics import metrics
@@ -52,10 +52,8 @@ class Dispatcher(Generic[C]):
     def submit(self, msg: IncomingMessage) -> int | None:
         """Write `msg` to the inbox and queue it for this process's workers (if it runs any). Returns the
         inbox entry, or None for a redelivery of finished work. Raises `IntakeError` (answer 5xx)."""
-        accepted = self.inbox.accept(msg)
+        accepted = self._accept(msg)
         if accepted.entry is None:
-            metrics().events_duplicate.labels(platform=msg.platform).inc()
-            logger.info("duplicate delivery of %s/%s ignored", msg.platform, msg.event_id)
             return None
         if accepted.resumed:
             logger.info("redelivery of unfinished %s/%s: resumed", msg.platform, msg.event_id)
@@ -70,11 +68,17 @@ class Dispatcher(Generic[C]):
 
     def process(self, msg: IncomingMessage) -> list[Sent]:
         """Accept and work on `msg` in this thread (the console, tests): what `submit` + a worker do."""
+        accepted = self._accept(msg)
+        return [] if accepted.entry is None else self.work(accepted.entry)
+
+    def _accept(self, msg: IncomingMessage) -> Accepted:
+        counters = metrics()
+        counters.events_received.labels(platform=msg.platform, kind=str(msg.kind)).inc()
         accepted = self.inbox.accept(msg)
         if accepted.entry is None:
-            metrics().events_duplicate.labels(platform=msg.platform).inc()
-            return []
-        return self.work(accepted.entry)
+            counters.events_duplicate.labels(platform=msg.platform).inc()
+            logger.info("duplicate delivery of %s/%s ignored", msg.platform, msg.event_id)
+        return accepted
 
     # --- workers -----------------------------------------------------------------------------------
     def start_workers(self, count: int | None = None) -> None:
@@ -88,7 +92,8 @@ class Dispatcher(Generic[C]):
         self._draining.clear()
         self._stopping.clear()
         threads = [
-            threading.Thread(target=self._worker, name=f"worker-{index}", daemon=True) for index in range(count)
+            threading.Thread(target=self._worker, name=f"worker-{index}", daemon=True)
+            for index in range(count)
         ]
         threads.append(threading.Thread(target=self._poll_loop, name="inbox-poller", daemon=True))
         for thread in threads:
@@ -151,7 +156,6 @@ class Dispatcher(Generic[C]):
     def _work(self, entry: int, msg: IncomingMessage, attempt: int) -> list[Sent]:
         counters = metrics()
         kind = str(msg.kind)
-        counters.events_received.labels(platform=msg.platform, kind=kind).inc()
         try:
             self.services.outbox.people.remember(platform=msg.platform, user=msg.user, name=msg.user_name)
             with counters.time_answer(platform=msg.platform, kind=kind):

@@ -267,13 +267,18 @@ class Outbox:
         return port.send(address, reply, key=key)
 
     def _replaced(self, port: ChatPort, dedupe_key: str) -> Sent | None:
-        """The message that `dedupe_key` became, to be replaced in place. One not sent yet is cancelled so it
-        never goes out late; one whose send was interrupted by a crash is looked up on the platform first."""
-        now = self._clock.now()
-        with self._db.session() as session:
-            old = session.exec(
-                select(OutboxMessage).where(col(OutboxMessage.dedupe_key) == dedupe_key)
-            ).first()
+        """The message that `dedupe_key` became, to be replaced in place; None to post the new one on its own.
+
+        One never attempted is cancelled, so it never goes out late. One whose send was interrupted by a
+        crash (its lease ran out, or runs out while we wait for it) is looked up on the platform, else sent
+        again under its own key (Feishu answers a repeated `uuid` with the first message) — so the answer
+        replaces the placeholder people may already see instead of appearing beside it."""
+        deadline = time.monotonic() + LEASE.total_seconds() + 1
+        while True:
+            with self._db.session() as session:
+                old = session.exec(
+                    select(OutboxMessage).where(col(OutboxMessage.dedupe_key) == dedupe_key)
+                ).first()
             if old is None or old.status in ("failed", "cancelled"):
                 return None
             if old.status == "sent":
@@ -282,26 +287,40 @@ class Outbox:
                     conversation=old.conversation or "",
                     message_id=old.message_id or "",
                 )
-            interrupted = old.status == "sending"
-            if interrupted and as_utc(old.next_attempt_at) > now:
-                return None  # being sent right now by someone else: post the answer on its own
+            in_flight = old.status == "sending" and as_utc(old.next_attempt_at) > self._clock.now()
+            if not (in_flight and time.monotonic() < deadline):
+                break
+            self._sleep(0.5)  # only after a crash: the dead process's lease on it runs out
+        with self._db.session() as session:
             taken = session.execute(
                 update(OutboxMessage)
                 .where(col(OutboxMessage.id) == old.id, col(OutboxMessage.status) == old.status)
-                .values(status="cancelled", last_error="replaced before it was sent")
-            )
-            if not getattr(taken, "rowcount", 0):
-                return None
-        if not interrupted:
-            return None
-        found = port.find_sent(Address.model_validate_json(old.address), _platform_key(old))
-        if found is not None:
-            with self._db.session() as session:
-                session.execute(
-                    update(OutboxMessage)
-                    .where(col(OutboxMessage.id) == old.id)
-                    .values(status="sent", message_id=found.message_id, conversation=found.conversation)
+                .values(
+                    status="cancelled" if old.status == "pending" else "sending",
+                    next_attempt_at=self._clock.now() + LEASE,
+                    last_error="replaced before it was sent" if old.status == "pending" else old.last_error,
                 )
+            )
+        if old.status == "pending" or not getattr(taken, "rowcount", 0):
+            return None
+        address, key = Address.model_validate_json(old.address), _platform_key(old)
+        with self._leases.holding(old.id):
+            found = port.find_sent(address, key) or port.send(
+                address,
+                self.people.localize(Reply.model_validate_json(old.reply), platform=old.platform),
+                key=key,
+            )
+        with self._db.session() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == old.id)
+                .values(
+                    status="sent",
+                    message_id=found.message_id,
+                    conversation=found.conversation,
+                    sent_at=self._clock.now(),
+                )
+            )
         return found
 
     def sent_as(self, dedupe_key: str | None) -> Sent | None:

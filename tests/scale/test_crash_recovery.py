@@ -133,10 +133,18 @@ def _slack_outcome(slack: FakeSlackApi, thread: str) -> tuple[int, int]:
 def _feishu_outcome(feishu: FeishuFake, message: str) -> tuple[int, int]:
     with feishu._lock:
         created = [m for m in feishu.created if m.get("root_id") == message]
-    placeholders = {m["message_id"] for m in created if any(p in m["content"] for p in PLACEHOLDERS)}
+    placeholders = {m["message_id"] for m in created if any(p in _text(m["content"]) for p in PLACEHOLDERS)}
     patched = {r.path.rsplit("/", 1)[-1] for r in feishu.recorder.requests if r.method == "PATCH"}
     updated = patched & placeholders
     return len(created) - len(placeholders) + len(updated), len(placeholders - updated)
+
+
+def _text(content: str) -> str:
+    """A Feishu message's content as people read it (the JSON escapes non-ASCII characters)."""
+    try:
+        return json.dumps(json.loads(content), ensure_ascii=False)
+    except ValueError:
+        return content
 
 
 def outcomes(rig: Rig, burst: Burst) -> dict[str, tuple[int, int]]:
