@@ -57,6 +57,7 @@ class FeishuFake:
     chat_members: dict[str, list[str]] = field(default_factory=dict)
     users: dict[str, str] = field(default_factory=dict)  # open_id → name (contact/v3/users/:user_id)
     ws_url: str = ""
+    latency: float = 0.0  # seconds every Open API call takes (a slow Feishu, for the crash benchmark)
     failures: list[Failure] = field(default_factory=list)
     issued: dict[str, str] = field(default_factory=dict)  # message id → msg_type of what we accepted
     # messages created, in order (create and reply; a repeated `uuid` returns the first one, like Feishu)
@@ -142,6 +143,8 @@ class FeishuApiHandler(RecordingHandler):
     fake: FeishuFake  # set on the subclass made per server
 
     def respond(self, received: Received) -> tuple[int, Any, dict[str, str] | None]:
+        if self.fake.latency:
+            time.sleep(self.fake.latency)
         path, _, query = received.path.partition("?")
         failure = self.fake._failure_for(path)
         if failure is not None:

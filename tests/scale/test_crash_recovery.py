@@ -73,9 +73,9 @@ class Rig:
         self.workers.append(worker)
         return worker
 
-    def burst(self, node: Node) -> Burst:
-        slack = [slack_event(QUESTION) for _ in range(PER_PLATFORM)]
-        feishu = [feishu_event(QUESTION) for _ in range(PER_PLATFORM)]
+    def burst(self, node: Node, *, per_platform: int = PER_PLATFORM) -> Burst:
+        slack = [slack_event(QUESTION) for _ in range(per_platform)]
+        feishu = [feishu_event(QUESTION) for _ in range(per_platform)]
         requests = [("/slack/events", *signed_slack_request(e)) for e in slack]
         requests += [("/feishu/events", *signed_feishu_request(e)) for e in feishu]
         with ThreadPoolExecutor(max_workers=16) as pool, httpx.Client(timeout=10) as client:
