@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import col, select
 
@@ -175,14 +175,15 @@ class Inbox:
                 .values(**values)
             )
 
-    def counts(self) -> dict[str, int]:
-        """Rows per status (for `/healthz`-style reporting and tests)."""
+    def unfinished(self) -> dict[str, int]:
+        """Events waiting for a worker (`pending`) and being worked on (`working`), for `/healthz`."""
         with self._db.session() as session:
-            rows = session.exec(select(InboxEvent.status, InboxEvent.id))
-            found: dict[str, int] = {}
-            for status, _ in rows:
-                found[status] = found.get(status, 0) + 1
-            return found
+            rows = session.exec(
+                select(InboxEvent.status, func.count())
+                .where(col(InboxEvent.status).in_(("pending", "working")))
+                .group_by(col(InboxEvent.status))
+            )
+            return {"pending": 0, "working": 0} | {status: int(count) for status, count in rows}
 
 
 def forget_events_before(*, db: Database, cutoff: datetime) -> int:
