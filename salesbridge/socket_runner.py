@@ -10,12 +10,12 @@ import logging
 
 from dashboard.app import create_dashboard_app
 from salesbridge.app import Application
+from salesbridge.shutdown import serve_http
 
 logger = logging.getLogger(__name__)
 
 
 def run_socket_mode(application: Application, *, host: str, port: int) -> None:
-    import uvicorn
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import JSONResponse, Response
@@ -41,4 +41,4 @@ def run_socket_mode(application: Application, *, host: str, port: int) -> None:
         )
 
     routes = [Route("/healthz", healthz), Mount("/app", app=create_dashboard_app(application.services))]
-    uvicorn.run(Starlette(routes=routes), host=host, port=port, log_level="warning")
+    serve_http(Starlette(routes=routes), host=host, port=port)

@@ -1,7 +1,7 @@
 """dashboard: sign-in links, browser sessions, the generated cookie secret; indexes for browsing requests
 
 Revision ID: 4c68b12e1b55
-Revises: e4a7c9d2b1f0
+Revises: f5b8d3e6a7c1
 Create Date: 2026-12-07 03:10:00
 
 The web dashboard (dashboard/) signs people in with one-time links (`dashboard_link`) into sessions
@@ -22,7 +22,7 @@ from alembic import op
 
 
 revision: str = '4c68b12e1b55'
-down_revision: str | None = 'e4a7c9d2b1f0'
+down_revision: str | None = 'f5b8d3e6a7c1'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
