@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import func, union
+from sqlalchemy import func, true, union
 from sqlmodel import Session, col, select
 
 from bot.errors import UsageError
@@ -147,7 +147,8 @@ def _where(filters: RequestFilters, *, session: Session) -> list[Any]:
     conditions: list[Any] = []
     status = filters.status
     if status == "open":
-        conditions.append(col(FeatureRequest.is_open).is_(True))
+        # `= true`, not `IS TRUE`: PostgreSQL matches only the former to the (is_open, …) indexes
+        conditions.append(col(FeatureRequest.is_open) == true())
     elif status == "all":
         conditions.append(col(FeatureRequest.merged_into_id).is_(None))
     else:
