@@ -69,7 +69,9 @@ def knowledge_status(*, services: Services, kind: str = "") -> KnowledgeStatus:
         total = int(session.exec(counted).one())
         sections = count_sections(session=session)
         per_document = (
-            embedding_progress_by_document(session=session, model=embedder.name) if embedder is not None else {}
+            embedding_progress_by_document(session=session, model=embedder.name)
+            if embedder is not None
+            else {}
         )
         overall = embedding_progress(session=session, model=embedder.name) if embedder is not None else None
         changed = last_changed(session=session)

@@ -179,9 +179,7 @@ def answer_group(
         raise UsageError("The answer is empty.", "回答内容为空。")
     now = services.now()
     with services.db.session() as session:
-        questions = list(
-            session.exec(select(QaQuestion).where(col(QaQuestion.id).in_(list(question_ids))))
-        )
+        questions = list(session.exec(select(QaQuestion).where(col(QaQuestion.id).in_(list(question_ids)))))
         if len(questions) != len(set(question_ids)) or not questions:
             raise NotFound(
                 "Some of these questions no longer exist; reload the page.",
