@@ -19,6 +19,7 @@ COPY bot ./bot
 COPY handlers ./handlers
 COPY knowledge ./knowledge
 COPY jobs ./jobs
+COPY dashboard ./dashboard
 COPY migrations ./migrations
 COPY alembic.ini ./
 RUN pip install . \

@@ -67,7 +67,11 @@ class Settings(BaseSettings):
     dashboard_secret: SecretStr | None = Field(default=None, alias="SALESBRIDGE_DASHBOARD_SECRET")
     log_level: str = Field(default="INFO", alias="SALESBRIDGE_LOG_LEVEL")
     replay_window_seconds: int = Field(default=300, alias="SALESBRIDGE_REPLAY_WINDOW_SECONDS")
-    worker_threads: int = Field(default=8, alias="SALESBRIDGE_WORKER_THREADS")
+    # threads that process inbound events in this process; 0: `serve` only acknowledges (writes the inbox)
+    # and `salesbridge worker` processes do the work
+    worker_threads: int = Field(default=8, ge=0, le=256, alias="SALESBRIDGE_WORKER_THREADS")
+    # on SIGTERM/SIGINT: how long work in flight may take to finish before it is handed back to the inbox
+    shutdown_grace_seconds: float = Field(default=20, ge=0, alias="SALESBRIDGE_SHUTDOWN_GRACE_SECONDS")
     kb_stale_days: int = Field(default=365, ge=0, alias="SALESBRIDGE_KB_STALE_DAYS")
     # an FAQ entry from a PM's answer is due for re-verification this many days after it was answered (or last
     # re-verified); past that, answers quoting it say "unverified since <date>" and the dashboard lists it

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
 import bot.models  # noqa: F401  (registers every table on SQLModel.metadata)
@@ -43,6 +44,14 @@ def describe_url(url: str) -> str:
             return f"{url} ({Path(parsed.database).resolve()})"
         return url
     return parsed.render_as_string(hide_password=True)
+
+
+def transient_database_error(exc: BaseException) -> bool:
+    """An error of the database, not of the work: a lost or refused connection, a read-only or locked
+    file, a restart. The work is retried later (from the inbox) instead of being answered with an apology."""
+    return isinstance(exc, OperationalError | InterfaceError) or bool(
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
 
 
 def _storable_value(value: Any) -> Any:
@@ -102,9 +111,18 @@ class Database:
             try:
                 yield session
                 session.commit()
-            except BaseException:
+            except BaseException as exc:
                 session.rollback()
+                if transient_database_error(exc):
+                    self.recycle()
                 raise
+
+    def recycle(self) -> None:
+        """Replace every pooled connection after a database error: a SQLite connection that once found the
+        file read-only stays read-only, and a PostgreSQL restart leaves dead sockets behind. Connections in
+        use are closed when they come back."""
+        logger.warning("database error: replacing the connection pool")
+        self.engine.dispose()
 
     def upgrade(self) -> None:
         """Apply every Alembic migration (idempotent)."""

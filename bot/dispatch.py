@@ -1,19 +1,26 @@
-"""After the ack: route a message, deliver its replies. Adapters call `submit`, which returns at once.
+"""After the ack: adapters call `submit`, which writes the event to the inbox and returns; workers route it
+and deliver its replies.
 
-The dispatcher resolves each reply's destination relative to the incoming message, sends it through the
-outbox, opens forms, and for slow commands posts a "Looking it up…" placeholder that the answer replaces.
+`submit` is the only thing on the platform's 3-second path: one INSERT (`bot/inbox.py`). It raises
+`IntakeError` when the database cannot take the event, and the adapter answers 5xx so the platform retries.
+Workers — threads of this process (`serve`, the default) and/or `salesbridge worker` processes on the same
+database — take events from the inbox: the ones this process accepted at once, the others (accepted by a
+process that runs no workers, left by a crash, due for a retry) by polling. Each event's replies go through
+the outbox under dedupe keys derived from its inbox row, and so does the "Looking it up…" placeholder that
+the answer replaces: work resumed after a crash neither answers twice nor leaves a placeholder behind.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
+import queue
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+import time
 from typing import Generic
 
+from bot.database import transient_database_error
 from bot.i18n import pick
-from bot.idempotency import claim_event
+from bot.inbox import Accepted, Inbox
 from bot.logging_setup import log_context
 from bot.messages import IncomingMessage, Reply, Sent, resolve_address
 from bot.metrics import metrics
@@ -21,109 +28,215 @@ from bot.router import C, Router
 
 logger = logging.getLogger(__name__)
 
+POLL_SECONDS = 0.5  # how often idle workers look for events accepted elsewhere, retries and expired leases
+
 
 class Dispatcher(Generic[C]):
-    def __init__(self, *, services: C, router: Router[C], workers: int | None = None) -> None:
+    def __init__(
+        self, *, services: C, router: Router[C], workers: int | None = None, inbox: Inbox | None = None
+    ) -> None:
         self.services = services
         self.router = router
-        self._pool = ThreadPoolExecutor(
-            max_workers=workers or services.settings.worker_threads, thread_name_prefix="dispatch"
-        )
-        self._pending: set[Future[list[Sent]]] = set()
+        self.inbox = inbox or Inbox(db=services.db, clock=services.clock)
+        self.workers = services.settings.worker_threads if workers is None else workers
+        self._queue: queue.Queue[int | None] = queue.Queue()
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._queued: set[int] = set()  # accepted or found here, not yet finished by this process
+        self._working: dict[int, int] = {}  # entry → attempt, for lease renewal and hand-back
+        self._threads: list[threading.Thread] = []
+        self._draining = threading.Event()  # shutting down: no new work is taken
+        self._stopping = threading.Event()  # the grace period is over: queued work is left to the inbox
 
-    def submit(self, msg: IncomingMessage) -> Future[list[Sent]]:
-        """Process `msg` in the background; the caller has already acknowledged the platform."""
-        future = self._pool.submit(self.process, msg)
-        with self._lock:
-            self._pending.add(future)
-        future.add_done_callback(self._forget)
-        return future
-
-    def _forget(self, future: Future[list[Sent]]) -> None:
-        with self._lock:
-            self._pending.discard(future)
-
-    def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Block until every submitted message is processed (tests, graceful shutdown)."""
-        with self._lock:
-            pending = list(self._pending)
-        _done, not_done = concurrent.futures.wait(pending, timeout=timeout)
-        return not not_done
+    # --- intake (the ack path) ---------------------------------------------------------------------
+    def submit(self, msg: IncomingMessage) -> int | None:
+        """Write `msg` to the inbox and queue it for this process's workers (if it runs any). Returns the
+        inbox entry, or None for a redelivery of finished work. Raises `IntakeError` (answer 5xx)."""
+        accepted = self._accept(msg)
+        if accepted.entry is None:
+            return None
+        if accepted.resumed:
+            logger.info("redelivery of unfinished %s/%s: resumed", msg.platform, msg.event_id)
+        if self.workers and not self._draining.is_set():
+            self.start_workers()  # at once, or on the first event of a process that did not start them
+            self._enqueue(accepted.entry)
+        return accepted.entry
 
     def validate_form(self, msg: IncomingMessage) -> dict[str, str]:
         """A submitted form's errors, for the adapter to show inside the platform's ack (see Router)."""
         return self.router.validate_form(msg, self.services)
 
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=False)
-
-    def claim(self, msg: IncomingMessage) -> bool:
-        """False when this event was already handled (a retry or a redelivery)."""
-        if not msg.event_id:
-            return True
-        return claim_event(db=self.services.db, platform=msg.platform, key=msg.event_id)
-
     def process(self, msg: IncomingMessage) -> list[Sent]:
-        """Route and deliver; never raises (a listener must not crash)."""
-        with log_context(event_id=msg.event_id or msg.message_id, platform=msg.platform):
-            return self._process(msg)
+        """Accept and work on `msg` in this thread (the console, tests): what `submit` + a worker do."""
+        accepted = self._accept(msg)
+        return [] if accepted.entry is None else self.work(accepted.entry)
 
-    def _process(self, msg: IncomingMessage) -> list[Sent]:
+    def _accept(self, msg: IncomingMessage) -> Accepted:
+        counters = metrics()
+        counters.events_received.labels(platform=msg.platform, kind=str(msg.kind)).inc()
+        accepted = self.inbox.accept(msg)
+        if accepted.entry is None:
+            counters.events_duplicate.labels(platform=msg.platform).inc()
+            logger.info("duplicate delivery of %s/%s ignored", msg.platform, msg.event_id)
+        return accepted
+
+    # --- workers -----------------------------------------------------------------------------------
+    def start_workers(self, count: int | None = None) -> None:
+        """Run worker threads and the poller in this process (`serve` by default, `salesbridge worker`)."""
+        with self._lock:
+            if self._threads:
+                return
+            self._threads = self._spawn(count or self.workers)
+
+    def _spawn(self, count: int) -> list[threading.Thread]:
+        self._draining.clear()
+        self._stopping.clear()
+        threads = [
+            threading.Thread(target=self._worker, name=f"worker-{index}", daemon=True)
+            for index in range(count)
+        ]
+        threads.append(threading.Thread(target=self._poll_loop, name="inbox-poller", daemon=True))
+        for thread in threads:
+            thread.start()
+        return threads
+
+    def _enqueue(self, entry: int) -> None:
+        with self._lock:
+            if entry in self._queued:
+                return
+            self._queued.add(entry)
+        self._queue.put(entry)
+
+    def _worker(self) -> None:
+        while True:
+            entry = self._queue.get()
+            if entry is None:
+                return
+            try:
+                if not self._stopping.is_set():
+                    self.work(entry)
+            finally:
+                with self._idle:
+                    self._queued.discard(entry)
+                    self._idle.notify_all()
+
+    def _poll_loop(self) -> None:
+        renewed = time.monotonic()
+        while not self._draining.wait(POLL_SECONDS):
+            try:
+                for entry in self.inbox.due():
+                    self._enqueue(entry)
+                if time.monotonic() - renewed > self.inbox.lease.total_seconds() / 3:
+                    renewed = time.monotonic()
+                    with self._lock:
+                        working = list(self._working)
+                    self.inbox.renew(working)
+            except Exception:  # the database is away: try again at the next poll
+                logger.warning("inbox poll failed", exc_info=True)
+
+    def work(self, entry: int) -> list[Sent]:
+        """Claim an inbox entry, route it, deliver its replies, record the outcome. Never raises."""
+        try:
+            claimed = self.inbox.claim(entry)
+        except Exception:
+            logger.warning("could not claim inbox entry %s; it stays due", entry, exc_info=True)
+            return []
+        if claimed is None:
+            return []  # finished meanwhile, or another worker holds it
+        msg, attempt = claimed
+        with self._lock:
+            self._working[entry] = attempt
+        try:
+            with log_context(event_id=msg.event_id or msg.message_id, platform=msg.platform):
+                return self._work(entry, msg, attempt)
+        finally:
+            with self._lock:
+                self._working.pop(entry, None)
+
+    def _work(self, entry: int, msg: IncomingMessage, attempt: int) -> list[Sent]:
         counters = metrics()
         kind = str(msg.kind)
-        counters.events_received.labels(platform=msg.platform, kind=kind).inc()
-        self.services.outbox.people.remember(platform=msg.platform, user=msg.user, name=msg.user_name)
         try:
-            if not self.claim(msg):
-                counters.events_duplicate.labels(platform=msg.platform).inc()
-                logger.info("duplicate delivery of %s/%s ignored", msg.platform, msg.event_id)
-                return []
+            self.services.outbox.people.remember(platform=msg.platform, user=msg.user, name=msg.user_name)
             with counters.time_answer(platform=msg.platform, kind=kind):
                 route = self.router.route(msg)
-                placeholder = self._post_placeholder(msg) if route.placeholder else None
+                waiting = self._post_placeholder(msg, entry) if route.placeholder else None
                 replies = self.router.run(route, self.services)
-                return self.deliver(msg, replies, placeholder=placeholder)
-        except Exception:
+                sent = self.deliver(msg, replies, entry=entry, placeholder=waiting)
+            self.inbox.finish(entry, attempt=attempt)
+            return sent
+        except Exception as exc:
             counters.events_failed.labels(platform=msg.platform).inc()
-            logger.exception("dispatch failed event_id=%s platform=%s", msg.event_id, msg.platform)
+            transient = transient_database_error(exc)
+            log = logger.warning if transient else logger.exception
+            log("processing event %s failed (attempt %d): %s", msg.event_id or entry, attempt, exc)
+            try:
+                self.inbox.retry(entry, attempt=attempt, error=f"{type(exc).__name__}: {exc}")
+            except Exception:
+                logger.warning("could not record the failure of entry %s; its lease will expire", entry)
             return []
 
+    # --- delivery ----------------------------------------------------------------------------------
     def deliver(
-        self, msg: IncomingMessage, replies: list[Reply], *, placeholder: Sent | None = None
+        self, msg: IncomingMessage, replies: list[Reply], *, entry: int, placeholder: str | None = None
     ) -> list[Sent]:
+        """Send `replies` through the outbox, keyed by the inbox entry; the first one that goes to the
+        conversation replaces the placeholder (whose outbox dedupe key is `placeholder`)."""
         sent: list[Sent] = []
         port = self.services.ports.get(msg.platform)
-        for reply in replies:
+        for index, reply in enumerate(replies):
             if reply.form is not None and reply.to is None:
-                if port is not None:
+                if port is not None:  # a form opens on a trigger valid for seconds: now or never
                     port.open_form(msg, reply.form)
                 continue
             address = resolve_address(msg, reply)
-            if placeholder is not None and port is not None and not address.ephemeral and reply.to is None:
-                try:
-                    port.update(
-                        placeholder, self.services.outbox.people.localize(reply, platform=msg.platform)
-                    )
-                    sent.append(placeholder)
-                    placeholder = None
-                    continue
-                except Exception:
-                    logger.warning("could not update placeholder; posting the answer instead", exc_info=True)
-                    placeholder = None
-            delivery = self.services.outbox.deliver(address, reply)
+            replaces = None
+            if placeholder is not None and not address.ephemeral and reply.to is None:
+                replaces, placeholder = placeholder, None
+            delivery = self.services.outbox.deliver(
+                address, reply, dedupe_key=f"in:{entry}:{index}", replaces=replaces
+            )
             if delivery.sent is not None:
                 sent.append(delivery.sent)
         return sent
 
-    def _post_placeholder(self, msg: IncomingMessage) -> Sent | None:
-        port = self.services.ports.get(msg.platform)
-        if port is None:
+    def _post_placeholder(self, msg: IncomingMessage, entry: int) -> str | None:
+        """Post "Looking it up…" (once per entry, also when the work is resumed); its outbox dedupe key."""
+        if msg.platform not in self.services.ports:
             return None
-        text = pick(msg.language, "Looking it up…", "正在查找…")
-        reply = Reply(text=text, where="thread")
+        reply = Reply(text=pick(msg.language, "Looking it up…", "正在查找…"), where="thread")
+        key = f"in:{entry}:wait"
+        self.services.outbox.deliver(resolve_address(msg, reply), reply, dedupe_key=key)
+        return key
+
+    # --- stopping ----------------------------------------------------------------------------------
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until everything queued in this process is finished (tests, graceful shutdown)."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._queued:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._idle.wait(remaining)
+        return True
+
+    def shutdown(self, *, grace: float = 10.0) -> bool:
+        """Stop taking work, let what is running finish within `grace` seconds, and hand whatever is left
+        back to the inbox (due now, for another process or the next start). True when nothing was left."""
+        self._draining.set()
+        finished = self.wait_idle(timeout=grace)
+        self._stopping.set()
+        with self._lock:
+            left = sorted(self._queued)
         try:
-            return port.send(resolve_address(msg, reply), reply)
+            self.inbox.hand_back(left)
         except Exception:
-            logger.warning("placeholder not posted", exc_info=True)
-            return None
+            logger.warning("could not hand back %d inbox entries; their leases will expire", len(left))
+        with self._lock:
+            threads, self._threads = self._threads, []
+        for _ in threads:
+            self._queue.put(None)
+        if left:
+            logger.info("shutdown: %d unfinished event(s) handed back to the inbox", len(left))
+        return finished

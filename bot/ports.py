@@ -10,8 +10,15 @@ from bot.messages import Address, Form, IncomingMessage, Reply, Sent
 class ChatPort(Protocol):
     platform: str
 
-    def send(self, address: Address, reply: Reply) -> Sent:
-        """Post `reply` (with its attachment, if any). Raise `DeliveryError` when the platform refuses."""
+    def send(self, address: Address, reply: Reply, *, key: str | None = None) -> Sent:
+        """Post `reply` (with its attachment, if any). Raise `DeliveryError` when the platform refuses.
+        `key` is the same for every attempt of one outbox message: platforms that deduplicate sends (Feishu's
+        `uuid`) use it, so a send retried after a crash does not post twice."""
+        ...
+
+    def find_sent(self, address: Address, key: str) -> Sent | None:
+        """The message an earlier send under `key` posted, if it reached the platform before the process
+        died (the outbox asks before resending a message whose send was interrupted); None when unknown."""
         ...
 
     def update(self, sent: Sent, reply: Reply) -> None:

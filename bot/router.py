@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from bot.commands import split_command_word
 from bot.context import Core
+from bot.database import transient_database_error
 from bot.errors import PermissionDenied, UsageError, UserFacingError
 from bot.forms import FormErrors
 from bot.i18n import both
@@ -258,11 +259,12 @@ class Router(Generic[C]):
 
     # --- dispatch ----------------------------------------------------------------------------------
     def handle(self, msg: IncomingMessage, services: C) -> list[Reply]:
-        """Route one message and return the replies. Never raises."""
+        """Route one message and return the replies. Never raises, but for a database error (retried)."""
         return self.run(self.route(msg), services)
 
     def run(self, route: Route, services: C) -> list[Reply]:
-        """Run a routed message's handler (or thread listener) and return the replies. Never raises."""
+        """Run a routed message's handler (or thread listener) and return the replies. Never raises but
+        for a database error, which the dispatcher retries from the inbox."""
         msg = route.incoming
         try:
             if msg.external and msg.conversation not in services.settings.slack_connect_channels:
@@ -303,7 +305,9 @@ class Router(Generic[C]):
             return [Reply(text=text, where="ephemeral", color="warning")]
         except UserFacingError as exc:
             return [Reply(text=both(exc.en, exc.zh), where="ephemeral", color="warning")]
-        except Exception:
+        except Exception as exc:
+            if transient_database_error(exc):
+                raise  # not the user's fault nor the handler's: the dispatcher retries the event later
             logger.exception(
                 "handler failed event_id=%s platform=%s kind=%s", msg.event_id, msg.platform, msg.kind
             )

@@ -1,10 +1,10 @@
-"""Small system jobs: forget old idempotency keys, keep scheduler jobs in step with the `schedule` table."""
+"""Small system jobs: forget finished inbox events, keep scheduler jobs in step with the `schedule` table."""
 
 from __future__ import annotations
 
 import logging
 
-from bot.idempotency import RETENTION, forget_events_before
+from bot.inbox import RETENTION, forget_events_before
 from jobs.registry import running_scheduler
 from services.context import Services
 

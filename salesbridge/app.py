@@ -86,9 +86,16 @@ class Application:
     _threads: list[threading.Thread] = field(default_factory=list)
     _scheduler: SchedulerRuntime | None = None
 
-    def start_background(self, *, outbox_interval: float = 1.0, scheduler: bool = True) -> None:
-        """The outbox retry loop (every process runs one; leases keep them from double-sending) and the
-        scheduler's leader election (only the elected process fires scheduled jobs)."""
+    def start_background(
+        self, *, outbox_interval: float = 1.0, scheduler: bool = True, workers: int | None = None
+    ) -> None:
+        """The inbox workers (`workers` threads, default SALESBRIDGE_WORKER_THREADS; 0: none, this process
+        only acknowledges), the outbox retry loop (every process runs one; leases keep them from
+        double-sending) and the scheduler's leader election (only the elected process fires jobs)."""
+        count = self.services.settings.worker_threads if workers is None else workers
+        self.dispatcher.workers = count  # 0: events are only written down here (`serve --workers 0`)
+        if count:
+            self.dispatcher.start_workers(count)
 
         def loop() -> None:
             while not self._stop.wait(outbox_interval):
@@ -106,16 +113,24 @@ class Application:
             self._scheduler = SchedulerRuntime(self.services)
             self._scheduler.start()
 
-    def stop(self) -> None:
-        self._stop.set()
-        self.services.knowledge.stop_background_embedding()
+    def stop(self, *, grace: float | None = None) -> bool:
+        """Stop taking work, let what is in flight finish within `grace` seconds (default
+        SALESBRIDGE_SHUTDOWN_GRACE_SECONDS) and hand the rest back to the inbox, then flush the outbox once.
+        True when nothing was left unfinished."""
+        grace = self.services.settings.shutdown_grace_seconds if grace is None else grace
         if self._scheduler is not None:
             self._scheduler.stop()
             self._scheduler = None
-        self.dispatcher.wait_idle(timeout=10)
-        self.dispatcher.shutdown()
+        finished = self.dispatcher.shutdown(grace=grace)
+        self._stop.set()
+        self.services.knowledge.stop_background_embedding()
         for thread in self._threads:
             thread.join(timeout=5)
+        try:
+            self.services.outbox.flush()
+        except Exception:
+            logger.warning("final outbox flush failed; the messages wait for the next process", exc_info=True)
+        return finished
 
 
 def build_application(

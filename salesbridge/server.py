@@ -77,6 +77,7 @@ def create_asgi_app(application: Application) -> Starlette:
                 "feishu": "feishu" in application.services.ports,
             },
             "semantic_retrieval": application.services.knowledge.embedding_status.describe(),
+            "inbox": application.dispatcher.inbox.unfinished() if database else None,
         }
         return JSONResponse(body, status_code=200 if database else 503)
 

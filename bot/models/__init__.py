@@ -11,7 +11,7 @@ from bot.models.announcements import (  # noqa: F401
     Audience,
     LaunchPlan,
 )
-from bot.models.core import OutboxMessage, ProcessedEvent, RoleGrant
+from bot.models.core import InboxEvent, OutboxMessage, RoleGrant
 from bot.models.dashboard import DashboardLink, DashboardSecret, DashboardSession  # noqa: F401
 from bot.models.knowledge import (  # noqa: F401
     KnowledgeCalibration,
@@ -38,4 +38,4 @@ from bot.models.schedules import (  # noqa: F401
     SyncAbsence,
 )
 
-__all__ = ["OutboxMessage", "ProcessedEvent", "RoleGrant"]
+__all__ = ["InboxEvent", "OutboxMessage", "RoleGrant"]

@@ -1,4 +1,4 @@
-"""Tables of the core: idempotency keys, role grants, the outbox."""
+"""Tables of the core: the inbox of inbound events, role grants, the outbox."""
 
 from __future__ import annotations
 
@@ -16,14 +16,23 @@ def timestamp_column(*, nullable: bool = False, index: bool = False) -> Column: 
     return Column(DateTime(timezone=True), nullable=nullable, index=index)
 
 
-class ProcessedEvent(SQLModel, table=True):
-    """One row per inbound event/message id we handled: a retry or redelivery finds it and stops."""
+class InboxEvent(SQLModel, table=True):
+    """Every inbound event, written before the platform gets its 200 (`bot/inbox.py`): what was acknowledged
+    is processed, after a crash or a restart too, by whichever process takes it first. `key` (platform +
+    event id) makes a retry or redelivery find the row instead of doing the work twice."""
 
-    __tablename__ = "processed_event"
+    __tablename__ = "inbox_event"
 
-    key: str = Field(primary_key=True, max_length=255)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str | None = Field(default=None, max_length=255, unique=True)  # None: no event id (console)
     platform: str = Field(max_length=16)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(index=True))
+    message: str = Field(sa_column=Column(Text, nullable=False))  # IncomingMessage JSON
+    status: str = Field(default="pending", max_length=16, index=True)  # pending | working | done | failed
+    attempts: int = 0
+    due_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(index=True))  # or lease end
+    last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    received_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(index=True))
+    finished_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
 
 
 class RoleGrant(SQLModel, table=True):
@@ -61,3 +70,5 @@ class OutboxMessage(SQLModel, table=True):
     conversation: str | None = Field(default=None, max_length=255)
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
     sent_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
+    # the dedupe key of an earlier message this one replaces in place ("Looking it up…" → the answer)
+    replaces: str | None = Field(default=None, max_length=255)

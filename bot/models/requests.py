@@ -18,12 +18,14 @@ from bot.models.core import timestamp_column, utcnow
 class FeatureRequest(SQLModel, table=True):
     __tablename__ = "feature_request"
     __table_args__ = (
-        Index("ix_feature_request_open_rice", "is_open", "rice", "total_arr_usd"),
-        Index("ix_feature_request_open_arr", "is_open", "total_arr_usd", "rice"),
+        # the id ends each sort index: it breaks ties (stable pages), and PostgreSQL, whose indexes do not
+        # carry the row id, can then page by index alone (services/requests/browse.py)
+        Index("ix_feature_request_open_rice", "is_open", "rice", "total_arr_usd", "id"),
+        Index("ix_feature_request_open_arr", "is_open", "total_arr_usd", "rice", "id"),
         Index("ix_feature_request_creator", "created_platform", "created_by"),
-        # the dashboard's other sort orders and its area filter (services/requests/browse.py)
-        Index("ix_feature_request_open_priority", "is_open", "priority", "rice"),
-        Index("ix_feature_request_open_votes", "is_open", "customer_count", "rice"),
+        # the dashboard's other sort orders and its area filter
+        Index("ix_feature_request_open_priority", "is_open", "priority", "rice", "id"),
+        Index("ix_feature_request_open_votes", "is_open", "customer_count", "rice", "id"),
         Index("ix_feature_request_area", "area", "is_open", "rice"),
     )
 

@@ -132,7 +132,10 @@ class ConsolePort:
             self.out.write(f"{head}{body}\n")
             self.out.flush()
 
-    def send(self, address: Address, reply: Reply) -> Sent:
+    def find_sent(self, address: Address, key: str) -> Sent | None:
+        return None  # one process, no crash to recover from mid-send
+
+    def send(self, address: Address, reply: Reply, *, key: str | None = None) -> Sent:
         conversation = address.conversation or f"dm-{address.user}"
         if address.ephemeral:  # seen by one person, never a thread root: no number
             root = self.number_of(address.thread)

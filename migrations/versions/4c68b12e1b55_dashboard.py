@@ -1,13 +1,15 @@
 """dashboard: sign-in links, browser sessions, the generated cookie secret; indexes for browsing requests
 
 Revision ID: 4c68b12e1b55
-Revises: e4a7c9d2b1f0
+Revises: f5b8d3e6a7c1
 Create Date: 2026-12-07 03:10:00
 
 The web dashboard (dashboard/) signs people in with one-time links (`dashboard_link`) into sessions
 (`dashboard_session`), and signs its cookies with SALESBRIDGE_DASHBOARD_SECRET or a secret generated once
 (`dashboard_secret`). Its requests table sorts by priority and votes, and filters by area, customer tier and
 name, and requester: one index each (`services/requests/browse.py`; measured by benchmarks/dashboard.py).
+The two sort indexes of `requests top` (RICE, ARR) end with the id too, like the new ones: ties are broken
+in the index, and PostgreSQL (whose indexes do not carry the row id) pages by index alone.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from alembic import op
 
 
 revision: str = '4c68b12e1b55'
-down_revision: str | None = 'e4a7c9d2b1f0'
+down_revision: str | None = 'f5b8d3e6a7c1'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -65,8 +67,13 @@ def upgrade() -> None:
 
     with op.batch_alter_table('feature_request', schema=None) as batch_op:
         batch_op.create_index('ix_feature_request_area', ['area', 'is_open', 'rice'], unique=False)
-        batch_op.create_index('ix_feature_request_open_priority', ['is_open', 'priority', 'rice'], unique=False)
-        batch_op.create_index('ix_feature_request_open_votes', ['is_open', 'customer_count', 'rice'], unique=False)
+        batch_op.create_index('ix_feature_request_open_priority', ['is_open', 'priority', 'rice', 'id'], unique=False)
+        batch_op.create_index('ix_feature_request_open_votes', ['is_open', 'customer_count', 'rice', 'id'], unique=False)
+        # the id joins the two sort indexes of `requests top`: ties broken in the index, index-only pages
+        batch_op.drop_index('ix_feature_request_open_rice')
+        batch_op.create_index('ix_feature_request_open_rice', ['is_open', 'rice', 'total_arr_usd', 'id'], unique=False)
+        batch_op.drop_index('ix_feature_request_open_arr')
+        batch_op.create_index('ix_feature_request_open_arr', ['is_open', 'total_arr_usd', 'rice', 'id'], unique=False)
 
     with op.batch_alter_table('request_customer', schema=None) as batch_op:
         batch_op.create_index('ix_request_customer_name', ['name', 'request_id'], unique=False)
@@ -88,6 +95,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_request_customer_name')
 
     with op.batch_alter_table('feature_request', schema=None) as batch_op:
+        batch_op.drop_index('ix_feature_request_open_arr')
+        batch_op.create_index('ix_feature_request_open_arr', ['is_open', 'total_arr_usd', 'rice'], unique=False)
+        batch_op.drop_index('ix_feature_request_open_rice')
+        batch_op.create_index('ix_feature_request_open_rice', ['is_open', 'rice', 'total_arr_usd'], unique=False)
         batch_op.drop_index('ix_feature_request_open_votes')
         batch_op.drop_index('ix_feature_request_open_priority')
         batch_op.drop_index('ix_feature_request_area')

@@ -5,6 +5,7 @@ The platform SDKs and uvicorn are imported by the commands that use them, so `--
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ import typer
 
 from bot.clock import OffsetClock
 from bot.config import Settings
-from bot.database import Database
+from bot.database import Database, describe_url
 from bot.errors import ConfigurationError
 from bot.logging_setup import configure_logging
 from bot.platforms.console import ConsolePort, ConsoleSession
@@ -26,7 +27,10 @@ from salesbridge.cli.kb import empty_knowledge_base, kb_app
 from salesbridge.cli.requests import requests_app
 from salesbridge.cli.schedules import jobs_app
 from salesbridge.server import create_asgi_app
+from salesbridge.shutdown import serve_http, wait_for_signal
 from salesbridge.socket_runner import run_socket_mode
+
+logger = logging.getLogger(__name__)
 
 app = typer.Typer(
     help="SalesBridge: the sales ↔ product chat bot for Slack and Feishu.", no_args_is_help=True
@@ -56,8 +60,16 @@ def serve(
     host: str = typer.Option("0.0.0.0", help="Interface to listen on (HTTP mode)."),
     port: int = typer.Option(3000, help="Port to listen on (HTTP mode)."),
     socket: bool = typer.Option(False, "--socket", help="Slack Socket Mode + Feishu long connection."),
+    workers: int = typer.Option(
+        None,
+        help="Worker threads here (default SALESBRIDGE_WORKER_THREADS); 0: only acknowledge, "
+        "`salesbridge worker` processes do the work.",
+    ),
 ) -> None:
-    """Run the bot: HTTP endpoints for Slack and Feishu, or outbound connections with --socket."""
+    """Run the bot: HTTP endpoints for Slack and Feishu, or outbound connections with --socket.
+
+    Every event is written to the database before it is acknowledged. SIGTERM/SIGINT stop it gracefully
+    (SALESBRIDGE_SHUTDOWN_GRACE_SECONDS), exit code 0."""
     settings = _settings()
     configure_logging(settings)
     try:
@@ -66,16 +78,42 @@ def serve(
         typer.echo(f"configuration error: {exc}", err=True)
         raise typer.Exit(2) from exc
     application = build_application(settings)
-    application.start_background()
+    application.start_background(workers=workers)
     try:
         if socket:
             run_socket_mode(application, host=host, port=port)
         else:
-            import uvicorn  # the HTTP server, only for `serve`
-
-            uvicorn.run(create_asgi_app(application), host=host, port=port, log_level="warning")
+            serve_http(create_asgi_app(application), host=host, port=port)
     finally:
-        application.stop()
+        _stop(application)
+
+
+@app.command()
+def worker(
+    threads: int = typer.Option(None, help="Worker threads (default SALESBRIDGE_WORKER_THREADS)."),
+) -> None:
+    """Process inbound events from the database (no HTTP): run beside `serve --workers 0` or add capacity.
+
+    Stops gracefully on SIGTERM/SIGINT: work in flight finishes or goes back to the inbox, exit code 0."""
+    settings = _settings()
+    configure_logging(settings)
+    count = settings.worker_threads if threads is None else threads
+    if count < 1:
+        typer.echo("a worker needs at least one thread / 工作进程至少需要一个线程 (--threads 4)", err=True)
+        raise typer.Exit(2)
+    application = build_application(settings)
+    application.start_background(workers=count)
+    typer.echo(f"worker: {count} thread(s) on {describe_url(settings.database_url)}; SIGTERM stops it")
+    try:
+        wait_for_signal()
+    finally:
+        _stop(application)
+
+
+def _stop(application: Application) -> None:
+    """The end of `serve` and `worker`: finish or hand back the work in flight, flush the outbox."""
+    finished = application.stop()
+    logger.info("stopped%s", "" if finished else "; unfinished work was handed back to the inbox")
 
 
 @app.command()

@@ -43,6 +43,14 @@ def test_feishu_and_console_ask_in_chinese_or_english(bot: Harness) -> None:
     assert "/app/login?token=" in console[0].text and "Only you" in console[0].context[0]
 
 
+def test_the_link_reaches_only_the_asker_through_the_outbox(bot: Harness) -> None:
+    for platform, user, channel in (("slack", "UPM", "C1"), ("feishu", "ou_pm", "oc_1")):
+        bot.process(bot.message("dashboard", user=user, platform=platform, channel=channel))
+        posted = bot.ports[platform].posted
+        assert len(posted) == 1 and "/app/login?token=" in posted[0].reply.text
+        assert posted[0].address.ephemeral and posted[0].address.user == user
+
+
 def test_words_after_the_command_are_still_a_question(bot: Harness) -> None:
     replies = bot.say("dashboard export to PDF, is that supported?", user="U1")
     assert not any("/app/login" in r.text for r in replies)

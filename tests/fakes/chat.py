@@ -39,7 +39,10 @@ class FakePort:
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def send(self, address: Address, reply: Reply) -> Sent:
+    def find_sent(self, address: Address, key: str) -> Sent | None:
+        return None
+
+    def send(self, address: Address, reply: Reply, *, key: str | None = None) -> Sent:
         with self._lock:
             if self.fail_next:
                 raise self.fail_next.pop(0)

@@ -57,8 +57,12 @@ class FeishuFake:
     chat_members: dict[str, list[str]] = field(default_factory=dict)
     users: dict[str, str] = field(default_factory=dict)  # open_id → name (contact/v3/users/:user_id)
     ws_url: str = ""
+    latency: float = 0.0  # seconds every Open API call takes (a slow Feishu, for the crash benchmark)
     failures: list[Failure] = field(default_factory=list)
     issued: dict[str, str] = field(default_factory=dict)  # message id → msg_type of what we accepted
+    # messages created, in order (create and reply; a repeated `uuid` returns the first one, like Feishu)
+    created: list[dict[str, Any]] = field(default_factory=list)
+    by_uuid: dict[str, dict[str, Any]] = field(default_factory=dict)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -83,6 +87,8 @@ class FeishuFake:
             self.chat_members.clear()
             self.users.clear()
             self.issued.clear()
+            self.created.clear()
+            self.by_uuid.clear()
         with self.recorder.lock:
             self.recorder.requests.clear()
 
@@ -137,6 +143,8 @@ class FeishuApiHandler(RecordingHandler):
     fake: FeishuFake  # set on the subclass made per server
 
     def respond(self, received: Received) -> tuple[int, Any, dict[str, str] | None]:
+        if self.fake.latency:
+            time.sleep(self.fake.latency)
         path, _, query = received.path.partition("?")
         failure = self.fake._failure_for(path)
         if failure is not None:
@@ -222,6 +230,10 @@ class FeishuApiHandler(RecordingHandler):
         return 404, {"code": 230001, "msg": f"fake: no route {received.method} {path}"}, None
 
     def _message(self, *, chat_id: str, body: dict[str, Any], root: str | None = None) -> dict[str, Any]:
+        uuid_ = str(body.get("uuid") or "")
+        with self.fake._lock:  # Feishu: the same uuid within an hour is the same message
+            if uuid_ and uuid_ in self.fake.by_uuid:
+                return self.fake.by_uuid[uuid_]
         message_id = self.fake.next_message_id()
         self.fake.issued[message_id] = str(body.get("msg_type", ""))
         now = str(int(time.time() * 1000))
@@ -239,7 +251,12 @@ class FeishuApiHandler(RecordingHandler):
         }
         if root:
             data.update({"root_id": root, "parent_id": root})
-        return {"code": 0, "msg": "success", "data": data}
+        answer = {"code": 0, "msg": "success", "data": data}
+        with self.fake._lock:
+            self.fake.created.append({**data, "content": body.get("content", "")})
+            if uuid_:
+                self.fake.by_uuid[uuid_] = answer
+        return answer
 
     def _members(self, chat_id: str, query: str) -> dict[str, Any]:
         params = dict(part.split("=", 1) for part in query.split("&") if "=" in part)

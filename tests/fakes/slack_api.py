@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ class SlackState:
     bots: set[str] = field(default_factory=lambda: {BOT_USER_ID})
     names: dict[str, str] = field(default_factory=dict)  # user id → profile display name (users.info)
     socket_url: str = ""
+    latency: float = 0.0  # seconds every Web API call takes (a slow Slack, for the crash tests)
+    posted: list[dict[str, Any]] = field(default_factory=list)  # chat.postMessage, as Slack stored them
     lock: threading.Lock = field(default_factory=threading.Lock)
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -69,6 +72,8 @@ class SlackApiHandler(RecordingHandler):
     state: SlackState  # set per server by `serve_slack_api`
 
     def respond(self, received: Received) -> tuple[int, Any, dict[str, str] | None]:
+        if self.state.latency:
+            time.sleep(self.state.latency)
         path = urlsplit(received.path).path
         if path.startswith("/hooks/expired"):
             return 404, b"expired_url", None  # a response_url past its 30 minutes / 5 uses
@@ -115,7 +120,38 @@ class SlackApiHandler(RecordingHandler):
     def api_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         ts = self.state.next_ts()
         message = {"type": "message", "subtype": "bot_message", "text": params.get("text", ""), "ts": ts}
+        metadata = params.get("metadata")
+        metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
+        with self.state.lock:
+            self.state.posted.append(
+                {
+                    **message,
+                    "channel": params.get("channel"),
+                    "thread_ts": params.get("thread_ts"),
+                    "metadata": metadata,
+                }
+            )
         return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
+
+    def _stored(self, channel: str, *, thread: str | None, with_metadata: bool) -> list[dict[str, Any]]:
+        with self.state.lock:
+            found = [
+                {k: v for k, v in m.items() if k != "channel" and (with_metadata or k != "metadata")}
+                for m in self.state.posted
+                if m["channel"] == channel and (m["thread_ts"] == thread if thread else not m["thread_ts"])
+            ]
+        return list(reversed(found))  # newest first, as Slack lists them
+
+    def api_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        messages = self._stored(str(params.get("channel")), thread=None, with_metadata=metadata)
+        return {"ok": True, "messages": messages, "has_more": False}
+
+    def api_conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        thread = str(params.get("ts"))
+        messages = self._stored(str(params.get("channel")), thread=thread, with_metadata=metadata)
+        return {"ok": True, "messages": list(reversed(messages)), "has_more": False}
 
     def api_chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "message_ts": self.state.next_ts()}

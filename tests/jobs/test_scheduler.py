@@ -134,7 +134,7 @@ def test_a_run_missed_while_down_fires_once_after_restart(
     posted = threading.Event()
     original_send = bot.slack.send
 
-    def send(address: Address, reply: Reply) -> Sent:
+    def send(address: Address, reply: Reply, *, key: str | None = None) -> Sent:
         sent = original_send(address, reply)
         posted.set()
         return sent

@@ -19,7 +19,7 @@ from sqlalchemy import func
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from bot.models import OutboxMessage, ProcessedEvent
+from bot.models import InboxEvent, OutboxMessage
 from salesbridge.server import MAX_BODY_BYTES, create_asgi_app
 from tests.database_templates import migrated_sqlite
 from tests.fakes.feishu_api import webhook_request
@@ -112,7 +112,7 @@ def bodies(draw: st.DrawFn, platform: str) -> bytes:
 
 def rows(wire: WireBot) -> tuple[int, int]:
     with wire.app.services.db.session() as session:
-        events = session.exec(select(func.count()).select_from(ProcessedEvent)).one()
+        events = session.exec(select(func.count()).select_from(InboxEvent)).one()
         outbox = session.exec(select(func.count()).select_from(OutboxMessage)).one()
     return int(events), int(outbox)
 

@@ -53,7 +53,8 @@ def test_metrics_endpoint_counts_events_replies_and_depth(sqlite_url: str) -> No
     assert delta("salesbridge_job_runs_total", job="digest", outcome="ok") == 1
     assert delta("salesbridge_answer_latency_seconds_count", platform="console", kind="message") == 1
     assert sample(after, "salesbridge_outbox_depth") == 1
-    assert client.get("/healthz").json()["status"] == "ok"
+    health = client.get("/healthz").json()
+    assert health["status"] == "ok" and health["inbox"] == {"pending": 0, "working": 0}
     app.stop()
     app.services.db.dispose()
 

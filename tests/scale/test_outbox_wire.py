@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from bot.clock import FrozenClock
 from bot.messages import Address, Reply
+from bot.models import OutboxMessage
 from bot.outbox import DeliveryStatus
 from tests.database_templates import migrated_sqlite
 from tests.scale.wire import WireBot, wire_bot
@@ -84,3 +86,39 @@ def test_restart_sends_what_was_left(tmp_path: Path) -> None:
     with wire_bot(url, clock=clock, SALESBRIDGE_OUTBOX_RATE_LIMITS="off") as second:
         assert second.app.services.outbox.flush() == 1
         assert [c["channel"] for c in second.slack.calls("chat.postMessage")] == ["C7"]
+
+
+def _interrupt(bot: WireBot, clock: FrozenClock) -> None:
+    """As if the process died in the middle of its sends: every row still `sending`, its lease run out."""
+    with bot.app.services.db.session() as session:
+        session.execute(update(OutboxMessage).values(status="sending", next_attempt_at=clock.now()))
+    clock.advance(seconds=1)
+
+
+def test_an_interrupted_slack_send_is_looked_up_not_posted_twice(wire: tuple[WireBot, FrozenClock]) -> None:
+    bot, clock = wire
+    outbox = bot.app.services.outbox
+    thread = Address(platform="slack", conversation="C42", thread="1700000000.000100")
+    channel = Address(platform="slack", conversation="C43")
+    assert outbox.deliver(thread, Reply(text="in the thread")).status is DeliveryStatus.SENT
+    assert outbox.deliver(channel, Reply(text="in the channel")).status is DeliveryStatus.SENT
+    posted = bot.slack.calls("chat.postMessage")
+    assert all(c["metadata"]["event_type"] == "salesbridge_message" for c in posted)
+    _interrupt(bot, clock)
+    assert outbox.flush() == 2  # both found where they were posted: marked sent, not posted again
+    assert len(bot.slack.calls("chat.postMessage")) == 2
+    assert (
+        len(bot.slack.calls("conversations.replies")) == 1
+        and len(bot.slack.calls("conversations.history")) == 1
+    )
+
+
+def test_an_interrupted_feishu_send_is_repeated_with_the_same_uuid(wire: tuple[WireBot, FrozenClock]) -> None:
+    bot, clock = wire
+    outbox = bot.app.services.outbox
+    assert outbox.deliver(Address(platform="feishu", conversation="oc_sales"), Reply(text="停售")).sent
+    _interrupt(bot, clock)
+    assert outbox.flush() == 1
+    requests = bot.feishu.sent("/open-apis/im/v1/messages")
+    assert len(requests) == 2 and requests[0].json()["uuid"] == requests[1].json()["uuid"]
+    assert len(bot.feishu.created) == 1  # Feishu answered the repeat with the first message

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from bot.clock import as_utc
-from bot.messages import Form, FormInput, IncomingMessage, Reply, Sent
+from bot.messages import Form, FormInput, IncomingMessage, Reply
 from bot.platforms.slack import create_port
 from bot.platforms.slack.codec import OPEN_FORM_ACTION, FormContext, decode_form_context, pack_form
 from salesbridge.app import Application, build_application
@@ -51,7 +51,7 @@ def signed_headers(
 
 @dataclass
 class ProcessedSpy:
-    """Counts what the dispatcher processed (including duplicates it then drops)."""
+    """Counts what reached the dispatcher (including duplicates it then drops)."""
 
     messages: list[IncomingMessage] = field(default_factory=list)
     condition: threading.Condition = field(default_factory=threading.Condition)
@@ -98,9 +98,9 @@ class SlackBot:
 
 def spy_on(application: Application) -> ProcessedSpy:
     spy = ProcessedSpy()
-    original = application.dispatcher.process
+    original = application.dispatcher.submit
 
-    def process(msg: IncomingMessage) -> list[Sent]:
+    def submit(msg: IncomingMessage) -> int | None:
         try:
             return original(msg)
         finally:
@@ -108,7 +108,7 @@ def spy_on(application: Application) -> ProcessedSpy:
                 spy.messages.append(msg)
                 spy.condition.notify_all()
 
-    application.dispatcher.process = process  # type: ignore[method-assign]
+    application.dispatcher.submit = submit  # type: ignore[method-assign]
     return spy
 
 

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.models import OutboxMessage, ProcessedEvent, RoleGrant
+from bot.models import InboxEvent, OutboxMessage, RoleGrant
 from bot.router import EXTERNAL_REFUSAL
 from salesbridge.server import create_asgi_app
 from tests.database_templates import migrated_sqlite
@@ -80,7 +80,7 @@ class Served:
 
     def rows(self) -> tuple[int, int]:
         with self.bot.app.services.db.session() as session:
-            events = session.exec(select(func.count()).select_from(ProcessedEvent)).one()
+            events = session.exec(select(func.count()).select_from(InboxEvent)).one()
             outbox = session.exec(select(func.count()).select_from(OutboxMessage)).one()
         return int(events), int(outbox)
 

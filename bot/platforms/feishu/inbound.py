@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse, Response
 
 from bot.config import secret
 from bot.dispatch import Dispatcher
+from bot.inbox import IntakeError
 from bot.messages import IncomingMessage, Kind
 from bot.platforms.feishu import translate
 from bot.platforms.feishu.lark_logging import quiet_lark_logger
@@ -64,6 +65,7 @@ class FeishuInbound:
         self._ws_loop: asyncio.AbstractEventLoop | None = None
         self._ws_thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._intake_failed = threading.local()  # set by `_submit` in the request's thread: answer 503
         # Build the webhook handler (and so import lark-oapi, ~2.5 s) now, at start-up, not inside the
         # first request's 3-second budget; then learn the bot's open_id in the background.
         self._webhook_handler()
@@ -153,12 +155,20 @@ class FeishuInbound:
     ) -> IncomingMessage | None:
         try:
             msg = translate.message_event(payload, bot_open_id=bot_open_id or self.bot_open_id())
-            if msg is not None:
-                self.dispatcher.submit(msg)
-            return msg
         except Exception:
-            logger.exception("feishu message event could not be handled")
+            logger.exception("feishu message event could not be translated")
             return None
+        if msg is not None:
+            self._submit(msg)
+        return msg
+
+    def _submit(self, msg: IncomingMessage) -> None:
+        """Write the event to the inbox; when that fails the webhook answers 503 (Feishu pushes it again)."""
+        try:
+            self.dispatcher.submit(msg)
+        except IntakeError:
+            logger.warning("feishu event %s not written to the inbox; asking Feishu to retry", msg.event_id)
+            self._intake_failed.failed = True
 
     def accept_card_action(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Translate a `card.action.trigger` payload, queue it and return the toast to answer with."""
@@ -172,7 +182,7 @@ class FeishuInbound:
                 refused = self._form_errors(msg, payload)
                 if refused is not None:
                     return refused
-            self.dispatcher.submit(msg)
+            self._submit(msg)
             if msg.kind is Kind.FORM:
                 # Replace the form with a read-only summary, so it cannot be submitted twice by accident.
                 return {**ACK_FORM, "card": {"type": "raw", "data": submitted_card(msg.form)}}
@@ -264,11 +274,14 @@ class FeishuInbound:
         raw.uri = uri
         raw.headers = dict(headers)  # exact case: lark-oapi's lookups are case-sensitive
         raw.body = body
+        self._intake_failed.failed = False
         try:
             result = self._webhook_handler().do(raw)
         except Exception:  # lark catches its own errors; this is belt and braces
             logger.exception("feishu webhook dispatch failed")
             return JSONResponse({"msg": "internal error"}, status_code=500)
+        if self._intake_failed.failed:
+            return JSONResponse({"msg": "temporarily unavailable, retry"}, status_code=503)
         content = bytes(result.content or b"")
         status = int(result.status_code or 500)
         if status != 200:

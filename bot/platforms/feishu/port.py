@@ -7,6 +7,7 @@ few times with backoff, then left to the outbox; permission / not-found errors a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -184,21 +185,25 @@ class FeishuPort:
         TokenManager.cache.set(f"self_tenant_token:{self.app_id}", "", 0)
 
     # --- ChatPort ----------------------------------------------------------------------------------
-    def send(self, address: Address, reply: Reply) -> Sent:
+    def find_sent(self, address: Address, key: str) -> Sent | None:
+        """Never needed: a resend carries the same `uuid`, and Feishu answers it with the first message."""
+        return None
+
+    def send(self, address: Address, reply: Reply, *, key: str | None = None) -> Sent:
         content_given = bool(
             reply.text or reply.title or reply.fields or reply.citations or reply.buttons or reply.context
         )
         sent: Sent | None = None
         if content_given or reply.attachment is None:
             try:
-                sent = self._deliver(address, "interactive", render_card(reply))
+                sent = self._deliver(address, "interactive", render_card(reply), uuid=_uuid(key, "c"))
             except FeishuApiError as exc:
                 if not exc.permanent or exc.code not in CARD_REJECTED_CODES:
                     raise
                 logger.warning("feishu refused the card (%s); sending it as plain text", exc)
-                sent = self._deliver(address, "text", {"text": text_fallback(reply)})
+                sent = self._deliver(address, "text", {"text": text_fallback(reply)}, uuid=_uuid(key, "t"))
         if reply.attachment is not None:
-            file_sent = self._send_attachment(address, reply.attachment)
+            file_sent = self._send_attachment(address, reply.attachment, uuid=_uuid(key, "f"))
             sent = sent or file_sent
         assert sent is not None
         return sent
@@ -220,7 +225,9 @@ class FeishuPort:
             self._chat_modes[chat_id] = mode
         return mode == "p2p"
 
-    def _deliver(self, address: Address, msg_type: str, content: dict[str, Any]) -> Sent:
+    def _deliver(
+        self, address: Address, msg_type: str, content: dict[str, Any], *, uuid: str | None = None
+    ) -> Sent:
         """Route one message: ephemeral card, reply in a thread, a chat, or a DM (open_id)."""
         if address.ephemeral and address.conversation and self.is_p2p(address.conversation):
             # a one-to-one chat is private already: answer in it, like any message
@@ -234,13 +241,13 @@ class FeishuPort:
                     if not exc.permanent:
                         raise
                     logger.info("ephemeral card refused (%s); sending it as a direct message instead", exc)
-            return self._create(address.user, "open_id", msg_type, content)
+            return self._create(address.user, "open_id", msg_type, content, uuid=uuid)
         if address.thread:
-            return self._reply(address.thread, msg_type, content, conversation=address.conversation)
+            return self._reply(address.thread, msg_type, content, conversation=address.conversation, uuid=uuid)
         if address.conversation:
-            return self._create(address.conversation, "chat_id", msg_type, content)
+            return self._create(address.conversation, "chat_id", msg_type, content, uuid=uuid)
         if address.user:
-            return self._create(address.user, "open_id", msg_type, content)
+            return self._create(address.user, "open_id", msg_type, content, uuid=uuid)
         raise DeliveryError(f"feishu address without a destination: {address}", permanent=True)
 
     def _sent(self, data: dict[str, Any], fallback_conversation: str) -> Sent:
@@ -254,22 +261,32 @@ class FeishuPort:
             message_id=message_id,
         )
 
-    def _create(self, receive_id: str, id_type: str, msg_type: str, content: dict[str, Any]) -> Sent:
+    def _create(
+        self, receive_id: str, id_type: str, msg_type: str, content: dict[str, Any], *, uuid: str | None = None
+    ) -> Sent:
+        body = {"receive_id": receive_id, "msg_type": msg_type, "content": json.dumps(content)}
         data = self.call(
             "POST",
             "/open-apis/im/v1/messages",
             queries=[("receive_id_type", id_type)],
-            body={"receive_id": receive_id, "msg_type": msg_type, "content": json.dumps(content)},
+            body={**body, "uuid": uuid} if uuid else body,
         )
         return self._sent(data, receive_id)
 
     def _reply(
-        self, message_id: str, msg_type: str, content: dict[str, Any], *, conversation: str | None
+        self,
+        message_id: str,
+        msg_type: str,
+        content: dict[str, Any],
+        *,
+        conversation: str | None,
+        uuid: str | None = None,
     ) -> Sent:
+        body = {"msg_type": msg_type, "content": json.dumps(content), "reply_in_thread": False}
         data = self.call(
             "POST",
             f"/open-apis/im/v1/messages/{message_id}/reply",
-            body={"msg_type": msg_type, "content": json.dumps(content), "reply_in_thread": False},
+            body={**body, "uuid": uuid} if uuid else body,
         )
         return self._sent(data, conversation or "")
 
@@ -281,10 +298,10 @@ class FeishuPort:
         )
         return self._sent(data, chat_id)
 
-    def _send_attachment(self, address: Address, attachment: Attachment) -> Sent:
+    def _send_attachment(self, address: Address, attachment: Attachment, *, uuid: str | None = None) -> Sent:
         """Upload the file (im.v1.file.create), then post a `file` message where the reply goes (a private
         attachment goes to the user's DM: ephemeral messages can only be cards)."""
-        return self._deliver(address, "file", {"file_key": self.upload_file(attachment)})
+        return self._deliver(address, "file", {"file_key": self.upload_file(attachment)}, uuid=uuid)
 
     def upload_file(self, attachment: Attachment) -> str:
         """Upload a file to Feishu (`POST /open-apis/im/v1/files`); returns its `file_key`."""
@@ -435,3 +452,11 @@ class FeishuPort:
             open_id = bot.get("open_id")
             self._bot_open_id = str(open_id) if open_id else None
         return self._bot_open_id
+
+
+def _uuid(key: str | None, part: str) -> str | None:
+    """Feishu's idempotency `uuid` (at most 50 characters, deduplicated for an hour) for one part of an
+    outbox message: the same on every attempt, different for the card, its text fallback and a file."""
+    if not key:
+        return None
+    return f"{part}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:40]}"

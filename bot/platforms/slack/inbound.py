@@ -1,15 +1,19 @@
-"""Inbound Slack: a slack-bolt `App` that verifies requests, acks at once and hands an `IncomingMessage` to the
-dispatcher. HTTP mode feeds it the raw Starlette body and headers; Socket Mode uses bolt's own handler.
+"""Inbound Slack: a slack-bolt `App` that verifies requests, writes each `IncomingMessage` to the inbox
+(`dispatcher.submit`) and only then acknowledges. HTTP mode feeds it the raw Starlette body and headers;
+Socket Mode uses bolt's own handler.
 
-Every listener acknowledges first (nothing slow before the ack), translates with `translate.py`, submits,
-and never raises. A middleware answers requests from other teams, enterprises or apps 200 and drops them
-(`workspace.py`); a user of another organisation (Slack Connect) arrives marked `external`.
+Every listener translates with `translate.py` and submits — nothing slow before the ack. A payload that
+cannot be translated is logged and acknowledged; an inbox write that fails is answered 503, so Slack
+retries instead of the event being lost. A middleware answers requests from other teams, enterprises or
+apps 200 and drops them (`workspace.py`); a user of another organisation (Slack Connect) arrives marked
+`external`.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +26,7 @@ from starlette.responses import Response
 from bot.config import secret
 from bot.dispatch import Dispatcher
 from bot.errors import ConfigurationError
+from bot.inbox import IntakeError
 from bot.messages import IncomingMessage
 from bot.platforms.slack import translate
 from bot.platforms.slack.codec import OPEN_FORM_ACTION, original_action_id, unpack_form
@@ -57,7 +62,9 @@ def build_bolt_app(
         signing_secret=signing_secret,
         token_verification_enabled=False,  # auth.test runs on the first request, not at start-up
         request_verification_enabled=bool(signing_secret),  # Socket Mode needs no signing secret
-        process_before_response=False,
+        # Listeners run before the response goes out: `submit` writes the event to the inbox (one INSERT)
+        # and only then does Slack get its 200; if that write fails, bolt answers 500 and Slack retries.
+        process_before_response=True,
     )
 
     def only_ours(req: BoltRequest, next: Callable[[], BoltResponse]) -> BoltResponse | None:
@@ -73,15 +80,16 @@ def build_bolt_app(
     def forward(kind: str, body: Mapping[str, Any], translator: Translator) -> None:
         try:
             msg = translator(body)
-            if msg is not None:
-                if installation is not None and msg.user_workspace and not installation.ours(msg.user_workspace):
-                    msg = msg.evolve(external=True)
-                submit(msg)
         except Exception:
-            logger.exception("slack %s payload could not be handled", kind)
+            logger.exception("slack %s payload could not be translated", kind)
+            return
+        if msg is not None:
+            if installation is not None and msg.user_workspace and not installation.ours(msg.user_workspace):
+                msg = msg.evolve(external=True)
+            submit(msg)  # an IntakeError propagates: the request is answered 503 and Slack retries
 
     def on_event(body: dict[str, Any], context: BoltContext) -> None:
-        # events are acknowledged by bolt before this runs (auto-ack, listener in its thread pool)
+        # bolt acknowledges events itself once this returns
         forward("event", body, lambda b: translate.from_event(b, bot_user_id=context.bot_user_id))
 
     def on_command(ack: Ack, body: dict[str, Any]) -> None:
@@ -170,9 +178,10 @@ class SlackInbound:
             client=client,
             installation=self.installation,
             signing_secret=secret(settings.slack_signing_secret),
-            submit=dispatcher.submit,
+            submit=self._submit,
             validate=dispatcher.validate_form,
         )
+        self._intake = threading.local()  # set by `_submit` in the request's thread when the inbox failed
         self._app_token = secret(settings.slack_app_token)
         self._socket: SocketModeHandler | None = None
 
@@ -189,7 +198,12 @@ class SlackInbound:
             return Response(
                 status_code=400, content=b'{"error": "malformed request"}', media_type="application/json"
             )
-        bolt_response = await run_in_threadpool(self.app.dispatch, bolt_request)
+        bolt_response, intake_failed = await run_in_threadpool(self._dispatch, bolt_request)
+        if intake_failed:
+            logger.warning("slack event not written to the inbox; asking Slack to retry")
+            return Response(
+                status_code=503, content=b'{"error": "retry later"}', media_type="application/json"
+            )
         if bolt_response.status >= 500:  # bolt's middleware or matchers choked on a malformed payload
             logger.warning("slack request rejected: bolt could not process the payload")
             return Response(
@@ -200,6 +214,19 @@ class SlackInbound:
             content=bolt_response.body,
             headers=bolt_response.first_headers_without_set_cookie(),
         )
+
+    def _submit(self, msg: IncomingMessage) -> None:
+        try:
+            self.dispatcher.submit(msg)
+        except IntakeError:
+            self._intake.failed = True
+            raise
+
+    def _dispatch(self, request: BoltRequest) -> tuple[BoltResponse, bool]:
+        """bolt's answer, and whether an event could not be written to the inbox (then: 503, Slack retries)."""
+        self._intake.failed = False
+        response = self.app.dispatch(request)
+        return response, bool(self._intake.failed)
 
     def start_socket_mode(self) -> None:
         """Connect to Slack over a WebSocket (apps.connections.open with the xapp- token); returns at once."""

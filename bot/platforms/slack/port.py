@@ -24,6 +24,8 @@ from bot.platforms.slack.render import fallback_text, render_message, render_vie
 
 logger = logging.getLogger(__name__)
 
+METADATA_EVENT = "salesbridge_message"  # Slack message metadata: the outbox key of every message we post
+
 NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
 PERMANENT_ERRORS = frozenset(
     {
@@ -109,7 +111,7 @@ class SlackPort:
         self._lock = threading.Lock()
 
     # --- send ----------------------------------------------------------------------------------------
-    def send(self, address: Address, reply: Reply) -> Sent:
+    def send(self, address: Address, reply: Reply, *, key: str | None = None) -> Sent:
         has_content = bool(
             reply.text or reply.title or reply.fields or reply.citations or reply.buttons or reply.context
         )
@@ -128,7 +130,7 @@ class SlackPort:
         sent: Sent | None = None
         if has_content or reply.attachment is None:
             try:
-                sent = self._post(channel, address.thread, reply)
+                sent = self._post(channel, address.thread, reply, key=key)
             except DeliveryError as exc:
                 if not (address.reply_url and NOT_A_MEMBER.intersection(str(exc).split())):
                     raise
@@ -139,8 +141,10 @@ class SlackPort:
         assert sent is not None
         return sent
 
-    def _post(self, channel: str, thread: str | None, reply: Reply) -> Sent:
+    def _post(self, channel: str, thread: str | None, reply: Reply, *, key: str | None = None) -> Sent:
         body = render_message(reply)
+        if key:  # lets `find_sent` recognise this message after a crash in the middle of sending it
+            body["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
         with slack_call("chat.postMessage"):
             response = self.client.chat_postMessage(
                 channel=channel, thread_ts=thread, unfurl_links=False, unfurl_media=False, **body
@@ -150,6 +154,35 @@ class SlackPort:
             conversation=str(response.get("channel") or channel),
             message_id=str(response.get("ts") or ""),
         )
+
+    def find_sent(self, address: Address, key: str) -> Sent | None:
+        """The message posted under `key` (its metadata), when a send may have reached Slack before the
+        process died: looked up in the thread or the channel's latest messages. None when it is not there
+        or cannot be looked up (no history scope: the message is then sent again)."""
+        if address.ephemeral or not (address.conversation or address.user):
+            return None
+        try:
+            channel = address.conversation or self._dm_channel(address.user or "")
+            with slack_call("conversations.history"):
+                if address.thread:
+                    response = self.client.conversations_replies(
+                        channel=channel, ts=address.thread, include_all_metadata=True, limit=200
+                    )
+                else:
+                    response = self.client.conversations_history(
+                        channel=channel, include_all_metadata=True, limit=100
+                    )
+        except DeliveryError as exc:
+            logger.warning("slack: could not look for message %s (%s); sending it again", key, exc)
+            return None
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if (
+                metadata.get("event_type") == METADATA_EVENT
+                and (metadata.get("event_payload") or {}).get("key") == key
+            ):
+                return Sent(platform=self.platform, conversation=channel, message_id=str(message.get("ts")))
+        return None
 
     def _respond(self, url: str, reply: Reply, *, response_type: str) -> Sent:
         """Post through a command's response_url (works in channels the bot has not joined)."""

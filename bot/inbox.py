@@ -1,0 +1,197 @@
+"""The inbox: every inbound event is written down before the platform gets its 200, then processed from here.
+
+`accept` stores the message under its dedupe key (platform + event id) in one INSERT — the claim and the
+durable copy are the same row. If that write fails, the adapter answers 5xx so the platform retries: an
+event is never acknowledged and then lost. Workers (`Dispatcher`, in `serve` or in `salesbridge worker`)
+take rows with a lease: a conditional UPDATE on one row, or on PostgreSQL `FOR UPDATE SKIP LOCKED` when
+several processes poll. A process that dies mid-work leaves a lease that expires; the next poll (of any
+process) resumes it, and a redelivery of unfinished work resumes it at once instead of being dropped.
+Replies of an event carry dedupe keys derived from its row id, so work resumed after a crash never sends
+the same answer twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlmodel import col, select
+
+from bot.clock import Clock, as_utc
+from bot.database import Database
+from bot.messages import IncomingMessage, Kind
+from bot.models import InboxEvent
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=15)  # renewed every 5 s while the work runs (`Dispatcher`): a crash costs seconds
+MAX_ATTEMPTS = 5
+RETENTION = timedelta(days=7)  # platforms stop retrying after hours; finished rows can go after a week
+
+
+class IntakeError(RuntimeError):
+    """The event could not be written down: the adapter must not acknowledge it (answer 5xx)."""
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The outcome of `Inbox.accept`: the row to work on, or None when there is nothing to do (a redelivery
+    of finished work, or of work another worker holds right now)."""
+
+    entry: int | None
+    resumed: bool = False  # a redelivery of unfinished work whose lease had run out
+
+
+def to_json(msg: IncomingMessage) -> str:
+    return json.dumps(dataclasses.asdict(msg), ensure_ascii=False, default=str)
+
+
+def from_json(text: str) -> IncomingMessage:
+    data: dict[str, Any] = json.loads(text)
+    data["kind"] = Kind(data.get("kind", Kind.MESSAGE))
+    return IncomingMessage(**data)
+
+
+class Inbox:
+    def __init__(self, *, db: Database, clock: Clock, lease: timedelta = LEASE) -> None:
+        self._db = db
+        self._clock = clock
+        self.lease = lease
+
+    def accept(self, msg: IncomingMessage) -> Accepted:
+        """Write `msg` down (raises `IntakeError` when the database cannot take it)."""
+        key = f"{msg.platform}:{msg.event_id}"[:255] if msg.event_id else None
+        now = self._clock.now()
+        row = InboxEvent(key=key, platform=msg.platform, message=to_json(msg), due_at=now, received_at=now)
+        try:
+            with self._db.session() as session:
+                session.add(row)
+            return Accepted(entry=row.id)
+        except IntegrityError:
+            return self._redelivered(key)
+        except SQLAlchemyError as exc:
+            raise IntakeError(f"inbox write failed: {type(exc).__name__}") from exc
+
+    def _redelivered(self, key: str | None) -> Accepted:
+        try:
+            with self._db.session() as session:
+                row = session.exec(select(InboxEvent).where(col(InboxEvent.key) == key)).first()
+        except SQLAlchemyError as exc:
+            raise IntakeError(f"inbox read failed: {type(exc).__name__}") from exc
+        if row is None or row.status in ("done", "failed"):
+            return Accepted(entry=None)
+        if row.status == "working" and as_utc(row.due_at) > self._clock.now():
+            return Accepted(entry=None)  # a live worker holds it
+        return Accepted(entry=row.id, resumed=True)
+
+    def claim(self, entry: int) -> tuple[IncomingMessage, int] | None:
+        """Take the lease on a row; None when it is finished or another worker holds it. Returns the
+        message and the attempt number, which `finish` and `retry` must quote."""
+        now = self._clock.now()
+        with self._db.session() as session:
+            result = session.execute(
+                update(InboxEvent)
+                .where(
+                    col(InboxEvent.id) == entry,
+                    col(InboxEvent.status).in_(("pending", "working")),
+                    col(InboxEvent.due_at) <= now,
+                )
+                .values(status="working", due_at=now + self.lease, attempts=InboxEvent.attempts + 1)
+            )
+            if not getattr(result, "rowcount", 0):
+                return None
+            row = session.get(InboxEvent, entry)
+            assert row is not None
+            return from_json(row.message), row.attempts
+
+    def due(self, *, limit: int = 50) -> list[int]:
+        """Rows waiting for a worker: new ones, retries whose time has come, and expired leases."""
+        now = self._clock.now()
+        query = (
+            select(InboxEvent.id)
+            .where(col(InboxEvent.status).in_(("pending", "working")), col(InboxEvent.due_at) <= now)
+            .order_by(col(InboxEvent.id))
+            .limit(limit)
+        )
+        if self._db.is_postgres:
+            query = query.with_for_update(skip_locked=True)  # several pollers: each sees different rows
+        with self._db.session() as session:
+            return [row_id for row_id in session.exec(query) if row_id is not None]
+
+    def renew(self, entries: list[int]) -> None:
+        """Extend the leases of rows still being worked on (called periodically by their worker)."""
+        if not entries:
+            return
+        with self._db.session() as session:
+            session.execute(
+                update(InboxEvent)
+                .where(col(InboxEvent.id).in_(entries), col(InboxEvent.status) == "working")
+                .values(due_at=self._clock.now() + self.lease)
+            )
+
+    def finish(self, entry: int, *, attempt: int) -> None:
+        self._close(entry, attempt=attempt, status="done", due=self._clock.now(), error="")
+
+    def retry(self, entry: int, *, attempt: int, error: str) -> bool:
+        """The work failed (the database, most likely): due again after a backoff, or given up after
+        `MAX_ATTEMPTS`. Returns True when it will be retried."""
+        again = attempt < MAX_ATTEMPTS
+        delay = timedelta(seconds=min(2**attempt, 60))
+        self._close(
+            entry,
+            attempt=attempt,
+            status="pending" if again else "failed",
+            due=self._clock.now() + delay,
+            error=error,
+        )
+        return again
+
+    def hand_back(self, entries: list[int]) -> None:
+        """Shutting down: whatever this process still holds is due now, for another process or the next start."""
+        if not entries:
+            return
+        with self._db.session() as session:
+            session.execute(
+                update(InboxEvent)
+                .where(col(InboxEvent.id).in_(entries), col(InboxEvent.status) == "working")
+                .values(status="pending", due_at=self._clock.now())
+            )
+
+    def _close(self, entry: int, *, attempt: int, status: str, due: datetime, error: str) -> None:
+        """Record the outcome, unless the row was taken over since (its attempt number moved on)."""
+        values: dict[str, Any] = {"status": status, "due_at": due, "last_error": error[:2000]}
+        if status in ("done", "failed"):
+            values["finished_at"] = self._clock.now()
+        with self._db.session() as session:
+            session.execute(
+                update(InboxEvent)
+                .where(col(InboxEvent.id) == entry, col(InboxEvent.attempts) == attempt)
+                .values(**values)
+            )
+
+    def unfinished(self) -> dict[str, int]:
+        """Events waiting for a worker (`pending`) and being worked on (`working`), for `/healthz`."""
+        with self._db.session() as session:
+            rows = session.exec(
+                select(InboxEvent.status, func.count())
+                .where(col(InboxEvent.status).in_(("pending", "working")))
+                .group_by(col(InboxEvent.status))
+            )
+            return {"pending": 0, "working": 0} | {status: int(count) for status, count in rows}
+
+
+def forget_events_before(*, db: Database, cutoff: datetime) -> int:
+    """Housekeeping: finished rows older than `cutoff` go (platforms stop retrying after hours)."""
+    with db.session() as session:
+        result = session.execute(
+            delete(InboxEvent).where(
+                col(InboxEvent.status).in_(("done", "failed")), col(InboxEvent.received_at) < cutoff
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

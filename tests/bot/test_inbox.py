@@ -1,0 +1,153 @@
+"""The inbox: written before the ack, processed once, resumed after a crash, retried after a database error."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.exc import OperationalError
+from sqlmodel import col, select
+
+from bot.inbox import IntakeError, from_json, to_json
+from bot.messages import IncomingMessage, Kind, Reply
+from bot.models import InboxEvent
+from services.context import Services
+from tests.fakes.harness import Harness
+
+
+def _rows(bot: Harness) -> list[InboxEvent]:
+    with bot.services.db.session() as session:
+        return list(session.exec(select(InboxEvent).order_by(col(InboxEvent.id))))
+
+
+def test_a_message_survives_the_round_trip_through_json(bot: Harness) -> None:
+    msg = bot.message("request SSO", kind=Kind.FORM, form={"tier": "gold"}, event_id="Ev1", raw={"a": [1]})
+    assert from_json(to_json(msg)) == msg and from_json(to_json(msg)).raw == {"a": [1]}
+
+
+def test_submit_writes_the_event_before_anything_is_processed(bot: Harness) -> None:
+    inbox = bot.app.dispatcher.inbox
+    entry = inbox.accept(bot.message("help", event_id="Ev1")).entry
+    assert entry is not None
+    [row] = _rows(bot)
+    assert row.status == "pending" and row.key == "slack:Ev1" and from_json(row.message).text == "help"
+    assert bot.slack.posted == []
+
+
+def test_a_redelivery_of_finished_work_is_dropped(bot: Harness) -> None:
+    msg = bot.message("help", event_id="Ev1")
+    assert bot.process(msg) and len(bot.slack.posted) == 1
+    assert bot.process(msg) == [] and bot.app.dispatcher.submit(msg) is None
+    assert len(bot.slack.posted) == 1 and _rows(bot)[0].status == "done"
+
+
+def test_a_redelivery_of_unfinished_work_resumes_it_once_the_lease_is_over(bot: Harness) -> None:
+    inbox = bot.app.dispatcher.inbox
+    msg = bot.message("help", event_id="Ev1")
+    entry = inbox.accept(msg).entry
+    assert entry is not None and inbox.claim(entry) is not None  # a worker took it, then its process died
+    assert inbox.accept(msg).entry is None  # the lease still holds: someone may be working on it
+    bot.clock.advance(timedelta(seconds=16))
+    resumed = inbox.accept(msg)
+    assert resumed.entry == entry and resumed.resumed
+    assert bot.app.dispatcher.work(entry) and len(bot.slack.posted) == 1
+    assert inbox.accept(msg).entry is None
+
+
+def test_due_finds_new_work_retries_and_expired_leases(bot: Harness) -> None:
+    inbox = bot.app.dispatcher.inbox
+    first = inbox.accept(bot.message("help", event_id="Ev1")).entry
+    second = inbox.accept(bot.message("help", event_id="Ev2")).entry
+    assert first is not None and second is not None
+    assert inbox.due() == [first, second]
+    claimed = inbox.claim(first)
+    assert claimed is not None and inbox.due() == [second]
+    bot.clock.advance(timedelta(seconds=16))
+    assert inbox.due() == [first, second]
+    assert inbox.claim(first) is not None and inbox.claim(first) is None  # one worker at a time
+
+
+def test_an_intake_the_database_refuses_raises_so_the_adapter_answers_5xx(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken() -> None:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(bot.services.db, "session", broken)
+    with pytest.raises(IntakeError):
+        bot.app.dispatcher.submit(bot.message("help", event_id="Ev1"))
+
+
+def _flaky_question_router(bot: Harness, failures: int) -> list[str]:
+    """A slow (placeholder) fallback whose database is away for its first `failures` runs."""
+    seen: list[str] = []
+
+    def answer(msg: IncomingMessage, _services: Services) -> Reply:
+        seen.append(msg.text)
+        if len(seen) <= failures:
+            raise OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"))
+        return Reply(text=f"answer to {msg.text}", where="thread")
+
+    bot.app.router.fallback(answer, placeholder=True)
+    return seen
+
+
+def test_work_that_failed_on_the_database_is_retried_and_replaces_its_one_placeholder(bot: Harness) -> None:
+    seen = _flaky_question_router(bot, failures=1)
+    dispatcher = bot.app.dispatcher
+    msg = bot.message("what does the enterprise plan include?", event_id="EvQ")
+    assert dispatcher.process(msg) == []  # the database failed mid-way: no apology, retried later
+    assert [p.reply.text for p in bot.slack.posted] == ["Looking it up…"]
+    [row] = _rows(bot)
+    assert row.status == "pending" and row.attempts == 1 and "OperationalError" in row.last_error
+    assert row.id is not None and dispatcher.inbox.due() == []  # backoff: not yet
+    bot.clock.advance(timedelta(seconds=3))
+    assert dispatcher.inbox.due() == [row.id]
+    dispatcher.work(row.id)
+    assert len(seen) == 2
+    assert [p.reply.text for p in bot.slack.posted] == ["Looking it up…"]  # not posted a second time
+    [(placeholder, answer)] = bot.slack.updates
+    assert placeholder.message_id == bot.slack.posted[0].message_id
+    assert answer.text == "answer to what does the enterprise plan include?"
+    assert _rows(bot)[0].status == "done"
+
+
+def test_work_resumed_after_a_crash_does_not_answer_twice(bot: Harness) -> None:
+    """The crash came after the answer was written to the outbox and before the entry was closed."""
+    _flaky_question_router(bot, failures=0)
+    dispatcher = bot.app.dispatcher
+    msg = bot.message("and the pricing?", event_id="EvP")
+    dispatcher.process(msg)
+    [row] = _rows(bot)
+    assert row.id is not None
+    with bot.services.db.session() as session:  # as if the process died before `finish`
+        stored = session.get(InboxEvent, row.id)
+        assert stored is not None
+        stored.status, stored.due_at = "working", bot.clock.now()
+        session.add(stored)
+    bot.clock.advance(timedelta(seconds=1))
+    dispatcher.work(row.id)
+    assert [p.reply.text for p in bot.slack.posted] == ["Looking it up…"]
+    assert [reply.text for _, reply in bot.slack.updates] == ["answer to and the pricing?"]
+
+
+def test_shutdown_hands_unfinished_work_back_to_the_inbox(bot: Harness) -> None:
+    release = threading.Event()
+    started = threading.Event()
+
+    def slow(msg: IncomingMessage, _services: Services) -> Reply:
+        started.set()
+        release.wait(5)
+        return Reply(text="done", where="thread")
+
+    bot.app.router.fallback(slow)
+    dispatcher = bot.app.dispatcher
+    dispatcher.start_workers(1)
+    entry = dispatcher.submit(bot.message("long question", event_id="EvS"))
+    assert entry is not None and started.wait(5)
+    assert dispatcher.shutdown(grace=0.2) is False
+    [row] = _rows(bot)
+    assert row.status == "pending"  # due now, for another process or the next start
+    assert dispatcher.submit(bot.message("after the stop", event_id="EvT")) is not None  # still written down
+    release.set()
