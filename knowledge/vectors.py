@@ -89,9 +89,11 @@ def embedding_progress(*, session: Session, model: str) -> EmbeddingProgress:
     return EmbeddingProgress(embedded=sum(1 for h in texts if h in done), total=len(texts))
 
 
-def embedding_progress_by_document(*, session: Session, model: str) -> dict[int, EmbeddingProgress]:
-    """Per document id: how many of its distinct section texts have a vector of `model` (the dashboard's
-    per-document status; `embedding_progress` is the whole knowledge base's)."""
+def embedding_progress_by_document(
+    *, session: Session, model: str
+) -> tuple[EmbeddingProgress, dict[int, EmbeddingProgress]]:
+    """The whole knowledge base's progress (as `embedding_progress`) and, per document id, how many of its
+    distinct section texts have a vector of `model` (the dashboard's per-document status), in one pass."""
     columns: tuple[Any, ...] = (
         KnowledgeSection.document_id,
         KnowledgeDocument.title,
@@ -107,7 +109,9 @@ def embedding_progress_by_document(*, session: Session, model: str) -> dict[int,
         embedded = section_text(title=title, headings=json.loads(trail or "[]"), heading=heading, text=text)
         hashes.setdefault(document_id, set()).add(text_hash(embedded))
     done = stored_hashes(session=session, model=model)
-    return {
+    every = set().union(*hashes.values()) if hashes else set()
+    overall = EmbeddingProgress(embedded=len(every & done), total=len(every))
+    return overall, {
         document_id: EmbeddingProgress(embedded=len(texts & done), total=len(texts))
         for document_id, texts in hashes.items()
     }

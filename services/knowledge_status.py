@@ -12,7 +12,7 @@ from sqlmodel import col, func, select
 from bot.clock import as_utc
 from bot.models.knowledge import KnowledgeDocument
 from knowledge.store import count_sections, last_changed
-from knowledge.vectors import EmbeddingProgress, embedding_progress, embedding_progress_by_document
+from knowledge.vectors import EmbeddingProgress, embedding_progress_by_document
 from services.context import Services
 
 MAX_DOCUMENTS = 2000
@@ -68,12 +68,10 @@ def knowledge_status(*, services: Services, kind: str = "") -> KnowledgeStatus:
         rows = list(session.exec(query.limit(MAX_DOCUMENTS)))
         total = int(session.exec(counted).one())
         sections = count_sections(session=session)
-        per_document = (
-            embedding_progress_by_document(session=session, model=embedder.name)
-            if embedder is not None
-            else {}
-        )
-        overall = embedding_progress(session=session, model=embedder.name) if embedder is not None else None
+        overall: EmbeddingProgress | None = None
+        per_document: dict[int, EmbeddingProgress] = {}
+        if embedder is not None:
+            overall, per_document = embedding_progress_by_document(session=session, model=embedder.name)
         changed = last_changed(session=session)
     documents = []
     for row in rows:

@@ -44,7 +44,10 @@ def test_existing_faq_entries_get_a_verify_by_date(
             )
     migrate("upgrade", "head")
     with db.engine.begin() as connection:
-        rows = dict(connection.execute(text("SELECT path, verify_by FROM knowledge_document")).all())
+        rows: dict[str, object] = {
+            path: value
+            for path, value in connection.execute(text("SELECT path, verify_by FROM knowledge_document")).all()
+        }
     as_text = {path: str(value)[:10] if value is not None else None for path, value in rows.items()}
     assert as_text == {
         "faq:escalation-1": "2026-12-20",  # answered + 30 days

@@ -14,6 +14,7 @@ import pytest
 from bot.messages import Reply
 from tests.dashboard.helpers import client, message_of, sign_in
 from tests.fakes.harness import Harness
+from tests.handlers.requests.fake_embedder import FakeEmbedder
 from tests.handlers.test_ask import build_sample_database, copy_database
 
 PAYPAL = "Can customers pay their invoices with PayPal?"
@@ -211,3 +212,20 @@ def test_forged_forms_and_bad_input_get_clear_pages(kb_bot: Harness) -> None:
     assert web.get("/app/knowledge?kind=<script>").status_code == 400
     assert web.get("/app/knowledge?days=30&kind=faq").status_code == 200
     assert answers_in_threads(bot) == []
+
+
+def test_documents_show_their_embedding_status(kb_bot: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    bot = kb_bot
+    web = client(bot)
+    sign_in(bot, web, user="U1")
+    off = web.get("/app/knowledge").text
+    assert 'data-state="off"' in off and "keyword retrieval only" in off
+    knowledge = bot.services.knowledge
+    monkeypatch.setattr(knowledge, "embedder", FakeEmbedder())
+    pending = web.get("/app/knowledge").text
+    assert 'data-state="embedded"' not in pending and 'data-state="pending"' in pending
+    assert re.search(r'id="embedding-status" data-done="0" data-of="(\d+)"', pending)
+    knowledge.embed_document(1)
+    after = web.get("/app/knowledge").text
+    assert re.search(r'id="embedding-1" class="embedding-embedded" data-state="embedded"', after)
+    assert 'data-state="pending"' in after and not re.search(r'id="embedding-status" data-done="0"', after)
