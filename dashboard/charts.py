@@ -51,19 +51,37 @@ def nice_ceiling(value: float) -> float:
     return 10 * power
 
 
+def axis_step(top_value: float, *, integers: bool, ticks: int = 4) -> float:
+    """The step between a value axis's `ticks` grid lines: round (1, 2, 3, 4, 5, 6, 8 × 10^k), the top line at
+    or above `top_value`; at least 1 when every value is a whole number (counts)."""
+    if top_value <= 0:
+        return 1.0
+    raw = top_value / ticks
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 3, 4, 5, 6, 8, 10) if raw <= m * power)
+    return max(1.0, math.ceil(step)) if integers else step
+
+
 def _e(value: object) -> str:
     return str(escape(str(value)))
 
 
 def _numbers_table(
-    chart_id: str, title: str, columns: Sequence[str], rows: Sequence[Sequence[str]], details_label: str
+    chart_id: str,
+    title: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    details_label: str,
+    *,
+    numeric: bool = True,
 ) -> str:
     head = "".join(f'<th scope="col">{_e(c)}</th>' for c in columns)
+    cell = '<td class="num">{}</td>' if numeric else "<td>{}</td>"
     body = "".join(
         "<tr>"
         + "".join(
-            (f'<th scope="row">{_e(cell)}</th>' if i == 0 else f'<td class="num">{_e(cell)}</td>')
-            for i, cell in enumerate(row)
+            (f'<th scope="row">{_e(value)}</th>' if i == 0 else cell.format(_e(value)))
+            for i, value in enumerate(row)
         )
         + "</tr>"
         for row in rows
@@ -119,15 +137,17 @@ def bar_chart(
     """Vertical bars, one per label, the series stacked in each (one series: plain bars)."""
     colors = [s.color or PALETTE[i % len(PALETTE)] for i, s in enumerate(series)]
     totals = [sum(float(s.values[i]) for s in series) for i in range(len(labels))]
-    top = nice_ceiling(max(totals, default=0.0))
+    integers = all(float(v).is_integer() for s in series for v in s.values)
+    step = axis_step(max(totals, default=0.0), integers=integers)
+    top = step * 4
     left, right, upper, lower = 64, 12, 28, 40
     plot_w, plot_h = width - left - right, height - upper - lower
     parts = [_legend(series, colors, x=left, y=14)] if len(series) > 1 else []
-    for step in range(5):
-        value = top * step / 4
-        y = upper + plot_h - plot_h * step / 4
+    for tick in range(5):
+        value = step * tick
+        y = upper + plot_h - plot_h * tick / 4
         parts.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID if step else AXIS}"/>'
+            f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID if tick else AXIS}"/>'
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{MUTED}">{_e(value_format(value))}</text>'
         )
     slot = plot_w / max(len(labels), 1)
@@ -255,5 +275,5 @@ def timeline(
         [m.label, m.day.isoformat() + (" *" if m.note else ""), m.text + (f" ({m.note})" if m.note else "")]
         for m in marks
     ]
-    table = _numbers_table(chart_id, title, list(columns), rows, details_label)
+    table = _numbers_table(chart_id, title, list(columns), rows, details_label, numeric=False)
     return _figure(chart_id, title, summary, width, height, "".join(parts), table)

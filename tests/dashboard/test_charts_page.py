@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from dashboard.charts import Mark, Series, bar_chart, hbar_chart, nice_ceiling, timeline
+from dashboard.charts import Mark, Series, axis_step, bar_chart, hbar_chart, nice_ceiling, timeline
 from tests.dashboard.helpers import client, message_of, sign_in
 from tests.dashboard.test_requests_pages import seed as seed_requests
 from tests.fakes.harness import Harness
@@ -62,6 +62,8 @@ def test_sales_do_not_get_the_charts(bot: Harness) -> None:
 
 def test_charts_escape_text_and_scale_to_round_numbers() -> None:
     assert [nice_ceiling(v) for v in (0, 0.3, 7, 12, 99, 240, 1_000)] == [1.0, 0.5, 10, 20, 100, 250, 1_000]
+    assert [axis_step(v, integers=True) for v in (0, 1, 4, 10, 37, 240)] == [1, 1, 1, 3, 10, 60]
+    assert axis_step(112_000.5, integers=False) == 30_000
     chart = str(
         bar_chart(
             chart_id="c",
