@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     # on SIGTERM/SIGINT: how long work in flight may take to finish before it is handed back to the inbox
     shutdown_grace_seconds: float = Field(default=20, ge=0, alias="SALESBRIDGE_SHUTDOWN_GRACE_SECONDS")
     kb_stale_days: int = Field(default=365, ge=0, alias="SALESBRIDGE_KB_STALE_DAYS")
+    # an FAQ entry from a PM's answer is due for re-verification this many days after it was answered (or last
+    # re-verified); past that, answers quoting it say "unverified since <date>" and the dashboard lists it
+    faq_verify_days: int = Field(default=180, ge=1, le=3650, alias="SALESBRIDGE_FAQ_VERIFY_DAYS")
 
     # --- announcements (handlers/announcements, jobs/announcements.py) ----------------------------
     ack_reminder_hours: float = Field(default=24, gt=0, alias="SALESBRIDGE_ACK_REMINDER_HOURS")

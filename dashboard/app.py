@@ -19,16 +19,17 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dashboard import signin
-from dashboard.pages import announcements, knowledge, schedules
+from dashboard.pages import announcements, charts, knowledge, schedules
 from dashboard.pages import requests as requests_page
 from dashboard.web import Dashboard, Page, error_page
 from services.context import Services
 
 PAGES: list[Page] = [
     requests_page.PAGE,  # /app/requests, /app/requests/{id} (+ status, merge, triage), /app/requests/export.csv
-    announcements.PAGE,  # /app/announcements
-    knowledge.PAGE,  # /app/knowledge
-    schedules.PAGE,  # /app/schedules
+    announcements.PAGE,  # /app/announcements, /app/announcements/{id} (+ remind, cancel)
+    knowledge.PAGE,  # /app/knowledge (+ answer, faq/{id}/reverify)
+    schedules.PAGE,  # /app/schedules (+ {id}/pause, resume, run)
+    charts.PAGE,  # /app/charts (pm)
 ]
 
 STATIC = Path(__file__).resolve().parent / "static"

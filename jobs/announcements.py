@@ -20,13 +20,12 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy.exc import IntegrityError
-
 from bot.clock import as_utc
 from bot.messages import Address, Reply
 from bot.models import Announcement
 from services.announcements import followups, launches, workflow
-from services.announcements.posts import ack_reminder_reply, eos_reminder_reply, milestone_reply
+from services.announcements.posts import eos_reminder_reply, milestone_reply
+from services.announcements.reminders import remind_pending_readers
 from services.announcements.targets import Target, load_targets
 from services.context import Services
 
@@ -122,44 +121,11 @@ def remind_unacknowledged(services: Services) -> int:
     members: dict[Target, list[str] | None] = {}
     for a in recent:
         assert a.id is not None and a.published_at is not None
-        with services.db.session() as session:
-            posts = workflow.posts_of(session=session, announcement_id=a.id)
-            acked = workflow.acknowledged_users(session=session, announcement_id=a.id)
-            rounds = followups.reminder_rounds(session=session, announcement_id=a.id)
         elapsed = now - as_utc(a.published_at)
         due_round = min(int(elapsed / interval), settings.ack_reminder_max)
-        pending: dict[tuple[str, str], None] = {}
-        for post in posts:
-            readers, _live = workflow.expected_readers(
-                services=services, post=post, author=a.author, cache=members
-            )
-            for user in readers:
-                if (post.platform, user) not in acked:
-                    pending[(post.platform, user)] = None
-        for platform, user in pending:
-            done, last = rounds.get((platform, user), (0, None))
-            if done >= due_round or (last is not None and now - last < interval):
-                continue  # not due, all rounds sent, or the last one went out less than an interval ago
-            round_ = done + 1
-            queued = workflow.send_once(
-                services=services,
-                address=Address(platform=platform, user=user),
-                reply=ack_reminder_reply(a, round_=round_),
-                key=f"announce:{a.id}:ack-remind:{platform}:{user}:{round_}",
-            )
-            try:
-                with services.db.session() as session:
-                    followups.record_reminder(
-                        session=session,
-                        announcement_id=a.id,
-                        platform=platform,
-                        user=user,
-                        round_=round_,
-                        now=now,
-                    )
-            except IntegrityError:
-                logger.info("ack reminder %s/%s round %d already recorded", platform, user, round_)
-            sent += int(queued)
+        sent += remind_pending_readers(
+            services=services, announcement=a, up_to_round=due_round, min_gap=interval, members=members
+        ).sent
     return sent
 
 

@@ -347,7 +347,12 @@ def assemble(*, question: str, language: str, parts: list[Part], today: date, st
         sources=sources,
         search_query=search_query,
         notes=answer_notes(
-            sources, hits, methods={p.method for p in answered}, language=language, stale_days=stale_days
+            sources,
+            hits,
+            methods={p.method for p in answered},
+            language=language,
+            stale_days=stale_days,
+            today=today,
         ),
         support=support,
         uncovered=uncovered,

@@ -126,6 +126,19 @@ def pm_answer_note(section: Section, *, number: int, language: str) -> str:
     )
 
 
+def unverified_note(section: Section, *, number: int, language: str, today: date) -> str:
+    """ "⚠️ [1] unverified since 2026-05-21 …" for a PM answer past its re-verification date ("" otherwise)."""
+    if section.verify_by is None or today <= section.verify_by:
+        return ""
+    day = section.verify_by.isoformat()
+    return pick(
+        language,
+        f"⚠️ [{number}] unverified since {day} (its re-verification date passed) — check with a PM before "
+        "quoting it to a customer.",
+        f"⚠️ [{number}] 自 {day} 起未复核（已过复核日期），对客户引用前请先与产品经理确认。",
+    )
+
+
 def closest_body(*, hits: Sequence[Hit], language: str, start: int = 1) -> Composed:
     """The closest sections, listed (not quoted as an answer)."""
     chosen = list(hits[:CLOSEST_SECTIONS])
@@ -147,10 +160,17 @@ def join_sentences(sentences: Sequence[str], language: str) -> str:
 
 
 def answer_notes(
-    sources: Sequence[Any], hits: Sequence[Hit], *, methods: set[str], language: str, stale_days: int
+    sources: Sequence[Any],
+    hits: Sequence[Hit],
+    *,
+    methods: set[str],
+    language: str,
+    stale_days: int,
+    today: date | None = None,
 ) -> list[str]:
-    """The lines under an answer: internal flag, stale documents, who answered, how it was written.
-    `sources` are `knowledge.answer.Source`s, one per hit."""
+    """The lines under an answer: internal flag, stale documents, who answered (and whether that answer is
+    past its re-verification date on `today`), how it was written. `sources` are `knowledge.answer.Source`s,
+    one per hit."""
     notes = []
     internal = [s.index for s in sources if s.internal]
     if internal:
@@ -175,6 +195,13 @@ def answer_notes(
             )
         if is_pm_answer(hit.section):
             notes.append(pm_answer_note(hit.section, number=s.index, language=language))
+            unverified = (
+                unverified_note(hit.section, number=s.index, language=language, today=today)
+                if today is not None
+                else ""
+            )
+            if unverified:
+                notes.append(unverified)
     if "llm" in methods:
         notes.append(
             pick(

@@ -38,6 +38,7 @@ from knowledge.store import (
     list_documents,
     save_document,
     section_texts,
+    set_verify_by,
     stored_decision,
     to_section,
 )
@@ -97,8 +98,10 @@ class KnowledgeBase:
         owner: str | None = None,
         updated: date | None = None,
         kind: str = "doc",
+        verify_by: date | None = None,
     ) -> int:
-        """Add or replace a Markdown document (chunked by headings); returns its id. Searchable at once."""
+        """Add or replace a Markdown document (chunked by headings); returns its id. Searchable at once.
+        `verify_by`: an FAQ entry's re-verification date (answers quoting it after that date say so)."""
 
         path = path.strip()
         if not path:
@@ -121,6 +124,7 @@ class KnowledgeBase:
                 updated=updated,
                 kind=kind,
                 digest=content_hash(text),
+                verify_by=verify_by,
             )
         self.embed_document(document_id)
         self.invalidate()
@@ -133,6 +137,15 @@ class KnowledgeBase:
         if removed:
             self.invalidate()
         return removed
+
+    def set_verify_by(self, *, document_id: int, verify_by: date | None) -> bool:
+        """Move a document's re-verification date; visible to the next search here and, through the version
+        row, in every other process. False when there is no such document."""
+        with self.db.session() as session:
+            changed = set_verify_by(session=session, document_id=document_id, verify_by=verify_by)
+        if changed:
+            self.invalidate()
+        return changed
 
     def invalidate(self) -> None:
         """Forget the in-memory index: the next search rebuilds it from the database."""

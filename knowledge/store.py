@@ -34,6 +34,7 @@ class DocumentInfo:
     sections: int
     source: str
     content_hash: str
+    verify_by: date | None = None  # FAQ entries: when a PM should re-verify it
 
 
 def content_hash(data: bytes | str) -> str:
@@ -98,6 +99,7 @@ def save_document(
     source: str = "",
     digest: str = "",
     internal: bool = False,
+    verify_by: date | None = None,
 ) -> int:
     """Insert or replace a document and all its sections (one transaction); bumps the version."""
     existing = find_document(session=session, path=path)
@@ -112,6 +114,7 @@ def save_document(
     document.product = product
     document.owner = owner
     document.updated = updated
+    document.verify_by = verify_by
     document.kind = kind
     document.internal = internal
     document.source = source
@@ -168,9 +171,22 @@ def list_documents(*, session: Session, kind: str | None = None) -> list[Documen
             sections=doc.section_count,
             source=doc.source,
             content_hash=doc.content_hash,
+            verify_by=doc.verify_by,
         )
         for doc in session.exec(query)
     ]
+
+
+def set_verify_by(*, session: Session, document_id: int, verify_by: date | None) -> bool:
+    """Move a document's re-verification date (a PM re-verified the FAQ entry); bumps the version so every
+    process's index carries the new date. False when there is no such document."""
+    result = session.execute(
+        update(KnowledgeDocument).where(col(KnowledgeDocument.id) == document_id).values(verify_by=verify_by)
+    )
+    if not getattr(result, "rowcount", 0):
+        return False
+    bump_version(session=session)
+    return True
 
 
 def count_sections(*, session: Session) -> int:
@@ -191,6 +207,7 @@ def to_section(row: KnowledgeSection, document: KnowledgeDocument) -> Section:
         product=document.product,
         owner=document.owner,
         internal=document.internal,
+        verify_by=document.verify_by,
     )
 
 
@@ -212,6 +229,7 @@ def section_without_text(
         product=document.product,
         owner=document.owner,
         internal=document.internal,
+        verify_by=document.verify_by,
     )
 
 

@@ -22,6 +22,7 @@ class Section:
     product: str | None = None
     owner: str | None = None
     internal: bool = False  # from a document marked not for customers: answers quoting it say so
+    verify_by: date | None = None  # a PM answer's re-verification date: past it, answers say "unverified since"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -86,6 +87,34 @@ def embedding_progress(*, session: Session, model: str) -> EmbeddingProgress:
     texts = section_texts_to_embed(session=session)
     done = stored_hashes(session=session, model=model)
     return EmbeddingProgress(embedded=sum(1 for h in texts if h in done), total=len(texts))
+
+
+def embedding_progress_by_document(
+    *, session: Session, model: str
+) -> tuple[EmbeddingProgress, dict[int, EmbeddingProgress]]:
+    """The whole knowledge base's progress (as `embedding_progress`) and, per document id, how many of its
+    distinct section texts have a vector of `model` (the dashboard's per-document status), in one pass."""
+    columns: tuple[Any, ...] = (
+        KnowledgeSection.document_id,
+        KnowledgeDocument.title,
+        KnowledgeSection.headings,
+        KnowledgeSection.heading,
+        KnowledgeSection.text,
+    )
+    rows = session.execute(
+        sa_select(*columns).where(col(KnowledgeSection.document_id) == col(KnowledgeDocument.id))
+    )
+    hashes: dict[int, set[str]] = {}
+    for document_id, title, trail, heading, text in rows:
+        embedded = section_text(title=title, headings=json.loads(trail or "[]"), heading=heading, text=text)
+        hashes.setdefault(document_id, set()).add(text_hash(embedded))
+    done = stored_hashes(session=session, model=model)
+    every = set().union(*hashes.values()) if hashes else set()
+    overall = EmbeddingProgress(embedded=len(every & done), total=len(every))
+    return overall, {
+        document_id: EmbeddingProgress(embedded=len(texts & done), total=len(texts))
+        for document_id, texts in hashes.items()
+    }
 
 
 def load_vectors(*, session: Session, model: str, hashes: Iterable[str]) -> dict[str, bytes]:

@@ -24,6 +24,9 @@ class KnowledgeDocument(SQLModel, table=True):
     product: str | None = Field(default=None, max_length=255, index=True)
     owner: str | None = Field(default=None, max_length=255)
     updated: date | None = None
+    # an FAQ entry's re-verification date: past it, the dashboard lists the entry for re-verification and
+    # answers quoting it say "unverified since <date>" (None: not an entry that is re-verified)
+    verify_by: date | None = None
     kind: str = Field(default="doc", max_length=32, index=True)  # doc | faq | announcement | …
     internal: bool = False  # not for customers (front matter `audience: internal` or a notice in the text)
     source: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # absolute file path

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from bot.errors import NotFound
 from knowledge.base import KnowledgeBase
 from services.questions.escalation import VoteOutcome, get_question, normalize_question, vote
+from services.questions.faq import faq_verify_by
 
 MAX_SLUG = 200
 
@@ -47,4 +48,12 @@ def add_faq_entry(*, knowledge: KnowledgeBase, title: str, text: str, owner: str
     path = faq_entry_path(title)
     if path is None:
         raise ValueError("an FAQ entry's title needs words")
-    return knowledge.add_document(path=path, title=title, text=text, owner=owner, updated=today, kind="faq")
+    return knowledge.add_document(
+        path=path,
+        title=title,
+        text=text,
+        owner=owner,
+        updated=today,
+        kind="faq",
+        verify_by=faq_verify_by(settings=knowledge.settings, answered=today),
+    )

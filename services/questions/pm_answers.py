@@ -23,6 +23,7 @@ from services.questions.escalation import (
     question_address,
     record_answer,
 )
+from services.questions.faq import faq_verify_by
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ def answer_escalation(
         owner=by,
         updated=today,
         kind="faq",
+        verify_by=faq_verify_by(settings=services.settings, answered=today),
     )
     with services.db.session() as session:
         link_faq(session=session, escalation_id=escalation_id, document_id=document_id)

@@ -5,8 +5,10 @@ Every change tells `services.schedules.changes` listeners (the running scheduler
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from apscheduler.triggers.cron import CronTrigger
 from sqlmodel import col, select
 
 from bot.clock import as_utc
@@ -149,3 +151,54 @@ def upcoming_runs(*, cron: str, timezone: str, calendar: str, now: datetime, cou
                     return runs
         cursor = batch[-1]
     return runs
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One coming fire time of a schedule, as its calendar judges the day."""
+
+    at: datetime  # in the schedule's timezone
+    runs: bool  # False: a holiday (or a weekend of the calendar) skips it
+    makeup: bool  # an official make-up workday (调休) on a weekend: it runs though the cron names weekdays
+    reason_en: str = ""  # why it is skipped
+    reason_zh: str = ""
+    note_en: str = ""  # the calendar's note (make-up workday, holiday data missing)
+    note_zh: str = ""
+
+
+def upcoming_slots(*, cron: str, timezone: str, calendar: str, now: datetime, count: int) -> list[Slot]:
+    """The next `count` posting times (as `upcoming_runs`) with the skipped holidays between them and the
+    make-up workdays marked. A Monday–Friday schedule with a calendar fires every day and lets the calendar
+    decide (`timing.build_trigger`); its ordinary weekends are left out here, only holidays on the days the
+    cron names are listed as skipped."""
+    trigger = build_trigger(cron=cron, timezone=timezone, calendar=calendar)
+    named = build_trigger(cron=cron, timezone=timezone, calendar=calendars.NONE)
+    slots: list[Slot] = []
+    runs = 0
+    cursor = now
+    for _ in range(60):  # look ahead a bounded number of fire times, as upcoming_runs does
+        batch = next_fire_times(trigger, after=cursor, count=10)
+        if not batch:
+            break
+        for fire in batch:
+            day = calendars.verdict(calendar=calendar, day=fire.date())
+            cron_day = _named_day(named, fire)
+            if day.run:
+                slots.append(
+                    Slot(at=fire, runs=True, makeup=not cron_day, note_en=day.note_en, note_zh=day.note_zh)
+                )
+                runs += 1
+                if runs == count:
+                    return slots
+            elif cron_day:
+                slots.append(
+                    Slot(at=fire, runs=False, makeup=False, reason_en=day.reason_en, reason_zh=day.reason_zh)
+                )
+        cursor = batch[-1]
+    return slots
+
+
+def _named_day(trigger: CronTrigger, fire: datetime) -> bool:
+    """Whether the cron expression itself (not widened for the calendar) fires at `fire`."""
+    found = trigger.get_next_fire_time(None, fire - timedelta(seconds=1))
+    return found is not None and found == fire
