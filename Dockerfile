@@ -18,8 +18,10 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY handlers ./handlers
 COPY knowledge ./knowledge
+COPY services ./services
 COPY jobs ./jobs
 COPY dashboard ./dashboard
+COPY salesbridge ./salesbridge
 COPY migrations ./migrations
 COPY alembic.ini ./
 RUN pip install . \

@@ -19,3 +19,15 @@ def test_readme_says_where_the_demo_keeps_its_data() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "var/demo.db" in readme
     assert "DATABASE_URL=sqlite:///var/demo.db" in readme
+
+
+def test_the_docker_image_gets_every_package_the_project_installs() -> None:
+    """The layers add top-level packages (services/, salesbridge/, dashboard/ …): the image must copy each."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    packages = {name.rstrip("*") for name in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]}
+    copied = {
+        line.split()[1]
+        for line in (ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines()
+        if line.startswith("COPY ")
+    }
+    assert packages <= copied, packages - copied
