@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # threads that process inbound events in this process; 0: `serve` only acknowledges (writes the inbox)
     # and `salesbridge worker` processes do the work
     worker_threads: int = Field(default=8, ge=0, le=256, alias="SALESBRIDGE_WORKER_THREADS")
+    # PostgreSQL connections each process keeps open: enough for the HTTP server's 40 threads, so an
+    # acknowledgement never opens one (max_connections must cover every process's pool + 10)
+    db_pool_size: int = Field(default=40, ge=1, le=200, alias="SALESBRIDGE_DB_POOL_SIZE")
     # on SIGTERM/SIGINT: how long work in flight may take to finish before it is handed back to the inbox
     shutdown_grace_seconds: float = Field(default=20, ge=0, alias="SALESBRIDGE_SHUTDOWN_GRACE_SECONDS")
     kb_stale_days: int = Field(default=365, ge=0, alias="SALESBRIDGE_KB_STALE_DAYS")

@@ -84,13 +84,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 class Database:
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+        """`pool_size`: PostgreSQL connections kept open (the composition root passes
+        SALESBRIDGE_DB_POOL_SIZE). No ping before each use: that is a round trip on every acknowledgement;
+        a dead connection fails once and `recycle` replaces the pool."""
         self.url = normalize_url(url)
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
-            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+            kwargs.update(pool_size=pool_size, max_overflow=10)
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)

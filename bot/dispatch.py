@@ -28,7 +28,10 @@ from bot.router import C, Router
 
 logger = logging.getLogger(__name__)
 
-POLL_SECONDS = 0.5  # how often idle workers look for events accepted elsewhere, retries and expired leases
+POLL_SECONDS = 0.5
+Claimed = tuple[
+    int, IncomingMessage, int
+]  # an inbox entry whose lease this process holds: entry, message, attempt  # how often idle workers look for events accepted elsewhere, retries and expired leases
 
 
 class Dispatcher(Generic[C]):
@@ -39,12 +42,14 @@ class Dispatcher(Generic[C]):
         self.router = router
         self.inbox = inbox or Inbox(db=services.db, clock=services.clock)
         self.workers = services.settings.worker_threads if workers is None else workers
-        self._queue: queue.Queue[int | None] = queue.Queue()
+        # an entry to claim (accepted here), an entry the poller already claimed, or None (stop)
+        self._queue: queue.Queue[int | Claimed | None] = queue.Queue()
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._queued: set[int] = set()  # accepted or found here, not yet finished by this process
         self._working: dict[int, int] = {}  # entry → attempt, for lease renewal and hand-back
         self._threads: list[threading.Thread] = []
+        self._capacity = 0  # worker threads running here
         self._draining = threading.Event()  # shutting down: no new work is taken
         self._stopping = threading.Event()  # the grace period is over: queued work is left to the inbox
 
@@ -86,7 +91,8 @@ class Dispatcher(Generic[C]):
         with self._lock:
             if self._threads:
                 return
-            self._threads = self._spawn(count or self.workers)
+            self._capacity = count or self.workers
+            self._threads = self._spawn(self._capacity)
 
     def _spawn(self, count: int) -> list[threading.Thread]:
         self._draining.clear()
@@ -100,21 +106,27 @@ class Dispatcher(Generic[C]):
             thread.start()
         return threads
 
-    def _enqueue(self, entry: int) -> None:
+    def _enqueue(self, item: int | Claimed) -> None:
+        entry = item if isinstance(item, int) else item[0]
         with self._lock:
             if entry in self._queued:
                 return
             self._queued.add(entry)
-        self._queue.put(entry)
+        self._queue.put(item)
 
     def _worker(self) -> None:
         while True:
-            entry = self._queue.get()
-            if entry is None:
+            item = self._queue.get()
+            if item is None:
                 return
+            entry = item if isinstance(item, int) else item[0]
             try:
-                if not self._stopping.is_set():
+                if self._stopping.is_set():
+                    continue
+                if isinstance(item, int):
                     self.work(entry)
+                else:
+                    self._run(*item)
             finally:
                 with self._idle:
                     self._queued.discard(entry)
@@ -124,8 +136,10 @@ class Dispatcher(Generic[C]):
         renewed = time.monotonic()
         while not self._draining.wait(POLL_SECONDS):
             try:
-                for entry in self.inbox.due():
-                    self._enqueue(entry)
+                with self._lock:
+                    idle = self._capacity - len(self._queued)  # take only what can start now
+                for claimed in self.inbox.claim_due(limit=idle):
+                    self._enqueue(claimed)
                 if time.monotonic() - renewed > self.inbox.lease.total_seconds() / 3:
                     renewed = time.monotonic()
                     with self._lock:
@@ -143,7 +157,9 @@ class Dispatcher(Generic[C]):
             return []
         if claimed is None:
             return []  # finished meanwhile, or another worker holds it
-        msg, attempt = claimed
+        return self._run(entry, *claimed)
+
+    def _run(self, entry: int, msg: IncomingMessage, attempt: int) -> list[Sent]:
         with self._lock:
             self._working[entry] = attempt
         try:

@@ -112,17 +112,36 @@ class Inbox:
 
     def due(self, *, limit: int = 50) -> list[int]:
         """Rows waiting for a worker: new ones, retries whose time has come, and expired leases."""
+        with self._db.session() as session:
+            return [row_id for row_id in session.exec(self._due_query(limit)) if row_id is not None]
+
+    def claim_due(self, *, limit: int) -> list[tuple[int, IncomingMessage, int]]:
+        """Take the leases of up to `limit` due rows in one statement: (entry, message, attempt) each.
+        Several pollers never get the same row (PostgreSQL: `FOR UPDATE SKIP LOCKED` in the same UPDATE;
+        SQLite: one writer at a time)."""
+        if limit < 1:
+            return []
         now = self._clock.now()
+        with self._db.session() as session:
+            rows = session.execute(
+                update(InboxEvent)
+                .where(col(InboxEvent.id).in_(self._due_query(limit).scalar_subquery()))
+                .values(status="working", due_at=now + self.lease, attempts=InboxEvent.attempts + 1)
+                .returning(col(InboxEvent.id), col(InboxEvent.message), col(InboxEvent.attempts))
+            ).all()
+        return sorted((int(entry), from_json(message), int(attempt)) for entry, message, attempt in rows)
+
+    def _due_query(self, limit: int) -> Any:
         query = (
             select(InboxEvent.id)
-            .where(col(InboxEvent.status).in_(("pending", "working")), col(InboxEvent.due_at) <= now)
+            .where(
+                col(InboxEvent.status).in_(("pending", "working")),
+                col(InboxEvent.due_at) <= self._clock.now(),
+            )
             .order_by(col(InboxEvent.id))
             .limit(limit)
         )
-        if self._db.is_postgres:
-            query = query.with_for_update(skip_locked=True)  # several pollers: each sees different rows
-        with self._db.session() as session:
-            return [row_id for row_id in session.exec(query) if row_id is not None]
+        return query.with_for_update(skip_locked=True) if self._db.is_postgres else query
 
     def renew(self, entries: list[int]) -> None:
         """Extend the leases of rows still being worked on (called periodically by their worker)."""

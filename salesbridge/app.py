@@ -53,7 +53,7 @@ def build_services(
     clock: Clock | None = None,
     db: Database | None = None,
 ) -> Services:
-    db = db or Database(settings.database_url)
+    db = db or Database(settings.database_url, pool_size=settings.db_pool_size)
     clock = clock or Clock()
     port_map = dict(ports) if ports is not None else build_ports(settings)
     llm = LLM.from_settings(settings)

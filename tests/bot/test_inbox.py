@@ -151,3 +151,15 @@ def test_shutdown_hands_unfinished_work_back_to_the_inbox(bot: Harness) -> None:
     assert row.status == "pending"  # due now, for another process or the next start
     assert dispatcher.submit(bot.message("after the stop", event_id="EvT")) is not None  # still written down
     release.set()
+
+
+def test_pollers_claim_due_work_in_one_statement_never_the_same_row(any_db_bot: Harness) -> None:
+    inbox = any_db_bot.app.dispatcher.inbox
+    entries = [inbox.accept(any_db_bot.message("help", event_id=f"Ev{i}")).entry for i in range(5)]
+    first = inbox.claim_due(limit=2)
+    second = inbox.claim_due(limit=10)
+    assert [entry for entry, _msg, _attempt in first] == entries[:2]
+    assert [entry for entry, _msg, _attempt in second] == entries[2:]
+    assert inbox.claim_due(limit=10) == [] and inbox.claim_due(limit=0) == []
+    entry, msg, attempt = first[0]
+    assert msg.event_id == "Ev0" and attempt == 1 and inbox.claim(entry) is None  # leased
