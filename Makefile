@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck pytest bench clean
+.PHONY: install demo test lint typecheck pytest bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ bench: install
 	$(BIN)/python -m benchmarks.requests
 	$(BIN)/python -m benchmarks.ack_latency --quick
 	$(BIN)/python -m benchmarks.memory
+
+# the dashboard's PNGs in docs/screenshots/ (needs chromium + chromium-driver: .ci/chromium.sh)
+screenshots: install
+	$(BIN)/python -m docs.screenshots.make_screenshots
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -43,7 +43,10 @@ SECURITY_HEADERS = [
     ),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),  # a sign-in link never leaks through Referer
+    # a sign-in link never leaks to another site through Referer; `same-origin`, not `no-referrer`: under
+    # no-referrer a browser sends `Origin: null` with our own form posts, and the sign-in form's origin check
+    # (signin.py) refused every sign-in (found by tests/browser/, in Chromium)
+    (b"referrer-policy", b"same-origin"),
 ]
 
 

@@ -221,4 +221,4 @@ def test_unknown_pages_and_methods_get_a_page(bot: Harness) -> None:
     assert csrf_of(web.get("/app/requests").text) == csrf_page
     headers = web.get("/app/requests").headers
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
-    assert headers["cache-control"] == "no-store" and headers["referrer-policy"] == "no-referrer"
+    assert headers["cache-control"] == "no-store" and headers["referrer-policy"] == "same-origin"

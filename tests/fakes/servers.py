@@ -21,11 +21,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_asgi(app: Any) -> Iterator[str]:
-    """Serve an ASGI app with uvicorn in a thread; yields its base URL (http://127.0.0.1:PORT)."""
+def serve_asgi(app: Any, *, port: int | None = None) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn in a thread; yields its base URL (http://127.0.0.1:PORT). `port`: one
+    chosen beforehand (`free_port()`), when the app must know its own address (SALESBRIDGE_PUBLIC_URL)."""
     import uvicorn
 
-    port = free_port()
+    port = port or free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     )
