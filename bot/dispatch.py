@@ -42,14 +42,14 @@ class Dispatcher(Generic[C]):
         self.router = router
         self.inbox = inbox or Inbox(db=services.db, clock=services.clock)
         self.workers = services.settings.worker_threads if workers is None else workers
-        # an entry to claim (accepted here), an entry the poller already claimed, or None (stop)
-        self._queue: queue.Queue[int | Claimed | None] = queue.Queue()
+        self._queue: queue.Queue[Claimed | None] = queue.Queue()  # leased to this process; None: stop
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
-        self._queued: set[int] = set()  # accepted or found here, not yet finished by this process
-        self._working: dict[int, int] = {}  # entry → attempt, for lease renewal and hand-back
+        self._queued: set[int] = set()  # queued or running here, not finished yet
+        self._held: dict[int, int] = {}  # entry → attempt of every lease this process holds (renewed)
         self._threads: list[threading.Thread] = []
         self._capacity = 0  # worker threads running here
+        self._freed = threading.Event()  # a worker thread finished something: the poller may claim more
         self._draining = threading.Event()  # shutting down: no new work is taken
         self._stopping = threading.Event()  # the grace period is over: queued work is left to the inbox
 
@@ -57,14 +57,17 @@ class Dispatcher(Generic[C]):
     def submit(self, msg: IncomingMessage) -> int | None:
         """Write `msg` to the inbox and queue it for this process's workers (if it runs any). Returns the
         inbox entry, or None for a redelivery of finished work. Raises `IntakeError` (answer 5xx)."""
-        accepted = self._accept(msg)
+        here = bool(self.workers) and not self._draining.is_set()
+        accepted = self._accept(msg, claim=here)
         if accepted.entry is None:
             return None
         if accepted.resumed:
             logger.info("redelivery of unfinished %s/%s: resumed", msg.platform, msg.event_id)
-        if self.workers and not self._draining.is_set():
+        if here:
             self.start_workers()  # at once, or on the first event of a process that did not start them
-            self._enqueue(accepted.entry)
+            claimed = (msg, 1) if accepted.claimed else self.inbox.claim(accepted.entry)
+            if claimed is not None:
+                self._enqueue((accepted.entry, *claimed))
         return accepted.entry
 
     def validate_form(self, msg: IncomingMessage) -> dict[str, str]:
@@ -73,13 +76,15 @@ class Dispatcher(Generic[C]):
 
     def process(self, msg: IncomingMessage) -> list[Sent]:
         """Accept and work on `msg` in this thread (the console, tests): what `submit` + a worker do."""
-        accepted = self._accept(msg)
-        return [] if accepted.entry is None else self.work(accepted.entry)
+        accepted = self._accept(msg, claim=True)
+        if accepted.entry is None:
+            return []
+        return self._run(accepted.entry, msg, 1) if accepted.claimed else self.work(accepted.entry)
 
-    def _accept(self, msg: IncomingMessage) -> Accepted:
+    def _accept(self, msg: IncomingMessage, *, claim: bool) -> Accepted:
         counters = metrics()
         counters.events_received.labels(platform=msg.platform, kind=str(msg.kind)).inc()
-        accepted = self.inbox.accept(msg)
+        accepted = self.inbox.accept(msg, claim=claim)
         if accepted.entry is None:
             counters.events_duplicate.labels(platform=msg.platform).inc()
             logger.info("duplicate delivery of %s/%s ignored", msg.platform, msg.event_id)
@@ -106,11 +111,10 @@ class Dispatcher(Generic[C]):
             thread.start()
         return threads
 
-    def _enqueue(self, item: int | Claimed) -> None:
-        entry = item if isinstance(item, int) else item[0]
+    def _enqueue(self, item: Claimed) -> None:
+        entry, _msg, attempt = item
         with self._lock:
-            if entry in self._queued:
-                return
+            self._held[entry] = attempt
             self._queued.add(entry)
         self._queue.put(item)
 
@@ -119,34 +123,43 @@ class Dispatcher(Generic[C]):
             item = self._queue.get()
             if item is None:
                 return
-            entry = item if isinstance(item, int) else item[0]
+            entry = item[0]
             try:
-                if self._stopping.is_set():
-                    continue
-                if isinstance(item, int):
-                    self.work(entry)
-                else:
+                if not self._stopping.is_set():
                     self._run(*item)
             finally:
                 with self._idle:
                     self._queued.discard(entry)
                     self._idle.notify_all()
+                self._freed.set()
 
     def _poll_loop(self) -> None:
+        """Claim due events for the idle threads. After a full batch (a backlog) the next claim comes as soon
+        as a thread is free; otherwise every `POLL_SECONDS`."""
         renewed = time.monotonic()
-        while not self._draining.wait(POLL_SECONDS):
+        backlog = False
+        while not self._draining.is_set():
             try:
                 with self._lock:
                     idle = self._capacity - len(self._queued)  # take only what can start now
-                for claimed in self.inbox.claim_due(limit=idle):
-                    self._enqueue(claimed)
+                if idle > 0:
+                    claimed = self.inbox.claim_due(limit=idle)
+                    backlog = len(claimed) == idle
+                    for item in claimed:
+                        self._enqueue(item)
                 if time.monotonic() - renewed > self.inbox.lease.total_seconds() / 3:
                     renewed = time.monotonic()
                     with self._lock:
-                        working = list(self._working)
-                    self.inbox.renew(working)
+                        held = list(self._held)
+                    self.inbox.renew(held)
             except Exception:  # the database is away: try again at the next poll
                 logger.warning("inbox poll failed", exc_info=True)
+                backlog = False
+            if backlog:
+                self._freed.wait(POLL_SECONDS)
+                self._freed.clear()
+            else:
+                self._draining.wait(POLL_SECONDS)
 
     def work(self, entry: int) -> list[Sent]:
         """Claim an inbox entry, route it, deliver its replies, record the outcome. Never raises."""
@@ -161,13 +174,13 @@ class Dispatcher(Generic[C]):
 
     def _run(self, entry: int, msg: IncomingMessage, attempt: int) -> list[Sent]:
         with self._lock:
-            self._working[entry] = attempt
+            self._held[entry] = attempt
         try:
             with log_context(event_id=msg.event_id or msg.message_id, platform=msg.platform):
                 return self._work(entry, msg, attempt)
         finally:
             with self._lock:
-                self._working.pop(entry, None)
+                self._held.pop(entry, None)
 
     def _work(self, entry: int, msg: IncomingMessage, attempt: int) -> list[Sent]:
         counters = metrics()
@@ -241,10 +254,11 @@ class Dispatcher(Generic[C]):
         """Stop taking work, let what is running finish within `grace` seconds, and hand whatever is left
         back to the inbox (due now, for another process or the next start). True when nothing was left."""
         self._draining.set()
+        self._freed.set()  # the poller stops at once
         finished = self.wait_idle(timeout=grace)
         self._stopping.set()
         with self._lock:
-            left = sorted(self._queued)
+            left = sorted(self._held)
         try:
             self.inbox.hand_back(left)
         except Exception:

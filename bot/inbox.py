@@ -46,6 +46,7 @@ class Accepted:
 
     entry: int | None
     resumed: bool = False  # a redelivery of unfinished work whose lease had run out
+    claimed: bool = False  # written already leased to the caller (attempt 1): no second statement to claim it
 
 
 def to_json(msg: IncomingMessage) -> str:
@@ -64,15 +65,18 @@ class Inbox:
         self._clock = clock
         self.lease = lease
 
-    def accept(self, msg: IncomingMessage) -> Accepted:
-        """Write `msg` down (raises `IntakeError` when the database cannot take it)."""
+    def accept(self, msg: IncomingMessage, *, claim: bool = False) -> Accepted:
+        """Write `msg` down (raises `IntakeError` when the database cannot take it). With `claim`, a new row
+        is written already leased to the caller, who is about to work on it in this process."""
         key = f"{msg.platform}:{msg.event_id}"[:255] if msg.event_id else None
         now = self._clock.now()
         row = InboxEvent(key=key, platform=msg.platform, message=to_json(msg), due_at=now, received_at=now)
+        if claim:
+            row.status, row.due_at, row.attempts = "working", now + self.lease, 1
         try:
             with self._db.session() as session:
                 session.add(row)
-            return Accepted(entry=row.id)
+            return Accepted(entry=row.id, claimed=claim)
         except IntegrityError:
             return self._redelivered(key)
         except SQLAlchemyError as exc:

@@ -196,7 +196,9 @@ def hbar_chart(
     width: int = 640,
 ) -> Markup:
     """One horizontal bar per label, its value text at its end; `maximum` fixes the scale (1.0 for rates)."""
-    row_h, upper, lower, left, right = 24, 8, 8, 200, 90
+    # room at the right for the longest value text (≈7 px a character at the chart's font size)
+    row_h, upper, lower, left = 24, 8, 8, 200
+    right = max(90, 7 * max((len(text) for text in value_texts), default=0) + 12)
     height = upper + lower + row_h * max(len(labels), 1)
     top = maximum if maximum is not None else nice_ceiling(max(values, default=0.0))
     plot_w = width - left - right

@@ -59,7 +59,7 @@ def test_an_intake_write_that_fails_is_not_acknowledged(
 ) -> None:
     bot, client = wire
 
-    def refuse(_msg: Any) -> Any:
+    def refuse(_msg: Any, **_options: Any) -> Any:
         raise IntakeError("inbox write failed: OperationalError")
 
     monkeypatch.setattr(bot.app.dispatcher.inbox, "accept", refuse)
