@@ -37,11 +37,9 @@ Goal on a 2-core machine: p99 ack ≤ 50 ms at 100 events/s, zero acks over 3 s,
 2. one process — `salesbridge serve` with its default worker threads: acks and processing share one
    interpreter; on SQLite, and on PostgreSQL when `--postgres-url` is given.
 3. serve + 2 workers — `salesbridge serve --workers 0` and two `salesbridge worker` processes on one
-   PostgreSQL database. `serve` also gets SALESBRIDGE_WORKER_THREADS=0: with `--workers 0` alone it still
-   starts its default worker threads on the first event (`Dispatcher.submit`); the `split-asis` set-up
-   measures it that way.
+   PostgreSQL database (the workers run at a lower CPU priority, `worker --nice 10`, the default).
 
-Diagnostics on request (`--setups`): `split-asis`, and `acks-sqlite` / `acks-postgres` — `serve --workers
+Diagnostics on request (`--setups`): `acks-sqlite` / `acks-postgres` — `serve --workers
 0` with nothing processing the inbox: the bot's ack path alone. PostgreSQL set-ups each get a fresh database
 created next to `--postgres-url` (SALESBRIDGE_BENCH_POSTGRES_URL; its role needs CREATEDB), dropped after.
 One table at the end, rows grouped by rate, with two more columns: the CPU of the processes under test and
@@ -593,14 +591,6 @@ SETUPS = (
     Setup("postgres", "one process, PostgreSQL", postgres=True),
     Setup("split", "serve --workers 0 + 2 workers, PG", postgres=True, serve_workers=0, worker_processes=2),
     # diagnostics, not in the default run
-    Setup(  # as the commands are documented, without the SALESBRIDGE_WORKER_THREADS=0 above
-        "split-asis",
-        "split as is (serve also works), PG",
-        postgres=True,
-        serve_workers=0,
-        worker_processes=2,
-        only_ack_env=False,
-    ),
     Setup("acks-sqlite", "acks only: serve --workers 0, SQLite", serve_workers=0),  # nothing processes
     Setup("acks-postgres", "acks only: serve --workers 0, PG", postgres=True, serve_workers=0),
 )
@@ -828,7 +818,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--setups",
         default=DEFAULT_SETUPS,
-        help=f"--compare: which set-ups ({DEFAULT_SETUPS}; diagnostics: split-asis, acks-sqlite, "
+        help=f"--compare: which set-ups ({DEFAULT_SETUPS}; diagnostics: acks-sqlite, "
         "acks-postgres)",
     )
     parser.add_argument(

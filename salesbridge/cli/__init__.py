@@ -91,6 +91,13 @@ def serve(
 @app.command()
 def worker(
     threads: int = typer.Option(None, help="Worker threads (default SALESBRIDGE_WORKER_THREADS)."),
+    nice: int = typer.Option(
+        10,
+        min=0,
+        max=19,
+        help="Scheduling priority given up (Unix nice): on a machine shared with `serve`, "
+        "acknowledgements get the CPU first and the work waits in the database.",
+    ),
 ) -> None:
     """Process inbound events from the database (no HTTP): run beside `serve --workers 0` or add capacity.
 
@@ -101,6 +108,8 @@ def worker(
     if count < 1:
         typer.echo("a worker needs at least one thread / 工作进程至少需要一个线程 (--threads 4)", err=True)
         raise typer.Exit(2)
+    if nice and hasattr(os, "nice"):
+        os.nice(nice)
     application = build_application(settings)
     application.start_background(workers=count)
     typer.echo(f"worker: {count} thread(s) on {describe_url(settings.database_url)}; SIGTERM stops it")
