@@ -248,22 +248,20 @@ def change_status(ctx: Ctx) -> Response:
         )
     note = ctx.form.get("note", "").strip()
     release = ctx.form.get("release", "").strip()
-    with ctx.services.db.session() as session:
-        event = workflow.change_status(
-            session=session,
-            request_id=request_id,
-            status=status,
-            note=note,
-            release=release,
-            actor_platform=viewer.platform,
-            actor=viewer.user,
-            now=ctx.services.now(),
-        )
-        event_id = event.id if event is not None else None
-    if event_id is None:
+    move = workflow.move_status(
+        services=ctx.services,
+        request_id=request_id,
+        status=status,
+        note=note,
+        release=release,
+        actor_platform=viewer.platform,
+        actor=viewer.user,
+    )
+    if not move.moved:
         return ctx.redirect(ctx.url("request", request_id=request_id, query={"notice": "same"}))
-    notified = workflow.notify_status_change(services=ctx.services, request_id=request_id, event_id=event_id)
-    return ctx.redirect(ctx.url("request", request_id=request_id, query={"notice": "status", "n": notified}))
+    return ctx.redirect(
+        ctx.url("request", request_id=request_id, query={"notice": "status", "n": move.notified})
+    )
 
 
 def merge(ctx: Ctx) -> Response:
@@ -325,24 +323,16 @@ def triage(ctx: Ctx) -> Response:
         )
     if not 0 <= confidence <= 100:
         raise bad_request("Confidence is a percentage, 0 to 100.", "信心应为 0 到 100 的百分比。")
-    with ctx.services.db.session() as session:
-        _request, status_event = workflow.triage_request(
-            session=session,
-            request_id=request_id,
-            effort_weeks=effort,
-            confidence=round(confidence / 100, 4),
-            actor_platform=viewer.platform,
-            actor=viewer.user,
-            now=ctx.services.now(),
-        )
-        event_id = status_event.id if status_event is not None else None
-    notified = 0
-    if event_id is not None:
-        notified = workflow.notify_status_change(
-            services=ctx.services, request_id=request_id, event_id=event_id
-        )
-    code = "status" if event_id is not None else "triaged"
-    return ctx.redirect(ctx.url("request", request_id=request_id, query={"notice": code, "n": notified}))
+    _request, move = workflow.triage(
+        services=ctx.services,
+        request_id=request_id,
+        effort_weeks=effort,
+        confidence=round(confidence / 100, 4),
+        actor_platform=viewer.platform,
+        actor=viewer.user,
+    )
+    code = "status" if move.moved else "triaged"
+    return ctx.redirect(ctx.url("request", request_id=request_id, query={"notice": code, "n": move.notified}))
 
 
 def export(ctx: Ctx) -> Response:

@@ -99,19 +99,14 @@ def triage(msg: IncomingMessage, services: Services, text: str) -> Reply:
         )
     request_id = parse_id(rest[0], what_en="request", what_zh="需求")
     effort_weeks, conf = _parse_effort(effort), _parse_confidence(confidence)
-    with services.db.session() as session:
-        request, status_event = workflow.triage_request(
-            session=session,
-            request_id=request_id,
-            effort_weeks=effort_weeks,
-            confidence=conf,
-            actor_platform=msg.platform,
-            actor=msg.user,
-            now=services.now(),
-        )
-        event_id = status_event.id if status_event is not None else None
-    if event_id is not None:
-        workflow.notify_status_change(services=services, request_id=request_id, event_id=event_id)
+    request, _moved = workflow.triage(
+        services=services,
+        request_id=request_id,
+        effort_weeks=effort_weeks,
+        confidence=conf,
+        actor_platform=msg.platform,
+        actor=msg.user,
+    )
     formula = rice_formula(request, lang)
     return Reply(
         text=pick(
@@ -148,20 +143,16 @@ def change_status_command(msg: IncomingMessage, services: Services, text: str) -
         part for part in (free[2] if len(free) > 2 else "", parsed.get("note") or "") if part
     ).strip()
     release = (parsed.get("release") or "").strip()
-    with services.db.session() as session:
-        event = workflow.change_status(
-            session=session,
-            request_id=request_id,
-            status=status,
-            note=note,
-            release=release,
-            actor_platform=msg.platform,
-            actor=msg.user,
-            now=services.now(),
-        )
-        event_id = event.id if event is not None else None
-        title = workflow.get_request(session=session, request_id=request_id).title
-    if event_id is None:
+    move = workflow.move_status(
+        services=services,
+        request_id=request_id,
+        status=status,
+        note=note,
+        release=release,
+        actor_platform=msg.platform,
+        actor=msg.user,
+    )
+    if not move.moved:
         return Reply(
             text=both(
                 f"#{request_id} is already {status}.",
@@ -170,16 +161,15 @@ def change_status_command(msg: IncomingMessage, services: Services, text: str) -
             where="ephemeral",
             color="info",
         )
-    notified = workflow.notify_status_change(services=services, request_id=request_id, event_id=event_id)
     return Reply(
         text=pick(
             lang,
-            f"#{request_id} {title} → **{status}**"
+            f"#{request_id} {move.title} → **{status}**"
             + (f" in {release}" if release else "")
-            + f". Notified {notified} requester(s).",
-            f"#{request_id} {title} → **{STATUS_ZH[status]}**"
+            + f". Notified {move.notified} requester(s).",
+            f"#{request_id} {move.title} → **{STATUS_ZH[status]}**"
             + (f"（{release}）" if release else "")
-            + f"。已通知 {notified} 位提交人。",
+            + f"。已通知 {move.notified} 位提交人。",
         ),
         where="thread",
         color="success",

@@ -491,6 +491,73 @@ def status_notice(
     return Reply(title=f"#{request.id} {request.title}", text=text, context=context, color=color)
 
 
+@dataclass(frozen=True)
+class StatusMove:
+    """What `move_status` did: the request's title, whether its status changed, how many requesters heard."""
+
+    title: str
+    moved: bool
+    notified: int = 0
+
+
+def move_status(
+    *,
+    services: Services,
+    request_id: int,
+    status: str,
+    note: str = "",
+    release: str = "",
+    actor_platform: str,
+    actor: str,
+) -> StatusMove:
+    """Change a request's status and DM every requester on their own platform: the one way chat, the
+    dashboard and shipped releases move a request (not moved when it already had that status)."""
+    with services.db.session() as session:
+        event = change_status(
+            session=session,
+            request_id=request_id,
+            status=status,
+            note=note,
+            release=release,
+            actor_platform=actor_platform,
+            actor=actor,
+            now=services.now(),
+        )
+        event_id = event.id if event is not None else None
+        title = get_request(session=session, request_id=request_id).title
+    if event_id is None:
+        return StatusMove(title=title, moved=False)
+    notified = notify_status_change(services=services, request_id=request_id, event_id=event_id)
+    return StatusMove(title=title, moved=True, notified=notified)
+
+
+def triage(
+    *,
+    services: Services,
+    request_id: int,
+    effort_weeks: float,
+    confidence: float,
+    actor_platform: str,
+    actor: str,
+) -> tuple[FeatureRequest, StatusMove]:
+    """Set effort and confidence; a new request becomes triaged and its requesters hear it (`move_status`)."""
+    with services.db.session() as session:
+        request, event = triage_request(
+            session=session,
+            request_id=request_id,
+            effort_weeks=effort_weeks,
+            confidence=confidence,
+            actor_platform=actor_platform,
+            actor=actor,
+            now=services.now(),
+        )
+        event_id = event.id if event is not None else None
+    if event_id is None:
+        return request, StatusMove(title=request.title, moved=False)
+    notified = notify_status_change(services=services, request_id=request_id, event_id=event_id)
+    return request, StatusMove(title=request.title, moved=True, notified=notified)
+
+
 def notify_status_change(*, services: Services, request_id: int, event_id: int) -> int:
     """DM every requester of the request on the platform where they logged it. Returns how many."""
     with services.db.session() as session:
@@ -555,7 +622,6 @@ def mark_shipped(*, services: Services, request_ids: list[int], release: str, by
     Unknown ids, already-shipped ones and merged ones are skipped (a merged id is followed to its target).
     """
     moved: list[int] = []
-    now = services.now()
     for request_id in dict.fromkeys(request_ids):
         with services.db.session() as session:
             request = session.get(FeatureRequest, request_id)
@@ -565,19 +631,16 @@ def mark_shipped(*, services: Services, request_ids: list[int], release: str, by
             target = session.get(FeatureRequest, target_id)
             if target is None or target.status == "shipped" or target_id in moved:
                 continue
-            event = change_status(
-                session=session,
-                request_id=target_id,
-                status="shipped",
-                release=release,
-                actor_platform="",
-                actor=by_user,
-                now=now,
-            )
-            event_id = event.id if event is not None else None
-        if event_id is not None:
+        shipped = move_status(
+            services=services,
+            request_id=target_id,
+            status="shipped",
+            release=release,
+            actor_platform="",
+            actor=by_user,
+        )
+        if shipped.moved:
             moved.append(target_id)
-            notify_status_change(services=services, request_id=target_id, event_id=event_id)
     return moved
 
 
