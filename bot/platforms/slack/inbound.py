@@ -98,7 +98,8 @@ def build_bolt_app(
 
     def on_action(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        if open_form_from_button(body, client):
+        if offered_form_button(body):  # views.open must not hold up the ack: it runs beside it
+            threading.Thread(target=open_offered_form, args=(body, client), name="slack-open-form").start()
             return
         forward("block action", body, translate.from_block_action)
 
@@ -150,18 +151,20 @@ def view_errors(view: Mapping[str, Any], errors: Mapping[str, str]) -> dict[str,
     return {name: text[:1000] for name, text in keyed.items()}
 
 
-def open_form_from_button(body: Mapping[str, Any], client: WebClient) -> bool:
-    """The "Open form" button the port offers when it had no trigger: open the modal with this click's
-    fresh trigger. Returns False for every other action."""
+def offered_form_button(body: Mapping[str, Any]) -> bool:
+    """The "Open form" button the port offers when it had no trigger (`open_offered_form` opens it)."""
     actions = body.get("actions") or [{}]
-    if original_action_id(str(actions[0].get("action_id") or "")) != OPEN_FORM_ACTION:
-        return False
+    return original_action_id(str(actions[0].get("action_id") or "")) == OPEN_FORM_ACTION
+
+
+def open_offered_form(body: Mapping[str, Any], client: WebClient) -> None:
+    """Open the offered modal with this click's fresh trigger (valid 3 s). Never raises."""
     try:
-        form, context = unpack_form(str(actions[0].get("value") or ""))
+        action = (body.get("actions") or [{}])[0]
+        form, context = unpack_form(str(action.get("value") or ""))
         client.views_open(trigger_id=body.get("trigger_id"), view=render_view(form, context=context))
     except Exception:
         logger.exception("could not open the offered form")
-    return True
 
 
 class SlackInbound:
