@@ -256,7 +256,9 @@ def answer_part(
                 return part("none", "llm")
             return part("strong", "llm", renumber_model_text(reply.text, reply.cited, hits, start, language))
     candidates = prefer_language(result.hits, language)[:EXTRACTIVE_SECTIONS]
-    composed = extractive_body(question=query, hits=candidates, language=language, start=start)
+    composed = extractive_body(
+        question=query, hits=candidates, language=language, start=start, term_weights=result.term_weights
+    )
     if not composed.body:  # retrieval is sure, but no sentence says anything the question asks
         return part("weak", "none", closest_body(hits=result.hits, language=language, start=start))
     return part("strong", "extractive", composed)

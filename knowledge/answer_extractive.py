@@ -176,28 +176,45 @@ def _split_paragraph(paragraph: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(paragraph) if s and s.strip()]
 
 
-def _weights(query_terms: set[str], sentences: Sequence[set[str]]) -> dict[str, float]:
-    """Rarer query terms (across the candidate sentences) weigh more."""
+def _weights(
+    query_terms: set[str], sentences: Sequence[set[str]], idf: dict[str, float] | None = None
+) -> dict[str, float]:
+    """Rarer query terms weigh more: rarer in the knowledge base (`idf`, when known) and among the
+    candidate sentences."""
     df: Counter[str] = Counter()
     for terms in sentences:
         df.update(terms & query_terms)
     n = max(len(sentences), 1)
-    return {t: math.log(1 + n / (1 + df[t])) + 0.5 for t in query_terms}
+    local = {t: math.log(1 + n / (1 + df[t])) + 0.5 for t in query_terms}
+    if not idf:
+        return local
+    known = [idf[t] for t in query_terms if t in idf]
+    typical = sum(known) / len(known) if known else 1.0
+    # the corpus idf relative to the question's typical term: 1 for an average term, ~0 for a word that
+    # is everywhere (the product's name), more for a rare one
+    return {t: local[t] * max(idf.get(t, typical), 0.05) / (typical or 1.0) for t in query_terms}
 
 
 def select_quotes(
-    query: str, hits: Sequence[Hit], *, max_sentences: int = MAX_SENTENCES, max_chars: int = MAX_CHARS
+    query: str,
+    hits: Sequence[Hit],
+    *,
+    max_sentences: int = MAX_SENTENCES,
+    max_chars: int = MAX_CHARS,
+    term_weights: dict[str, float] | None = None,
 ) -> list[Quote]:
-    """The best sentences of `hits` for `query`, grouped by section in rank order."""
+    """The best sentences of `hits` for `query`, grouped by section in rank order; `term_weights`: the
+    knowledge base's idf of the question's terms."""
     if not hits:
         return []
     query_terms = set(tokens(query))
-    top_score = max(h.score for h in hits) or 1.0
     # (hit index, sentence, its own terms, its table-header terms, rank prior, query terms its heading matches)
     candidates: list[tuple[int, Sentence, set[str], set[str], float, set[str]]] = []
     heading_terms_of: list[set[str]] = []
     for index, hit in enumerate(hits):
-        prior = math.sqrt(max(hit.score, 0.0) / top_score) if top_score > 0 else 1.0 / (index + 1)
+        # The retrieval's order (lexical and semantic evidence fused) decides which section speaks first;
+        # a lower section's sentence must share clearly more of the question to be quoted before it.
+        prior = 1.0 / (1.0 + 0.25 * index)
         heading_terms = set(tokens(" ".join((*hit.section.headings, hit.section.heading)))) & query_terms
         heading_terms_of.append(heading_terms)
         for position, (text, basis) in enumerate(split_units(hit.section.text)):
@@ -208,7 +225,7 @@ def select_quotes(
             )
     if not candidates:
         return []
-    weights = _weights(query_terms, [c[2] | c[3] for c in candidates])
+    weights = _weights(query_terms, [c[2] | c[3] for c in candidates], term_weights)
     query_weight = sum(weights.values()) or 1.0
     # The question's most distinctive term ("SSO" in "Does LumenCRM support SSO?"): a heading that lacks it
     # states a different question ("Does LumenCRM support HIPAA?"), however many other words it shares.

@@ -80,9 +80,17 @@ def _marker(section: Section, number: int, language: str) -> str:
     return f"[{number}]{flag}"
 
 
-def extractive_body(*, question: str, hits: Sequence[Hit], language: str, start: int = 1) -> Composed:
-    """The best sentences of `hits` for `question`, one line per quoted section ("" when none overlaps)."""
-    quotes = select_quotes(question, hits)
+def extractive_body(
+    *,
+    question: str,
+    hits: Sequence[Hit],
+    language: str,
+    start: int = 1,
+    term_weights: dict[str, float] | None = None,
+) -> Composed:
+    """The best sentences of `hits` for `question`, one line per quoted section ("" when none overlaps);
+    `term_weights`: the knowledge base's idf of the question's terms (`SearchResult.term_weights`)."""
+    quotes = select_quotes(question, hits, term_weights=term_weights)
     if not quotes:
         return Composed(body="", hits=[])
     lines = []

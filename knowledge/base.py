@@ -43,7 +43,7 @@ from knowledge.store import (
     to_section,
 )
 from knowledge.synonyms import NO_SYNONYMS, load_synonyms
-from knowledge.tokenize import add_terms
+from knowledge.tokenize import add_terms, tokens
 from knowledge.types import Hit, SearchResult, Section
 from knowledge.vectors import BackgroundEmbedder, document_texts_to_embed, embed_texts
 
@@ -242,6 +242,7 @@ class KnowledgeBase:
             confidence=round(retrieved.confidence, 4),
             answerable=retrieved.support == "strong",
             support=retrieved.support,
+            term_weights={term: lexical.sections.idf(term) for term in tokens(query)},
         )
 
     def retrieve(self, query: str, *, language: str, mask: Any | None = None) -> Retrieved | None:

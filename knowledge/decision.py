@@ -76,18 +76,18 @@ DEFAULT_LEXICAL = DecisionModel(
 )
 DEFAULT_HYBRID = DecisionModel(
     weights={
-        "coverage": 4.2461,
-        "unknown": -1.9692,
-        "strength": 14.4124,
-        "unknown_names": -3.1754,
-        "information": 0.491,
-        "dense": 15.8063,
-        "dense_gap": 62.7322,
-        "agreement": -0.7237,
+        "coverage": 1.7943,
+        "unknown": -2.797,
+        "strength": 14.2048,
+        "unknown_names": -2.9096,
+        "information": 0.4619,
+        "dense": 6.4312,
+        "dense_gap": 76.051,
+        "agreement": 0.0807,
     },
-    bias=-20.2167,
-    threshold=0.513,
-    weak_threshold=0.2715,
+    bias=-11.5528,
+    threshold=0.5171,
+    weak_threshold=0.2712,
 )
 
 

@@ -32,10 +32,11 @@ def prepare_demo_knowledge(samples: Path = SAMPLES) -> str:
         sections = count_sections(session=session)
     where = describe_url(kb.db.url)
     semantic = f"semantic retrieval: {kb.embedding_status.describe()}"
-    if kb.embedder is not None:  # a few seconds the first time: the demo answers by meaning from its first question
+    # a few seconds the first time: the demo answers by meaning from its first question
+    if kb.embedder is not None:
         started = time.perf_counter()
         embedded = embed_pending_sections(db=kb.db, embedder=kb.embedder)
         if embedded:
-            semantic += f" ({embedded} sections embedded in {time.perf_counter() - started:.0f} s)"
+            semantic += f" ({embedded} passages embedded in {time.perf_counter() - started:.0f} s)"
     kb.db.dispose()
     return f"knowledge base in {where}, {sections} sections — {report.summary()}\n{semantic}"

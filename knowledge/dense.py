@@ -12,21 +12,32 @@ from knowledge.vectors import count_vectors, load_vectors
 
 
 class DenseIndex:
-    """Cosine similarity of a question to every embedded section. `refresh` picks up vectors stored
-    since the last call (the background embedder fills them while the bot answers)."""
+    """Cosine similarity of a question to every embedded section: a section's similarity is that of its
+    best passage (`knowledge.embedding.section_passages`). `refresh` picks up vectors stored since the last
+    call (the background embedder fills them while the bot answers)."""
 
-    def __init__(self, *, model: str, hashes: Sequence[str]) -> None:
+    def __init__(self, *, model: str, hashes: Sequence[Sequence[str]]) -> None:
+        import numpy as np
+
         self.model = model
-        self.hashes = hashes  # section number → hash of its embedding text
-        self.matrix: Any = None  # np.ndarray (sections, dim) float32, zero rows not embedded yet
-        self.embedded: Any = None  # np.ndarray of bool: section number → has a vector
+        self.hashes = hashes  # section number → hashes of its passages, the first window first
+        self.row_hashes = [digest for passages in hashes for digest in passages]
+        counts = np.array([len(passages) for passages in hashes], dtype=np.int64)
+        self.starts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)  # section → first row
+        self.matrix: Any = None  # np.ndarray (rows, dim) float32, zero rows not embedded yet
+        self.row_embedded: Any = None  # np.ndarray of bool: row → has a vector
         self._count = -1
         self._checked_at = 0.0
         self._lock = threading.Lock()
 
     @property
+    def embedded(self) -> Any:
+        """np.ndarray of bool: section number → searchable by meaning (its first passage has a vector)."""
+        return None if self.row_embedded is None else self.row_embedded[self.starts]
+
+    @property
     def size(self) -> int:
-        return 0 if self.embedded is None else int(self.embedded.sum())
+        return 0 if self.row_embedded is None else int(self.embedded.sum())
 
     def refresh(self, *, db: Database, every_seconds: float = 2.0) -> None:
         """Load the vectors stored since the last look (at most one look per `every_seconds`)."""
@@ -41,7 +52,9 @@ class DenseIndex:
                 if count == self._count:
                     return
                 missing = [
-                    h for n, h in enumerate(self.hashes) if self.embedded is None or not self.embedded[n]
+                    h
+                    for n, h in enumerate(self.row_hashes)
+                    if self.row_embedded is None or not self.row_embedded[n]
                 ]
                 found = load_vectors(session=session, model=self.model, hashes=missing)
             self._count = count
@@ -51,34 +64,38 @@ class DenseIndex:
         import numpy as np
 
         if not found:
-            if self.embedded is None:
-                self.embedded = np.zeros(len(self.hashes), dtype=bool)
+            if self.row_embedded is None:
+                self.row_embedded = np.zeros(len(self.row_hashes), dtype=bool)
             return
         dim = len(next(iter(found.values()))) // 4
         if self.matrix is None or self.matrix.shape[1] != dim:
-            self.matrix = np.zeros((len(self.hashes), dim), dtype=np.float32)
-            self.embedded = np.zeros(len(self.hashes), dtype=bool)
-        for number, digest in enumerate(self.hashes):
+            self.matrix = np.zeros((len(self.row_hashes), dim), dtype=np.float32)
+            self.row_embedded = np.zeros(len(self.row_hashes), dtype=bool)
+        for row, digest in enumerate(self.row_hashes):
             blob = found.get(digest)
             if blob is not None and len(blob) == dim * 4:
-                self.matrix[number] = np.frombuffer(blob, dtype=np.float32)
-                self.embedded[number] = True
+                self.matrix[row] = np.frombuffer(blob, dtype=np.float32)
+                self.row_embedded[row] = True
 
     def similarities(self, vector: Any, *, size: int) -> Any:
-        """Cosine similarity of `vector` to every section (0 for sections not embedded yet)."""
+        """Cosine similarity of `vector` to every section's best passage (0 for sections not embedded
+        yet)."""
         import numpy as np
 
-        if self.matrix is None:
+        if self.matrix is None or not len(self.row_hashes):
             return np.zeros(size, dtype=np.float32)
-        return self.matrix @ np.asarray(vector, dtype=np.float32)
+        rows = self.matrix @ np.asarray(vector, dtype=np.float32)
+        best: Any = np.maximum.reduceat(rows, self.starts)
+        return best
 
     def top(self, similarities: Any, limit: int, *, mask: Any | None = None) -> list[int]:
         """Embedded sections by similarity, best first (only those `mask` allows)."""
         import numpy as np
 
-        if self.embedded is None:
+        embedded = self.embedded
+        if embedded is None:
             return []
-        allowed = self.embedded if mask is None else self.embedded & mask
+        allowed = embedded if mask is None else embedded & mask
         scores = np.where(allowed, similarities, -np.inf)
         limit = min(limit, int(allowed.sum()))
         if limit <= 0:

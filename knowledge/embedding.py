@@ -6,8 +6,9 @@
 - `openai`: any OpenAI-compatible embeddings endpoint (`OPENAI_EMBEDDING_MODEL`), through `bot.llm`.
 - `none`: lexical only, for tiny machines.
 
-Vectors are L2-normalised float32, so a dot product is the cosine similarity. Which text a section's vector
-sees is decided here too (`section_text`): its document title and heading trail, then the start of its text.
+Vectors are L2-normalised float32, so a dot product is the cosine similarity. Which texts a section's vectors
+see is decided here too (`section_passages`): its document title and heading trail, then the start of its
+text and, for a long section, further windows of it.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ _CJK = re.compile(f"[{CJK_RANGES}]")
 # section says what it is about, and shorter inputs embed faster). A CJK character is about one token,
 # other text about four characters a token.
 SECTION_TOKEN_BUDGET = 320
+MAX_EXTRA_WINDOWS = 4  # a long section's further windows (each as costly to embed as a section)
+WINDOW_OVERLAP_TOKENS = 40  # two windows share this much text, so a sentence cut by one is whole in the next
+MIN_WINDOW_TOKENS = 60  # a tail shorter than this is seen by a last window reaching back a full budget
 BUNDLED_MODEL_NAME = "multilingual-e5-small-q4"
 
 
@@ -68,20 +72,65 @@ class EmbeddingStatus:
         return f"{self.backend}: {self.model}"
 
 
+def _token_cost(char: str) -> float:
+    return 1.0 if _CJK.match(char) else 0.25
+
+
 def truncate_to_tokens(text: str, budget: float) -> str:
     """The start of `text` worth about `budget` model tokens."""
+    return text[: _cut(text, 0, budget)]
+
+
+def _cut(text: str, start: int, budget: float) -> int:
+    """The position in `text` after about `budget` model tokens from `start`."""
     used = 0.0
-    for position, char in enumerate(text):
-        used += 1.0 if _CJK.match(char) else 0.25
+    for position in range(start, len(text)):
+        used += _token_cost(text[position])
         if used > budget:
-            return text[:position]
-    return text
+            return position
+    return len(text)
 
 
-def section_text(*, title: str, headings: Sequence[str], heading: str, text: str) -> str:
-    """The text a section's vector is computed from: "Title › Trail › Heading" and the start of the text."""
+def _word_boundary(text: str, start: int, end: int) -> int:
+    """`end` moved back to the last space within the window's final fifth (a window ends between words)."""
+    if end >= len(text):
+        return end
+    space = max(text.rfind(" ", start, end), text.rfind("\n", start, end))
+    return space + 1 if space > start + (end - start) * 4 // 5 else end
+
+
+def section_passages(*, title: str, headings: Sequence[str], heading: str, text: str) -> list[str]:
+    """The texts a section's vectors are computed from, each "Title › Trail › Heading" and a window of the
+    text: the first window is the start of the section; a long section adds overlapping windows of the rest
+    (at most MAX_EXTRA_WINDOWS), so a question about its later part still matches it by meaning."""
     trail = " › ".join(part for part in (title, *headings, heading) if part)
-    return truncate_to_tokens(f"{trail}\n{text.strip()}", SECTION_TOKEN_BUDGET)
+    body = text.strip()
+    head = truncate_to_tokens(f"{trail}\n{body}", SECTION_TOKEN_BUDGET)
+    passages = [head]
+    consumed = max(0, len(head) - len(trail) - 1)  # characters of the body the first window holds
+    budget = max(SECTION_TOKEN_BUDGET - _count_tokens(trail) - 1, SECTION_TOKEN_BUDGET / 2)
+    while consumed < len(body) and len(passages) <= MAX_EXTRA_WINDOWS:
+        last = _count_tokens(body[consumed:]) < MIN_WINDOW_TOKENS  # a short tail: the last window ends
+        start = _back(body, len(body) if last else consumed, budget if last else WINDOW_OVERLAP_TOKENS)
+        space = body.find(" ", start, consumed)
+        start = space + 1 if space >= 0 else start  # the window starts with a whole word
+        end = len(body) if last else _word_boundary(body, start, _cut(body, start, budget))
+        passages.append(f"{trail}\n{body[start:end].strip()}")
+        consumed = end
+    return passages
+
+
+def _count_tokens(text: str) -> float:
+    return sum(_token_cost(char) for char in text)
+
+
+def _back(text: str, position: int, budget: float) -> int:
+    """The position about `budget` model tokens before `position` (the overlap of two windows)."""
+    used = 0.0
+    while position > 0 and used < budget:
+        position -= 1
+        used += _token_cost(text[position])
+    return position
 
 
 def text_hash(text: str) -> str:

@@ -24,7 +24,7 @@ from sqlmodel import col, select
 
 from bot.database import Database
 from bot.models.knowledge import KnowledgeDocument, KnowledgeSection
-from knowledge.embedding import section_text, text_hash
+from knowledge.embedding import section_passages, text_hash
 from knowledge.index import DOCUMENT_PARAMS, IndexBuilder, SectionIndex
 from knowledge.retrieval_config import RetrievalConfig
 from knowledge.store import section_without_text
@@ -49,7 +49,7 @@ class LexicalIndex:
     sections: SectionIndex  # BM25F over heading / context (title + trail) / body
     documents: SectionIndex  # one unit per document
     document_of: Any  # np.ndarray: section number → document number in `documents`
-    section_hashes: Sequence[str]  # section number → hash of its embedding text (`knowledge.vectors`)
+    section_hashes: Sequence[tuple[str, ...]]  # section number → hashes of its passages (`knowledge.vectors`)
     synonyms: SynonymGroups = NO_SYNONYMS  # the deployer's query-expansion groups (none by default)
 
     @property
@@ -91,7 +91,7 @@ def build_lexical_index(db: Database, *, synonyms: SynonymGroups = NO_SYNONYMS) 
     started = time.perf_counter()
     sections, documents_builder = IndexBuilder(), IndexBuilder(DOCUMENT_PARAMS)
     document_of = array("i")
-    hashes: list[str] = []
+    hashes: list[tuple[str, ...]] = []
     columns: tuple[Any, ...] = (
         KnowledgeSection.id,
         KnowledgeSection.document_id,
@@ -127,10 +127,10 @@ def build_lexical_index(db: Database, *, synonyms: SynonymGroups = NO_SYNONYMS) 
             sections.add(section, (heading_content, context_terms, body_terms))
             document_terms.extend((heading_content, body_terms))
             document_of.append(len(documents_builder.sections))
-            embedded = section_text(
+            passages = section_passages(
                 title=document.title, headings=section.headings, heading=heading, text=text
             )
-            hashes.append(text_hash(embedded))
+            hashes.append(tuple(text_hash(passage) for passage in passages))
         if first is not None:
             _add_document_unit(documents_builder, first=first, terms=document_terms)
     index = sections.finish()

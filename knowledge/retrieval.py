@@ -3,7 +3,8 @@
 1. candidates — the lexical generator (`knowledge.lexical`: BM25F + document evidence, for the question
    and, when a chat model is configured, its rewrites) and the dense
    generator (`knowledge.dense`: cosine similarity of the multilingual embeddings);
-2. fusion — weighted reciprocal rank fusion of the candidate lists;
+2. fusion — the weighted sum of each generator's standard scores over its own candidates
+   (`standard_score_fusion`; reciprocal rank fusion as the alternative);
 3. decision — the calibrated answer / not sure / don't know decision (`knowledge.decision`) over the
    evidence of the first few fused sections (`knowledge.evidence`), the best of them counting.
 
@@ -81,9 +82,9 @@ def retrieve(
     if dense is not None and vector is not None:
         similarities = dense.similarities(vector, size=lexical.size)
         dense_list, floor = dense.top(similarities, limit, mask=mask), dense_floor(similarities)
-        lists.append(Candidates(dense_list, similarities, config.dense_weight, floor=floor))
-    if config.fusion == "scores":
-        ranked = score_fusion(lists)
+        lists.append(Candidates(dense_list, similarities, config.dense_weight, known=dense.embedded))
+    if config.fusion == "standard":
+        ranked = standard_score_fusion(lists)
     else:
         ranked = reciprocal_rank_fusion(
             [c.numbers for c in lists], weights=[c.weight for c in lists], k=config.rrf_k
@@ -124,30 +125,38 @@ def retrieve(
 
 @dataclass(frozen=True)
 class Candidates:
-    """One generator's candidate list: section numbers (best first), the scores they were ranked by, the
-    list's weight in the fusion, and the score that counts as nothing (the dense similarity floor)."""
+    """One generator's candidate list: section numbers (best first), the scores it gives every section,
+    and the list's weight in the fusion (a section not embedded yet has no dense score: it counts as
+    average, neither lifted nor sunk)."""
 
     numbers: list[int]
     scores: Any
     weight: float
-    floor: float = 0.0
+    known: Any | None = None  # np.ndarray of bool: sections the generator can score (None: all)
 
 
-def score_fusion(lists: Sequence[Candidates]) -> list[int]:
-    """Weighted sum of each list's scores scaled to 0…1 between its floor and its best: a section a
-    generator barely matched contributes little, unlike in rank fusion."""
-    fused: dict[int, float] = {}
+def standard_score_fusion(lists: Sequence[Candidates]) -> list[int]:
+    """Weighted sum of standard scores: each generator's scores are standardised over its own candidate
+    list ((score − mean) / deviation), so BM25 points and cosine similarities add up on one scale whatever
+    the corpus, and a section one generator finds far above its other candidates stands out. Every section
+    of any list is scored by every generator (the generators score all sections)."""
+    import numpy as np
+
+    pool = list(dict.fromkeys(n for candidates in lists for n in candidates.numbers))
+    if not pool:
+        return []
+    fused = np.zeros(len(pool))
     for candidates in lists:
-        if not candidates.numbers:
+        scores = np.asarray(candidates.scores, dtype=np.float64)
+        population = scores[candidates.numbers]
+        deviation = float(population.std()) if population.size > 1 else 0.0
+        if deviation <= 0:
             continue
-        best = float(candidates.scores[candidates.numbers[0]])
-        span = best - candidates.floor
-        if span <= 0:
-            continue
-        for number in candidates.numbers:
-            share = max(0.0, (float(candidates.scores[number]) - candidates.floor) / span)
-            fused[number] = fused.get(number, 0.0) + candidates.weight * share
-    return sorted(fused, key=lambda n: -fused[n])
+        standard = (scores[pool] - float(population.mean())) / deviation
+        if candidates.known is not None:
+            standard = np.where(candidates.known[pool], standard, 0.0)
+        fused += candidates.weight * standard
+    return [pool[i] for i in np.argsort(-fused, kind="stable")]
 
 
 def reciprocal_rank_fusion(

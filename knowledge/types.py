@@ -22,7 +22,9 @@ class Section:
     product: str | None = None
     owner: str | None = None
     internal: bool = False  # from a document marked not for customers: answers quoting it say so
-    verify_by: date | None = None  # a PM answer's re-verification date: past it, answers say "unverified since"
+    verify_by: date | None = (
+        None  # a PM answer's re-verification date: past it, answers say "unverified since"
+    )
 
 
 @dataclass(frozen=True)
@@ -41,3 +43,6 @@ class SearchResult:
     answerable: bool  # the evidence supports an answer ("strong"); False: see `support`
     # "strong": answer; "weak": "I'm not sure — the closest sections I found" + ask a PM; "none": I don't know
     support: str = "none"
+    # how informative each of the question's terms is in this knowledge base (its idf): what an extractive
+    # answer weighs a sentence's shared words by (a word in every section, like the product name, says little)
+    term_weights: dict[str, float] = field(default_factory=dict)

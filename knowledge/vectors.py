@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from bot.database import Database
 from bot.models.knowledge import KnowledgeDocument, KnowledgeSection, KnowledgeVector
-from knowledge.embedding import Embedder, section_text, text_hash
+from knowledge.embedding import Embedder, section_passages, text_hash
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +49,15 @@ def section_texts_to_embed(*, session: Session) -> dict[str, str]:
             KnowledgeSection.text,
         ).where(col(KnowledgeSection.document_id) == col(KnowledgeDocument.id))
     )
-    texts: dict[str, str] = {}
+    heads: dict[str, str] = {}
+    windows: dict[str, str] = {}
     for title, trail, heading, text in rows:
-        embedded = section_text(title=title, headings=json.loads(trail or "[]"), heading=heading, text=text)
-        texts[text_hash(embedded)] = embedded
-    return texts
+        head, *rest = section_passages(
+            title=title, headings=json.loads(trail or "[]"), heading=heading, text=text
+        )
+        heads[text_hash(head)] = head
+        windows.update((text_hash(window), window) for window in rest)
+    return {**heads, **windows}  # every section's first window before any further one
 
 
 def document_texts_to_embed(*, session: Session, document_id: int) -> dict[str, str]:
@@ -64,13 +68,13 @@ def document_texts_to_embed(*, session: Session, document_id: int) -> dict[str, 
     rows = session.exec(select(KnowledgeSection).where(col(KnowledgeSection.document_id) == document_id))
     texts: dict[str, str] = {}
     for row in rows:
-        embedded = section_text(
+        passages = section_passages(
             title=document.title,
             headings=json.loads(row.headings or "[]"),
             heading=row.heading,
             text=row.text,
         )
-        texts[text_hash(embedded)] = embedded
+        texts.update((text_hash(passage), passage) for passage in passages)
     return texts
 
 
@@ -106,8 +110,10 @@ def embedding_progress_by_document(
     )
     hashes: dict[int, set[str]] = {}
     for document_id, title, trail, heading, text in rows:
-        embedded = section_text(title=title, headings=json.loads(trail or "[]"), heading=heading, text=text)
-        hashes.setdefault(document_id, set()).add(text_hash(embedded))
+        passages = section_passages(
+            title=title, headings=json.loads(trail or "[]"), heading=heading, text=text
+        )
+        hashes.setdefault(document_id, set()).update(text_hash(passage) for passage in passages)
     done = stored_hashes(session=session, model=model)
     every = set().union(*hashes.values()) if hashes else set()
     overall = EmbeddingProgress(embedded=len(every & done), total=len(every))

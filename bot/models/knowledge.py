@@ -62,9 +62,9 @@ class KnowledgeSection(SQLModel, table=True):
 class KnowledgeVector(SQLModel, table=True):
     """A dense vector (float32 bytes, L2-normalised) of one embedded text for one embedding model.
 
-    Keyed by the hash of the text the vector saw (`knowledge.embedding.section_text`), not by section: a
-    re-ingested document whose sections did not change keeps its vectors, and an interrupted embedding run
-    resumes where it stopped."""
+    Keyed by the hash of the text the vector saw (`knowledge.embedding.section_passages`: a section has one
+    or more), not by section: a re-ingested document whose sections did not change keeps its vectors, and an
+    interrupted embedding run resumes where it stopped."""
 
     __tablename__ = "knowledge_vector"
 

@@ -79,9 +79,9 @@ def ingest(
         if progress.embedded < progress.total:
             waiting = progress.total - progress.embedded
             typer.echo(
-                f"Answering now from the lexical index; {waiting} sections wait for their semantic vectors — "
+                f"Answering now from the lexical index; {waiting} passages of sections wait for their semantic vectors — "
                 "a running `salesbridge serve` computes them in the background, or run `salesbridge kb embed`.\n"
-                f"已可用词法索引回答；{waiting} 个段落等待计算语义向量——运行中的 serve 会在后台完成，或运行 `salesbridge kb embed`。"
+                f"已可用词法索引回答；{waiting} 个段落片段等待计算语义向量——运行中的 serve 会在后台完成，或运行 `salesbridge kb embed`。"
             )
     if report.files == 0 and report.skipped:
         raise typer.Exit(1)
@@ -117,7 +117,7 @@ def embed(
             embedder=kb.embedder,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
-    typer.echo(f"Embedded {count} sections. 已计算 {count} 个段落的向量。")
+    typer.echo(f"Embedded {count} passages. 已计算 {count} 个段落片段的向量。")
 
 
 @kb_app.command("list")
@@ -276,7 +276,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print as JSON. �
     typer.echo(f"semantic retrieval: {data['semantic_retrieval']}")
     if progress is not None:
         typer.echo(
-            f"embedded: {progress.embedded}/{progress.total} ({progress.share:.0%})"
+            f"embedded: {progress.embedded}/{progress.total} passages ({progress.share:.0%})"
             + ("" if progress.share == 1 else " — `salesbridge kb embed` or a running `serve` completes it")
         )
     typer.echo(f"answer decision: {decision.source}")
@@ -306,9 +306,7 @@ def calibrate(
     try:
         report = fit_decision(kb, items, save=not dry_run)
     except ValueError as exc:
-        raise fail(
-            f"Cannot calibrate: {exc}.", "无法校准：问题中需同时包含可回答和不可回答的问题。"
-        ) from exc
+        raise fail(f"Cannot calibrate: {exc}.", "无法校准：问题中需同时包含可回答和不可回答的问题。") from exc
     typer.echo(
         f"Fitted on {report.examples} questions: answered {report.answered:.0%} of answerable, "
         f"declined {report.declined:.0%} of unanswerable (threshold {report.model.threshold:.2f}, "

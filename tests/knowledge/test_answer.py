@@ -308,3 +308,25 @@ def test_table_rows_are_judged_by_their_own_cells() -> None:
     table = "| Plan | API calls per day |\n|---|---|\n| Starter | 10,000 |\n| Growth | 100,000 |\n| Enterprise | 1,000,000 |"
     quotes = select_quotes("API calls per day on Growth", [Hit(section=section(table), score=5.0)])
     assert quotes[0].sentences == ("Growth — API calls per day: 100,000",)
+
+
+def test_a_word_found_everywhere_in_the_knowledge_base_does_not_choose_the_sentence() -> None:
+    # "LumenCRM" is in every section (idf ~0.5): a sentence sharing it and "supported" must not outrank the
+    # one that names the integrations the question asks about
+    features = section(
+        "Native integrations with Slack, Feishu, WeCom, Zapier, DocuSign and QuickBooks.\n"
+        "The REST API is available on all plans.",
+        heading="Integrations and API",
+    )
+    editions = section(
+        "The on-premises product LumenCRM Classic is no longer sold; it is supported until 2027-12-31.",
+        id=2,
+        heading="Editions",
+    )
+    hits = [Hit(section=features, score=8.0, rank=1), Hit(section=editions, score=6.2, rank=2)]
+    question = "What integrations does LumenCRM support?"
+    weights = {"integr": 2.5, "lumencrm": 0.5, "support": 2.2}
+    quotes = select_quotes(question, hits, term_weights=weights)
+    assert quotes[0].sentences[0].startswith("Native integrations")
+    unweighted = select_quotes(question, hits)  # without the knowledge base's idf the product name counts
+    assert unweighted[0].hit.section.heading == "Editions"

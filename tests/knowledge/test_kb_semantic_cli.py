@@ -14,15 +14,43 @@ runner = CliRunner()
 pytestmark = pytest.mark.skipif(bundled_unavailable_reason() is not None, reason="bundled model unavailable")
 
 QUESTIONS = [
-    {"id": "1", "lang": "en", "question": "Is SATA storage OK for production nodes?", "type": "support",
-     "expected": [{"path": "en/faq/product-faq.md", "heading": "Can I deploy on SATA disks?"}]},
-    {"id": "2", "lang": "en", "question": "What machine sizing do you recommend for prod?", "type": "limit",
-     "expected": [{"path": "en/faq/product-faq.md", "heading": "What hardware is recommended for production?"}]},
-    {"id": "3", "lang": "zh", "question": "静态数据能加密吗？", "type": "support",
-     "expected": [{"path": "zh/faq/product-faq.md", "heading": "是否支持静态数据加密？"}]},
-    {"id": "4", "lang": "en", "question": "Who is the CFO of the vendor?", "type": "unanswerable", "expected": []},
-    {"id": "5", "lang": "en", "question": "Is there a Salesforce AppExchange listing?", "type": "unanswerable",
-     "expected": []},
+    {
+        "id": "1",
+        "lang": "en",
+        "question": "Is SATA storage OK for production nodes?",
+        "type": "support",
+        "expected": [{"path": "en/faq/product-faq.md", "heading": "Can I deploy on SATA disks?"}],
+    },
+    {
+        "id": "2",
+        "lang": "en",
+        "question": "What machine sizing do you recommend for prod?",
+        "type": "limit",
+        "expected": [
+            {"path": "en/faq/product-faq.md", "heading": "What hardware is recommended for production?"}
+        ],
+    },
+    {
+        "id": "3",
+        "lang": "zh",
+        "question": "静态数据能加密吗？",
+        "type": "support",
+        "expected": [{"path": "zh/faq/product-faq.md", "heading": "是否支持静态数据加密？"}],
+    },
+    {
+        "id": "4",
+        "lang": "en",
+        "question": "Who is the CFO of the vendor?",
+        "type": "unanswerable",
+        "expected": [],
+    },
+    {
+        "id": "5",
+        "lang": "en",
+        "question": "Is there a Salesforce AppExchange listing?",
+        "type": "unanswerable",
+        "expected": [],
+    },
 ]
 
 
@@ -37,17 +65,19 @@ def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_status_embed_and_calibrate(corpus: Path, tmp_path: Path) -> None:
     ingested = runner.invoke(app, ["kb", "ingest", str(corpus)])
-    assert ingested.exit_code == 0 and "sections wait for their semantic vectors" in ingested.output
+    assert (
+        ingested.exit_code == 0 and "passages of sections wait for their semantic vectors" in ingested.output
+    )
     before = json.loads(runner.invoke(app, ["kb", "status", "--json"]).output)
     assert before["semantic_retrieval"] == "bundled: multilingual-e5-small-q4"
     assert before["embedded"]["done"] == 0 and before["embedded"]["of"] == before["sections"] > 0
     assert before["decision"] == "default"
 
     embedded = runner.invoke(app, ["kb", "embed"])
-    assert embedded.exit_code == 0 and f"Embedded {before['sections']} sections" in embedded.output
-    assert "Embedded 0 sections" in runner.invoke(app, ["kb", "embed"]).output  # resumable, incremental
+    assert embedded.exit_code == 0 and f"Embedded {before['sections']} passages" in embedded.output
+    assert "Embedded 0 passages" in runner.invoke(app, ["kb", "embed"]).output  # resumable, incremental
     status = runner.invoke(app, ["kb", "status"]).output
-    assert f"embedded: {before['sections']}/{before['sections']} (100%)" in status
+    assert f"embedded: {before['sections']}/{before['sections']} passages (100%)" in status
 
     questions = tmp_path / "questions.jsonl"
     questions.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in QUESTIONS), encoding="utf-8")

@@ -125,3 +125,46 @@ def test_healthz_says_which_retrieval_runs(tmp_path: Path, monkeypatch: pytest.M
         finally:
             application.stop()
         assert body["status"] == "ok" and body["semantic_retrieval"] == expected
+
+
+LONG_SECTION = {
+    "en/tour.md": "# Product tour\n\n## Everyday work\n\n"
+    + " ".join(
+        f"Step {n}: the pipeline board shows every open deal with its stage, owner and expected close date."
+        for n in range(1, 14)
+    )
+    + "\n\nInvoices can be paid by card through Stripe; Alipay and WeChat Pay are available for accounts "
+    "billed in CNY.\n",
+    "en/calendar.md": "# Calendar\n\n## Calendar sync\n\nMeetings booked in Google Calendar or Outlook appear "
+    "on the contact's timeline within a minute.\n",
+}
+
+
+def test_a_question_about_the_end_of_a_long_section_finds_it_by_meaning(
+    tmp_path: Path, embedder: BundledEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # one section (under the chunk size) whose payment sentence lies past what its first passage sees
+    url = migrated_sqlite(tmp_path / "long.db")
+    db = Database(url)
+    ingest_paths(
+        KnowledgeBase(db=db, settings=make_settings(url)), [write_corpus(tmp_path / "docs", LONG_SECTION)]
+    )
+
+    def dense_top(question: str) -> tuple[str, float]:
+        kb = KnowledgeBase(db=db, settings=make_settings(url), embedder=embedder, version_check_seconds=0.0)
+        embed_pending_sections(db=db, embedder=embedder)
+        retrieved = kb.retrieve(question, language="zh")
+        assert retrieved is not None and retrieved.similarities is not None
+        best = int(retrieved.similarities.argmax())
+        return kb.indexes().sections.sections[best].heading, float(retrieved.similarities[best])
+
+    with db.session() as session:
+        progress = embedding_progress(session=session, model=embedder.name)
+    assert len(KnowledgeBase(db=db, settings=make_settings(url)).indexes().sections.sections) == 2
+    assert progress.total == 3  # the long section is seen in two passages
+    heading, similarity = dense_top("客户可以用支付宝付款吗？")
+    assert heading == "Everyday work" and similarity > 0.8
+
+    monkeypatch.setattr(embedding, "MAX_EXTRA_WINDOWS", 0)  # its first passage only: the tail is not seen
+    _, head_only = dense_top("客户可以用支付宝付款吗？")
+    assert head_only < similarity - 0.03
