@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+SUPPORT_ORDER = {"none": 0, "weak": 1, "strong": 2}
 LEXICAL_FEATURES = ("coverage", "unknown", "strength", "unknown_names", "information")
 HYBRID_FEATURES = (*LEXICAL_FEATURES, "dense", "dense_gap", "agreement")
 
@@ -52,6 +53,16 @@ class DecisionModel:
             return "weak"
         return "weak" if confidence >= self.weak_threshold else "none"
 
+    def best(self, candidates: Sequence[Mapping[str, float]]) -> Mapping[str, float]:
+        """The candidate whose evidence supports an answer best: "strong" before "weak" before "none", then
+        by confidence (a more confident candidate that fails the dense-gap rule does not hide a strong one)."""
+
+        def verdict(features: Mapping[str, float]) -> tuple[int, float]:
+            confidence = self.confidence(features)
+            return SUPPORT_ORDER[self.support(confidence, features)], confidence
+
+        return max(candidates, key=verdict)
+
     def to_json(self) -> str:
         return json.dumps({**asdict(self), "weights": dict(self.weights)})
 
@@ -76,18 +87,18 @@ DEFAULT_LEXICAL = DecisionModel(
 )
 DEFAULT_HYBRID = DecisionModel(
     weights={
-        "coverage": 1.7943,
-        "unknown": -2.797,
-        "strength": 14.2048,
-        "unknown_names": -2.9096,
-        "information": 0.4619,
-        "dense": 6.4312,
-        "dense_gap": 76.051,
-        "agreement": 0.0807,
+        "coverage": 3.6692,
+        "unknown": -2.1699,
+        "strength": 15.1478,
+        "unknown_names": -3.0344,
+        "information": 0.5238,
+        "dense": 12.5745,
+        "dense_gap": 79.7277,
+        "agreement": -1.0657,
     },
-    bias=-11.5528,
-    threshold=0.5171,
-    weak_threshold=0.2712,
+    bias=-17.4408,
+    threshold=0.5472,
+    weak_threshold=0.254,
 )
 
 

@@ -110,7 +110,7 @@ def retrieve(
         )
         for number in ranked[: config.support_candidates]
     ]
-    features = max((f for _, f in judged), key=decision.confidence)
+    features = dict(decision.best([f for _, f in judged]))
     confidence = decision.confidence(features)
     return Retrieved(
         ranked=ranked,

@@ -100,3 +100,18 @@ def test_fit_separates_answerable_from_unanswerable_and_sets_the_bands() -> None
 
 def test_best_threshold_maximises_the_worse_rate() -> None:
     assert best_threshold([0.9, 0.8, 0.3, 0.2], [True, True, False, False]) in (0.8, 0.9)
+
+
+def test_a_strong_candidate_is_not_hidden_by_a_more_confident_one_the_model_ranks_low() -> None:
+    # the right section (dense gap above the question's 10th most similar) is strong; another candidate
+    # matches more words but the model finds it less similar than the 10th: it is only "weak"
+    model = DecisionModel(weights={"coverage": 10.0, "dense_gap": 50.0}, bias=-5.0, threshold=0.5)
+    right = {"coverage": 0.5, "dense": 0.93, "dense_gap": 0.02}
+    wordy = {"coverage": 1.0, "dense": 0.89, "dense_gap": -0.02}
+    assert model.confidence(wordy) > model.confidence(right)
+    assert model.support(model.confidence(wordy), wordy) == "weak"
+    assert model.best([wordy, right]) is right
+    assert model.support(model.confidence(right), right) == "strong"
+    # with no strong candidate the most confident one speaks for the question
+    nothing = {"coverage": 0.1, "dense": 0.8, "dense_gap": 0.0}
+    assert model.best([nothing, wordy]) is wordy
