@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 from dataclasses import fields, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +34,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.database import Database  # noqa: E402
+from knowledge.answer import answer_question  # noqa: E402
 from knowledge.base import KnowledgeBase  # noqa: E402
 from knowledge.embedding import BundledEmbedder, _normalised, bundled_unavailable_reason, text_hash  # noqa: E402
 from knowledge.evaluation import evaluate, load_questions, percentile, report  # noqa: E402
 from knowledge.index import PLAIN_PARAMS, IndexedSection, SectionIndex  # noqa: E402
 from knowledge.ingest import ingest_paths  # noqa: E402
+from knowledge.memory import PmMemory  # noqa: E402
 from knowledge.retrieval import RetrievalConfig  # noqa: E402
 from knowledge.tokenize import baseline_tokens  # noqa: E402
 from knowledge.types import Hit, SearchResult  # noqa: E402
@@ -202,14 +205,19 @@ def evaluate_corpus(
     if live is not None:
         timed = KnowledgeBase(db=db, settings=settings, embedder=live, config=config)
         timed.warm()
-        latencies = []
+        memory = PmMemory(knowledge=timed)
+        latencies: dict[str, list[float]] = {"search": [], "answer": []}
         for question in questions[:LATENCY_SAMPLE]:
             started = time.perf_counter()
             timed.search(question.question, k=k)
-            latencies.append((time.perf_counter() - started) * 1000)
+            latencies["search"].append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()  # what the bot does: PM answers first, then search and quote
+            answer_question(question=question.question, knowledge=timed, today=date.today(), memory=memory)
+            latencies["answer"].append((time.perf_counter() - started) * 1000)
         result["latency_ms"] = {
-            "p50": round(percentile(latencies, 50), 1),
-            "p95": round(percentile(latencies, 95), 1),
+            f"{kind} {q}": round(percentile(values, q), 1)
+            for kind, values in latencies.items()
+            for q in (50, 95)
         }
     db.dispose()
     return result
