@@ -76,7 +76,8 @@ class Quote:
     score: float
 
 
-def _clean(line: str) -> str:
+def plain_text(line: str) -> str:
+    """A Markdown line as plain text: no emphasis or code marks, links as their label, spaces collapsed."""
     line = _MARKUP.sub("", line)
     line = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line)  # [label](url) → label
     return re.sub(r"\s+", " ", line).strip()
@@ -153,7 +154,7 @@ def split_units(text: str) -> list[tuple[str, str]]:
             flush_paragraph()
             if _TABLE_SEPARATOR.match(line):
                 continue
-            table.append([_clean(c) for c in line.strip("|").split("|")])
+            table.append([plain_text(c) for c in line.strip("|").split("|")])
             continue
         flush_table()
         if not line or line.startswith("#") or line == "---":
@@ -161,12 +162,12 @@ def split_units(text: str) -> list[tuple[str, str]]:
             continue
         if _BULLET.match(line):
             flush_paragraph()
-            paragraph.append(_clean(_BULLET.sub("", line)))
+            paragraph.append(plain_text(_BULLET.sub("", line)))
             flush_paragraph()
             continue
         if line.startswith(">"):
             line = line.lstrip("> ")
-        paragraph.append(_clean(line))
+        paragraph.append(plain_text(line))
     flush_paragraph()
     flush_table()
     return [u for u in units if len(u[0]) > 1]
@@ -269,11 +270,13 @@ def select_quotes(
     chosen: dict[int, list[Sentence]] = {}
     best_of: dict[int, float] = {}  # each quoted section's best sentence score
     total = count = 0
+    said: set[str] = set()  # documentation repeats itself: a sentence two sections share is quoted once
     for score, index, sentence in scored:
         if count >= max_sentences or score < MIN_SHARE * best:
             break
-        if total and total + len(sentence.text) > max_chars:
+        if (total and total + len(sentence.text) > max_chars) or sentence.text.casefold() in said:
             continue
+        said.add(sentence.text.casefold())
         chosen.setdefault(index, []).append(sentence)
         best_of.setdefault(index, score)
         total += len(sentence.text)

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.i18n import pick
 from bot.markup import mention_token
-from knowledge.answer_extractive import select_quotes
+from knowledge.answer_extractive import plain_text, select_quotes
 from knowledge.types import Hit, Section
 
 PM_ANSWER_MAX_CHARS = 3000  # a PM's answer is quoted whole; a pasted essay is cut here, with an ellipsis
@@ -97,7 +97,7 @@ def extractive_body(
     for offset, quote in enumerate(quotes):
         section = quote.hit.section
         body = join_sentences(quote.sentences, section.language)
-        heading = section.heading.strip()
+        heading = plain_text(section.heading)  # "**未来计划**" would otherwise be wrapped in bold twice
         if heading and heading != section.title.strip():
             separator = "" if heading.endswith(("?", "？")) else ("：" if section.language == "zh" else ":")
             body = f"**{heading}**{separator}{'' if separator == '：' else ' '}{body}"

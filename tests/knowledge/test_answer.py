@@ -10,6 +10,7 @@ from bot.llm import LLM
 from knowledge.answer import answer_question, is_follow_up, section_trail
 from knowledge.answer_extractive import select_quotes, split_sentences
 from knowledge.answer_llm import NO_ANSWER, parse_model_answer
+from knowledge.answer_text import extractive_body
 from knowledge.types import Hit, SearchResult, Section
 from tests.fakes.openai_api import serve_openai
 
@@ -330,3 +331,17 @@ def test_a_word_found_everywhere_in_the_knowledge_base_does_not_choose_the_sente
     assert quotes[0].sentences[0].startswith("Native integrations")
     unweighted = select_quotes(question, hits)  # without the knowledge base's idf the product name counts
     assert unweighted[0].hit.section.heading == "Editions"
+
+
+def test_a_sentence_two_sections_share_is_quoted_once_and_a_bold_heading_is_bold_once() -> None:
+    shared = "For production, deploy on a cluster or on Kubernetes."
+    first = section(f"Kubernetes deployment runs every service in pods. {shared}", heading="**Kubernetes**")
+    second = section(f"Standalone mode is for trying it out. {shared}", id=2, heading="Standalone")
+    hits = [Hit(section=first, score=9.0, rank=1), Hit(section=second, score=8.0, rank=2)]
+    quotes = select_quotes("Can we deploy on Kubernetes in production?", hits)
+    quoted = [sentence for quote in quotes for sentence in quote.sentences]
+    assert quoted.count(shared) == 1
+    body = extractive_body(
+        question="Can we deploy on Kubernetes in production?", hits=hits, language="en"
+    ).body
+    assert body.count(shared) == 1 and "**Kubernetes**:" in body and "****" not in body
