@@ -20,7 +20,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
 from bot.clock import Clock, as_utc
@@ -49,12 +50,31 @@ class Accepted:
     claimed: bool = False  # written already leased to the caller (attempt 1): no second statement to claim it
 
 
-def to_json(msg: IncomingMessage) -> str:
-    return json.dumps(dataclasses.asdict(msg), ensure_ascii=False, default=str)
+@dataclass(frozen=True)
+class RawEvent:
+    """A platform request written down as it arrived (verified, not yet translated): the acknowledgement
+    only checks it and stores it; a worker hands it back to the platform's SDK (the adapter's `replay`,
+    registered with the dispatcher) to become an `IncomingMessage`. `event_id` is the one its translation
+    will carry, so the dedupe key is the same whichever way the event arrives."""
+
+    platform: str
+    event_id: str | None
+    body: str
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
-def from_json(text: str) -> IncomingMessage:
+Item = IncomingMessage | RawEvent  # what an inbox row holds
+
+
+def to_json(item: Item) -> str:
+    data = dataclasses.asdict(item)
+    return json.dumps({"wire": data} if isinstance(item, RawEvent) else data, ensure_ascii=False, default=str)
+
+
+def from_json(text: str) -> Item:
     data: dict[str, Any] = json.loads(text)
+    if "wire" in data:
+        return RawEvent(**data["wire"])
     data["kind"] = Kind(data.get("kind", Kind.MESSAGE))
     return IncomingMessage(**data)
 
@@ -64,23 +84,37 @@ class Inbox:
         self._db = db
         self._clock = clock
         self.lease = lease
+        dialect = postgresql if db.is_postgres else sqlite
+        # one statement, one round trip, on an autocommit connection: the claim and the durable copy
+        self._insert = (
+            dialect.insert(InboxEvent)
+            .on_conflict_do_nothing(index_elements=[col(InboxEvent.key)])
+            .returning(col(InboxEvent.id))
+        )
 
-    def accept(self, msg: IncomingMessage, *, claim: bool = False) -> Accepted:
-        """Write `msg` down (raises `IntakeError` when the database cannot take it). With `claim`, a new row
+    def accept(self, item: Item, *, claim: bool = False) -> Accepted:
+        """Write `item` down (raises `IntakeError` when the database cannot take it). With `claim`, a new row
         is written already leased to the caller, who is about to work on it in this process."""
-        key = f"{msg.platform}:{msg.event_id}"[:255] if msg.event_id else None
+        key = f"{item.platform}:{item.event_id}"[:255] if item.event_id else None
         now = self._clock.now()
-        row = InboxEvent(key=key, platform=msg.platform, message=to_json(msg), due_at=now, received_at=now)
-        if claim:
-            row.status, row.due_at, row.attempts = "working", now + self.lease, 1
+        values = {
+            "key": key,
+            "platform": item.platform,
+            "message": to_json(item),
+            "status": "working" if claim else "pending",
+            "attempts": 1 if claim else 0,
+            "due_at": now + self.lease if claim else now,
+            "last_error": "",
+            "received_at": now,
+        }
         try:
-            with self._db.session() as session:
-                session.add(row)
-            return Accepted(entry=row.id, claimed=claim)
-        except IntegrityError:
-            return self._redelivered(key)
+            with self._db.autocommit() as connection:
+                entry = connection.execute(self._insert, values).scalar()
         except SQLAlchemyError as exc:
             raise IntakeError(f"inbox write failed: {type(exc).__name__}") from exc
+        if entry is None:  # the key is taken: a retry or a redelivery
+            return self._redelivered(key)
+        return Accepted(entry=int(entry), claimed=claim)
 
     def _redelivered(self, key: str | None) -> Accepted:
         try:
@@ -94,7 +128,7 @@ class Inbox:
             return Accepted(entry=None)  # a live worker holds it
         return Accepted(entry=row.id, resumed=True)
 
-    def claim(self, entry: int) -> tuple[IncomingMessage, int] | None:
+    def claim(self, entry: int) -> tuple[Item, int] | None:
         """Take the lease on a row; None when it is finished or another worker holds it. Returns the
         message and the attempt number, which `finish` and `retry` must quote."""
         now = self._clock.now()
@@ -119,7 +153,7 @@ class Inbox:
         with self._db.session() as session:
             return [row_id for row_id in session.exec(self._due_query(limit)) if row_id is not None]
 
-    def claim_due(self, *, limit: int) -> list[tuple[int, IncomingMessage, int]]:
+    def claim_due(self, *, limit: int) -> list[tuple[int, Item, int]]:
         """Take the leases of up to `limit` due rows in one statement: (entry, message, attempt) each.
         Several pollers never get the same row (PostgreSQL: `FOR UPDATE SKIP LOCKED` in the same UPDATE;
         SQLite: one writer at a time)."""

@@ -43,6 +43,7 @@ class SlackInstallation:
         self._apps_pinned = bool(apps)
         self._apps_asked = False  # bots.info was tried (it is not tried again)
         self._bot_id = ""
+        self._bot_user_id = ""
         self._warned = False
         self._lock = threading.Lock()
 
@@ -59,7 +60,13 @@ class SlackInstallation:
                     str(found.get(key)) for key in ("team_id", "enterprise_id") if found.get(key)
                 )
                 self._bot_id = str(found.get("bot_id") or "")
+                self._bot_user_id = str(found.get("user_id") or "")
             return self._teams
+
+    @property
+    def known_bot_user_id(self) -> str | None:
+        """The bot's user id, once `auth.test` told it (None before, or when the teams are pinned)."""
+        return self._bot_user_id or None
 
     def apps(self) -> frozenset[str] | None:
         """Our app id(s); None when neither the settings nor `bots.info` can tell (then not checked).
