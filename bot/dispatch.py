@@ -3,6 +3,9 @@ and deliver its replies.
 
 `submit` is the only thing on the platform's 3-second path: one INSERT (`bot/inbox.py`). It raises
 `IntakeError` when the database cannot take the event, and the adapter answers 5xx so the platform retries.
+What is submitted is a translated message, or a `RawEvent` (a plain Slack/Feishu event, verified but not yet
+dispatched through its SDK): a worker turns the latter into a message through `decoders[platform]` (the
+platform adapter's `replay`, registered by the composition root) before routing it.
 Workers — threads of this process (`serve`, the default) and/or `salesbridge worker` processes on the same
 database — take events from the inbox: the ones this process accepted at once, the others (accepted by a
 process that runs no workers, left by a crash, due for a retry) by polling. Each event's replies go through

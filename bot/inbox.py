@@ -1,7 +1,9 @@
 """The inbox: every inbound event is written down before the platform gets its 200, then processed from here.
 
 `accept` stores the message under its dedupe key (platform + event id) in one INSERT — the claim and the
-durable copy are the same row. If that write fails, the adapter answers 5xx so the platform retries: an
+durable copy are the same row; one statement on an autocommit connection, so one round trip. A row holds
+either a translated `IncomingMessage` or a `RawEvent`: a plain platform event acknowledged before its SDK
+dispatched it, which the worker hands back to the platform adapter (`Dispatcher.decoders`). If that write fails, the adapter answers 5xx so the platform retries: an
 event is never acknowledged and then lost. Workers (`Dispatcher`, in `serve` or in `salesbridge worker`)
 take rows with a lease: a conditional UPDATE on one row, or on PostgreSQL `FOR UPDATE SKIP LOCKED` when
 several processes poll. A process that dies mid-work leaves a lease that expires; the next poll (of any
