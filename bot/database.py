@@ -84,16 +84,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 class Database:
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, pool_size: int = 10, synchronous_commit: bool = True
+    ) -> None:
         """`pool_size`: PostgreSQL connections kept open (the composition root passes
         SALESBRIDGE_DB_POOL_SIZE). No ping before each use: that is a round trip on every acknowledgement;
-        a dead connection fails once and `recycle` replaces the pool."""
+        a dead connection fails once and `recycle` replaces the pool. `synchronous_commit=False`
+        (PostgreSQL, `salesbridge worker`): commits return before the WAL reaches the disk — a server crash
+        may lose the last fraction of a second of them, never half of one."""
         self.url = normalize_url(url)
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
             kwargs.update(pool_size=pool_size, max_overflow=10)
+            if not synchronous_commit:
+                kwargs["connect_args"] = {"options": "-c synchronous_commit=off"}
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)

@@ -59,8 +59,11 @@ def build_services(
     ports: Mapping[str, ChatPort] | None = None,
     clock: Clock | None = None,
     db: Database | None = None,
+    synchronous_commit: bool = True,
 ) -> Services:
-    db = db or Database(settings.database_url, pool_size=settings.db_pool_size)
+    db = db or Database(
+        settings.database_url, pool_size=settings.db_pool_size, synchronous_commit=synchronous_commit
+    )
     clock = clock or Clock()
     port_map = dict(ports) if ports is not None else build_ports(settings)
     llm = LLM.from_settings(settings)
@@ -187,9 +190,14 @@ def build_application(
     clock: Clock | None = None,
     migrate: bool = True,
     db: Database | None = None,
+    synchronous_commit: bool = True,
 ) -> Application:
+    """`synchronous_commit=False` for a process that writes no acknowledgement (`salesbridge worker`): its
+    work is redone from the inbox after a database crash, so its commits need not wait for the disk."""
     settings = settings or Settings()
-    services = build_services(settings, ports=ports, clock=clock, db=db)
+    services = build_services(
+        settings, ports=ports, clock=clock, db=db, synchronous_commit=synchronous_commit
+    )
     if migrate:
         services.db.upgrade()
     router = build_router()

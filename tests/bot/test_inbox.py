@@ -13,6 +13,7 @@ from bot.inbox import IntakeError, RawEvent, from_json, to_json
 from bot.messages import IncomingMessage, Kind, Reply
 from bot.models import InboxEvent
 from services.context import Services
+from tests.database_templates import PostgresServer
 from tests.fakes.harness import Harness
 
 
@@ -209,3 +210,25 @@ def test_a_raw_event_no_adapter_here_can_read_is_retried_not_dropped(bot: Harnes
     assert entry is not None and bot.app.dispatcher.work(entry) == []
     [row] = _rows(bot)
     assert row.status == "pending" and row.attempts == 1 and "no slack adapter" in row.last_error
+
+
+def test_a_worker_process_does_not_wait_for_the_disk_but_the_acknowledgement_does(
+    postgres_server: PostgresServer,
+) -> None:
+    """`salesbridge worker` (synchronous_commit=False) commits without waiting for the WAL flush: its work
+    is redone from the inbox if the server loses it. The process that acknowledges keeps the default."""
+    from sqlalchemy import text
+
+    from bot.database import Database
+
+    name = postgres_server.create()
+    try:
+        for durable, expected in ((True, "on"), (False, "off")):
+            db = Database(postgres_server.url_of(name), synchronous_commit=durable)
+            try:
+                with db.autocommit() as connection:
+                    assert connection.execute(text("SHOW synchronous_commit")).scalar() == expected
+            finally:
+                db.dispose()
+    finally:
+        postgres_server.drop(name)
