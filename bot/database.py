@@ -64,6 +64,11 @@ def _storable_value(value: Any) -> Any:
     return value
 
 
+def storable_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Statement parameters without what the database cannot store (for statements sent around the engine)."""
+    return {key: _storable_value(value) for key, value in values.items()}
+
+
 def _storable_parameters(
     _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _executemany: bool
 ) -> tuple[str, Any]:

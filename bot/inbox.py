@@ -14,22 +14,27 @@ the same answer twice.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import logging
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import bindparam, delete, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
 from bot.clock import Clock, as_utc
-from bot.database import Database
+from bot.database import Database, storable_values
 from bot.messages import IncomingMessage, Kind
 from bot.models import InboxEvent
+
+if TYPE_CHECKING:
+    import psycopg
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +86,45 @@ def from_json(text: str) -> Item:
     return IncomingMessage(**data)
 
 
+_COLUMNS = ("key", "platform", "message", "status", "attempts", "due_at", "last_error", "received_at")
+
+
+def _psycopg_error() -> type[Exception]:
+    import psycopg
+
+    return psycopg.Error
+
+
+class _LoopWriter:
+    """The intake INSERT on psycopg's async connections (PostgreSQL), autocommit, synchronous commit: a few
+    connections per event loop, opened on first use; one that failed is closed, not reused."""
+
+    KEEP = 8  # idle connections kept per loop
+
+    def __init__(self, db: Database, sql: str) -> None:
+        self._conninfo = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._sql = sql
+        self._idle: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[psycopg.AsyncConnection[Any]]]
+        self._idle = weakref.WeakKeyDictionary()
+
+    async def insert(self, values: dict[str, Any]) -> int | None:
+        import psycopg
+
+        idle = self._idle.setdefault(asyncio.get_running_loop(), [])
+        connection = idle.pop() if idle else await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+        try:
+            cursor = await connection.execute(self._sql, storable_values(values), prepare=True)
+            row = await cursor.fetchone()
+        except BaseException:
+            await connection.close()
+            raise
+        if len(idle) < self.KEEP:
+            idle.append(connection)
+        else:
+            await connection.close()
+        return int(row[0]) if row is not None else None
+
+
 class Inbox:
     def __init__(self, *, db: Database, clock: Clock, lease: timedelta = LEASE) -> None:
         self._db = db
@@ -90,16 +134,16 @@ class Inbox:
         # one statement, one round trip, on an autocommit connection: the claim and the durable copy
         self._insert = (
             dialect.insert(InboxEvent)
+            .values({name: bindparam(name) for name in _COLUMNS})
             .on_conflict_do_nothing(index_elements=[col(InboxEvent.key)])
             .returning(col(InboxEvent.id))
         )
+        self._loop_writer = _LoopWriter(db, str(self._insert.compile(dialect=db.engine.dialect)))
 
-    def accept(self, item: Item, *, claim: bool = False) -> Accepted:
-        """Write `item` down (raises `IntakeError` when the database cannot take it). With `claim`, a new row
-        is written already leased to the caller, who is about to work on it in this process."""
+    def _row(self, item: Item, *, claim: bool) -> dict[str, Any]:
         key = f"{item.platform}:{item.event_id}"[:255] if item.event_id else None
         now = self._clock.now()
-        values = {
+        return {
             "key": key,
             "platform": item.platform,
             "message": to_json(item),
@@ -109,6 +153,27 @@ class Inbox:
             "last_error": "",
             "received_at": now,
         }
+
+    async def accept_async(self, item: Item, *, claim: bool = False) -> Accepted:
+        """`accept` from the event loop (the webhooks' acknowledgements). On PostgreSQL the INSERT goes over an
+        async connection of this loop, so the acknowledgement does not hop to a thread and back for it;
+        elsewhere (SQLite), and for a redelivery's lookup, `accept` runs in a thread."""
+        if not self._db.is_postgres:
+            return await asyncio.to_thread(self.accept, item, claim=claim)
+        values = self._row(item, claim=claim)
+        try:
+            entry = await self._loop_writer.insert(values)
+        except (OSError, _psycopg_error()) as exc:
+            raise IntakeError(f"inbox write failed: {type(exc).__name__}") from exc
+        if entry is None:  # the key is taken: a retry or a redelivery
+            return await asyncio.to_thread(self._redelivered, values["key"])
+        return Accepted(entry=entry, claimed=claim)
+
+    def accept(self, item: Item, *, claim: bool = False) -> Accepted:
+        """Write `item` down (raises `IntakeError` when the database cannot take it). With `claim`, a new row
+        is written already leased to the caller, who is about to work on it in this process."""
+        values = self._row(item, claim=claim)
+        key = values["key"]
         try:
             with self._db.autocommit() as connection:
                 entry = connection.execute(self._insert, values).scalar()

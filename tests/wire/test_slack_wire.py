@@ -104,16 +104,25 @@ class SlackBot:
 
 def spy_on(application: Application) -> ProcessedSpy:
     spy = ProcessedSpy()
-    original = application.dispatcher.submit
+    original, original_async = application.dispatcher.submit, application.dispatcher.submit_async
     decode = application.dispatcher.decoders["slack"]
+
+    def seen(msg: Item) -> None:
+        with spy.condition:
+            spy.messages.append(msg)
+            spy.condition.notify_all()
 
     def submit(msg: Item) -> int | None:
         try:
             return original(msg)
         finally:
-            with spy.condition:
-                spy.messages.append(msg)
-                spy.condition.notify_all()
+            seen(msg)
+
+    async def submit_async(msg: Item) -> int | None:  # plain events, from the event loop
+        try:
+            return await original_async(msg)
+        finally:
+            seen(msg)
 
     def replayed(raw: RawEvent) -> IncomingMessage | None:
         msg = decode(raw)
@@ -121,6 +130,7 @@ def spy_on(application: Application) -> ProcessedSpy:
         return msg
 
     application.dispatcher.submit = submit  # type: ignore[method-assign]
+    application.dispatcher.submit_async = submit_async  # type: ignore[method-assign]
     application.dispatcher.decoders["slack"] = replayed
     return spy
 

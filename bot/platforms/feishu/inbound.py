@@ -279,12 +279,14 @@ class FeishuInbound:
             return JSONResponse({"msg": "request timestamp outside the replay window"}, status_code=401)
         if not body:
             return JSONResponse({"msg": "empty body"}, status_code=400)
+        received = self._received_message(headers, body)
+        if isinstance(received, Response):
+            return received
+        if received is not None:
+            return await self._acknowledge_message(*received)
         return await run_in_threadpool(self._dispatch, request.url.path, headers, body)
 
     def _dispatch(self, uri: str, headers: dict[str, str], body: bytes) -> Response:
-        quick = self._acknowledge_message(headers, body)
-        if quick is not None:
-            return quick
         from lark_oapi.core.model import RawRequest
 
         raw = RawRequest()
@@ -308,40 +310,55 @@ class FeishuInbound:
         return Response(content=content, status_code=status, media_type="application/json; charset=utf-8")
 
     # --- received messages: checked and written down before the ack, dispatched by lark in the worker ---
-    def _acknowledge_message(self, headers: dict[str, str], body: bytes) -> Response | None:
-        """The ack of an encrypted `im.message.receive_v1` (see `events.py`); None for anything else."""
+    def _received_message(
+        self, headers: dict[str, str], body: bytes
+    ) -> Response | tuple[str, dict[str, Any]] | None:
+        """An encrypted `im.message.receive_v1` checked as lark's `do` checks it (see `events.py`): its
+        plaintext and payload, or the refusal (401). None for anything else (lark's `do` takes it)."""
         if self._cipher is None or not self._verification_token:
             return None
         found = events.received_message(body, self._cipher)
         if found is None:
             return None
-        plaintext, payload = found
-        if not events.token_ok(payload, self._verification_token):
+        if not events.token_ok(found[1], self._verification_token):
             logger.warning("feishu request rejected: invalid verification_token")
             return JSONResponse({"msg": "invalid verification_token"}, status_code=401)
         if not events.signed(headers, body, self._encrypt_key):
             logger.warning("feishu request rejected: signature verification failed")
             return JSONResponse({"msg": "signature verification failed"}, status_code=401)
-        success = Response(b'{"msg":"success"}', media_type="application/json; charset=utf-8")  # lark's
+        return found
+
+    async def _acknowledge_message(self, plaintext: str, payload: dict[str, Any]) -> Response:
+        """Write a verified received message down unless it is not ours or not for the bot; then lark's 200."""
+        # on the loop once the tenant is known (no lookup left to make); else in a thread
+        known = bool(self.settings.feishu_tenant_keys) or bool(
+            getattr(self.dispatcher.services.ports.get("feishu"), "known_tenant_key", None)
+        )
+        event_id = self._wanted(payload) if known else await run_in_threadpool(self._wanted, payload)
+        if event_id is not None:
+            try:
+                await self.dispatcher.submit_async(
+                    RawEvent(platform=Platform.FEISHU, event_id=event_id, body=plaintext)
+                )
+            except IntakeError:
+                logger.warning("feishu event %s not written to the inbox; asking Feishu to retry", event_id)
+                return JSONResponse({"msg": "temporarily unavailable, retry"}, status_code=503)
+        return Response(b'{"msg":"success"}', media_type="application/json; charset=utf-8")  # lark's
+
+    def _wanted(self, payload: Mapping[str, Any]) -> str | None:
+        """The event id to write a received message down under, or None: not ours, or not for the bot (its
+        own message, an image…). While the bot's open_id is unknown the worker decides."""
         if self._ignored(payload, "message"):
-            return success
+            return None
         known = self._known_bot_open_id()
-        if known is not None:  # otherwise the worker learns it and decides
+        if known is not None:
             try:
                 if translate.message_event(payload, bot_open_id=known) is None:
-                    return success  # the bot's own message, an image…: nothing to write down
+                    return None
             except Exception:
                 logger.exception("feishu message event could not be translated")
-                return success
-        event_id = translate.message_event_id(payload)
-        if event_id is None:
-            return success
-        try:
-            self.dispatcher.submit(RawEvent(platform=Platform.FEISHU, event_id=event_id, body=plaintext))
-        except IntakeError:
-            logger.warning("feishu event %s not written to the inbox; asking Feishu to retry", event_id)
-            return JSONResponse({"msg": "temporarily unavailable, retry"}, status_code=503)
-        return success
+                return None
+        return translate.message_event_id(payload)
 
     def replay(self, raw: RawEvent) -> IncomingMessage | None:
         """A received message the ack path wrote down (decrypted), through lark's `do` in this thread: the

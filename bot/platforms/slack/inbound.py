@@ -248,38 +248,39 @@ class SlackInbound:
         if not signed(self._verifier, body, headers):
             logger.warning("slack request rejected: invalid signature or timestamp")
             return _response(BoltResponse(status=401, body={"error": "invalid request"}))  # as bolt answers
-        raw = RawEvent(
-            platform=Platform.SLACK,
-            event_id=str(envelope.get("event_id") or "") or None,
-            body=body.decode("utf-8", errors="replace"),
-            headers=kept_headers(headers),
-        )
-        if not await run_in_threadpool(self._take_event, envelope, raw):
-            logger.warning("slack event not written to the inbox; asking Slack to retry")
-            return Response(
-                status_code=503, content=b'{"error": "retry later"}', media_type="application/json"
+        # whether it is ours and for the bot: on the loop once the installation is known (no more calls)
+        if self.installation.settled:
+            wanted = self._wanted(envelope)
+        else:
+            wanted = await run_in_threadpool(self._wanted, envelope)
+        if wanted:
+            raw = RawEvent(
+                platform=Platform.SLACK,
+                event_id=str(envelope.get("event_id") or "") or None,
+                body=body.decode("utf-8", errors="replace"),
+                headers=kept_headers(headers),
             )
+            try:
+                await self.dispatcher.submit_async(raw)
+            except IntakeError:
+                logger.warning("slack event not written to the inbox; asking Slack to retry")
+                return Response(
+                    status_code=503, content=b'{"error": "retry later"}', media_type="application/json"
+                )
         return _response(BoltResponse(status=200, body=""))  # bolt's ack of an event
 
-    def _take_event(self, envelope: Mapping[str, Any], raw: RawEvent) -> bool:
-        """Write a verified plain event down unless it is not ours or not for the bot (then it is only
-        acknowledged, as bolt does). False when the inbox could not take it."""
+    def _wanted(self, envelope: Mapping[str, Any]) -> bool:
+        """Whether a verified plain event is to be written down: from our installation, and for the bot
+        (otherwise it is only acknowledged, as bolt does)."""
         reason = self.installation.foreign(envelope)
         if reason is not None:
             logger.info("slack request ignored: %s", reason)
-            return True
+            return False
         try:
-            wanted = translate.from_event(envelope, bot_user_id=self.installation.known_bot_user_id)
+            return translate.from_event(envelope, bot_user_id=self.installation.known_bot_user_id) is not None
         except Exception:
             logger.exception("slack event payload could not be translated")
-            return True
-        if wanted is None:
-            return True
-        try:
-            self.dispatcher.submit(raw)
-        except IntakeError:
             return False
-        return True
 
     def replay(self, raw: RawEvent) -> IncomingMessage | None:
         """A plain event the ack path wrote down, through bolt (middleware, listener, translation) in this

@@ -45,6 +45,7 @@ class SlackInstallation:
         self._bot_id = ""
         self._bot_user_id = ""
         self._warned = False
+        self.settled = False  # teams and app known (or known to be unknowable): `foreign` calls nothing more
         self._lock = threading.Lock()
 
     def teams(self) -> frozenset[str]:
@@ -101,6 +102,7 @@ class SlackInstallation:
             return f"team {team or '-'} / enterprise {enterprise or '-'} is not ours"
         app = _id(body.get("api_app_id"))
         apps = self.apps()
+        self.settled = bool(ours) and (apps is not None or self._apps_asked or not self._bot_id)
         if app and apps is not None and app not in apps:
             return f"api_app_id {app} is not ours"
         return None
