@@ -96,33 +96,44 @@ def _psycopg_error() -> type[Exception]:
 
 
 class _LoopWriter:
-    """The intake INSERT on psycopg's async connections (PostgreSQL), autocommit, synchronous commit: a few
-    connections per event loop, opened on first use; one that failed is closed, not reused."""
+    """The intake INSERT on psycopg's async connections (PostgreSQL), autocommit, synchronous commit: at most
+    `SIZE` per event loop, opened on first use and kept; one that failed is closed, not reused. When all are
+    busy the next acknowledgement waits for one (the process is saturated: more connections would not help)."""
 
-    KEEP = 8  # idle connections kept per loop
+    SIZE = 8
 
     def __init__(self, db: Database, sql: str) -> None:
         self._conninfo = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         self._sql = sql
-        self._idle: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[psycopg.AsyncConnection[Any]]]
-        self._idle = weakref.WeakKeyDictionary()
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopConnections]
+        self._loops = weakref.WeakKeyDictionary()
 
     async def insert(self, values: dict[str, Any]) -> int | None:
         import psycopg
 
-        idle = self._idle.setdefault(asyncio.get_running_loop(), [])
-        connection = idle.pop() if idle else await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
-        try:
-            cursor = await connection.execute(self._sql, storable_values(values), prepare=True)
-            row = await cursor.fetchone()
-        except BaseException:
-            await connection.close()
-            raise
-        if len(idle) < self.KEEP:
+        loop = asyncio.get_running_loop()
+        mine = self._loops.get(loop)
+        if mine is None:
+            mine = self._loops[loop] = _LoopConnections(self.SIZE)
+        async with mine.slots:
+            idle = mine.idle
+            connection = (
+                idle.pop() if idle else await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+            )
+            try:
+                cursor = await connection.execute(self._sql, storable_values(values), prepare=True)
+                row = await cursor.fetchone()
+            except BaseException:
+                await connection.close()
+                raise
             idle.append(connection)
-        else:
-            await connection.close()
         return int(row[0]) if row is not None else None
+
+
+class _LoopConnections:
+    def __init__(self, size: int) -> None:
+        self.slots = asyncio.Semaphore(size)
+        self.idle: list[psycopg.AsyncConnection[Any]] = []
 
 
 class Inbox:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
-from bot.inbox import IntakeError, RawEvent, from_json, to_json
+from bot.inbox import Accepted, IntakeError, RawEvent, from_json, to_json
 from bot.messages import IncomingMessage, Kind, Reply
 from bot.models import InboxEvent
 from services.context import Services
@@ -231,4 +231,40 @@ def test_a_worker_process_does_not_wait_for_the_disk_but_the_acknowledgement_doe
             finally:
                 db.dispose()
     finally:
+        postgres_server.drop(name)
+
+
+def test_the_event_loop_intake_writes_dedupes_and_refuses_on_postgres(postgres_server: PostgresServer) -> None:
+    """`accept_async` (the webhooks' plain events): one INSERT over an async connection, the same dedupe as
+    `accept`, and `IntakeError` (so a 503) when the database cannot take it."""
+    import asyncio
+
+    from bot.clock import Clock
+    from bot.database import Database
+    from bot.inbox import Inbox
+
+    name = postgres_server.create()
+    db = Database(postgres_server.url_of(name))
+    try:
+        db.create_all()
+        inbox = Inbox(db=db, clock=Clock())
+        raw = RawEvent(platform="slack", event_id="EvLoop1", body='{"a": "\\u0000"}')
+
+        async def twice() -> tuple[Accepted, Accepted, list[Accepted]]:
+            first = await inbox.accept_async(raw)
+            again = await inbox.accept_async(raw)
+            others = [RawEvent(platform="slack", event_id=f"EvLoop{i}", body="{}") for i in range(2, 30)]
+            return first, again, list(await asyncio.gather(*(inbox.accept_async(o) for o in others)))
+
+        first, again, many = asyncio.run(twice())
+        assert first.entry is not None and not first.claimed
+        assert again.entry == first.entry and again.resumed  # not finished: a redelivery resumes it
+        assert len({accepted.entry for accepted in many}) == 28  # more at once than connections: they wait
+        [(entry, item, _attempt)] = inbox.claim_due(limit=1)
+        assert entry == first.entry and item == raw
+        broken = Inbox(db=Database("postgresql+psycopg://nobody:x@127.0.0.1:9/none"), clock=Clock())
+        with pytest.raises(IntakeError):
+            asyncio.run(broken.accept_async(raw))
+    finally:
+        db.dispose()
         postgres_server.drop(name)
