@@ -12,10 +12,10 @@ wall and CPU time per request:
 - `inbox.accept`: the INSERT alone, with an already translated message;
 - `dispatcher.submit`: the same through the dispatcher (what the adapters call);
 - `slack: event ack`: `SlackInbound.handle` — what `POST /slack/events` does for an `app_mention` (the plain
-  event path: signature, workspace, is it for the bot, INSERT of the raw event; with its thread hop);
+  event path: signature, workspace, is it for the bot, INSERT of the raw event, on an event loop);
 - `slack: bolt dispatch`: `SlackInbound._dispatch` — bolt's signature check, middleware, listener, submit
   (slash commands and interactivity still take it; events did before);
-- `feishu: message ack`: `FeishuInbound._dispatch` — decrypt, token, signature, is it for the bot, INSERT;
+- `feishu: message ack`: `FeishuInbound.handle` — decrypt, token, signature, is it for the bot, INSERT;
 - `feishu: lark dispatch`: the same through lark-oapi's `do` and our listener (what the ack did before);
 - `slack: replay (worker)` / `feishu: replay (worker)`: what a worker then spends to turn the stored raw
   event into a message through bolt / lark-oapi (not on the ack path).
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
                 return slack._dispatch(BoltRequest(body=body.decode(), headers=dict(headers)))
 
             def feishu_call(body: bytes, headers: dict[str, str]) -> object:
-                return feishu._dispatch("/feishu/events", headers, body)
+                return handle(feishu, "/feishu/events", body, headers)
 
             def feishu_lark(body: bytes, headers: dict[str, str]) -> object:
                 from lark_oapi.core.model import RawRequest
@@ -130,11 +130,12 @@ def main(argv: list[str] | None = None) -> int:
 
             loop = asyncio.new_event_loop()
 
-            def slack_ack(body: bytes, headers: dict[str, str]) -> object:
+            def handle(adapter: Any, path: str, body: bytes, headers: dict[str, str]) -> object:
+                """The adapter's endpoint, as the server calls it (on an event loop)."""
                 scope = {
                     "type": "http",
                     "method": "POST",
-                    "path": "/slack/events",
+                    "path": path,
                     "query_string": b"",
                     "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
                 }
@@ -142,7 +143,10 @@ def main(argv: list[str] | None = None) -> int:
                 async def receive() -> dict[str, object]:
                     return {"type": "http.request", "body": body, "more_body": False}
 
-                return loop.run_until_complete(slack.handle(Request(scope, receive)))
+                return loop.run_until_complete(adapter.handle(Request(scope, receive)))
+
+            def slack_ack(body: bytes, headers: dict[str, str]) -> object:
+                return handle(slack, "/slack/events", body, headers)
 
             def message(i: int) -> IncomingMessage:
                 return IncomingMessage(
