@@ -11,8 +11,14 @@ wall and CPU time per request:
 
 - `inbox.accept`: the INSERT alone, with an already translated message;
 - `dispatcher.submit`: the same through the dispatcher (what the adapters call);
-- `slack: bolt dispatch`: `SlackInbound._dispatch` — bolt's signature check, middleware, listener, submit;
-- `feishu: lark dispatch`: `FeishuInbound._dispatch` — decrypt, signature, translate, submit.
+- `slack: event ack`: `SlackInbound.handle` — what `POST /slack/events` does for an `app_mention` (the plain
+  event path: signature, workspace, is it for the bot, INSERT of the raw event, on an event loop);
+- `slack: bolt dispatch`: `SlackInbound._dispatch` — bolt's signature check, middleware, listener, submit
+  (slash commands and interactivity still take it; events did before);
+- `feishu: message ack`: `FeishuInbound.handle` — decrypt, token, signature, is it for the bot, INSERT;
+- `feishu: lark dispatch`: the same through lark-oapi's `do` and our listener (what the ack did before);
+- `slack: replay (worker)` / `feishu: replay (worker)`: what a worker then spends to turn the stored raw
+  event into a message through bolt / lark-oapi (not on the ack path).
 
 `--profile N` prints the N most expensive functions (cumulative) of the two adapter stages (cProfile).
 """
@@ -20,6 +26,7 @@ wall and CPU time per request:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import cProfile
 import io
 import pstats
@@ -29,6 +36,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -65,6 +73,18 @@ def measure(name: str, calls: list[Callable[[], object]], profile: int) -> None:
         print("\n".join("    " + line[:150] for line in lines[start:]))
 
 
+def raw_events(dispatcher: Any, limit: int) -> list[Any]:
+    """The raw events the ack stages wrote down (read back from the inbox)."""
+    from sqlmodel import col, select
+
+    from bot.inbox import RawEvent, from_json
+    from bot.models import InboxEvent
+
+    with dispatcher.services.db.session() as session:
+        rows = session.exec(select(InboxEvent.message).order_by(col(InboxEvent.id).desc()).limit(limit))
+        return [item for item in (from_json(text) for text in rows) if isinstance(item, RawEvent)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=500, help="requests per stage")
@@ -86,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             db.dispose()
         with wire_bot(database_url, SALESBRIDGE_WORKER_THREADS="0") as bot:
             from slack_bolt import BoltRequest
+            from starlette.requests import Request
 
             from bot.platforms.feishu import FeishuInbound
             from bot.platforms.slack import SlackInbound
@@ -98,7 +119,34 @@ def main(argv: list[str] | None = None) -> int:
                 return slack._dispatch(BoltRequest(body=body.decode(), headers=dict(headers)))
 
             def feishu_call(body: bytes, headers: dict[str, str]) -> object:
-                return feishu._dispatch("/feishu/events", headers, body)
+                return handle(feishu, "/feishu/events", body, headers)
+
+            def feishu_lark(body: bytes, headers: dict[str, str]) -> object:
+                from lark_oapi.core.model import RawRequest
+
+                raw = RawRequest()
+                raw.uri, raw.headers, raw.body = "/feishu/events", dict(headers), body
+                return feishu._webhook_handler().do(raw)
+
+            loop = asyncio.new_event_loop()
+
+            def handle(adapter: Any, path: str, body: bytes, headers: dict[str, str]) -> object:
+                """The adapter's endpoint, as the server calls it (on an event loop)."""
+                scope = {
+                    "type": "http",
+                    "method": "POST",
+                    "path": path,
+                    "query_string": b"",
+                    "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+                }
+
+                async def receive() -> dict[str, object]:
+                    return {"type": "http.request", "body": body, "more_body": False}
+
+                return loop.run_until_complete(adapter.handle(Request(scope, receive)))
+
+            def slack_ack(body: bytes, headers: dict[str, str]) -> object:
+                return handle(slack, "/slack/events", body, headers)
 
             def message(i: int) -> IncomingMessage:
                 return IncomingMessage(
@@ -129,11 +177,20 @@ def main(argv: list[str] | None = None) -> int:
             measure("inbox.accept", [partial(accept, i) for i in range(count)], 0)
             measure("dispatcher.submit", [partial(submit, count + i) for i in range(count)], 0)
             slack_requests = [signed_slack_request(slack_event("help")) for _ in range(count)]
-            measure("slack: bolt dispatch", [partial(slack_call, *r) for r in slack_requests], args.profile)
+            measure("slack: event ack", [partial(slack_ack, *r) for r in slack_requests], args.profile)
+            slack_requests = [signed_slack_request(slack_event("help")) for _ in range(count)]
+            measure("slack: bolt dispatch", [partial(slack_call, *r) for r in slack_requests], 0)
             feishu_requests = [signed_feishu_request(feishu_event("help")) for _ in range(count)]
             measure(
-                "feishu: lark dispatch", [partial(feishu_call, *r) for r in feishu_requests], args.profile
+                "feishu: message ack", [partial(feishu_call, *r) for r in feishu_requests], args.profile
             )
+            feishu_requests = [signed_feishu_request(feishu_event("help")) for _ in range(count)]
+            measure("feishu: lark dispatch", [partial(feishu_lark, *r) for r in feishu_requests], 0)
+            raws = raw_events(dispatcher, count * 4)
+            for platform, adapter in (("slack", slack), ("feishu", feishu)):
+                mine = [raw for raw in raws if raw.platform == platform][:count]
+                measure(f"{platform}: replay (worker)", [partial(adapter.replay, raw) for raw in mine], 0)
+            loop.close()
     return 0
 
 

@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     # PostgreSQL connections each process keeps open: enough for the HTTP server's 40 threads, so an
     # acknowledgement never opens one (max_connections must cover every process's pool + 10)
     db_pool_size: int = Field(default=40, ge=1, le=200, alias="SALESBRIDGE_DB_POOL_SIZE")
+    # PostgreSQL: whether `salesbridge worker` commits wait for the disk. Off by default: everything a worker
+    # writes is redone from the inbox if the database server crashes before flushing it (sends are
+    # idempotent), and not waiting keeps the disk free for the acknowledgements, whose commits always wait
+    worker_synchronous_commit: bool = Field(default=False, alias="SALESBRIDGE_WORKER_SYNCHRONOUS_COMMIT")
     # on SIGTERM/SIGINT: how long work in flight may take to finish before it is handed back to the inbox
     shutdown_grace_seconds: float = Field(default=20, ge=0, alias="SALESBRIDGE_SHUTDOWN_GRACE_SECONDS")
     kb_stale_days: int = Field(default=365, ge=0, alias="SALESBRIDGE_KB_STALE_DAYS")

@@ -3,6 +3,9 @@ and deliver its replies.
 
 `submit` is the only thing on the platform's 3-second path: one INSERT (`bot/inbox.py`). It raises
 `IntakeError` when the database cannot take the event, and the adapter answers 5xx so the platform retries.
+What is submitted is a translated message, or a `RawEvent` (a plain Slack/Feishu event, verified but not yet
+dispatched through its SDK): a worker turns the latter into a message through `decoders[platform]` (the
+platform adapter's `replay`, registered by the composition root) before routing it.
 Workers — threads of this process (`serve`, the default) and/or `salesbridge worker` processes on the same
 database — take events from the inbox: the ones this process accepted at once, the others (accepted by a
 process that runs no workers, left by a crash, due for a retry) by polling. Each event's replies go through
@@ -12,15 +15,17 @@ the answer replaces: work resumed after a crash neither answers twice nor leaves
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from typing import Generic
 
 from bot.database import transient_database_error
 from bot.i18n import pick
-from bot.inbox import Accepted, Inbox
+from bot.inbox import Accepted, Inbox, Item, RawEvent
 from bot.logging_setup import log_context
 from bot.messages import IncomingMessage, Reply, Sent, resolve_address
 from bot.metrics import metrics
@@ -28,10 +33,10 @@ from bot.router import C, Router
 
 logger = logging.getLogger(__name__)
 
-POLL_SECONDS = 0.5
-Claimed = tuple[
-    int, IncomingMessage, int
-]  # an inbox entry whose lease this process holds: entry, message, attempt  # how often idle workers look for events accepted elsewhere, retries and expired leases
+POLL_SECONDS = 0.5  # how often idle workers look for events accepted elsewhere, retries and expired leases
+Claimed = tuple[int, Item, int]  # an inbox entry whose lease this process holds: entry, item, attempt
+# A platform adapter's way back from a `RawEvent` to the message its SDK makes of it (None: nothing to do)
+Decoder = Callable[[RawEvent], IncomingMessage | None]
 
 
 class Dispatcher(Generic[C]):
@@ -42,6 +47,7 @@ class Dispatcher(Generic[C]):
         self.router = router
         self.inbox = inbox or Inbox(db=services.db, clock=services.clock)
         self.workers = services.settings.worker_threads if workers is None else workers
+        self.decoders: dict[str, Decoder] = {}  # by platform, for events acknowledged before translation
         self._queue: queue.Queue[Claimed | None] = queue.Queue()  # leased to this process; None: stop
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
@@ -54,11 +60,25 @@ class Dispatcher(Generic[C]):
         self._stopping = threading.Event()  # the grace period is over: queued work is left to the inbox
 
     # --- intake (the ack path) ---------------------------------------------------------------------
-    def submit(self, msg: IncomingMessage) -> int | None:
-        """Write `msg` to the inbox and queue it for this process's workers (if it runs any). Returns the
-        inbox entry, or None for a redelivery of finished work. Raises `IntakeError` (answer 5xx)."""
+    def submit(self, msg: Item) -> int | None:
+        """Write `msg` (a translated message, or a `RawEvent` a worker will translate) to the inbox and queue
+        it for this process's workers (if it runs any). Returns the inbox entry, or None for a redelivery of
+        finished work. Raises `IntakeError` (answer 5xx)."""
         here = bool(self.workers) and not self._draining.is_set()
-        accepted = self._accept(msg, claim=here)
+        self._count(msg)
+        return self._queue_here(msg, self._accepted(msg, self.inbox.accept(msg, claim=here)), here=here)
+
+    async def submit_async(self, msg: Item) -> int | None:
+        """`submit` from the event loop (the webhooks' plain-event acknowledgements): on PostgreSQL the INSERT
+        runs on the loop (`Inbox.accept_async`), without a hop to a thread and back."""
+        here = bool(self.workers) and not self._draining.is_set()
+        self._count(msg)
+        accepted = self._accepted(msg, await self.inbox.accept_async(msg, claim=here))
+        if here and accepted.entry is not None and not accepted.claimed:  # resumed: one more statement
+            return await asyncio.to_thread(self._queue_here, msg, accepted, here=here)
+        return self._queue_here(msg, accepted, here=here)
+
+    def _queue_here(self, msg: Item, accepted: Accepted, *, here: bool) -> int | None:
         if accepted.entry is None:
             return None
         if accepted.resumed:
@@ -81,12 +101,19 @@ class Dispatcher(Generic[C]):
             return []
         return self._run(accepted.entry, msg, 1) if accepted.claimed else self.work(accepted.entry)
 
-    def _accept(self, msg: IncomingMessage, *, claim: bool) -> Accepted:
-        counters = metrics()
-        counters.events_received.labels(platform=msg.platform, kind=str(msg.kind)).inc()
-        accepted = self.inbox.accept(msg, claim=claim)
+    def _accept(self, msg: Item, *, claim: bool) -> Accepted:
+        self._count(msg)
+        return self._accepted(msg, self.inbox.accept(msg, claim=claim))
+
+    @staticmethod
+    def _count(msg: Item) -> None:
+        kind = str(msg.kind) if isinstance(msg, IncomingMessage) else "message"  # raw: a message event
+        metrics().events_received.labels(platform=msg.platform, kind=kind).inc()
+
+    @staticmethod
+    def _accepted(msg: Item, accepted: Accepted) -> Accepted:
         if accepted.entry is None:
-            counters.events_duplicate.labels(platform=msg.platform).inc()
+            metrics().events_duplicate.labels(platform=msg.platform).inc()
             logger.info("duplicate delivery of %s/%s ignored", msg.platform, msg.event_id)
         return accepted
 
@@ -172,20 +199,33 @@ class Dispatcher(Generic[C]):
             return []  # finished meanwhile, or another worker holds it
         return self._run(entry, *claimed)
 
-    def _run(self, entry: int, msg: IncomingMessage, attempt: int) -> list[Sent]:
+    def _run(self, entry: int, item: Item, attempt: int) -> list[Sent]:
         with self._lock:
             self._held[entry] = attempt
         try:
-            with log_context(event_id=msg.event_id or msg.message_id, platform=msg.platform):
-                return self._work(entry, msg, attempt)
+            event_id = item.event_id or (item.message_id if isinstance(item, IncomingMessage) else None)
+            with log_context(event_id=event_id, platform=item.platform):
+                return self._work(entry, item, attempt)
         finally:
             with self._lock:
                 self._held.pop(entry, None)
 
-    def _work(self, entry: int, msg: IncomingMessage, attempt: int) -> list[Sent]:
+    def decode(self, raw: RawEvent) -> IncomingMessage | None:
+        """The message a raw event stands for, through its platform adapter's SDK (raises when this process
+        has no adapter for it: the event is retried, perhaps by another process)."""
+        decoder = self.decoders.get(raw.platform)
+        if decoder is None:
+            raise LookupError(f"no {raw.platform} adapter in this process to read a raw event")
+        return decoder(raw)
+
+    def _work(self, entry: int, item: Item, attempt: int) -> list[Sent]:
         counters = metrics()
-        kind = str(msg.kind)
         try:
+            msg = item if isinstance(item, IncomingMessage) else self.decode(item)
+            if msg is None:  # not for the bot after all (the SDK's middleware or the translation said so)
+                self.inbox.finish(entry, attempt=attempt)
+                return []
+            kind = str(msg.kind)
             self.services.outbox.people.remember(platform=msg.platform, user=msg.user, name=msg.user_name)
             with counters.time_answer(platform=msg.platform, kind=kind):
                 route = self.router.route(msg)
@@ -195,10 +235,10 @@ class Dispatcher(Generic[C]):
             self.inbox.finish(entry, attempt=attempt)
             return sent
         except Exception as exc:
-            counters.events_failed.labels(platform=msg.platform).inc()
+            counters.events_failed.labels(platform=item.platform).inc()
             transient = transient_database_error(exc)
             log = logger.warning if transient else logger.exception
-            log("processing event %s failed (attempt %d): %s", msg.event_id or entry, attempt, exc)
+            log("processing event %s failed (attempt %d): %s", item.event_id or entry, attempt, exc)
             try:
                 self.inbox.retry(entry, attempt=attempt, error=f"{type(exc).__name__}: {exc}")
             except Exception:

@@ -1,7 +1,9 @@
 """The inbox: every inbound event is written down before the platform gets its 200, then processed from here.
 
 `accept` stores the message under its dedupe key (platform + event id) in one INSERT — the claim and the
-durable copy are the same row. If that write fails, the adapter answers 5xx so the platform retries: an
+durable copy are the same row; one statement on an autocommit connection, so one round trip. A row holds
+either a translated `IncomingMessage` or a `RawEvent`: a plain platform event acknowledged before its SDK
+dispatched it, which the worker hands back to the platform adapter (`Dispatcher.decoders`). If that write fails, the adapter answers 5xx so the platform retries: an
 event is never acknowledged and then lost. Workers (`Dispatcher`, in `serve` or in `salesbridge worker`)
 take rows with a lease: a conditional UPDATE on one row, or on PostgreSQL `FOR UPDATE SKIP LOCKED` when
 several processes poll. A process that dies mid-work leaves a lease that expires; the next poll (of any
@@ -12,21 +14,27 @@ the same answer twice.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import logging
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import bindparam, delete, func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
 from bot.clock import Clock, as_utc
-from bot.database import Database
+from bot.database import Database, storable_values
 from bot.messages import IncomingMessage, Kind
 from bot.models import InboxEvent
+
+if TYPE_CHECKING:
+    import psycopg
 
 logger = logging.getLogger(__name__)
 
@@ -49,14 +57,83 @@ class Accepted:
     claimed: bool = False  # written already leased to the caller (attempt 1): no second statement to claim it
 
 
-def to_json(msg: IncomingMessage) -> str:
-    return json.dumps(dataclasses.asdict(msg), ensure_ascii=False, default=str)
+@dataclass(frozen=True)
+class RawEvent:
+    """A platform request written down as it arrived (verified, not yet translated): the acknowledgement
+    only checks it and stores it; a worker hands it back to the platform's SDK (the adapter's `replay`,
+    registered with the dispatcher) to become an `IncomingMessage`. `event_id` is the one its translation
+    will carry, so the dedupe key is the same whichever way the event arrives."""
+
+    platform: str
+    event_id: str | None
+    body: str
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
-def from_json(text: str) -> IncomingMessage:
+Item = IncomingMessage | RawEvent  # what an inbox row holds
+
+
+def to_json(item: Item) -> str:
+    data = dataclasses.asdict(item)
+    return json.dumps({"wire": data} if isinstance(item, RawEvent) else data, ensure_ascii=False, default=str)
+
+
+def from_json(text: str) -> Item:
     data: dict[str, Any] = json.loads(text)
+    if "wire" in data:
+        return RawEvent(**data["wire"])
     data["kind"] = Kind(data.get("kind", Kind.MESSAGE))
     return IncomingMessage(**data)
+
+
+_COLUMNS = ("key", "platform", "message", "status", "attempts", "due_at", "last_error", "received_at")
+
+
+def _psycopg_error() -> type[Exception]:
+    import psycopg
+
+    return psycopg.Error
+
+
+class _LoopWriter:
+    """The intake INSERT on psycopg's async connections (PostgreSQL), autocommit, synchronous commit: at most
+    `SIZE` per event loop, opened on first use and kept; one that failed is closed, not reused. When all are
+    busy the next acknowledgement waits for one (the process is saturated: more connections would not help)."""
+
+    SIZE = 8
+
+    def __init__(self, db: Database, sql: str) -> None:
+        self._conninfo = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._sql = sql
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopConnections]
+        self._loops = weakref.WeakKeyDictionary()
+
+    async def insert(self, values: dict[str, Any]) -> int | None:
+        import psycopg
+
+        loop = asyncio.get_running_loop()
+        mine = self._loops.get(loop)
+        if mine is None:
+            mine = self._loops[loop] = _LoopConnections(self.SIZE)
+        async with mine.slots:
+            idle = mine.idle
+            connection = (
+                idle.pop() if idle else await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+            )
+            try:
+                cursor = await connection.execute(self._sql, storable_values(values), prepare=True)
+                row = await cursor.fetchone()
+            except BaseException:
+                await connection.close()
+                raise
+            idle.append(connection)
+        return int(row[0]) if row is not None else None
+
+
+class _LoopConnections:
+    def __init__(self, size: int) -> None:
+        self.slots = asyncio.Semaphore(size)
+        self.idle: list[psycopg.AsyncConnection[Any]] = []
 
 
 class Inbox:
@@ -64,23 +141,58 @@ class Inbox:
         self._db = db
         self._clock = clock
         self.lease = lease
+        dialect = postgresql if db.is_postgres else sqlite
+        # one statement, one round trip, on an autocommit connection: the claim and the durable copy
+        self._insert = (
+            dialect.insert(InboxEvent)
+            .values({name: bindparam(name) for name in _COLUMNS})
+            .on_conflict_do_nothing(index_elements=[col(InboxEvent.key)])
+            .returning(col(InboxEvent.id))
+        )
+        self._loop_writer = _LoopWriter(db, str(self._insert.compile(dialect=db.engine.dialect)))
 
-    def accept(self, msg: IncomingMessage, *, claim: bool = False) -> Accepted:
-        """Write `msg` down (raises `IntakeError` when the database cannot take it). With `claim`, a new row
-        is written already leased to the caller, who is about to work on it in this process."""
-        key = f"{msg.platform}:{msg.event_id}"[:255] if msg.event_id else None
+    def _row(self, item: Item, *, claim: bool) -> dict[str, Any]:
+        key = f"{item.platform}:{item.event_id}"[:255] if item.event_id else None
         now = self._clock.now()
-        row = InboxEvent(key=key, platform=msg.platform, message=to_json(msg), due_at=now, received_at=now)
-        if claim:
-            row.status, row.due_at, row.attempts = "working", now + self.lease, 1
+        return {
+            "key": key,
+            "platform": item.platform,
+            "message": to_json(item),
+            "status": "working" if claim else "pending",
+            "attempts": 1 if claim else 0,
+            "due_at": now + self.lease if claim else now,
+            "last_error": "",
+            "received_at": now,
+        }
+
+    async def accept_async(self, item: Item, *, claim: bool = False) -> Accepted:
+        """`accept` from the event loop (the webhooks' acknowledgements). On PostgreSQL the INSERT goes over an
+        async connection of this loop, so the acknowledgement does not hop to a thread and back for it;
+        elsewhere (SQLite), and for a redelivery's lookup, `accept` runs in a thread."""
+        if not self._db.is_postgres:
+            return await asyncio.to_thread(self.accept, item, claim=claim)
+        values = self._row(item, claim=claim)
         try:
-            with self._db.session() as session:
-                session.add(row)
-            return Accepted(entry=row.id, claimed=claim)
-        except IntegrityError:
-            return self._redelivered(key)
+            entry = await self._loop_writer.insert(values)
+        except (OSError, _psycopg_error()) as exc:
+            raise IntakeError(f"inbox write failed: {type(exc).__name__}") from exc
+        if entry is None:  # the key is taken: a retry or a redelivery
+            return await asyncio.to_thread(self._redelivered, values["key"])
+        return Accepted(entry=entry, claimed=claim)
+
+    def accept(self, item: Item, *, claim: bool = False) -> Accepted:
+        """Write `item` down (raises `IntakeError` when the database cannot take it). With `claim`, a new row
+        is written already leased to the caller, who is about to work on it in this process."""
+        values = self._row(item, claim=claim)
+        key = values["key"]
+        try:
+            with self._db.autocommit() as connection:
+                entry = connection.execute(self._insert, values).scalar()
         except SQLAlchemyError as exc:
             raise IntakeError(f"inbox write failed: {type(exc).__name__}") from exc
+        if entry is None:  # the key is taken: a retry or a redelivery
+            return self._redelivered(key)
+        return Accepted(entry=int(entry), claimed=claim)
 
     def _redelivered(self, key: str | None) -> Accepted:
         try:
@@ -94,7 +206,7 @@ class Inbox:
             return Accepted(entry=None)  # a live worker holds it
         return Accepted(entry=row.id, resumed=True)
 
-    def claim(self, entry: int) -> tuple[IncomingMessage, int] | None:
+    def claim(self, entry: int) -> tuple[Item, int] | None:
         """Take the lease on a row; None when it is finished or another worker holds it. Returns the
         message and the attempt number, which `finish` and `retry` must quote."""
         now = self._clock.now()
@@ -119,7 +231,7 @@ class Inbox:
         with self._db.session() as session:
             return [row_id for row_id in session.exec(self._due_query(limit)) if row_id is not None]
 
-    def claim_due(self, *, limit: int) -> list[tuple[int, IncomingMessage, int]]:
+    def claim_due(self, *, limit: int) -> list[tuple[int, Item, int]]:
         """Take the leases of up to `limit` due rows in one statement: (entry, message, attempt) each.
         Several pollers never get the same row (PostgreSQL: `FOR UPDATE SKIP LOCKED` in the same UPDATE;
         SQLite: one writer at a time)."""

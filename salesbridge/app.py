@@ -6,12 +6,15 @@ import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.database import Database
 from bot.dispatch import Dispatcher
+from bot.inbox import RawEvent
 from bot.llm import LLM
+from bot.messages import IncomingMessage
 from bot.outbox import Outbox
 from bot.ports import ChatPort
 from bot.rate_limits import RateLimiter, parse_limits
@@ -22,6 +25,10 @@ from jobs.scheduler import SchedulerRuntime
 from knowledge.base import KnowledgeBase
 from knowledge.embedding import open_embedder
 from services.context import Services
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +59,11 @@ def build_services(
     ports: Mapping[str, ChatPort] | None = None,
     clock: Clock | None = None,
     db: Database | None = None,
+    synchronous_commit: bool = True,
 ) -> Services:
-    db = db or Database(settings.database_url, pool_size=settings.db_pool_size)
+    db = db or Database(
+        settings.database_url, pool_size=settings.db_pool_size, synchronous_commit=synchronous_commit
+    )
     clock = clock or Clock()
     port_map = dict(ports) if ports is not None else build_ports(settings)
     llm = LLM.from_settings(settings)
@@ -77,6 +87,27 @@ def build_services(
     )
 
 
+class Inbound(Protocol):
+    """A platform's inbound adapter (`bot/platforms/*/inbound.py`), as the server and the workers use it."""
+
+    async def handle(self, request: Request) -> Response: ...
+
+    def replay(self, raw: RawEvent) -> IncomingMessage | None: ...
+
+
+def build_inbound(platform: str, dispatcher: Dispatcher[Services]) -> Inbound:
+    """The inbound adapter of an enabled platform (its SDK is imported here, on first use)."""
+    if platform == "slack":
+        from bot.platforms.slack import SlackInbound
+
+        return SlackInbound(dispatcher)
+    if platform == "feishu":
+        from bot.platforms.feishu import FeishuInbound
+
+        return FeishuInbound(dispatcher)
+    raise LookupError(f"no inbound adapter for {platform}")
+
+
 @dataclass
 class Application:
     services: Services
@@ -85,17 +116,36 @@ class Application:
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
     _scheduler: SchedulerRuntime | None = None
+    _inbound: dict[str, Inbound] = field(default_factory=dict)
+    _inbound_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def inbound(self, platform: str) -> Inbound:
+        """This process's inbound adapter for `platform`, built on first use: the webhook endpoint's, and the
+        one workers replay raw events through (events acknowledged before the SDK dispatched them)."""
+        with self._inbound_lock:
+            if platform not in self._inbound:
+                self._inbound[platform] = build_inbound(platform, self.dispatcher)
+            return self._inbound[platform]
+
+    def replay(self, raw: RawEvent) -> IncomingMessage | None:
+        return self.inbound(raw.platform).replay(raw)
 
     def start_background(
         self, *, outbox_interval: float = 1.0, scheduler: bool = True, workers: int | None = None
     ) -> None:
-        """The inbox workers (`workers` threads, default SALESBRIDGE_WORKER_THREADS; 0: none, this process
-        only acknowledges), the outbox retry loop (every process runs one; leases keep them from
-        double-sending) and the scheduler's leader election (only the elected process fires jobs)."""
+        """The inbox workers (`workers` threads, default SALESBRIDGE_WORKER_THREADS), the outbox retry loop
+        (every working process runs one; leases keep them from double-sending), the knowledge index and
+        background embedding, and the scheduler's leader election (only the elected process fires jobs).
+
+        With 0 workers this process only acknowledges (`serve --workers 0` beside `salesbridge worker`
+        processes): none of that runs here, so nothing competes with the acknowledgements for the CPU —
+        the workers send and retry, embed and run the scheduled jobs."""
         count = self.services.settings.worker_threads if workers is None else workers
         self.dispatcher.workers = count  # 0: events are only written down here (`serve --workers 0`)
-        if count:
-            self.dispatcher.start_workers(count)
+        if not count:
+            logger.info("acknowledging only: the workers process, send, embed and run the scheduled jobs")
+            return
+        self.dispatcher.start_workers(count)
 
         def loop() -> None:
             while not self._stop.wait(outbox_interval):
@@ -140,12 +190,21 @@ def build_application(
     clock: Clock | None = None,
     migrate: bool = True,
     db: Database | None = None,
+    synchronous_commit: bool = True,
 ) -> Application:
+    """`synchronous_commit=False` for a process that writes no acknowledgement (`salesbridge worker`): its
+    work is redone from the inbox after a database crash, so its commits need not wait for the disk."""
     settings = settings or Settings()
-    services = build_services(settings, ports=ports, clock=clock, db=db)
+    services = build_services(
+        settings, ports=ports, clock=clock, db=db, synchronous_commit=synchronous_commit
+    )
     if migrate:
         services.db.upgrade()
     router = build_router()
-    return Application(
+    application = Application(
         services=services, router=router, dispatcher=Dispatcher(services=services, router=router)
     )
+    for platform in ("slack", "feishu"):
+        if platform in services.ports:
+            application.dispatcher.decoders[platform] = application.replay
+    return application

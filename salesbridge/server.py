@@ -19,7 +19,7 @@ from starlette.routing import Mount, Route
 import bot
 from bot.metrics import CONTENT_TYPE, metrics
 from dashboard.app import create_dashboard_app
-from salesbridge.app import Application
+from salesbridge.app import Application, Inbound
 
 logger = logging.getLogger(__name__)
 
@@ -44,15 +44,11 @@ async def _too_large(request: Request) -> bool:
 
 def create_asgi_app(application: Application) -> Starlette:
     settings = application.services.settings
-    inbound: dict[str, Any] = {}
+    inbound: dict[str, Inbound] = {}
     if "slack" in application.services.ports:
-        from bot.platforms.slack import SlackInbound
-
-        inbound["slack"] = SlackInbound(application.dispatcher)
+        inbound["slack"] = application.inbound("slack")
     if "feishu" in application.services.ports and settings.feishu_encrypt_key is not None:
-        from bot.platforms.feishu import FeishuInbound
-
-        inbound["feishu"] = FeishuInbound(application.dispatcher)
+        inbound["feishu"] = application.inbound("feishu")
 
     def endpoint(platform: str) -> Any:
         async def handle(request: Request) -> Response:

@@ -34,7 +34,9 @@ def serve_http(app: Any, *, host: str, port: int) -> None:
                     logger.info("signal %s: stopping gracefully", self._captured_signals[-1])
                 self._captured_signals.clear()  # handled by our caller: no re-raise
 
-    GracefulServer(uvicorn.Config(app, host=host, port=port, log_level="warning")).run()
+    # no access log: a line per request is CPU on the acknowledgement path (errors are still logged)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    GracefulServer(config).run()
 
 
 def wait_for_signal() -> int:

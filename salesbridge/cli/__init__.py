@@ -110,7 +110,8 @@ def worker(
         raise typer.Exit(2)
     if nice and hasattr(os, "nice"):
         os.nice(nice)
-    application = build_application(settings)
+    # it acknowledges nothing: what it writes is redone from the inbox if the database loses it
+    application = build_application(settings, synchronous_commit=settings.worker_synchronous_commit)
     application.start_background(workers=count)
     typer.echo(f"worker: {count} thread(s) on {describe_url(settings.database_url)}; SIGTERM stops it")
     try:

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
-from bot.inbox import IntakeError, from_json, to_json
+from bot.inbox import Accepted, IntakeError, RawEvent, from_json, to_json
 from bot.messages import IncomingMessage, Kind, Reply
 from bot.models import InboxEvent
 from services.context import Services
+from tests.database_templates import PostgresServer
 from tests.fakes.harness import Harness
 
 
@@ -23,7 +24,8 @@ def _rows(bot: Harness) -> list[InboxEvent]:
 
 def test_a_message_survives_the_round_trip_through_json(bot: Harness) -> None:
     msg = bot.message("request SSO", kind=Kind.FORM, form={"tier": "gold"}, event_id="Ev1", raw={"a": [1]})
-    assert from_json(to_json(msg)) == msg and from_json(to_json(msg)).raw == {"a": [1]}
+    back = from_json(to_json(msg))
+    assert back == msg and isinstance(back, IncomingMessage) and back.raw == {"a": [1]}
 
 
 def test_submit_writes_the_event_before_anything_is_processed(bot: Harness) -> None:
@@ -31,7 +33,9 @@ def test_submit_writes_the_event_before_anything_is_processed(bot: Harness) -> N
     entry = inbox.accept(bot.message("help", event_id="Ev1")).entry
     assert entry is not None
     [row] = _rows(bot)
-    assert row.status == "pending" and row.key == "slack:Ev1" and from_json(row.message).text == "help"
+    stored = from_json(row.message)
+    assert row.status == "pending" and row.key == "slack:Ev1"
+    assert isinstance(stored, IncomingMessage) and stored.text == "help"
     assert bot.slack.posted == []
 
 
@@ -74,7 +78,7 @@ def test_an_intake_the_database_refuses_raises_so_the_adapter_answers_5xx(
     def broken() -> None:
         raise OperationalError("INSERT", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(bot.services.db, "session", broken)
+    monkeypatch.setattr(bot.services.db, "autocommit", broken)
     with pytest.raises(IntakeError):
         bot.app.dispatcher.submit(bot.message("help", event_id="Ev1"))
 
@@ -163,3 +167,104 @@ def test_pollers_claim_due_work_in_one_statement_never_the_same_row(any_db_bot: 
     assert inbox.claim_due(limit=10) == [] and inbox.claim_due(limit=0) == []
     entry, msg, attempt = first[0]
     assert msg.event_id == "Ev0" and attempt == 1 and inbox.claim(entry) is None  # leased
+
+
+# --- raw events: acknowledged before translation, translated by the platform's SDK in the worker --------
+
+
+def test_a_raw_event_survives_the_round_trip_through_json() -> None:
+    raw = RawEvent(platform="feishu", event_id="msg:om_1", body='{"text": "你好\\u0000"}', headers={"a": "b"})
+    assert from_json(to_json(raw)) == raw
+
+
+def test_a_raw_event_is_translated_by_its_adapter_when_a_worker_takes_it(bot: Harness) -> None:
+    dispatcher, inbox = bot.app.dispatcher, bot.app.dispatcher.inbox
+    seen: list[RawEvent] = []
+
+    def decode(raw: RawEvent) -> IncomingMessage:
+        seen.append(raw)
+        return bot.message("help", event_id=raw.event_id)
+
+    dispatcher.decoders["slack"] = decode
+    raw = RawEvent(platform="slack", event_id="Ev1", body="{}")
+    entry = inbox.accept(raw).entry
+    assert entry is not None and seen == []  # nothing is translated before a worker takes it
+    assert dispatcher.work(entry) and seen == [raw] and len(bot.slack.posted) == 1
+    [row] = _rows(bot)
+    assert row.status == "done" and row.key == "slack:Ev1"
+    assert inbox.accept(raw).entry is None  # a redelivery of finished work is dropped
+    assert inbox.accept(bot.message("help", event_id="Ev1")).entry is None  # same key, translated or not
+    assert len(bot.slack.posted) == 1 and seen == [raw]
+
+
+def test_a_raw_event_that_is_not_for_the_bot_is_finished_without_a_reply(bot: Harness) -> None:
+    bot.app.dispatcher.decoders["slack"] = lambda _raw: None
+    entry = bot.app.dispatcher.inbox.accept(RawEvent(platform="slack", event_id="Ev1", body="{}")).entry
+    assert entry is not None and bot.app.dispatcher.work(entry) == []
+    assert _rows(bot)[0].status == "done" and bot.slack.posted == []
+
+
+def test_a_raw_event_no_adapter_here_can_read_is_retried_not_dropped(bot: Harness) -> None:
+    bot.app.dispatcher.decoders.pop("slack", None)
+    entry = bot.app.dispatcher.inbox.accept(RawEvent(platform="slack", event_id="Ev1", body="{}")).entry
+    assert entry is not None and bot.app.dispatcher.work(entry) == []
+    [row] = _rows(bot)
+    assert row.status == "pending" and row.attempts == 1 and "no slack adapter" in row.last_error
+
+
+def test_a_worker_process_does_not_wait_for_the_disk_but_the_acknowledgement_does(
+    postgres_server: PostgresServer,
+) -> None:
+    """`salesbridge worker` (synchronous_commit=False) commits without waiting for the WAL flush: its work
+    is redone from the inbox if the server loses it. The process that acknowledges keeps the default."""
+    from sqlalchemy import text
+
+    from bot.database import Database
+
+    name = postgres_server.create()
+    try:
+        for durable, expected in ((True, "on"), (False, "off")):
+            db = Database(postgres_server.url_of(name), synchronous_commit=durable)
+            try:
+                with db.autocommit() as connection:
+                    assert connection.execute(text("SHOW synchronous_commit")).scalar() == expected
+            finally:
+                db.dispose()
+    finally:
+        postgres_server.drop(name)
+
+
+def test_the_event_loop_intake_writes_dedupes_and_refuses_on_postgres(postgres_server: PostgresServer) -> None:
+    """`accept_async` (the webhooks' plain events): one INSERT over an async connection, the same dedupe as
+    `accept`, and `IntakeError` (so a 503) when the database cannot take it."""
+    import asyncio
+
+    from bot.clock import Clock
+    from bot.database import Database
+    from bot.inbox import Inbox
+
+    name = postgres_server.create()
+    db = Database(postgres_server.url_of(name))
+    try:
+        db.create_all()
+        inbox = Inbox(db=db, clock=Clock())
+        raw = RawEvent(platform="slack", event_id="EvLoop1", body='{"a": "\\u0000"}')
+
+        async def twice() -> tuple[Accepted, Accepted, list[Accepted]]:
+            first = await inbox.accept_async(raw)
+            again = await inbox.accept_async(raw)
+            others = [RawEvent(platform="slack", event_id=f"EvLoop{i}", body="{}") for i in range(2, 30)]
+            return first, again, list(await asyncio.gather(*(inbox.accept_async(o) for o in others)))
+
+        first, again, many = asyncio.run(twice())
+        assert first.entry is not None and not first.claimed
+        assert again.entry == first.entry and again.resumed  # not finished: a redelivery resumes it
+        assert len({accepted.entry for accepted in many}) == 28  # more at once than connections: they wait
+        [(entry, item, _attempt)] = inbox.claim_due(limit=1)
+        assert entry == first.entry and item == raw
+        broken = Inbox(db=Database("postgresql+psycopg://nobody:x@127.0.0.1:9/none"), clock=Clock())
+        with pytest.raises(IntakeError):
+            asyncio.run(broken.accept_async(raw))
+    finally:
+        db.dispose()
+        postgres_server.drop(name)

@@ -76,3 +76,17 @@ def test_jobs_cli_list_and_run(cli_env: str) -> None:
     assert runner.invoke(app, ["jobs", "run", "system:nope"]).exit_code == 2
     housekeeping = runner.invoke(app, ["jobs", "run", "system:housekeeping.forget_events"])
     assert housekeeping.exit_code == 0 and "system:housekeeping.forget_events: 0" in housekeeping.output
+
+
+def test_an_acknowledging_only_process_runs_nothing_beside_the_acks(bot: Harness) -> None:
+    """`serve --workers 0`: no worker threads, no outbox loop, no scheduler, no index warm-up or background
+    embedding — the `salesbridge worker` processes do all that; the acks get the CPU."""
+    before = {thread.name for thread in threading.enumerate()}
+    bot.app.start_background(workers=0)
+    try:
+        started = {thread.name for thread in threading.enumerate()} - before
+        assert started == set()
+        assert bot.app._scheduler is None and bot.app._threads == []
+        assert bot.services.knowledge.background is None and bot.app.dispatcher.workers == 0
+    finally:
+        bot.app.stop()

@@ -15,9 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import col, select
 
 from bot.chat_text import mention
+from bot.inbox import RawEvent, from_json
 from bot.messages import IncomingMessage, Reply
+from bot.models import InboxEvent
+from bot.platforms.feishu import FeishuInbound
 from bot.platforms.feishu.port import FeishuPort
 from salesbridge.app import Application, build_application
 from salesbridge.server import create_asgi_app
@@ -165,6 +169,65 @@ def test_redelivery_of_the_same_message_with_a_new_event_id_is_answered_once(wir
     assert wire.post(again).status_code == 200
     wire.idle()
     assert len(wire.api.recorder.to("/open-apis/im/v1/messages/om_dup_1/reply")) == 1
+    with wire.app.services.db.session() as session:
+        (row,) = session.exec(select(InboxEvent))  # the second delivery found the first one's row
+    assert row.key == "feishu:msg:om_dup_1" and row.attempts == 1 and row.status == "done"
+
+
+def test_a_received_message_is_acked_before_lark_and_answered_once_through_lark_by_a_worker(
+    wire: FeishuWire, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An `im.message.receive_v1` is checked (token, signature, installation) and written down decrypted;
+    the worker hands it to lark-oapi's `EventDispatcherHandler.do`, whose listener translates it."""
+    import lark_oapi
+
+    handled: list[tuple[Any, bytes]] = []
+    original = lark_oapi.EventDispatcherHandler.do
+
+    def do(handler: Any, request: Any) -> Any:
+        handled.append((handler, request.body))
+        return original(handler, request)
+
+    monkeypatch.setattr(lark_oapi.EventDispatcherHandler, "do", do)
+    decoded: list[IncomingMessage | None] = []
+    decode = wire.app.dispatcher.decoders["feishu"]
+
+    def replayed(raw: RawEvent) -> IncomingMessage | None:
+        decoded.append(decode(raw))
+        return decoded[-1]
+
+    monkeypatch.setitem(wire.app.dispatcher.decoders, "feishu", replayed)
+    payload = wire.own(group_message("@_user_1 role grant @_user_2 pm", message_id="om_fast_1"))
+    response = wire.post(payload)
+    assert response.status_code == 200 and response.json() == {"msg": "success"}
+    (reply,) = wire.api.recorder.wait_for("/open-apis/im/v1/messages/om_fast_1/reply")
+    assert "<at id=ou_ann></at> is now *pm*" in wire.api.card_text(reply)
+    wire.idle()
+    with wire.app.services.db.session() as session:
+        (row,) = session.exec(select(InboxEvent).where(col(InboxEvent.key) == "feishu:msg:om_fast_1"))
+    stored = from_json(row.message)
+    assert isinstance(stored, RawEvent) and json.loads(stored.body) == payload and row.status == "done"
+    ((handler, body),) = handled  # lark dispatched it once: in the worker, on the decrypted payload
+    assert json.loads(body) == payload
+    inbound = wire.app.inbound("feishu")
+    assert isinstance(inbound, FeishuInbound) and handler is not inbound._webhook_handler()
+    (msg,) = decoded
+    assert msg is not None and (msg.event_id, msg.user, msg.conversation) == (
+        "msg:om_fast_1",
+        "ou_admin",
+        "oc_5ce6d572455d361153b7xx51da133945",
+    )
+
+
+def test_a_received_message_with_a_forged_token_is_refused_before_the_inbox(wire: FeishuWire) -> None:
+    payload = wire.own(group_message("@_user_1 role grant @_user_2 pm", message_id="om_forged"))
+    payload["header"]["token"] = "forged"
+    response = wire.post(payload)
+    assert response.status_code == 401
+    wire.idle()
+    assert wire.outgoing() == []
+    with wire.app.services.db.session() as session:
+        assert list(session.exec(select(InboxEvent))) == []
 
 
 def test_bad_signature_and_unsigned_events_are_rejected(wire: FeishuWire) -> None:

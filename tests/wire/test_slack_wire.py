@@ -17,10 +17,13 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+from sqlmodel import select
 
 from bot.clock import as_utc
+from bot.inbox import Item, RawEvent
 from bot.messages import Form, FormInput, IncomingMessage, Reply
-from bot.platforms.slack import create_port
+from bot.models import InboxEvent
+from bot.platforms.slack import SlackInbound, create_port
 from bot.platforms.slack.codec import OPEN_FORM_ACTION, FormContext, decode_form_context, pack_form
 from salesbridge.app import Application, build_application
 from salesbridge.server import create_asgi_app
@@ -51,12 +54,15 @@ def signed_headers(
 
 @dataclass
 class ProcessedSpy:
-    """Counts what reached the dispatcher (including duplicates it then drops)."""
+    """Counts what reached the dispatcher (including duplicates it then drops): translated messages, and
+    plain events acknowledged before bolt saw them (`RawEvent`s); `replayed` holds what the workers' bolt
+    App made of the latter."""
 
-    messages: list[IncomingMessage] = field(default_factory=list)
+    messages: list[Item] = field(default_factory=list)
+    replayed: list[IncomingMessage | None] = field(default_factory=list)
     condition: threading.Condition = field(default_factory=threading.Condition)
 
-    def wait_for(self, count: int, timeout: float = 5.0) -> list[IncomingMessage]:
+    def wait_for(self, count: int, timeout: float = 5.0) -> list[Item]:
         with self.condition:
             if not self.condition.wait_for(lambda: len(self.messages) >= count, timeout=timeout):
                 raise AssertionError(f"expected {count} processed messages, got {self.messages}")
@@ -89,7 +95,7 @@ class SlackBot:
     def interactive(self, data: dict[str, Any]) -> httpx.Response:
         return self.post(urlencode({"payload": json.dumps(data)}), "application/x-www-form-urlencoded")
 
-    def settle(self, count: int) -> list[IncomingMessage]:
+    def settle(self, count: int) -> list[Item]:
         """Wait until `count` messages reached the dispatcher and every one of them is done."""
         messages = self.spy.wait_for(count)
         assert self.application.dispatcher.wait_idle(timeout=5)
@@ -98,17 +104,34 @@ class SlackBot:
 
 def spy_on(application: Application) -> ProcessedSpy:
     spy = ProcessedSpy()
-    original = application.dispatcher.submit
+    original, original_async = application.dispatcher.submit, application.dispatcher.submit_async
+    decode = application.dispatcher.decoders["slack"]
 
-    def submit(msg: IncomingMessage) -> int | None:
+    def seen(msg: Item) -> None:
+        with spy.condition:
+            spy.messages.append(msg)
+            spy.condition.notify_all()
+
+    def submit(msg: Item) -> int | None:
         try:
             return original(msg)
         finally:
-            with spy.condition:
-                spy.messages.append(msg)
-                spy.condition.notify_all()
+            seen(msg)
+
+    async def submit_async(msg: Item) -> int | None:  # plain events, from the event loop
+        try:
+            return await original_async(msg)
+        finally:
+            seen(msg)
+
+    def replayed(raw: RawEvent) -> IncomingMessage | None:
+        msg = decode(raw)
+        spy.replayed.append(msg)
+        return msg
 
     application.dispatcher.submit = submit  # type: ignore[method-assign]
+    application.dispatcher.submit_async = submit_async  # type: ignore[method-assign]
+    application.dispatcher.decoders["slack"] = replayed
     return spy
 
 
@@ -251,6 +274,80 @@ def test_slack_retry_with_the_same_event_id_gets_one_reply(bot: SlackBot) -> Non
     assert retry.status_code == 200
     bot.settle(before + 2)
     assert len(bot.api.calls("chat.postMessage")) == 1
+    assert [m.event_id for m in bot.spy.replayed[-1:] if m] == ["EvRetry1"]  # bolt dispatched it once
+    assert sum(1 for m in bot.spy.replayed if m and m.event_id == "EvRetry1") == 1
+
+
+def _counting(app: Any) -> list[str]:
+    """Record the body of every request `app` (a bolt App) dispatches."""
+    bodies: list[str] = []
+    original = app.dispatch
+
+    def dispatch(request: Any) -> Any:
+        bodies.append(request.raw_body)
+        return original(request)
+
+    app.dispatch = dispatch
+    return bodies
+
+
+def test_a_plain_event_is_acked_before_bolt_and_answered_once_through_bolt_by_a_worker(bot: SlackBot) -> None:
+    """An `event_callback` is verified and written down as it came; the worker dispatches it through bolt
+    (middleware, the `app_mention` listener, translation) and answers it once."""
+    inbound = bot.application.inbound("slack")
+    assert isinstance(inbound, SlackInbound)
+    before, replayed_before = _processed(bot), len(bot.spy.replayed)
+    acked, replayed = _counting(inbound.app), _counting(inbound.replay_app)
+    data = payload("app_mention", user="UADMIN", text="<@UBOT> role grant <@U333|ann> pm")
+    data["event_id"] = "EvFast1"
+    body = json.dumps(data)
+    try:
+        response = bot.post(body, "application/json")
+        assert response.status_code == 200 and response.text == ""
+        (call,) = bot.api.wait("chat.postMessage")
+        assert call["text"] == "<@U333> is now *pm*." and call["thread_ts"] == "1700000000.000100"
+        (written,) = bot.settle(before + 1)[before:]
+        assert written == RawEvent(
+            platform="slack", event_id="EvFast1", body=body, headers={"content-type": "application/json"}
+        )
+        assert acked == [] and replayed == [body]  # bolt saw it once, in the worker, not before the ack
+        (msg,) = bot.spy.replayed[replayed_before:]
+        assert msg is not None and (msg.event_id, msg.user, msg.workspace) == ("EvFast1", "UADMIN", "T111")
+        assert msg.mentions_bot and msg.text == "role grant <@U333> pm"
+    finally:
+        del inbound.app.dispatch, inbound.replay_app.dispatch
+
+
+def test_a_plain_event_not_for_the_bot_is_acked_and_not_written_down(bot: SlackBot) -> None:
+    before = _processed(bot)
+    for name in ("channel_message", "bot_message", "message_changed", "app_mention_other_team"):
+        data = payload(name)
+        data["event_id"] = f"EvNotOurs-{name}"
+        response = bot.event(data)
+        assert response.status_code == 200 and response.text == ""
+    assert _processed(bot) == before
+    with bot.application.services.db.session() as session:
+        keys = set(session.exec(select(InboxEvent.key)))
+    assert not any(key and key.startswith("slack:EvNotOurs") for key in keys)
+
+
+def test_a_plain_event_with_a_bad_or_old_signature_is_refused_before_the_inbox(bot: SlackBot) -> None:
+    before = _processed(bot)
+    data = payload("app_mention")
+    data["event_id"] = "EvForged1"
+    body = json.dumps(data)
+    for headers in (
+        signed_headers(body, secret="not-the-secret"),
+        signed_headers(body, timestamp=int(time.time()) - 600),
+        {"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=00"},
+        {},
+    ):
+        response = bot.client.post(
+            f"{bot.url}/slack/events", content=body, headers={"Content-Type": "application/json", **headers}
+        )
+        assert response.status_code == 401 and response.json() == {"error": "invalid request"}
+    assert _processed(bot) == before
+    assert bot.api.calls("chat.postMessage") == []
 
 
 def test_bad_signature_is_rejected(bot: SlackBot) -> None:
@@ -370,6 +467,7 @@ def test_message_shortcut_reaches_the_dispatcher_as_request_from_message(bot: Sl
     response = bot.interactive(data)
     assert response.status_code == 200 and response.text == ""
     msg = bot.settle(before + 1)[before]
+    assert isinstance(msg, IncomingMessage)  # interactivity goes through bolt before the ack, as before
     assert (msg.action_id, msg.trigger_id, msg.user) == ("request.from_message", "t.shortcut", "U222")
     assert json.loads(msg.action_value)["link"] == "https://acme.slack.com/archives/C111/p1700000500000900"
 

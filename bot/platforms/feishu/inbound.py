@@ -1,7 +1,8 @@
 """`FeishuInbound`: webhook requests and the long connection → `IncomingMessage`s for the dispatcher.
 
 lark-oapi's `EventDispatcherHandler` decrypts (AES-256-CBC), checks the verification token and the
-signature, and answers URL verification. lark-oapi 1.7.5 does not check the request timestamp, so this
+signature, and answers URL verification. A received message skips lark's dispatch before the ack
+(`events.py`): checked, written down decrypted, and dispatched through lark by the worker (`replay`). lark-oapi 1.7.5 does not check the request timestamp, so this
 module rejects signed requests outside `replay_window_seconds` itself, before dispatch. Every listener
 translates, hands the message to `dispatcher.submit` and returns at once; nothing raises into lark.
 
@@ -25,9 +26,10 @@ from starlette.responses import JSONResponse, Response
 
 from bot.config import secret
 from bot.dispatch import Dispatcher
-from bot.inbox import IntakeError
-from bot.messages import IncomingMessage, Kind
-from bot.platforms.feishu import translate
+from bot.inbox import IntakeError, RawEvent
+from bot.messages import IncomingMessage, Kind, Platform
+from bot.platforms.feishu import events, translate
+from bot.platforms.feishu.events import NONCE, SIGNATURE, TIMESTAMP
 from bot.platforms.feishu.lark_logging import quiet_lark_logger
 from bot.platforms.feishu.render import form_with_errors_card, submitted_card
 
@@ -37,9 +39,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-TIMESTAMP = "X-Lark-Request-Timestamp"
-NONCE = "X-Lark-Request-Nonce"
-SIGNATURE = "X-Lark-Signature"
 REQUEST_ID = "X-Request-Id"
 _AUTH_FAILURES = ("signature verification failed", "verification_token", "encrypt_key not found")
 ACK_ACTION = {"toast": {"type": "info", "content": "Got it, working on it… / 收到，处理中…"}}
@@ -66,9 +65,16 @@ class FeishuInbound:
         self._ws_thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._intake_failed = threading.local()  # set by `_submit` in the request's thread: answer 503
+        self._replay = threading.local()  # `replay`'s message, in the worker's thread
+        self._replay_lark: lark_oapi.EventDispatcherHandler | None = None
         # Build the webhook handler (and so import lark-oapi, ~2.5 s) now, at start-up, not inside the
         # first request's 3-second budget; then learn the bot's open_id in the background.
         self._webhook_handler()
+        from lark_oapi.core.utils import AESCipher
+
+        self._encrypt_key = secret(self.settings.feishu_encrypt_key)
+        self._verification_token = secret(self.settings.feishu_verification_token)
+        self._cipher = AESCipher(self._encrypt_key) if self._encrypt_key else None
         self._warned_tenant = False
         threading.Thread(target=self._learn_identity, name="feishu-bot-info", daemon=True).start()
 
@@ -142,8 +148,8 @@ class FeishuInbound:
         a background thread, off the 3-second ack path; the message is then not returned."""
         if self._ignored(payload, "message"):
             return None
-        known = getattr(self.dispatcher.services.ports.get("feishu"), "known_bot_open_id", None)
-        if known is None:
+        known = self._known_bot_open_id()
+        if known is None and not self._replaying():
             threading.Thread(
                 target=self._translate_and_submit, args=(payload, None), name="feishu-accept", daemon=True
             ).start()
@@ -162,8 +168,16 @@ class FeishuInbound:
             self._submit(msg)
         return msg
 
+    def _known_bot_open_id(self) -> str | None:
+        known = getattr(self.dispatcher.services.ports.get("feishu"), "known_bot_open_id", None)
+        return str(known) if known else None
+
     def _submit(self, msg: IncomingMessage) -> None:
-        """Write the event to the inbox; when that fails the webhook answers 503 (Feishu pushes it again)."""
+        """Write the event to the inbox; when that fails the webhook answers 503 (Feishu pushes it again).
+        In a replay, the message goes back to `replay` instead."""
+        if self._replaying():
+            self._replay.message = msg
+            return
         try:
             self.dispatcher.submit(msg)
         except IntakeError:
@@ -265,6 +279,11 @@ class FeishuInbound:
             return JSONResponse({"msg": "request timestamp outside the replay window"}, status_code=401)
         if not body:
             return JSONResponse({"msg": "empty body"}, status_code=400)
+        received = self._received_message(headers, body)
+        if isinstance(received, Response):
+            return received
+        if received is not None:
+            return await self._acknowledge_message(*received)
         return await run_in_threadpool(self._dispatch, request.url.path, headers, body)
 
     def _dispatch(self, uri: str, headers: dict[str, str], body: bytes) -> Response:
@@ -289,6 +308,87 @@ class FeishuInbound:
             if status == 200:
                 content = b'{"msg":"ignored"}'
         return Response(content=content, status_code=status, media_type="application/json; charset=utf-8")
+
+    # --- received messages: checked and written down before the ack, dispatched by lark in the worker ---
+    def _received_message(
+        self, headers: dict[str, str], body: bytes
+    ) -> Response | tuple[str, dict[str, Any]] | None:
+        """An encrypted `im.message.receive_v1` checked as lark's `do` checks it (see `events.py`): its
+        plaintext and payload, or the refusal (401). None for anything else (lark's `do` takes it)."""
+        if self._cipher is None or not self._verification_token:
+            return None
+        found = events.received_message(body, self._cipher)
+        if found is None:
+            return None
+        if not events.token_ok(found[1], self._verification_token):
+            logger.warning("feishu request rejected: invalid verification_token")
+            return JSONResponse({"msg": "invalid verification_token"}, status_code=401)
+        if not events.signed(headers, body, self._encrypt_key):
+            logger.warning("feishu request rejected: signature verification failed")
+            return JSONResponse({"msg": "signature verification failed"}, status_code=401)
+        return found
+
+    async def _acknowledge_message(self, plaintext: str, payload: dict[str, Any]) -> Response:
+        """Write a verified received message down unless it is not ours or not for the bot; then lark's 200."""
+        # on the loop once the tenant is known (no lookup left to make); else in a thread
+        known = bool(self.settings.feishu_tenant_keys) or bool(
+            getattr(self.dispatcher.services.ports.get("feishu"), "known_tenant_key", None)
+        )
+        event_id = self._wanted(payload) if known else await run_in_threadpool(self._wanted, payload)
+        if event_id is not None:
+            try:
+                await self.dispatcher.submit_async(
+                    RawEvent(platform=Platform.FEISHU, event_id=event_id, body=plaintext)
+                )
+            except IntakeError:
+                logger.warning("feishu event %s not written to the inbox; asking Feishu to retry", event_id)
+                return JSONResponse({"msg": "temporarily unavailable, retry"}, status_code=503)
+        return Response(b'{"msg":"success"}', media_type="application/json; charset=utf-8")  # lark's
+
+    def _wanted(self, payload: Mapping[str, Any]) -> str | None:
+        """The event id to write a received message down under, or None: not ours, or not for the bot (its
+        own message, an image…). While the bot's open_id is unknown the worker decides."""
+        if self._ignored(payload, "message"):
+            return None
+        known = self._known_bot_open_id()
+        if known is not None:
+            try:
+                if translate.message_event(payload, bot_open_id=known) is None:
+                    return None
+            except Exception:
+                logger.exception("feishu message event could not be translated")
+                return None
+        return translate.message_event_id(payload)
+
+    def replay(self, raw: RawEvent) -> IncomingMessage | None:
+        """A received message the ack path wrote down (decrypted), through lark's `do` in this thread: the
+        token checked again, unmarshalled, our listener translates it. The message, or None (not ours, not
+        for the bot, or lark refused it — logged)."""
+        from lark_oapi.core.model import RawRequest
+
+        with self._lock:
+            if self._replay_lark is None:  # no encrypt key: the body is the plaintext the ack path checked
+                self._replay_lark = self.build_handler("", self._verification_token)
+            handler = self._replay_lark
+        request = RawRequest()
+        request.uri = "/feishu/events"
+        request.headers = {}
+        request.body = raw.body.encode()
+        self._replay.active, self._replay.message = True, None
+        try:
+            result = handler.do(request)
+        finally:
+            self._replay.active = False
+        if int(result.status_code or 500) != 200:
+            logger.warning(
+                "feishu event %s refused on replay: %s", raw.event_id, bytes(result.content or b"")
+            )
+        message: IncomingMessage | None = self._replay.message
+        self._replay.message = None
+        return message
+
+    def _replaying(self) -> bool:
+        return bool(getattr(self._replay, "active", False))
 
     @staticmethod
     def _status_for_failure(content: bytes) -> int:

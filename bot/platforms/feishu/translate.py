@@ -128,6 +128,13 @@ def message_text(message: Mapping[str, Any]) -> str | None:
             return None
 
 
+def message_event_id(payload: Mapping[str, Any]) -> str | None:
+    """The event id `message_event` gives a received message (its message id: the webhook and the long
+    connection may both deliver it, and a redelivery has a new header.event_id)."""
+    message_id = str(_dict(_dict(payload.get("event")).get("message")).get("message_id") or "")
+    return f"msg:{message_id}" if message_id else None
+
+
 def message_event(payload: Mapping[str, Any], *, bot_open_id: str | None) -> IncomingMessage | None:
     """`im.message.receive_v1` → MESSAGE, or None (bot/app senders, unreadable message types)."""
     header = _dict(payload.get("header"))
@@ -162,7 +169,7 @@ def message_event(payload: Mapping[str, Any], *, bot_open_id: str | None) -> Inc
         in_thread=root_id is not None,
         mentions_bot=mentions_bot,
         is_direct=message.get("chat_type") == "p2p",
-        event_id=f"msg:{message_id}",
+        event_id=message_event_id(payload),
         raw=payload,
     )
 

@@ -1,6 +1,7 @@
 """Inbound Slack: a slack-bolt `App` that verifies requests, writes each `IncomingMessage` to the inbox
 (`dispatcher.submit`) and only then acknowledges. HTTP mode feeds it the raw Starlette body and headers;
-Socket Mode uses bolt's own handler.
+Socket Mode uses bolt's own handler. Plain event callbacks skip bolt before the ack (`events.py`): they are
+verified, written down as they came and dispatched through a second bolt App by the worker (`replay`).
 
 Every listener translates with `translate.py` and submits — nothing slow before the ack. A payload that
 cannot be translated is logged and acknowledged; an inbox write that fails is answered 503, so Slack
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
+from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -26,10 +28,11 @@ from starlette.responses import Response
 from bot.config import secret
 from bot.dispatch import Dispatcher
 from bot.errors import ConfigurationError
-from bot.inbox import IntakeError
-from bot.messages import IncomingMessage
+from bot.inbox import IntakeError, RawEvent
+from bot.messages import IncomingMessage, Platform
 from bot.platforms.slack import translate
 from bot.platforms.slack.codec import OPEN_FORM_ACTION, original_action_id, unpack_form
+from bot.platforms.slack.events import kept_headers, plain_event, signed
 from bot.platforms.slack.port import create_client
 from bot.platforms.slack.render import render_view
 from bot.platforms.slack.workspace import SlackInstallation
@@ -167,6 +170,14 @@ def open_offered_form(body: Mapping[str, Any], client: WebClient) -> None:
         logger.exception("could not open the offered form")
 
 
+def _response(bolt_response: BoltResponse) -> Response:
+    return Response(
+        status_code=bolt_response.status,
+        content=bolt_response.body,
+        headers=bolt_response.first_headers_without_set_cookie(),
+    )
+
+
 class SlackInbound:
     """`POST /slack/events` (events, slash commands, interactivity on one URL) and Socket Mode."""
 
@@ -177,19 +188,34 @@ class SlackInbound:
         self.installation = SlackInstallation(
             client=client, teams=settings.slack_team_ids, apps=settings.slack_app_ids
         )
+        signing_secret = secret(settings.slack_signing_secret)
         self.app = build_bolt_app(
             client=client,
             installation=self.installation,
-            signing_secret=secret(settings.slack_signing_secret),
+            signing_secret=signing_secret,
             submit=self._submit,
             validate=dispatcher.validate_form,
         )
+        # the worker's App for events acknowledged before bolt saw them: verified then, so not again (a
+        # backlog may be older than bolt's 5-minute window); its listeners hand the message back to `replay`
+        self.replay_app = build_bolt_app(
+            client=client,
+            installation=self.installation,
+            signing_secret="",
+            submit=self._replayed,
+            validate=dispatcher.validate_form,
+        )
+        self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self._intake = threading.local()  # set by `_submit` in the request's thread when the inbox failed
+        self._replay = threading.local()  # `replay`'s message, in the worker's thread
         self._app_token = secret(settings.slack_app_token)
         self._socket: SocketModeHandler | None = None
 
     async def handle(self, request: Request) -> Response:
         body = await request.body()
+        envelope = plain_event(body) if self._verifier is not None else None
+        if envelope is not None:
+            return await self._acknowledge_event(envelope, body, request.headers)
         try:  # bolt parses the body (JSON or form) before verifying it: garbage must not become a 500
             bolt_request = BoltRequest(
                 body=body.decode("utf-8", errors="replace"),
@@ -212,11 +238,61 @@ class SlackInbound:
             return Response(
                 status_code=400, content=b'{"error": "malformed request"}', media_type="application/json"
             )
-        return Response(
-            status_code=bolt_response.status,
-            content=bolt_response.body,
-            headers=bolt_response.first_headers_without_set_cookie(),
-        )
+        return _response(bolt_response)
+
+    # --- plain events: checked and written down before the ack, dispatched by bolt in the worker -------
+    async def _acknowledge_event(
+        self, envelope: dict[str, Any], body: bytes, headers: Mapping[str, str]
+    ) -> Response:
+        assert self._verifier is not None
+        if not signed(self._verifier, body, headers):
+            logger.warning("slack request rejected: invalid signature or timestamp")
+            return _response(BoltResponse(status=401, body={"error": "invalid request"}))  # as bolt answers
+        # whether it is ours and for the bot: on the loop once the installation is known (no more calls)
+        if self.installation.settled:
+            wanted = self._wanted(envelope)
+        else:
+            wanted = await run_in_threadpool(self._wanted, envelope)
+        if wanted:
+            raw = RawEvent(
+                platform=Platform.SLACK,
+                event_id=str(envelope.get("event_id") or "") or None,
+                body=body.decode("utf-8", errors="replace"),
+                headers=kept_headers(headers),
+            )
+            try:
+                await self.dispatcher.submit_async(raw)
+            except IntakeError:
+                logger.warning("slack event not written to the inbox; asking Slack to retry")
+                return Response(
+                    status_code=503, content=b'{"error": "retry later"}', media_type="application/json"
+                )
+        return _response(BoltResponse(status=200, body=""))  # bolt's ack of an event
+
+    def _wanted(self, envelope: Mapping[str, Any]) -> bool:
+        """Whether a verified plain event is to be written down: from our installation, and for the bot
+        (otherwise it is only acknowledged, as bolt does)."""
+        reason = self.installation.foreign(envelope)
+        if reason is not None:
+            logger.info("slack request ignored: %s", reason)
+            return False
+        try:
+            return translate.from_event(envelope, bot_user_id=self.installation.known_bot_user_id) is not None
+        except Exception:
+            logger.exception("slack event payload could not be translated")
+            return False
+
+    def replay(self, raw: RawEvent) -> IncomingMessage | None:
+        """A plain event the ack path wrote down, through bolt (middleware, listener, translation) in this
+        thread: the message its listener made, or None (another team, the bot's own post, not for the bot)."""
+        self._replay.message = None
+        self.replay_app.dispatch(BoltRequest(body=raw.body, headers=dict(raw.headers)))
+        message: IncomingMessage | None = self._replay.message
+        self._replay.message = None
+        return message
+
+    def _replayed(self, msg: IncomingMessage) -> None:
+        self._replay.message = msg
 
     def _submit(self, msg: IncomingMessage) -> None:
         try:

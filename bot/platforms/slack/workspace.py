@@ -43,7 +43,9 @@ class SlackInstallation:
         self._apps_pinned = bool(apps)
         self._apps_asked = False  # bots.info was tried (it is not tried again)
         self._bot_id = ""
+        self._bot_user_id = ""
         self._warned = False
+        self.settled = False  # teams and app known (or known to be unknowable): `foreign` calls nothing more
         self._lock = threading.Lock()
 
     def teams(self) -> frozenset[str]:
@@ -59,7 +61,13 @@ class SlackInstallation:
                     str(found.get(key)) for key in ("team_id", "enterprise_id") if found.get(key)
                 )
                 self._bot_id = str(found.get("bot_id") or "")
+                self._bot_user_id = str(found.get("user_id") or "")
             return self._teams
+
+    @property
+    def known_bot_user_id(self) -> str | None:
+        """The bot's user id, once `auth.test` told it (None before, or when the teams are pinned)."""
+        return self._bot_user_id or None
 
     def apps(self) -> frozenset[str] | None:
         """Our app id(s); None when neither the settings nor `bots.info` can tell (then not checked).
@@ -94,6 +102,7 @@ class SlackInstallation:
             return f"team {team or '-'} / enterprise {enterprise or '-'} is not ours"
         app = _id(body.get("api_app_id"))
         apps = self.apps()
+        self.settled = bool(ours) and (apps is not None or self._apps_asked or not self._bot_id)
         if app and apps is not None and app not in apps:
             return f"api_app_id {app} is not ours"
         return None
