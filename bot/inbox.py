@@ -3,13 +3,13 @@
 `accept` stores the message under its dedupe key (platform + event id) in one INSERT — the claim and the
 durable copy are the same row; one statement on an autocommit connection, so one round trip. A row holds
 either a translated `IncomingMessage` or a `RawEvent`: a plain platform event acknowledged before its SDK
-dispatched it, which the worker hands back to the platform adapter (`Dispatcher.decoders`). If that write fails, the adapter answers 5xx so the platform retries: an
-event is never acknowledged and then lost. Workers (`Dispatcher`, in `serve` or in `salesbridge worker`)
-take rows with a lease: a conditional UPDATE on one row, or on PostgreSQL `FOR UPDATE SKIP LOCKED` when
-several processes poll. A process that dies mid-work leaves a lease that expires; the next poll (of any
-process) resumes it, and a redelivery of unfinished work resumes it at once instead of being dropped.
-Replies of an event carry dedupe keys derived from its row id, so work resumed after a crash never sends
-the same answer twice.
+dispatched it, which the worker hands back to the platform adapter (`Dispatcher.decoders`). If that write
+fails, the adapter answers 5xx so the platform retries: an event is never acknowledged and then lost.
+Workers (`Dispatcher`, in `serve` or in `salesbridge worker`) take rows with a lease: a conditional UPDATE
+on one row, or on PostgreSQL `FOR UPDATE SKIP LOCKED` when several processes poll. A process that dies
+mid-work leaves a lease that expires; the next poll (of any process) resumes it, and a redelivery of
+unfinished work resumes it at once instead of being dropped. Replies of an event carry dedupe keys derived
+from its row id, so work resumed after a crash never sends the same answer twice.
 """
 
 from __future__ import annotations
