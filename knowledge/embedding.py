@@ -13,8 +13,10 @@ text and, for a long section, further windows of it.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import importlib.util
+import itertools
 import logging
 import platform
 import re
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
 from bot.i18n import CJK_RANGES
 
 logger = logging.getLogger(__name__)
-_CJK = re.compile(f"[{CJK_RANGES}]")
+_CJK_RUN = re.compile(f"[{CJK_RANGES}]+")
 
 # What a section's vector sees: about this many model tokens (the model reads 512 at most; the start of a
 # section says what it is about, and shorter inputs embed faster). A CJK character is about one token,
@@ -72,23 +74,34 @@ class EmbeddingStatus:
         return f"{self.backend}: {self.model}"
 
 
-def _token_cost(char: str) -> float:
-    return 1.0 if _CJK.match(char) else 0.25
+class _Costs:
+    """Model tokens of a text, summed once: `at[i]` is the cost of `text[:i]` (a CJK character is about one
+    token, other text about four characters a token), so cutting and counting are binary searches."""
+
+    def __init__(self, text: str) -> None:
+        costs = [0.25] * len(text)
+        for run in _CJK_RUN.finditer(text):
+            costs[run.start() : run.end()] = [1.0] * (run.end() - run.start())
+        self.at = [0.0, *itertools.accumulate(costs)]
+        self.size = len(text)
+
+    def cut(self, start: int, budget: float) -> int:
+        """The position after about `budget` tokens from `start` (the first character that would exceed it)."""
+        return min(bisect.bisect_right(self.at, self.at[start] + budget) - 1, self.size)
+
+    def back(self, position: int, budget: float) -> int:
+        """The position about `budget` tokens before `position` (at least `budget`, or the text's start)."""
+        if budget <= 0:
+            return position
+        return max(bisect.bisect_right(self.at, self.at[position] - budget) - 1, 0)
+
+    def count(self, start: int, end: int) -> float:
+        return self.at[end] - self.at[start]
 
 
 def truncate_to_tokens(text: str, budget: float) -> str:
     """The start of `text` worth about `budget` model tokens."""
-    return text[: _cut(text, 0, budget)]
-
-
-def _cut(text: str, start: int, budget: float) -> int:
-    """The position in `text` after about `budget` model tokens from `start`."""
-    used = 0.0
-    for position in range(start, len(text)):
-        used += _token_cost(text[position])
-        if used > budget:
-            return position
-    return len(text)
+    return text[: _Costs(text[: int(budget * 4) + 1]).cut(0, budget)]  # 4 characters a token at the most
 
 
 def _word_boundary(text: str, start: int, end: int) -> int:
@@ -108,29 +121,19 @@ def section_passages(*, title: str, headings: Sequence[str], heading: str, text:
     head = truncate_to_tokens(f"{trail}\n{body}", SECTION_TOKEN_BUDGET)
     passages = [head]
     consumed = max(0, len(head) - len(trail) - 1)  # characters of the body the first window holds
-    budget = max(SECTION_TOKEN_BUDGET - _count_tokens(trail) - 1, SECTION_TOKEN_BUDGET / 2)
+    if consumed >= len(body):
+        return passages
+    costs = _Costs(body)
+    budget = max(SECTION_TOKEN_BUDGET - _Costs(trail).count(0, len(trail)) - 1, SECTION_TOKEN_BUDGET / 2)
     while consumed < len(body) and len(passages) <= MAX_EXTRA_WINDOWS:
-        last = _count_tokens(body[consumed:]) < MIN_WINDOW_TOKENS  # a short tail: the last window ends
-        start = _back(body, len(body) if last else consumed, budget if last else WINDOW_OVERLAP_TOKENS)
+        last = costs.count(consumed, len(body)) < MIN_WINDOW_TOKENS  # a short tail: the last window ends
+        start = costs.back(len(body) if last else consumed, budget if last else WINDOW_OVERLAP_TOKENS)
         space = body.find(" ", start, consumed)
         start = space + 1 if space >= 0 else start  # the window starts with a whole word
-        end = len(body) if last else _word_boundary(body, start, _cut(body, start, budget))
+        end = len(body) if last else _word_boundary(body, start, costs.cut(start, budget))
         passages.append(f"{trail}\n{body[start:end].strip()}")
         consumed = end
     return passages
-
-
-def _count_tokens(text: str) -> float:
-    return sum(_token_cost(char) for char in text)
-
-
-def _back(text: str, position: int, budget: float) -> int:
-    """The position about `budget` model tokens before `position` (the overlap of two windows)."""
-    used = 0.0
-    while position > 0 and used < budget:
-        position -= 1
-        used += _token_cost(text[position])
-    return position
 
 
 def text_hash(text: str) -> str:
