@@ -261,14 +261,7 @@ class Inbox:
 
     def renew(self, entries: list[int]) -> None:
         """Extend the leases of rows still being worked on (called periodically by their worker)."""
-        if not entries:
-            return
-        with self._db.session() as session:
-            session.execute(
-                update(InboxEvent)
-                .where(col(InboxEvent.id).in_(entries), col(InboxEvent.status) == "working")
-                .values(due_at=self._clock.now() + self.lease)
-            )
+        self._update_working(entries, due_at=self._clock.now() + self.lease)
 
     def finish(self, entry: int, *, attempt: int) -> None:
         self._close(entry, attempt=attempt, status="done", due=self._clock.now(), error="")
@@ -289,13 +282,17 @@ class Inbox:
 
     def hand_back(self, entries: list[int]) -> None:
         """Shutting down: whatever this process still holds is due now, for another process or the next start."""
+        self._update_working(entries, status="pending", due_at=self._clock.now())
+
+    def _update_working(self, entries: list[int], **values: Any) -> None:
+        """Set `values` on those of `entries` still being worked on."""
         if not entries:
             return
         with self._db.session() as session:
             session.execute(
                 update(InboxEvent)
                 .where(col(InboxEvent.id).in_(entries), col(InboxEvent.status) == "working")
-                .values(status="pending", due_at=self._clock.now())
+                .values(**values)
             )
 
     def _close(self, entry: int, *, attempt: int, status: str, due: datetime, error: str) -> None:
