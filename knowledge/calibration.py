@@ -3,8 +3,11 @@
 Every question is searched as the bot searches; the evidence features of each of the first fused sections
 (`RetrievalConfig.support_candidates`) are collected. An answerable question whose expected section is among
 them contributes that section's features as "answer"; an unanswerable one contributes its best-looking
-candidate as "do not answer". Answerable questions whose section the search missed are left out: whether
-to answer them is the retrieval's failure, not the decision's.
+candidate as "do not answer". Answerable questions whose section the search missed are left out by
+default: whether to answer them is the retrieval's failure, not the decision's. `strict` counts them as "do
+not answer" too — the answer would quote the wrong sections — so the decision learns to say "not sure"
+where the search tends to miss: fewer confident answers, and about half as many wrong ones
+(docs/knowledge.md has the figures).
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from knowledge.evaluation import UNANSWERABLE, Question, section_hits
 from knowledge.store import save_decision
 
 
-def calibration_examples(kb: KnowledgeBase, questions: Sequence[Question]) -> list[Example]:
+def calibration_examples(
+    kb: KnowledgeBase, questions: Sequence[Question], *, strict: bool = False
+) -> list[Example]:
     sections = kb.indexes().sections.sections
     examples: list[Example] = []
     for question in questions:
@@ -31,17 +36,22 @@ def calibration_examples(kb: KnowledgeBase, questions: Sequence[Question]) -> li
             if section_hits(sections[number], question.expected):
                 examples.append(Example(features=features, answerable=True))
                 break
+        else:
+            if strict:
+                examples.append(Example(features=retrieved.features, answerable=False))
     return examples
 
 
-def calibrate(kb: KnowledgeBase, questions: Sequence[Question], *, save: bool = True) -> FitReport:
+def calibrate(
+    kb: KnowledgeBase, questions: Sequence[Question], *, save: bool = True, strict: bool = False
+) -> FitReport:
     """Fit the decision for the retrieval mode in use (hybrid with embeddings, else lexical) and store it."""
     mode = kb.decision_mode()
     hybrid = mode == "hybrid"
     report = fit(
-        calibration_examples(kb, questions),
+        calibration_examples(kb, questions, strict=strict),
         features=HYBRID_FEATURES if hybrid else LEXICAL_FEATURES,
-        source=f"kb calibrate ({len(questions)} questions)",
+        source=f"kb calibrate ({len(questions)} questions{', strict' if strict else ''})",
     )
     if save:
         with kb.db.session() as session:

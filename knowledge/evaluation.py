@@ -15,9 +15,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from knowledge.types import SearchResult, Section
+from knowledge.types import SearchResult
 
 UNANSWERABLE = "unanswerable"
 
@@ -100,7 +100,18 @@ def normalise_heading(text: str) -> str:
     return " ".join(_MARKUP.sub("", text).casefold().split())
 
 
-def section_hits(section: Section, expected: Iterable[Expected]) -> bool:
+class Located(Protocol):
+    """What a hit is judged by: a section, or an answer's cited source."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def heading(self) -> str: ...
+    @property
+    def headings(self) -> tuple[str, ...]: ...
+
+
+def section_hits(section: Located, expected: Iterable[Expected]) -> bool:
     trail = [normalise_heading(h) for h in (section.heading, *section.headings)]
     for item in expected:
         if item.path != section.path:

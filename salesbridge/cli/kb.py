@@ -292,19 +292,25 @@ def calibrate(
         None, help="Questions with expected sections, JSON lines. 标注问题文件。"
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Fit and report, store nothing. 只评估不保存。"),
+    strict: bool = typer.Option(
+        False,
+        "--strict",
+        help="Questions the search misses count as 'do not answer': fewer answers, fewer wrong ones. "
+        "搜索未命中的问题也计为“不应回答”：回答更少，错答也更少。",
+    ),
 ) -> None:
     """Fit the answer / not sure / don't know decision to this knowledge base (needs answerable and
     unanswerable questions, as for `kb eval`). 用标注问题校准"回答 / 不确定 / 不知道"的判断。"""
     items, kb = _questions_and_knowledge_base(
         questions,
         usage=(
-            "Usage: salesbridge kb calibrate QUESTIONS.jsonl [--dry-run]  (the `kb eval` format, with some "
+            "Usage: salesbridge kb calibrate QUESTIONS.jsonl [--dry-run] [--strict]  (the `kb eval` format, with some "
             '"type": "unanswerable" questions)',
-            "用法：salesbridge kb calibrate 问题.jsonl [--dry-run]（与 `kb eval` 相同的格式，需包含 unanswerable 问题）",
+            "用法：salesbridge kb calibrate 问题.jsonl [--dry-run] [--strict]（与 `kb eval` 相同的格式，需包含 unanswerable 问题）",
         ),
     )
     try:
-        report = fit_decision(kb, items, save=not dry_run)
+        report = fit_decision(kb, items, save=not dry_run, strict=strict)
     except ValueError as exc:
         raise fail(f"Cannot calibrate: {exc}.", "无法校准：问题中需同时包含可回答和不可回答的问题。") from exc
     typer.echo(

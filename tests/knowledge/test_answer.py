@@ -345,3 +345,29 @@ def test_a_sentence_two_sections_share_is_quoted_once_and_a_bold_heading_is_bold
         question="Can we deploy on Kubernetes in production?", hits=hits, language="en"
     ).body
     assert body.count(shared) == 1 and "**Kubernetes**:" in body and "****" not in body
+
+
+def test_the_sections_retrieval_ranks_first_are_quoted_even_when_lower_ones_repeat_a_rare_word() -> None:
+    # Retrieval (words and meaning together) ranks the limits FAQ first; lower release notes repeat the
+    # question's rarest word ("single-table") in sentences about something else. The answer still quotes
+    # the first section, beside the best of the others.
+    limits = section(
+        "The default maximum number of columns is 1017; it can be raised to 4096.",
+        heading="What are the limits on columns and row size?",
+    )
+    notes = [
+        section(
+            f"Release {n}: single-table write throughput scales out; single-table replication runs on "
+            "several nodes.",
+            id=n,
+            heading=f"Release {n}",
+            path=f"en/release-{n}.md",
+        )
+        for n in range(2, 6)
+    ]
+    hits = [Hit(section=s, score=9.0 - i, rank=i + 1) for i, s in enumerate([limits, *notes])]
+    weights = {"singl": 6.0, "tabl": 1.0, "column": 1.5, "mani": 0.5}
+    quotes = select_quotes("How many columns can a single table have?", hits, term_weights=weights)
+    quoted = {quote.hit.section.id for quote in quotes}
+    assert 1 in quoted  # the first section speaks
+    assert sum(len(quote.sentences) for quote in quotes) <= 4

@@ -6,7 +6,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from knowledge.calibration import calibration_examples
+from knowledge.configured import open_knowledge_base
 from knowledge.embedding import bundled_unavailable_reason
+from knowledge.evaluation import load_questions
 from salesbridge.cli import app
 from tests.knowledge.kb_helpers import write_corpus
 
@@ -99,3 +102,27 @@ def test_calibrate_needs_both_kinds_of_questions(corpus: Path, tmp_path: Path) -
     assert result.exit_code == 2 and "Cannot calibrate" in result.output and "无法校准" in result.output
     usage = runner.invoke(app, ["kb", "calibrate"])
     assert usage.exit_code == 2 and "Usage: salesbridge kb calibrate" in usage.output
+
+
+def test_strict_calibration_counts_missed_questions_as_do_not_answer(corpus: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["kb", "ingest", str(corpus)]).exit_code == 0
+    missed = {  # answerable, but its expected section is not in the knowledge base: the search misses it
+        "id": "6",
+        "lang": "en",
+        "question": "Is SATA storage OK for production nodes?",
+        "type": "support",
+        "expected": [{"path": "en/faq/elsewhere.md", "heading": "Disks"}],
+    }
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(
+        "\n".join(json.dumps(q, ensure_ascii=False) for q in [*QUESTIONS, missed]), encoding="utf-8"
+    )
+    items, kb = load_questions(questions), open_knowledge_base()
+    default = calibration_examples(kb, items)
+    strict = calibration_examples(kb, items, strict=True)
+    assert len(strict) == len(default) + 1 and not strict[-1].answerable
+    assert sum(e.answerable for e in strict) == sum(e.answerable for e in default)
+    saved = runner.invoke(app, ["kb", "calibrate", str(questions), "--strict"])
+    assert saved.exit_code == 0 and "Saved" in saved.output, saved.output
+    status = json.loads(runner.invoke(app, ["kb", "status", "--json"]).output)
+    assert status["decision"] == "kb calibrate (6 questions, strict)"
