@@ -257,7 +257,12 @@ def answer_part(
             return part("strong", "llm", renumber_model_text(reply.text, reply.cited, hits, start, language))
     candidates = prefer_language(result.hits, language)[:EXTRACTIVE_SECTIONS]
     composed = extractive_body(
-        question=query, hits=candidates, language=language, start=start, term_weights=result.term_weights
+        question=query,
+        hits=candidates,
+        language=language,
+        start=start,
+        term_weights=result.term_weights,
+        leads=result.supporting or None,  # None: a result without the decision's word
     )
     if not composed.body:  # retrieval is sure, but no sentence says anything the question asks
         return part("weak", "none", closest_body(hits=result.hits, language=language, start=start))

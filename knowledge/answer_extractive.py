@@ -3,10 +3,11 @@
 The embedded default (no LLM). Sections are split into sentences in a way that works for Chinese and
 English (。！？；, ". " before a capital, bullets, table rows turned into "row — column: value" sentences),
 each sentence is scored against the question's terms (`knowledge.tokenize.tokens`, rarer terms weigh more),
-and the best few are quoted in document order under their section's citation number. The retrieval's first
-three sections (the ones the answer decision weighed) each quote their best sentence before any other
-section's sentences compete, so a lower section repeating a rare word of the question cannot crowd out the
-section the retrieval found.
+and the best few are quoted in document order under their section's citation number. The sections whose own
+evidence the answer decision found strong (`SearchResult.supporting`) each quote their best sentence, and
+come first; another section is quoted only when it holds the best sentence of all — so a lower section
+repeating a rare word of the question neither crowds out the section the retrieval found nor adds a bullet
+about something else.
 
 A verdict ("Yes." / "No, …" / "可以。" / "不支持，…") answers the question of the heading it sits under. It is
 quoted only when that heading states the question asked (the question's most distinctive term and most of
@@ -21,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from knowledge.tokenize import tokens
@@ -41,7 +42,8 @@ HEADER_WEIGHT = 0.25  # a table's column names, repeated in every row, count thi
 LIST_ITEMS = 4  # items brought along by a sentence ending with ":"
 SHORT = 25  # a bare "No." / "可以。" shorter than this brings the next sentence along (its reason)
 MAX_CHARS = 700
-LEAD_SECTIONS = 3  # the retrieval's first sections (those the answer decision weighed) each quote their best
+LEAD_SECTIONS = 3  # without the decision's word, the retrieval's first sections are the supporting ones
+LEAD_SHARE = 0.2  # a supporting section speaks when its best sentence scores this share of the best one
 
 # A verdict word followed by punctuation (or nothing): "Yes." "No —" "Correct," "可以。" "不支持，"
 _VERDICT = re.compile(
@@ -207,9 +209,11 @@ def select_quotes(
     max_sentences: int = MAX_SENTENCES,
     max_chars: int = MAX_CHARS,
     term_weights: dict[str, float] | None = None,
+    leads: Collection[int] | None = None,
 ) -> list[Quote]:
     """The best sentences of `hits` for `query`, grouped by section in rank order; `term_weights`: the
-    knowledge base's idf of the question's terms."""
+    knowledge base's idf of the question's terms; `leads`: ids of the sections the answer decision found
+    supporting (`SearchResult.supporting`; None: the first `LEAD_SECTIONS` hits)."""
     if not hits:
         return []
     query_terms = set(tokens(query))
@@ -231,6 +235,7 @@ def select_quotes(
     if not candidates:
         return []
     weights = _weights(query_terms, [c[2] | c[3] for c in candidates], term_weights)
+    chinese_terms = {t for t in query_terms if re.fullmatch(f"[{_CJK}]+", t)}
     query_weight = sum(weights.values()) or 1.0
     # The question's most distinctive term ("SSO" in "Does LumenCRM support SSO?"): a heading that lacks it
     # states a different question ("Does LumenCRM support HIPAA?"), however many other words it shares.
@@ -259,6 +264,9 @@ def select_quotes(
         overlap = sum(weights[t] for t in own & query_terms) + HEADER_WEIGHT * sum(
             weights[t] for t in (header - own) & query_terms
         )
+        # jieba may cut a Chinese word differently in the question and the sentence (列 / 列数): written
+        # inside the sentence, it is shared
+        overlap += sum(weights[t] for t in chinese_terms - own - header if t in sentence.text)
         # Under a heading that states most of the question ("## Does it support HIPAA?", "## LumenCRM 5.2"),
         # the sentences answer it even when they repeat none of its words; the first one most of all.
         heading_bonus = 0.0
@@ -275,15 +283,23 @@ def select_quotes(
     best_of: dict[int, float] = {}  # each quoted section's best sentence score
     total = count = 0
     said: set[str] = set()  # documentation repeats itself: a sentence two sections share is quoted once
-    # The retrieval's first sections each speak first (their best sentence, when it shares anything with the
-    # question): the retrieval's evidence says where the answer is, and a lower section repeating a rare
-    # word of the question must not crowd them out. Then the best sentences of any section fill up.
+    # The sections the answer decision found supporting each speak first (their best sentence, unless it
+    # shares next to nothing with the question); any other section only when it holds the best sentence
+    # of all. The retrieval's evidence says where the answer is: a lower section repeating a rare word of
+    # the question must not crowd the supporting ones out, nor add a bullet about something else.
+    speaking = (
+        set(range(LEAD_SECTIONS))
+        if leads is None
+        else {index for index, hit in enumerate(hits) if hit.section.id in leads}
+    )
+    quoted = speaking | {scored[0][1]}
     firsts: dict[int, tuple[float, int, Sentence]] = {}
     for item in scored:
         firsts.setdefault(item[1], item)
-    leads = [item for index, item in firsts.items() if index < LEAD_SECTIONS and item[0] > 0]
-    for score, index, sentence in [*leads, *scored]:
-        lead = index < LEAD_SECTIONS and index not in chosen
+    lead_quotes = [item for i, item in firsts.items() if i in speaking and item[0] >= LEAD_SHARE * best]
+    for lead, (score, index, sentence) in [*((True, q) for q in lead_quotes), *((False, q) for q in scored)]:
+        if index not in quoted:
+            continue
         if count >= max_sentences or (score < MIN_SHARE * best and not lead):
             break
         if (total and total + len(sentence.text) > max_chars) or sentence.text.casefold() in said:
@@ -297,7 +313,8 @@ def select_quotes(
     for index, sentence, *_ in candidates:
         sentences_of.setdefault(index, []).append(sentence)
     quotes = []
-    for index in sorted(chosen, key=lambda i: -best_of[i]):
+    # the supporting sections first (the decision's evidence), each group by its best sentence
+    for index in sorted(chosen, key=lambda i: (i not in speaking, -best_of[i])):
         picked = {s.position: s for s in chosen[index]}
         section_sentences = sentences_of[index]
         for sentence in list(picked.values()):

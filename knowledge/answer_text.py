@@ -7,7 +7,7 @@ one after another in one reply.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -87,10 +87,11 @@ def extractive_body(
     language: str,
     start: int = 1,
     term_weights: dict[str, float] | None = None,
+    leads: Collection[int] | None = None,
 ) -> Composed:
     """The best sentences of `hits` for `question`, one line per quoted section ("" when none overlaps);
     `term_weights`: the knowledge base's idf of the question's terms (`SearchResult.term_weights`)."""
-    quotes = select_quotes(question, hits, term_weights=term_weights)
+    quotes = select_quotes(question, hits, term_weights=term_weights, leads=leads)
     if not quotes:
         return Composed(body="", hits=[])
     lines = []

@@ -243,6 +243,7 @@ class KnowledgeBase:
             answerable=retrieved.support == "strong",
             support=retrieved.support,
             term_weights={term: lexical.sections.idf(term) for term in tokens(query)},
+            supporting=frozenset(sections[number].id for number in retrieved.supporting),
         )
 
     def retrieve(self, query: str, *, language: str, mask: Any | None = None) -> Retrieved | None:

@@ -57,11 +57,11 @@ class DecisionModel:
         """The candidate whose evidence supports an answer best: "strong" before "weak" before "none", then
         by confidence (a more confident candidate that fails the dense-gap rule does not hide a strong one)."""
 
-        def verdict(features: Mapping[str, float]) -> tuple[int, float]:
-            confidence = self.confidence(features)
-            return SUPPORT_ORDER[self.support(confidence, features)], confidence
+        return max(candidates, key=lambda f: (SUPPORT_ORDER[self.verdict(f)], self.confidence(f)))
 
-        return max(candidates, key=verdict)
+    def verdict(self, features: Mapping[str, float]) -> str:
+        """One candidate's own support: "strong", "weak" or "none"."""
+        return self.support(self.confidence(features), features)
 
     def to_json(self) -> str:
         return json.dumps({**asdict(self), "weights": dict(self.weights)})

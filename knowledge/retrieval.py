@@ -42,6 +42,7 @@ class Retrieved:
     support: str  # "strong" | "weak" | "none"
     features: dict[str, float] = field(default_factory=dict)  # of the section the decision judged
     judged: list[tuple[int, dict[str, float]]] = field(default_factory=list)  # every weighed candidate
+    supporting: list[int] = field(default_factory=list)  # the judged sections whose own evidence is strong
 
 
 def retrieve(
@@ -120,6 +121,7 @@ def retrieve(
         support=decision.support(confidence, features),
         features=features,
         judged=judged,
+        supporting=[number for number, f in judged if decision.verdict(f) == "strong"],
     )
 
 

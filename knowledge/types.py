@@ -46,3 +46,6 @@ class SearchResult:
     # how informative each of the question's terms is in this knowledge base (its idf): what an extractive
     # answer weighs a sentence's shared words by (a word in every section, like the product name, says little)
     term_weights: dict[str, float] = field(default_factory=dict)
+    # ids of the sections whose own evidence supports an answer (of those the decision weighed): an
+    # extractive answer quotes each of them before any other section's sentences compete
+    supporting: frozenset[int] = frozenset()

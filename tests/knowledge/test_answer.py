@@ -347,10 +347,9 @@ def test_a_sentence_two_sections_share_is_quoted_once_and_a_bold_heading_is_bold
     assert body.count(shared) == 1 and "**Kubernetes**:" in body and "****" not in body
 
 
-def test_the_sections_retrieval_ranks_first_are_quoted_even_when_lower_ones_repeat_a_rare_word() -> None:
-    # Retrieval (words and meaning together) ranks the limits FAQ first; lower release notes repeat the
-    # question's rarest word ("single-table") in sentences about something else. The answer still quotes
-    # the first section, beside the best of the others.
+def _limits_and_release_notes() -> list[Hit]:
+    """The limits FAQ, then release notes repeating the question's rarest word ("single-table") in sentences
+    about something else."""
     limits = section(
         "The default maximum number of columns is 1017; it can be raised to 4096.",
         heading="What are the limits on columns and row size?",
@@ -365,9 +364,29 @@ def test_the_sections_retrieval_ranks_first_are_quoted_even_when_lower_ones_repe
         )
         for n in range(2, 6)
     ]
-    hits = [Hit(section=s, score=9.0 - i, rank=i + 1) for i, s in enumerate([limits, *notes])]
-    weights = {"singl": 6.0, "tabl": 1.0, "column": 1.5, "mani": 0.5}
-    quotes = select_quotes("How many columns can a single table have?", hits, term_weights=weights)
-    quoted = {quote.hit.section.id for quote in quotes}
-    assert 1 in quoted  # the first section speaks
-    assert sum(len(quote.sentences) for quote in quotes) <= 4
+    return [Hit(section=s, score=9.0 - i, rank=i + 1) for i, s in enumerate([limits, *notes])]
+
+
+COLUMNS_QUESTION = "How many columns can a single table have?"
+COLUMNS_WEIGHTS = {"singl": 6.0, "tabl": 1.0, "column": 1.5, "mani": 0.5}
+
+
+def test_the_supporting_sections_are_quoted_first_even_when_lower_ones_repeat_a_rare_word() -> None:
+    hits = _limits_and_release_notes()
+    # the decision found the FAQ (id 1) supporting: it speaks, and first; of the others only the section
+    # holding the best sentence of all is quoted
+    quotes = select_quotes(COLUMNS_QUESTION, hits, term_weights=COLUMNS_WEIGHTS, leads={1})
+    assert [q.hit.section.id for q in quotes] == [1, 2]
+    assert quotes[0].sentences == (
+        "The default maximum number of columns is 1017; it can be raised to 4096.",
+    )
+    # without the decision's word, the first three hits are taken as supporting
+    unknown = select_quotes(COLUMNS_QUESTION, hits, term_weights=COLUMNS_WEIGHTS)
+    assert 1 in {q.hit.section.id for q in unknown} <= {1, 2, 3}
+
+
+def test_a_chinese_question_word_inside_a_longer_word_of_the_sentence_is_shared() -> None:
+    # jieba cuts 列 alone in the question, 列数 in the sentence: the sentence still answers it
+    faq = section("部署前请阅读存储说明。TiDB 中默认的最大列数为 1017。", heading="限制", language="zh")
+    quotes = select_quotes("单表最多多少列？", [Hit(section=faq, score=9.0, rank=1)])
+    assert quotes and quotes[0].sentences == ("TiDB 中默认的最大列数为 1017。",)

@@ -47,6 +47,9 @@ def test_product_filter(kb: KnowledgeBase) -> None:
 def test_abstains_on_unknown_subjects_and_answers_known_ones(kb: KnowledgeBase) -> None:
     known = kb.search("Does it support encryption at rest?")
     assert known.answerable and known.confidence >= 0.5
+    # the sections whose own evidence is strong (what an extractive answer quotes first) are among the
+    # weighed hits, and nothing supports an answer to a question the knowledge base cannot answer
+    assert known.supporting and known.supporting <= {hit.section.id for hit in known.hits[:3]}
     assert kb.search(
         "Globex Corp asks whether it supports encryption at rest"
     ).answerable  # a customer's name
@@ -57,7 +60,7 @@ def test_abstains_on_unknown_subjects_and_answers_known_ones(kb: KnowledgeBase) 
     ):
         result = kb.search(question)
         assert not result.answerable, question
-        assert result.confidence < 0.5
+        assert result.confidence < 0.5 and not result.supporting
     empty = kb.search("   ")
     assert (empty.hits, empty.answerable, empty.confidence) == ([], False, 0.0)
 
