@@ -29,8 +29,10 @@ def calibration_examples(
         retrieved = kb.retrieve(question.question, language=question.lang or "en")
         if retrieved is None:
             continue
+        first, *rivals = [features for _, features in retrieved.judged]
+        to_decline = Example(features=first, answerable=False, rivals=tuple(rivals))
         if question.type == UNANSWERABLE:
-            examples.append(Example(features=retrieved.features, answerable=False))
+            examples.append(to_decline)
             continue
         for number, features in retrieved.judged:
             if section_hits(sections[number], question.expected):
@@ -38,7 +40,7 @@ def calibration_examples(
                 break
         else:
             if strict:
-                examples.append(Example(features=retrieved.features, answerable=False))
+                examples.append(to_decline)
     return examples
 
 

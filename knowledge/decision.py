@@ -75,37 +75,46 @@ class DecisionModel:
 # Fitted by `python -m benchmarks.decision_fit` (see docs/knowledge.md for the questions it used).
 DEFAULT_LEXICAL = DecisionModel(
     weights={
-        "coverage": 1.005,
-        "unknown": -2.7509,
-        "strength": 21.0448,
-        "unknown_names": -3.4565,
-        "information": 0.5569,
+        "coverage": 4.2904,
+        "unknown": -1.9596,
+        "strength": 21.111,
+        "unknown_names": -3.3026,
+        "information": 0.6218,
     },
-    bias=-7.4354,
-    threshold=0.5519,
-    weak_threshold=0.3439,
+    bias=-8.7296,
+    threshold=0.6115,
+    weak_threshold=0.3622,
 )
 DEFAULT_HYBRID = DecisionModel(
     weights={
-        "coverage": 3.6692,
-        "unknown": -2.1699,
-        "strength": 15.1478,
-        "unknown_names": -3.0344,
-        "information": 0.5238,
-        "dense": 12.5745,
-        "dense_gap": 79.7277,
-        "agreement": -1.0657,
+        "coverage": 4.8135,
+        "unknown": -2.3179,
+        "strength": 14.2598,
+        "unknown_names": -2.7939,
+        "information": 0.4776,
+        "dense": 10.097,
+        "dense_gap": 92.0315,
+        "agreement": -0.1557,
     },
-    bias=-17.4408,
-    threshold=0.5472,
-    weak_threshold=0.254,
+    bias=-15.3802,
+    threshold=0.5991,
+    weak_threshold=0.3095,
 )
 
 
 @dataclass(frozen=True)
 class Example:
+    """One question: an answerable one by the candidate that holds its answer; one to decline by every
+    candidate weighed (`rivals`: the decision answers when any of them is strong), so the examples do not
+    depend on which candidate the model in use happened to judge, and a calibration does not drift."""
+
     features: Mapping[str, float]
     answerable: bool
+    rivals: tuple[Mapping[str, float], ...] = ()
+
+    @property
+    def candidates(self) -> tuple[Mapping[str, float], ...]:
+        return (self.features, *self.rivals)
 
 
 @dataclass
@@ -129,12 +138,14 @@ def fit(
     negatives = len(examples) - positives
     if positives == 0 or negatives == 0:
         raise ValueError("calibration needs answerable and unanswerable questions")
-    raw = np.array([[e.features.get(name, 0.0) for name in features] for e in examples], dtype=np.float64)
+    rows = [(c, e.answerable, 1 / len(e.candidates)) for e in examples for c in e.candidates]
+    raw = np.array([[c.get(name, 0.0) for name in features] for c, _, _ in rows], dtype=np.float64)
     mean, scale = raw.mean(axis=0), raw.std(axis=0)
     scale = np.where(scale > 1e-9, scale, 1.0)  # a constant feature: no information, weight stays 0
-    x = np.hstack([(raw - mean) / scale, np.ones((len(examples), 1))])
-    y = np.array([1.0 if e.answerable else 0.0 for e in examples])
-    sample = np.where(y == 1.0, len(y) / (2 * positives), len(y) / (2 * negatives))
+    x = np.hstack([(raw - mean) / scale, np.ones((len(rows), 1))])
+    y = np.array([1.0 if answerable else 0.0 for _, answerable, _ in rows])
+    share = np.array([share for _, _, share in rows])  # each question weighs one, whatever its candidates
+    sample = share * np.where(y == 1.0, len(examples) / (2 * positives), len(examples) / (2 * negatives))
     penalty = np.full(x.shape[1], l2)
     penalty[-1] = 0.0  # the bias is not shrunk
     w = np.zeros(x.shape[1])
@@ -152,7 +163,7 @@ def fit(
         bias=round(float(w[-1] - (weights * mean).sum()), 4),
         source=source,
     )
-    confidences = [model.confidence(e.features) for e in examples]
+    confidences = [max(model.confidence(c) for c in e.candidates) for e in examples]
     threshold = best_threshold(confidences, [e.answerable for e in examples])
     answerable = sorted(c for c, e in zip(confidences, examples, strict=True) if e.answerable)
     weak = answerable[int(0.05 * (len(answerable) - 1))]
@@ -179,7 +190,7 @@ def best_threshold(confidences: Sequence[float], labels: Sequence[bool]) -> floa
 
 def rates(model: DecisionModel, examples: Sequence[Example]) -> tuple[float, float]:
     """Share of answerable examples answered ("strong"), share of unanswerable ones not answered."""
-    strong = [model.support(model.confidence(e.features), e.features) == "strong" for e in examples]
+    strong = [any(model.verdict(c) == "strong" for c in e.candidates) for e in examples]
     answered = _share(s for s, e in zip(strong, examples, strict=True) if e.answerable)
     declined = _share(not s for s, e in zip(strong, examples, strict=True) if not e.answerable)
     return answered, declined

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from knowledge.base import KnowledgeBase
-from knowledge.decision import DecisionModel, Example, best_threshold, fit
+from knowledge.decision import DecisionModel, Example, best_threshold, fit, rates
 from knowledge.evidence import (
     PART_KNOWN_UNKNOWNNESS,
     candidate_features,
@@ -115,3 +115,31 @@ def test_a_strong_candidate_is_not_hidden_by_a_more_confident_one_the_model_rank
     # with no strong candidate the most confident one speaks for the question
     nothing = {"coverage": 0.1, "dense": 0.8, "dense_gap": 0.0}
     assert model.best([nothing, wordy]) is wordy
+
+
+def test_a_question_to_decline_is_declined_only_when_no_candidate_weighed_is_strong() -> None:
+    model = DecisionModel(weights={"coverage": 10.0}, bias=-5.0, threshold=0.5)
+    weak, strong = {"coverage": 0.2}, {"coverage": 0.9}
+    assert rates(model, [Example(features=weak, answerable=False)]) == (0.0, 1.0)
+    assert rates(model, [Example(features=weak, answerable=False, rivals=(strong,))]) == (0.0, 0.0)
+
+
+def test_the_fit_weighs_every_candidate_of_a_question_to_decline() -> None:
+    # the first candidate of each unanswerable question looks like an answer's, its rival does not:
+    # a fit that saw only the first candidates could not tell the classes apart by "dense"
+    rng = np.random.default_rng(3)
+    answerable = [
+        Example(features={"coverage": float(c), "dense": 0.9}, answerable=True)
+        for c in rng.uniform(0.6, 1.0, 30)
+    ]
+    declined = [
+        Example(
+            features={"coverage": float(c), "dense": 0.9},
+            answerable=False,
+            rivals=({"coverage": float(c), "dense": 0.5},),
+        )
+        for c in rng.uniform(0.0, 0.4, 30)
+    ]
+    report = fit(answerable + declined, features=("coverage", "dense"))
+    assert report.model.weights["dense"] > 0
+    assert report.answered >= 0.9 and report.declined >= 0.9

@@ -6,8 +6,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from knowledge.calibration import calibration_examples
+from knowledge.base import KnowledgeBase
+from knowledge.calibration import calibrate, calibration_examples
 from knowledge.configured import open_knowledge_base
+from knowledge.decision import DecisionModel
 from knowledge.embedding import bundled_unavailable_reason
 from knowledge.evaluation import load_questions
 from salesbridge.cli import app
@@ -126,3 +128,30 @@ def test_strict_calibration_counts_missed_questions_as_do_not_answer(corpus: Pat
     assert saved.exit_code == 0 and "Saved" in saved.output, saved.output
     status = json.loads(runner.invoke(app, ["kb", "status", "--json"]).output)
     assert status["decision"] == "kb calibrate (6 questions, strict)"
+
+
+def test_calibrating_again_gives_the_same_fit(corpus: Path, tmp_path: Path) -> None:
+    # the examples do not depend on the decision in use (which candidate it judges), so a calibration is a
+    # fixed point, not a drift from one run to the next
+    assert runner.invoke(app, ["kb", "ingest", str(corpus)]).exit_code == 0
+    assert runner.invoke(app, ["kb", "embed"]).exit_code == 0
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in QUESTIONS), encoding="utf-8")
+    items, kb = load_questions(questions), open_knowledge_base()
+    examples = {
+        weight: calibration_examples(
+            KnowledgeBase(
+                db=kb.db,
+                settings=kb.settings,
+                embedder=kb.embedder,
+                decision=DecisionModel(weights={"dense": weight}, bias=0.0),
+            ),
+            items,
+        )
+        for weight in (10.0, -10.0)
+    }
+    assert examples[10.0] == examples[-10.0]
+    first = calibrate(kb, items)
+    again = open_knowledge_base()
+    assert again.decision_mode() == "hybrid" and again.decision() == first.model
+    assert calibrate(again, items, save=False).model == first.model
