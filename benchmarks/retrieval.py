@@ -234,10 +234,11 @@ def evaluate_corpus(
     return result
 
 
-def answer_quality(questions: list[Any], kb: KnowledgeBase) -> dict[str, dict[str, float]]:
+def answer_quality(questions: list[Any], kb: KnowledgeBase) -> dict[str, dict[str, float | None]]:
     """What a rep would forward, per language, among answerable questions: "right" — answered with its
     first citation on a right section; "cited" — a right section among its citations; "wrong" — answered
-    confidently with no right section cited (the answer a customer should never get)."""
+    confidently with no right section cited (the answer a customer should never get); "cites" — citations
+    per confident answer; "share" — the share of those citations on a right section."""
     counts: dict[str, Counter[str]] = {}
     for question in questions:
         if question.type in ("unanswerable", "faq_verbatim"):
@@ -251,8 +252,15 @@ def answer_quality(questions: list[Any], kb: KnowledgeBase) -> dict[str, dict[st
         tally["right"] += hits[0]
         tally["cited"] += any(hits)
         tally["wrong"] += not any(hits)
+        tally["answers"] += 1
+        tally["citations"] += len(hits)
+        tally["right citations"] += sum(hits)
     return {
-        language: {key: tally[key] / tally["total"] for key in ("right", "cited", "wrong")}
+        language: {
+            **{key: tally[key] / tally["total"] for key in ("right", "cited", "wrong")},
+            "cites": tally["citations"] / tally["answers"] if tally["answers"] else None,
+            "share": tally["right citations"] / tally["citations"] if tally["citations"] else None,
+        }
         for language, tally in counts.items()
     }
 
@@ -359,7 +367,7 @@ def print_table(results: dict[str, Any]) -> None:
     fmt = lambda v: "   -  " if v is None else f"{v:6.3f}"  # noqa: E731
     print(
         f"{'corpus':<17}{'lang':<5}{'system':<14}{'n':>4} {'R@1':>6} {'R@5':>6} {'MRR':>6} {'answ':>6} {'decl':>6}"
-        f" {'right':>6} {'cited':>6} {'wrong':>6}"
+        f" {'right':>6} {'cited':>6} {'wrong':>6} {'cites':>6} {'share':>6}"
     )
     for name, result in results.items():
         for language, systems in result["by_language"].items():
@@ -367,7 +375,8 @@ def print_table(results: dict[str, Any]) -> None:
                 print(
                     f"{name:<17}{language:<5}{label:<14}{row['n']:>4} {fmt(row['R@1'])} {fmt(row['R@5'])} "
                     f"{fmt(row['MRR'])} {fmt(row['answered'])} {fmt(row['declined'])} "
-                    f"{fmt(row.get('right'))} {fmt(row.get('cited'))} {fmt(row.get('wrong'))}"
+                    f"{fmt(row.get('right'))} {fmt(row.get('cited'))} {fmt(row.get('wrong'))} "
+                    f"{fmt(row.get('cites'))} {fmt(row.get('share'))}"
                 )
         extras = {k: v for k, v in result.items() if k != "by_language"}
         print(f"{name}: {json.dumps(extras)}")
