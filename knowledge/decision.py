@@ -129,9 +129,11 @@ class FitReport:
 def fit(
     examples: Sequence[Example], *, features: Sequence[str], l2: float = 1.0, source: str = "calibrated"
 ) -> FitReport:
-    """L2-regularised logistic regression on standardised features (classes balanced, Newton steps), then
-    the threshold that maximises the worse of the answered and declined rates; the "not sure" band reaches
-    down to where 95 % of the answerable examples lie above, so they get the closest sections at least."""
+    """L2-regularised logistic regression on standardised features (classes balanced, every candidate of a
+    question to decline weighing its share of the question, Newton steps), then the threshold that
+    maximises the worse of the answered and declined rates (a question to decline by its most confident
+    candidate); the "not sure" band reaches down to where 95 % of the answerable examples lie above, so
+    they get the closest sections at least."""
     import numpy as np
 
     positives = sum(1 for e in examples if e.answerable)
@@ -144,8 +146,8 @@ def fit(
     scale = np.where(scale > 1e-9, scale, 1.0)  # a constant feature: no information, weight stays 0
     x = np.hstack([(raw - mean) / scale, np.ones((len(rows), 1))])
     y = np.array([1.0 if answerable else 0.0 for _, answerable, _ in rows])
-    share = np.array([share for _, _, share in rows])  # each question weighs one, whatever its candidates
-    sample = share * np.where(y == 1.0, len(examples) / (2 * positives), len(examples) / (2 * negatives))
+    part = np.array([part for _, _, part in rows])  # each question weighs one, whatever its candidates
+    sample = part * np.where(y == 1.0, len(examples) / (2 * positives), len(examples) / (2 * negatives))
     penalty = np.full(x.shape[1], l2)
     penalty[-1] = 0.0  # the bias is not shrunk
     w = np.zeros(x.shape[1])
