@@ -4,10 +4,10 @@ Every question is searched as the bot searches; the evidence features of each of
 (`RetrievalConfig.support_candidates`) are collected. An answerable question whose expected section is among
 them contributes that section's features as "answer"; an unanswerable one contributes every candidate as
 "do not answer" (it is declined only when none is strong), so the examples do not depend on the decision
-in use and calibrating again gives the same fit. Answerable questions whose section the search missed are left out by
-default: whether to answer them is the retrieval's failure, not the decision's. `strict` counts them as "do
-not answer" too — the answer would quote the wrong sections — so the decision learns to say "not sure"
-where the search tends to miss: fewer confident answers, and about half as many wrong ones
+in use and calibrating again gives the same fit. Answerable questions whose section the search missed are
+left out by default: whether to answer them is the retrieval's failure, not the decision's. `strict` counts
+them as "do not answer" too — the answer would quote the wrong sections — so the decision learns to say
+"not sure" where the search tends to miss: fewer confident answers, and about half as many wrong ones
 (docs/knowledge.md has the figures).
 """
 

@@ -140,13 +140,13 @@ def fit(
     negatives = len(examples) - positives
     if positives == 0 or negatives == 0:
         raise ValueError("calibration needs answerable and unanswerable questions")
-    rows = [(c, e.answerable, 1 / len(e.candidates)) for e in examples for c in e.candidates]
-    raw = np.array([[c.get(name, 0.0) for name in features] for c, _, _ in rows], dtype=np.float64)
+    rows = [(candidate, e) for e in examples for candidate in e.candidates]
+    raw = np.array([[c.get(name, 0.0) for name in features] for c, _ in rows], dtype=np.float64)
     mean, scale = raw.mean(axis=0), raw.std(axis=0)
     scale = np.where(scale > 1e-9, scale, 1.0)  # a constant feature: no information, weight stays 0
     x = np.hstack([(raw - mean) / scale, np.ones((len(rows), 1))])
-    y = np.array([1.0 if answerable else 0.0 for _, answerable, _ in rows])
-    part = np.array([part for _, _, part in rows])  # each question weighs one, whatever its candidates
+    y = np.array([1.0 if e.answerable else 0.0 for _, e in rows])
+    part = np.array([1 / len(e.candidates) for _, e in rows])  # a question weighs one in all
     sample = part * np.where(y == 1.0, len(examples) / (2 * positives), len(examples) / (2 * negatives))
     penalty = np.full(x.shape[1], l2)
     penalty[-1] = 0.0  # the bias is not shrunk

@@ -1,6 +1,7 @@
 """`kb embed`, `kb status` and `kb calibrate` from the command line, with the bundled model."""
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,12 @@ QUESTIONS = [
 ]
 
 
+def write_questions(folder: Path, questions: Sequence[object]) -> Path:
+    path = folder / "questions.jsonl"
+    path.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in questions), encoding="utf-8")
+    return path
+
+
 @pytest.fixture
 def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
@@ -84,8 +91,7 @@ def test_status_embed_and_calibrate(corpus: Path, tmp_path: Path) -> None:
     status = runner.invoke(app, ["kb", "status"]).output
     assert f"embedded: {before['sections']}/{before['sections']} passages (100%)" in status
 
-    questions = tmp_path / "questions.jsonl"
-    questions.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in QUESTIONS), encoding="utf-8")
+    questions = write_questions(tmp_path, QUESTIONS)
     dry = runner.invoke(app, ["kb", "calibrate", str(questions), "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert "Fitted on" in dry.output and "Not saved" in dry.output
@@ -115,10 +121,7 @@ def test_strict_calibration_counts_missed_questions_as_do_not_answer(corpus: Pat
         "type": "support",
         "expected": [{"path": "en/faq/elsewhere.md", "heading": "Disks"}],
     }
-    questions = tmp_path / "questions.jsonl"
-    questions.write_text(
-        "\n".join(json.dumps(q, ensure_ascii=False) for q in [*QUESTIONS, missed]), encoding="utf-8"
-    )
+    questions = write_questions(tmp_path, [*QUESTIONS, missed])
     items, kb = load_questions(questions), open_knowledge_base()
     default = calibration_examples(kb, items)
     strict = calibration_examples(kb, items, strict=True)
@@ -135,8 +138,7 @@ def test_calibrating_again_gives_the_same_fit(corpus: Path, tmp_path: Path) -> N
     # fixed point, not a drift from one run to the next
     assert runner.invoke(app, ["kb", "ingest", str(corpus)]).exit_code == 0
     assert runner.invoke(app, ["kb", "embed"]).exit_code == 0
-    questions = tmp_path / "questions.jsonl"
-    questions.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in QUESTIONS), encoding="utf-8")
+    questions = write_questions(tmp_path, QUESTIONS)
     items, kb = load_questions(questions), open_knowledge_base()
     examples = {
         weight: calibration_examples(
