@@ -75,30 +75,30 @@ class DecisionModel:
 # Fitted by `python -m benchmarks.decision_fit` (see docs/knowledge.md for the questions it used).
 DEFAULT_LEXICAL = DecisionModel(
     weights={
-        "coverage": 4.2904,
-        "unknown": -1.9596,
-        "strength": 21.111,
-        "unknown_names": -3.3026,
-        "information": 0.6218,
+        "coverage": 4.2159,
+        "unknown": -1.9505,
+        "strength": 20.9332,
+        "unknown_names": -3.3168,
+        "information": 0.6121,
     },
-    bias=-8.7296,
-    threshold=0.6115,
-    weak_threshold=0.3622,
+    bias=-8.6022,
+    threshold=0.6127,
+    weak_threshold=0.3283,
 )
 DEFAULT_HYBRID = DecisionModel(
     weights={
-        "coverage": 4.8135,
-        "unknown": -2.3179,
-        "strength": 14.2598,
-        "unknown_names": -2.7939,
-        "information": 0.4776,
-        "dense": 10.097,
-        "dense_gap": 92.0315,
-        "agreement": -0.1557,
+        "coverage": 4.838,
+        "unknown": -2.2897,
+        "strength": 14.2516,
+        "unknown_names": -2.8046,
+        "information": 0.4753,
+        "dense": 10.121,
+        "dense_gap": 92.2259,
+        "agreement": -0.155,
     },
-    bias=-15.3802,
-    threshold=0.5991,
-    weak_threshold=0.3095,
+    bias=-15.3948,
+    threshold=0.6005,
+    weak_threshold=0.3097,
 )
 
 
