@@ -24,9 +24,8 @@ import re
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
-from knowledge.tokenize import data_words, tokens
+from knowledge.tokenize import tokens
 from knowledge.types import Hit
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -45,10 +44,6 @@ SHORT = 25  # a bare "No." / "可以。" shorter than this brings the next sente
 MAX_CHARS = 700
 LEAD_SECTIONS = 3  # without the decision's word, the retrieval's first sections are the supporting ones
 LEAD_SHARE = 0.2  # a supporting section speaks when its best sentence scores this share of the best one
-QUANTITY_BONUS = 1.5  # a sentence stating a number, for a question asking for one ("how many", "多少")
-
-# A number as a quantity: "1017", "4,096", "1.5", "90" — not an issue "#42940", a "v6.5" or a "8.5.0" release.
-_NUMBER = re.compile(r"(?<![A-Za-z0-9_#.])\d+(?:,\d{3})*(?:\.\d+)?(?![A-Za-z0-9_.]*\d)")
 
 # A verdict word followed by punctuation (or nothing): "Yes." "No —" "Correct," "可以。" "不支持，"
 _VERDICT = re.compile(
@@ -59,24 +54,6 @@ _VERDICT = re.compile(
     r"[\s,.;:!—–\-，。！；：]*",
     re.IGNORECASE,
 )
-
-
-@lru_cache(maxsize=1)
-def _quantity_question() -> re.Pattern[str]:
-    phrases = sorted(data_words("quantity-questions.txt"), key=len, reverse=True)
-    return re.compile(
-        "|".join(rf"\b{re.escape(p)}\b" if p.isascii() else re.escape(p) for p in phrases), re.IGNORECASE
-    )
-
-
-def asks_quantity(question: str) -> bool:
-    """Whether the question asks for a count, size, duration or limit (`knowledge/data/quantity-questions.txt`)."""
-    return _quantity_question().search(question) is not None
-
-
-def has_number(sentence: str) -> bool:
-    """Whether the sentence states a number (`_NUMBER`)."""
-    return _NUMBER.search(sentence) is not None
 
 
 def strip_verdict(sentence: str) -> str:
@@ -280,7 +257,6 @@ def select_quotes(
             for index, sentence, own, header, prior, heading in candidates
         ]
     scored: list[tuple[float, int, Sentence]] = []
-    quantity = asks_quantity(query)
     for index, sentence, own, header, prior, heading in candidates:
         if not sentence.text:  # a bare verdict under another question's heading
             continue
@@ -298,9 +274,7 @@ def select_quotes(
             missing = sum(weights[t] for t in heading - own - header)
             heading_bonus = missing * (0.7 if sentence.position == 0 else 0.4)
         length_norm = 1.0 + 0.15 * math.log(1 + sentence.length)
-        # "How many columns…?" is answered by the sentence that states the number.
-        bonus = QUANTITY_BONUS if quantity and has_number(sentence.text) else 1.0
-        scored.append((bonus * prior * (overlap + heading_bonus) / length_norm, index, sentence))
+        scored.append((prior * (overlap + heading_bonus) / length_norm, index, sentence))
     scored.sort(key=lambda s: (-s[0], s[1], s[2].position))
     if not scored or scored[0][0] <= 0:  # no sentence says anything the question asks
         return []

@@ -42,7 +42,7 @@ _DATA = Path(__file__).with_name("data")
 
 
 @lru_cache(maxsize=8)
-def data_words(name: str) -> frozenset[str]:
+def _data_words(name: str) -> frozenset[str]:
     """A word list of `knowledge/data/` (one entry per line, `#` comment lines)."""
     lines = (_DATA / name).read_text(encoding="utf-8").splitlines()
     return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
@@ -50,18 +50,18 @@ def data_words(name: str) -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _chat_re() -> re.Pattern[str]:
-    chinese = sorted(data_words("chat-phrases-zh.txt"), key=len, reverse=True)
+    chinese = sorted(_data_words("chat-phrases-zh.txt"), key=len, reverse=True)
     return re.compile("|".join([rf"\b{p}\b" for p in _CHAT_PHRASES_EN] + chinese), re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
 def stop_en() -> frozenset[str]:
-    return data_words("stopwords-en.txt")
+    return _data_words("stopwords-en.txt")
 
 
 @lru_cache(maxsize=1)
 def stop_zh() -> frozenset[str]:
-    return data_words("stopwords-zh.txt")
+    return _data_words("stopwords-zh.txt")
 
 
 _jieba_lock = threading.Lock()

@@ -8,7 +8,7 @@ from datetime import date
 
 from bot.llm import LLM
 from knowledge.answer import answer_question, is_follow_up, section_trail
-from knowledge.answer_extractive import asks_quantity, has_number, select_quotes, split_sentences
+from knowledge.answer_extractive import select_quotes, split_sentences
 from knowledge.answer_llm import NO_ANSWER, parse_model_answer
 from knowledge.answer_text import extractive_body
 from knowledge.types import Hit, SearchResult, Section
@@ -309,32 +309,6 @@ def test_table_rows_are_judged_by_their_own_cells() -> None:
     table = "| Plan | API calls per day |\n|---|---|\n| Starter | 10,000 |\n| Growth | 100,000 |\n| Enterprise | 1,000,000 |"
     quotes = select_quotes("API calls per day on Growth", [Hit(section=section(table), score=5.0)])
     assert quotes[0].sentences == ("Growth — API calls per day: 100,000",)
-
-
-def test_a_question_asking_for_a_quantity_is_answered_by_the_sentence_stating_it() -> None:
-    # the note repeats more of the question's words ("table", "columns"), the row states the number
-    limits = section(
-        "| Type | Upper limit (default value) |\n|---|---|\n| Columns | Defaults to 1017 |\n| Rows | unlimited |\n\n"
-        "* The upper limit of table columns can be changed with `table-column-count-limit`.",
-        heading="Limitations on a single table",
-    )
-    question = "How many columns can a table have?"
-    assert asks_quantity(question) and asks_quantity("What is the maximum number of columns?")
-    quotes = select_quotes(question, [Hit(section=limits, score=5.0)], max_sentences=1)
-    assert quotes[0].sentences == ("Columns — Upper limit (default value): Defaults to 1017",)
-    # without a quantity asked, the words decide
-    assert not asks_quantity("Can the column limit of a table be changed?")
-    quotes = select_quotes("Can the column limit of a table be changed?", [Hit(section=limits, score=5.0)])
-    assert quotes[0].sentences[0].startswith("The upper limit of table columns")
-    # Chinese: 多少 / 最多 ask for a number; a version or an issue number is not one
-    assert asks_quantity("单表最多多少列？") and asks_quantity("审计日志保存多久？")
-    assert not asks_quantity("那几台 worker 在哪里配？")
-    stated = [
-        s
-        for s in ("默认最大列数为1017。", "修复 #42940 问题", "自 v6.5.1 起支持", "TiDB 8.5.0 发布")
-        if has_number(s)
-    ]
-    assert stated == ["默认最大列数为1017。"]
 
 
 def test_a_word_found_everywhere_in_the_knowledge_base_does_not_choose_the_sentence() -> None:

@@ -15,6 +15,8 @@ from knowledge.tokenize import (
 def test_english_is_lowercased_stemmed_and_stop_words_dropped() -> None:
     assert tokens("Does it support Encryption at rest?") == ["support", "encrypt", "rest"]
     assert tokens("replicating replicated replication") == ["replic", "replic", "replic"]
+    # "how many" asks, like "how much": "many" is no evidence ("…including many MySQL limitations")
+    assert tokens("How many columns can a table have?") == ["column", "tabl"]
 
 
 def test_chat_stock_phrases_are_dropped() -> None:
