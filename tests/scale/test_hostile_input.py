@@ -210,6 +210,17 @@ def test_deeply_nested_json_is_a_client_error(wire: tuple[WireBot, TestClient], 
     assert rows(bot) == (0, 0)
 
 
+def test_signed_event_callbacks_of_a_confused_type_never_5xx(wire: tuple[WireBot, TestClient]) -> None:
+    # found by the fuzz run above: an unhashable event type crashed the ack's fast-path check
+    _bot, client = wire
+    for event_type in ([], {"a": 1}, None, 7):
+        body = json.dumps(
+            {"type": "event_callback", "event_id": "Ev1", "event": {"type": event_type}}
+        ).encode()
+        headers = {"Content-Type": "application/json", **slack_headers(body)}
+        assert client.post("/slack/events", content=body, headers=headers).status_code < 500, event_type
+
+
 def test_workers_survive_a_fuzz_run(
     wire: tuple[WireBot, TestClient], caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -36,7 +36,11 @@ def plain_event(body: bytes) -> dict[str, Any] | None:
     if not isinstance(envelope, dict) or envelope.get("type") != "event_callback":
         return None
     event = envelope.get("event")
-    if not isinstance(event, dict) or event.get("type") not in FAST_EVENTS:
+    if (
+        not isinstance(event, dict)
+        or not isinstance(event.get("type"), str)
+        or event["type"] not in FAST_EVENTS
+    ):
         return None
     return envelope
 
