@@ -39,9 +39,18 @@ _SPECIAL = re.compile(r"<!(here|channel|everyone)(?:\|[^>]*)?>")
 _USER = re.compile(r"<@([A-Z0-9]+)\|[^>]*>")
 
 
+def _dict(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _string(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def bot_user_id_of(body: Mapping[str, Any]) -> str | None:
     """The bot's user id from an Events API envelope (`authorizations[0].user_id`)."""
-    for auth in body.get("authorizations") or []:
+    authorizations = body.get("authorizations")
+    for auth in authorizations if isinstance(authorizations, list) else []:
         if isinstance(auth, Mapping) and auth.get("is_bot") and auth.get("user_id"):
             return str(auth["user_id"])
     return None
@@ -78,15 +87,15 @@ def from_event(body: Mapping[str, Any], *, bot_user_id: str | None = None) -> In
         return None
     bot_user_id = bot_user_id or bot_user_id_of(body)
     event_type = event.get("type")
-    if event.get("bot_id") or event.get("subtype") not in _ALLOWED_SUBTYPES:
+    subtype = event.get("subtype")
+    if event.get("bot_id") or not isinstance(subtype, str | None) or subtype not in _ALLOWED_SUBTYPES:
         return None
-    user = event.get("user")
-    channel = event.get("channel")
-    ts = event.get("ts")
+    # Slack sends these as strings; anything else is not a message we could answer
+    user, channel, ts = _string(event.get("user")), _string(event.get("channel")), _string(event.get("ts"))
     if not user or not channel or not ts or user == bot_user_id:
         return None
-    raw_text = str(event.get("text") or "")
-    thread_ts = event.get("thread_ts")
+    raw_text = _string(event.get("text"))
+    thread_ts = _string(event.get("thread_ts"))
     in_thread = bool(thread_ts) and thread_ts != ts
     is_direct = event.get("channel_type") == "im"
     if event_type == "app_mention":
@@ -106,12 +115,12 @@ def from_event(body: Mapping[str, Any], *, bot_user_id: str | None = None) -> In
         platform=Platform.SLACK,
         workspace=str(body.get("team_id") or event.get("team") or ""),
         user_workspace=str(event.get("user_team") or event.get("team") or ""),
-        conversation=str(channel),
-        user=str(user),
+        conversation=channel,
+        user=user,
         text=clean_text(raw_text, bot_user_id=bot_user_id),
         kind=Kind.MESSAGE,
-        thread=str(thread_ts or ts),
-        message_id=str(ts),
+        thread=thread_ts or ts,
+        message_id=ts,
         in_thread=in_thread,
         mentions_bot=mentions_bot,
         is_direct=is_direct,
@@ -168,24 +177,24 @@ def _action_value(action: Mapping[str, Any]) -> str:
 
 def from_block_action(body: Mapping[str, Any]) -> IncomingMessage | None:
     """A `block_actions` payload (button click / select in one of our messages) → an ACTION."""
-    actions = body.get("actions") or []
-    user = (body.get("user") or {}).get("id")
-    if not actions or not user:
+    actions = body.get("actions")
+    action = _dict(actions[0] if isinstance(actions, list) and actions else None)
+    user = _dict(body.get("user")).get("id")
+    if not action or not user:
         return None
-    action = actions[0]
-    container = body.get("container") or {}
-    message = body.get("message") or {}
-    channel = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
+    container = _dict(body.get("container"))
+    message = _dict(body.get("message"))
+    channel = str(_dict(body.get("channel")).get("id") or container.get("channel_id") or "")
     ts = message.get("ts") or container.get("message_ts")
     thread = message.get("thread_ts") or container.get("thread_ts") or ts
     trigger_id = body.get("trigger_id")
     return IncomingMessage(
         platform=Platform.SLACK,
-        workspace=str((body.get("team") or {}).get("id") or ""),
-        user_workspace=str((body.get("user") or {}).get("team_id") or ""),
+        workspace=str(_dict(body.get("team")).get("id") or ""),
+        user_workspace=str(_dict(body.get("user")).get("team_id") or ""),
         conversation=channel,
         user=str(user),
-        user_name=(body.get("user") or {}).get("username"),
+        user_name=_dict(body.get("user")).get("username"),
         kind=Kind.ACTION,
         action_id=original_action_id(str(action.get("action_id") or "")),
         action_value=_action_value(action),
@@ -220,7 +229,7 @@ def _input_value(element: Mapping[str, Any]) -> str:
 def form_values(state: Mapping[str, Any]) -> dict[str, str]:
     """`view.state.values` ({block_id: {action_id: element}}) → {input name: value} (name = action_id)."""
     values: dict[str, str] = {}
-    for block in (state.get("values") or {}).values():
+    for block in _dict(state.get("values")).values():
         if not isinstance(block, Mapping):
             continue
         for name, element in block.items():
@@ -231,8 +240,8 @@ def form_values(state: Mapping[str, Any]) -> dict[str, str]:
 
 def from_view_submission(body: Mapping[str, Any]) -> IncomingMessage | None:
     """A submitted modal → a FORM, back in the conversation the form was opened from."""
-    view = body.get("view") or {}
-    user = (body.get("user") or {}).get("id")
+    view = _dict(body.get("view"))
+    user = _dict(body.get("user")).get("id")
     form_id = view.get("callback_id")
     if not user or not form_id:
         return None
@@ -244,14 +253,14 @@ def from_view_submission(body: Mapping[str, Any]) -> IncomingMessage | None:
     trigger_id = body.get("trigger_id")
     return IncomingMessage(
         platform=Platform.SLACK,
-        workspace=str((body.get("team") or {}).get("id") or ""),
-        user_workspace=str((body.get("user") or {}).get("team_id") or ""),
+        workspace=str(_dict(body.get("team")).get("id") or ""),
+        user_workspace=str(_dict(body.get("user")).get("team_id") or ""),
         conversation=channel,
         user=str(user),
-        user_name=(body.get("user") or {}).get("username"),
+        user_name=_dict(body.get("user")).get("username"),
         kind=Kind.FORM,
         form_id=str(form_id),
-        form=form_values(view.get("state") or {}),
+        form=form_values(_dict(view.get("state"))),
         action_value=context.value,
         thread=context.thread or None,
         in_thread=bool(context.thread),
@@ -272,13 +281,13 @@ def from_message_shortcut(body: Mapping[str, Any]) -> IncomingMessage | None:
     """The "Log feature request" message shortcut → ACTION `request.from_message` with the message as JSON."""
     if body.get("callback_id") != LOG_REQUEST_SHORTCUT:
         return None
-    user = (body.get("user") or {}).get("id")
-    channel = str((body.get("channel") or {}).get("id") or "")
-    message = body.get("message") or {}
+    user = _dict(body.get("user")).get("id")
+    channel = str(_dict(body.get("channel")).get("id") or "")
+    message = _dict(body.get("message"))
     ts = str(message.get("ts") or "")
     if not user or not channel or not ts:
         return None
-    team = body.get("team") or {}
+    team = _dict(body.get("team"))
     value = {
         "text": clean_text(str(message.get("text") or "")),
         "link": message_link(domain=str(team.get("domain") or ""), channel=channel, ts=ts),
@@ -291,10 +300,10 @@ def from_message_shortcut(body: Mapping[str, Any]) -> IncomingMessage | None:
     return IncomingMessage(
         platform=Platform.SLACK,
         workspace=str(team.get("id") or ""),
-        user_workspace=str((body.get("user") or {}).get("team_id") or ""),
+        user_workspace=str(_dict(body.get("user")).get("team_id") or ""),
         conversation=channel,
         user=str(user),
-        user_name=(body.get("user") or {}).get("username") or (body.get("user") or {}).get("name"),
+        user_name=_dict(body.get("user")).get("username") or _dict(body.get("user")).get("name"),
         kind=Kind.ACTION,
         action_id=LOG_REQUEST_ACTION,
         action_value=json.dumps(value, ensure_ascii=False),

@@ -84,6 +84,29 @@ def test_file_share_and_thread_broadcast_subtypes_are_kept() -> None:
     assert translate.from_event(body) is not None
 
 
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("subtype", []),
+        ("subtype", {"x": 1}),
+        ("user", ["U222"]),
+        ("channel", {"id": "C111"}),
+        ("ts", 1700000000),
+    ],
+)
+def test_an_event_with_a_field_of_the_wrong_type_is_not_a_message(key: str, value: Any) -> None:
+    body = load("app_mention")
+    body["event"][key] = value
+    assert translate.from_event(body) is None  # not a crash, nor a message from user "['U222']"
+
+
+def test_a_text_or_thread_of_the_wrong_type_counts_as_absent() -> None:
+    body = load("app_mention")
+    body["event"].update(text=["role"], thread_ts={"ts": "1"})
+    msg = translate.from_event(body)
+    assert msg is not None and msg.text == "" and msg.thread == msg.message_id == "1700000000.000100"
+
+
 def test_slash_command_main_word_passes_text_through() -> None:
     msg = translate.from_command(load("slash_command"))
     assert msg is not None
