@@ -23,7 +23,7 @@ class DenseIndex:
         self.hashes = hashes  # section number → hashes of its passages, the first window first
         self.row_hashes = [digest for passages in hashes for digest in passages]
         counts = np.array([len(passages) for passages in hashes], dtype=np.int64)
-        self.starts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)  # section → first row
+        self.starts = np.cumsum(counts) - counts  # section → its first row (empty without sections)
         self.matrix: Any = None  # np.ndarray (rows, dim) float32, zero rows not embedded yet
         self.row_embedded: Any = None  # np.ndarray of bool: row → has a vector
         self._count = -1

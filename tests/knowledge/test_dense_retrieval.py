@@ -58,3 +58,21 @@ def test_sections_are_embedded_incrementally_and_fused_with_bm25(tmp_path: Path)
         kb.add_document(path="faq:1", title="Helm chart", text="The operator ships a Helm chart.")
         with db.session() as session:
             assert len(session.exec(select(KnowledgeVector)).all()) == report.chunks + 1
+
+
+def test_an_empty_knowledge_base_with_a_model_answers_without_sections(tmp_path: Path) -> None:
+    # `salesbridge chat` before any `kb ingest`, with the model on: no vectors to look at, no crash
+    url = migrated_sqlite(tmp_path / "empty.db")
+    with serve_openai() as fake:
+        settings = make_settings(
+            url,
+            OPENAI_BASE_URL=fake.base_url,
+            OPENAI_API_KEY="sk-test",
+            OPENAI_EMBEDDING_MODEL="fake-embed",
+            SALESBRIDGE_EMBEDDINGS="openai",
+        )
+        llm = LLM.from_settings(settings)
+        embedder, _status = open_embedder(settings, llm)
+        kb = KnowledgeBase(db=Database(url), settings=settings, llm=llm, embedder=embedder)
+        result = kb.search("Does it support SSO?")
+        assert result.hits == [] and not result.answerable
