@@ -36,11 +36,8 @@ def plain_event(body: bytes) -> dict[str, Any] | None:
     if not isinstance(envelope, dict) or envelope.get("type") != "event_callback":
         return None
     event = envelope.get("event")
-    if (
-        not isinstance(event, dict)
-        or not isinstance(event.get("type"), str)
-        or event["type"] not in FAST_EVENTS
-    ):
+    event_type = event.get("type") if isinstance(event, dict) else None
+    if not isinstance(event_type, str) or event_type not in FAST_EVENTS:
         return None
     return envelope
 

@@ -179,7 +179,8 @@ def from_block_action(body: Mapping[str, Any]) -> IncomingMessage | None:
     """A `block_actions` payload (button click / select in one of our messages) → an ACTION."""
     actions = body.get("actions")
     action = _dict(actions[0] if isinstance(actions, list) and actions else None)
-    user = _dict(body.get("user")).get("id")
+    person = _dict(body.get("user"))
+    user = _string(person.get("id"))
     if not action or not user:
         return None
     container = _dict(body.get("container"))
@@ -191,10 +192,10 @@ def from_block_action(body: Mapping[str, Any]) -> IncomingMessage | None:
     return IncomingMessage(
         platform=Platform.SLACK,
         workspace=str(_dict(body.get("team")).get("id") or ""),
-        user_workspace=str(_dict(body.get("user")).get("team_id") or ""),
+        user_workspace=_string(person.get("team_id")),
         conversation=channel,
-        user=str(user),
-        user_name=_dict(body.get("user")).get("username"),
+        user=user,
+        user_name=_string(person.get("username")) or None,
         kind=Kind.ACTION,
         action_id=original_action_id(str(action.get("action_id") or "")),
         action_value=_action_value(action),
@@ -241,12 +242,13 @@ def form_values(state: Mapping[str, Any]) -> dict[str, str]:
 def from_view_submission(body: Mapping[str, Any]) -> IncomingMessage | None:
     """A submitted modal → a FORM, back in the conversation the form was opened from."""
     view = _dict(body.get("view"))
-    user = _dict(body.get("user")).get("id")
+    person = _dict(body.get("user"))
+    user = _string(person.get("id"))
     form_id = view.get("callback_id")
     if not user or not form_id:
         return None
     context = decode_form_context(str(view.get("private_metadata") or ""))
-    channel = context.channel or str(user)  # no origin known: answer in the user's DM with the bot
+    channel = context.channel or user  # no origin known: answer in the user's DM with the bot
     raw = dict(body)
     if context.response_url:
         raw["response_url"] = context.response_url
@@ -254,10 +256,10 @@ def from_view_submission(body: Mapping[str, Any]) -> IncomingMessage | None:
     return IncomingMessage(
         platform=Platform.SLACK,
         workspace=str(_dict(body.get("team")).get("id") or ""),
-        user_workspace=str(_dict(body.get("user")).get("team_id") or ""),
+        user_workspace=_string(person.get("team_id")),
         conversation=channel,
-        user=str(user),
-        user_name=_dict(body.get("user")).get("username"),
+        user=user,
+        user_name=_string(person.get("username")) or None,
         kind=Kind.FORM,
         form_id=str(form_id),
         form=form_values(_dict(view.get("state"))),
@@ -281,7 +283,8 @@ def from_message_shortcut(body: Mapping[str, Any]) -> IncomingMessage | None:
     """The "Log feature request" message shortcut → ACTION `request.from_message` with the message as JSON."""
     if body.get("callback_id") != LOG_REQUEST_SHORTCUT:
         return None
-    user = _dict(body.get("user")).get("id")
+    person = _dict(body.get("user"))
+    user = _string(person.get("id"))
     channel = str(_dict(body.get("channel")).get("id") or "")
     message = _dict(body.get("message"))
     ts = str(message.get("ts") or "")
@@ -300,10 +303,10 @@ def from_message_shortcut(body: Mapping[str, Any]) -> IncomingMessage | None:
     return IncomingMessage(
         platform=Platform.SLACK,
         workspace=str(team.get("id") or ""),
-        user_workspace=str(_dict(body.get("user")).get("team_id") or ""),
+        user_workspace=_string(person.get("team_id")),
         conversation=channel,
-        user=str(user),
-        user_name=_dict(body.get("user")).get("username") or _dict(body.get("user")).get("name"),
+        user=user,
+        user_name=_string(person.get("username")) or _string(person.get("name")) or None,
         kind=Kind.ACTION,
         action_id=LOG_REQUEST_ACTION,
         action_value=json.dumps(value, ensure_ascii=False),
