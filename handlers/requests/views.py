@@ -145,7 +145,7 @@ def event_text(event: RequestEvent, lang: Language) -> str:
         case "merged":
             return pick(lang, f"merged {event.note}", f"合并到 {event.note.removeprefix('into ')}")
         case "absorbed":
-            return pick(lang, f"absorbed {event.note}", f"并入 {event.note}")
+            return pick(lang, f"absorbed {event.note}", f"合并了 {event.note}")  # #5 was merged into this one
         case "triaged":
             return pick(lang, "re-triaged", "重新分诊") + note
         case "priority":

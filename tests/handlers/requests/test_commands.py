@@ -223,7 +223,12 @@ def test_pm_merge_keeps_customers_arr_and_requesters_and_is_idempotent(bot: Harn
     # as Slack readers see it: Slack people mentioned, the Feishu requester by name (none known: a label)
     shown = bot.services.outbox.people.localize(bot.say("requests show 1")[0], platform="slack").text
     assert "Acme" in shown and "Globex" in shown and "某某银行" in shown
-    assert tokens("<@U1>") in shown and tokens("<@U2>") in shown and "a Feishu user" in shown and "ou_1" not in shown
+    assert (
+        tokens("<@U1>") in shown
+        and tokens("<@U2>") in shown
+        and "a Feishu user" in shown
+        and "ou_1" not in shown
+    )
     # the merged requesters were told where their request went
     assert any("merged into #1" in p.reply.text for p in bot.slack.to(user="U2"))
     assert any("合并到 #1" in p.reply.text for p in bot.feishu.to(user="ou_1"))
@@ -236,6 +241,16 @@ def test_merging_a_merge_target_repoints_its_earlier_duplicates(bot: Harness) ->
     bot.say("requests merge 2 into 3", user="UPM")
     assert _request(bot, 1).merged_into_id == 3
     assert _request(bot, 3).customer_count == 1  # three times "(unspecified)" is one customer
+
+
+def test_merge_history_reads_the_right_way_round_in_chinese(bot: Harness) -> None:
+    _log(bot, "SSO login", user="U1")
+    _log(bot, "SSO sign-in", user="U2")
+    bot.say("requests merge 2 into 1", user="UPM")
+    target = bot.say("需求 查看 1", platform="feishu", user="ou_1")[0].text
+    assert "合并了 #2 «SSO sign-in»" in target and "并入" not in target  # 并入 #2 read "merged into #2"
+    assert "合并到 #1" in bot.say("需求 查看 2", platform="feishu", user="ou_1")[0].text
+    assert "absorbed #2 «SSO sign-in»" in bot.say("requests show 1")[0].text
 
 
 def test_merge_mistakes(bot: Harness) -> None:
