@@ -152,6 +152,12 @@ def requests_of_user(*, session: Session, platform: str, user: str, limit: int =
     )
 
 
+def like_escape(text: str) -> str:
+    """`text` as a literal in a LIKE pattern with `ESCAPE '\\'` (SQLite and PostgreSQL): `%`, `_` and the
+    backslash itself match only themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def search_requests(
     *, session: Session, text: str, limit: int = 10, embedder: Embedder | None = None
 ) -> list[FeatureRequest]:
@@ -189,11 +195,14 @@ def search_requests(
                 found.setdefault(request.id, request)
     needle = text.strip()
     if needle and len(found) < limit:
-        pattern = f"%{needle.replace('%', '').replace('_', '')}%"
+        pattern = f"%{like_escape(needle)}%"
         for request in session.exec(
             select(FeatureRequest)
             .where(
-                or_(col(FeatureRequest.title).ilike(pattern), col(FeatureRequest.area).ilike(pattern)),
+                or_(
+                    col(FeatureRequest.title).ilike(pattern, escape="\\"),
+                    col(FeatureRequest.area).ilike(pattern, escape="\\"),
+                ),
                 col(FeatureRequest.merged_into_id).is_(None),
             )
             .order_by(col(FeatureRequest.id).desc())

@@ -362,6 +362,20 @@ def test_priority_override_needs_a_reason(bot: Harness) -> None:
 # --- browsing ------------------------------------------------------------------------------------------
 
 
+def test_search_takes_like_wildcards_literally(any_db_bot: Harness) -> None:
+    """`%` and `_` are LIKE wildcards: they must match only themselves (SQLite and PostgreSQL)."""
+    bot = any_db_bot
+    _log(bot, "Show 100% of the rows")
+    _log(bot, "Rename snake_case fields")
+    _log(bot, r"Keep \n escapes in exports")
+    _log(bot, "Dark mode")
+    for text, expected in (("%", "#1"), ("_", "#2"), ("\\", "#3"), ("e_c", "#2")):
+        found = bot.say(f"requests search {text}")[0].text
+        listed = re.findall(r"\*\*#(\d+)\*\*", found)
+        assert listed == [expected.lstrip("#")], (text, found)
+    assert "No request matches" in bot.say("requests search %%")[0].text
+
+
 def test_top_mine_search(bot: Harness) -> None:
     _log(bot, "Dark mode customer:Small tier:bronze urgency:low", user="U1")
     _log(bot, "SAML SSO login customer:Big tier:diamond urgency:blocker arr:1m", user="U2")
