@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import pick
+from bot.i18n import both, pick
 from bot.messages import IncomingMessage, Reply
 from bot.router import Router
 from services.context import Services
@@ -29,8 +29,7 @@ def help_reply(router: Router, msg: IncomingMessage) -> Reply:
         spec = router.lookup(topic)
         if spec is None:
             return Reply(
-                text=pick(
-                    lang,
+                text=both(
                     f"I don't know the command `{topic}`. Type `help` for the list.",
                     f"没有 `{topic}` 这个命令。输入 `帮助` 查看命令列表。",
                 ),

@@ -16,9 +16,15 @@ def test_help_lists_commands_in_both_languages(bot: Harness) -> None:
     assert "命令" in (reply_zh.title or "")
 
 
-def test_help_for_unknown_command(bot: Harness) -> None:
-    [reply] = bot.say("help nosuchthing")
-    assert "nosuchthing" in reply.text
+def test_help_for_unknown_command_is_bilingual_whatever_the_language(bot: Harness) -> None:
+    expected = (
+        "I don't know the command `nosuchthing`. Type `help` for the list.\n"
+        "没有 `nosuchthing` 这个命令。输入 `帮助` 查看命令列表。"
+    )
+    for text in ("help nosuchthing", "帮助 nosuchthing"):
+        [reply] = bot.say(text)
+        assert reply.text == expected
+        assert reply.where == "ephemeral" and reply.color == "warning"
 
 
 def test_group_message_without_mention_is_ignored(bot: Harness) -> None:
