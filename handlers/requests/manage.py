@@ -15,35 +15,7 @@ from handlers.requests.views import REQUESTS_USAGE, rice_formula, standing
 from services.context import Services
 from services.requests import workflow
 from services.requests.priority import LABELS
-from services.requests.vocabulary import STATUS_ZH
-
-STATUS_ALIASES = {
-    "new": "new",
-    "新建": "new",
-    "triaged": "triaged",
-    "分诊": "triaged",
-    "已分诊": "triaged",
-    "planned": "planned",
-    "排期": "planned",
-    "已排期": "planned",
-    "计划": "planned",
-    "in-progress": "in-progress",
-    "in_progress": "in-progress",
-    "inprogress": "in-progress",
-    "progress": "in-progress",
-    "开发中": "in-progress",
-    "进行中": "in-progress",
-    "shipped": "shipped",
-    "released": "shipped",
-    "发布": "shipped",
-    "已发布": "shipped",
-    "已上线": "shipped",
-    "declined": "declined",
-    "rejected": "declined",
-    "拒绝": "declined",
-    "已拒绝": "declined",
-}
-
+from services.requests.vocabulary import SETTABLE_STATUSES, STATUS_ZH, parse_status
 
 TRIAGE_KEYS = {"effort": "effort", "工作量": "effort", "confidence": "confidence", "信心": "confidence"}
 
@@ -131,13 +103,11 @@ def change_status_command(msg: IncomingMessage, services: Services, text: str) -
             usage=REQUESTS_USAGE,
         )
     request_id = parse_id(rest[0], what_en="request", what_zh="需求")
-    status = STATUS_ALIASES.get(rest[1].lower())
-    if status is None or status == "new":
-        raise UsageError(
-            f"Unknown status {rest[1]!r}. Allowed: triaged, planned, in-progress, shipped, declined.",
-            f"未知状态 {rest[1]!r}。可选：已分诊(triaged)、已排期(planned)、开发中(in-progress)、已发布(shipped)、已拒绝(declined)。",
-            usage=REQUESTS_USAGE,
-        )
+    try:
+        status = parse_status(rest[1], allowed=SETTABLE_STATUSES)
+    except UsageError as exc:
+        exc.usage = REQUESTS_USAGE
+        raise
     free = parsed.text.split(None, 2)
     note = " ".join(
         part for part in (free[2] if len(free) > 2 else "", parsed.get("note") or "") if part

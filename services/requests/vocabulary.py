@@ -1,7 +1,7 @@
 """The values a feature request's fields take: customer tiers, urgencies, statuses and ARR amounts.
 
 Each value has a canonical English word, a Chinese name (`TIER_ZH`, `URGENCY_ZH`, `STATUS_ZH`) and the aliases
-people type in either language (`金牌` → gold, `阻塞` → blocker). Amounts are read from `120k`, `1.2m`,
+people type in either language (`金牌` → gold, `阻塞` → blocker, `已排期` → planned). Amounts are read from `120k`, `1.2m`,
 `$50,000`, `¥80万` … into `Money` and shown back the way sales teams count (`¥80万`, `$1.5M`).
 
 Everything here is pure (no database). A bad value raises a bilingual `UsageError` naming the allowed values;
@@ -48,6 +48,8 @@ URGENCY_ZH = {"blocker": "阻塞", "high": "高", "normal": "普通", "low": "�
 
 OPEN_STATUSES = ("new", "triaged", "planned", "in-progress")
 STATUSES = (*OPEN_STATUSES, "shipped", "declined")
+SETTABLE_STATUSES = STATUSES[1:]  # what `requests status` moves a request to
+LISTED_STATUSES = (*STATUSES, "merged")  # what a request can be in (a merged one points at its target)
 RELEASE_STATUSES = ("planned", "in-progress", "shipped")  # statuses that may name a release
 STATUS_ZH = {
     "new": "新建",
@@ -57,6 +59,34 @@ STATUS_ZH = {
     "shipped": "已发布",
     "declined": "已拒绝",
     "merged": "已合并",
+}
+STATUS_ALIASES = {
+    "new": "new",
+    "新建": "new",
+    "triaged": "triaged",
+    "分诊": "triaged",
+    "已分诊": "triaged",
+    "planned": "planned",
+    "排期": "planned",
+    "已排期": "planned",
+    "计划": "planned",
+    "in-progress": "in-progress",
+    "in_progress": "in-progress",
+    "inprogress": "in-progress",
+    "progress": "in-progress",
+    "开发中": "in-progress",
+    "进行中": "in-progress",
+    "shipped": "shipped",
+    "released": "shipped",
+    "发布": "shipped",
+    "已发布": "shipped",
+    "已上线": "shipped",
+    "declined": "declined",
+    "rejected": "declined",
+    "拒绝": "declined",
+    "已拒绝": "declined",
+    "merged": "merged",
+    "已合并": "merged",
 }
 
 # Approximate conversion to USD so that ARR in different currencies can be summed and ranked. The amount
@@ -115,6 +145,15 @@ def parse_urgency(value: str) -> str:
         return URGENCY_ALIASES[key]
     en, zh = _allowed(URGENCIES, URGENCY_ZH)
     raise UsageError(f"Unknown urgency {value!r}. Allowed: {en}.", f"未知的紧急度 {value!r}。可选：{zh}。")
+
+
+def parse_status(value: str, *, allowed: tuple[str, ...] = LISTED_STATUSES) -> str:
+    """A status word in either language → the canonical status (`已排期` → planned), one of `allowed`."""
+    status = STATUS_ALIASES.get(value.strip().lower())
+    if status is not None and status in allowed:
+        return status
+    en, zh = _allowed(allowed, STATUS_ZH)
+    raise UsageError(f"Unknown status {value!r}. Allowed: {en}.", f"未知状态 {value!r}。可选：{zh}。")
 
 
 def parse_money(value: str, *, default_currency: str = "USD") -> Money:

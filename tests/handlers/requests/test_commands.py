@@ -337,6 +337,15 @@ def test_declining_needs_a_reason(bot: Harness) -> None:
 def test_status_usage_errors(bot: Harness) -> None:
     _log(bot, "SSO")
     assert "Unknown status" in bot.say("requests status 1 done", user="UPM")[0].text
+    for status in ("merged", "已合并", "new"):  # a status a request can be in, but not one a PM sets
+        refused = bot.say(f"requests status 1 {status}", user="UPM")[0].text
+        assert "Allowed: triaged, planned, in-progress, shipped, declined." in refused, status
+        assert (
+            "可选：已分诊(triaged)、已排期(planned)、开发中(in-progress)、已发布(shipped)、已拒绝(declined)"
+            in refused
+        )
+        assert "Usage / 用法" in refused
+    assert "已排期" in bot.say("需求列表 状态 1 已排期", user="UPM")[0].text
     assert "needs an id" in bot.say("requests status 1", user="UPM")[0].text
     assert "no request #5" in bot.say("requests status 5 planned", user="UPM")[0].text
     assert "too long" in bot.say(f"requests status 1 shipped release:{'9' * 101}", user="UPM")[0].text
