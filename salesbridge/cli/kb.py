@@ -6,8 +6,10 @@ Project modules are imported at the top; only `rich.progress` (drawn on a termin
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -50,6 +52,7 @@ def ingest(
             "Usage: salesbridge kb ingest PATH... [--prune]  (give at least one file or folder)",
             "用法：salesbridge kb ingest 路径... [--prune]（至少给出一个文件或文件夹）",
         )
+    _refuse_unusable_paths(paths)
     kb = open_knowledge_base()
     if sys.stderr.isatty():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -85,6 +88,25 @@ def ingest(
             )
     if report.files == 0 and report.skipped:
         raise typer.Exit(1)
+
+
+def _refuse_unusable_paths(paths: list[Path]) -> None:
+    """A path given that does not exist (a typo), or is no file nor folder (a device, a pipe), is the
+    caller's mistake, not a file to skip: a usage exit, and nothing is ingested (nor pruned). Unreadable
+    or broken files inside a folder are still reported by the ingest as skipped."""
+    given = [(str(path), path.expanduser()) for path in paths]
+    missing = [name for name, path in given if not path.exists()]
+    special = [name for name, path in given if path.exists() and not (path.is_file() or path.is_dir())]
+    if not (missing or special):
+        return
+    en = [f"No such file or folder: {', '.join(missing)}."] if missing else []
+    zh = [f"文件或文件夹不存在：{'、'.join(missing)}。"] if missing else []
+    en += [f"Not a file or folder: {', '.join(special)}."] if special else []
+    zh += [f"不是文件或文件夹：{'、'.join(special)}。"] if special else []
+    raise fail(
+        " ".join(en) + " Nothing was ingested. Usage: salesbridge kb ingest PATH... [--prune]",
+        "".join(zh) + "未导入任何文档。用法：salesbridge kb ingest 路径... [--prune]",
+    )
 
 
 @kb_app.command("embed")
@@ -333,7 +355,33 @@ def _questions_and_knowledge_base(
     try:
         items = load_questions(questions)
     except QuestionFileError as exc:
-        raise fail(str(exc), f"问题文件无法读取：{exc}") from exc
+        raise fail(str(exc), _question_file_error_zh(questions, exc)) from exc
+    except UnicodeDecodeError as exc:  # a binary file given by mistake
+        raise fail(
+            f"cannot read {questions}: not UTF-8 text (the questions are JSON lines)",
+            f"无法读取问题文件 {questions}：不是 UTF-8 文本（问题文件应每行一个 JSON 对象）。",
+        ) from exc
     kb = open_knowledge_base()
     require_documents(kb)
     return items, kb
+
+
+_OS_ERRORS_ZH = {
+    errno.ENOENT: "文件不存在",
+    errno.EACCES: "没有读取权限",
+    errno.EISDIR: "这是一个文件夹，请给出问题文件",
+}
+
+
+def _question_file_error_zh(path: Path, exc: QuestionFileError) -> str:
+    """The Chinese line for a question file `load_questions` refused (its message is the English line):
+    unreadable (why), a line that is not a question object (which), or no questions at all."""
+    cause = exc.__cause__
+    if isinstance(cause, OSError):
+        reason = _OS_ERRORS_ZH.get(cause.errno or 0, "读取出错")
+        return f"无法读取问题文件 {path}：{reason}。"
+    if cause is not None:
+        line = re.search(r":(\d+): not a question object", str(exc))
+        where = f"第 {line.group(1)} 行" if line else "其中一行"
+        return f'问题文件 {path} {where}不是问题对象（每行应是一个含 "question" 字段的 JSON 对象）。'
+    return f"问题文件 {path} 中没有问题（每行一个 JSON 对象）。"

@@ -1,4 +1,5 @@
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,90 @@ def test_wrong_invocations_get_bilingual_usage(cli_env: Path, tmp_path: Path) ->
         assert any("\u4e00" <= ch <= "\u9fff" for ch in result.output), args
     empty = runner.invoke(app, ["kb", "list"])
     assert "empty" in empty.output and "为空" in empty.output
+
+
+def test_ingest_of_a_path_that_does_not_exist_is_a_usage_error_and_ingests_nothing(
+    cli_env: Path, tmp_path: Path
+) -> None:
+    missing = tmp_path / "nonexistent" / "path"
+    for args in (["kb", "ingest", str(missing)], ["kb", "ingest", str(cli_env), str(missing), "--prune"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        english, chinese = result.output.splitlines()
+        assert english == (
+            f"No such file or folder: {missing}. Nothing was ingested. "
+            "Usage: salesbridge kb ingest PATH... [--prune]"
+        )
+        assert (
+            chinese
+            == f"文件或文件夹不存在：{missing}。未导入任何文档。用法：salesbridge kb ingest 路径... [--prune]"
+        )
+    device = runner.invoke(app, ["kb", "ingest", "/dev/null"])
+    assert device.exit_code == 2, device.output
+    assert device.output.splitlines()[0].startswith("Not a file or folder: /dev/null.")
+    assert device.output.splitlines()[1].startswith("不是文件或文件夹：/dev/null。")
+    empty = runner.invoke(app, ["kb", "list"])
+    assert "empty" in empty.output  # the existing folder given beside the typo was not ingested either
+
+
+def test_ingest_still_reports_broken_files_inside_an_existing_folder(cli_env: Path) -> None:
+    (cli_env / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    result = runner.invoke(app, ["kb", "ingest", str(cli_env)])
+    assert result.exit_code == 0, result.output
+    assert "4 added" in result.output and "skipped broken.pdf: " in result.output
+    only_broken = cli_env.parent / "only-broken"
+    only_broken.mkdir()
+    (only_broken / "scan.pdf").write_bytes(b"%PDF-1.4 nothing")
+    result = runner.invoke(app, ["kb", "ingest", str(only_broken)])
+    assert result.exit_code == 0 and "1 skipped" in result.output and "skipped scan.pdf: " in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "english", "chinese"),
+    [
+        (
+            None,
+            None,
+            "cannot read {path}: No such file or directory",
+            "无法读取问题文件 {path}：文件不存在。",
+        ),
+        ("folder", None, "cannot read {path}: Is a directory", "无法读取问题文件 {path}：这是一个文件夹"),
+        (
+            "bad.jsonl",
+            '{"question": "SSO?"}\nnot json\n',
+            "{path}:2: not a question object",
+            "问题文件 {path} 第 2 行不是问题对象",
+        ),
+        ("empty.jsonl", "\n", "{path} holds no questions", "问题文件 {path} 中没有问题"),
+        (
+            "binary.jsonl",
+            b"\xff\xfe\x00binary",
+            "cannot read {path}: not UTF-8 text",
+            "无法读取问题文件 {path}：不是 UTF-8 文本",
+        ),
+    ],
+)
+def test_an_unusable_question_file_is_explained_in_english_then_chinese(
+    cli_env: Path, tmp_path: Path, name: str | None, content: str | bytes | None, english: str, chinese: str
+) -> None:
+    path = tmp_path / (name or "nonexistent.yaml")
+    if name == "folder":
+        path.mkdir()
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content, encoding="utf-8")
+    for command in ("eval", "calibrate"):
+        result = runner.invoke(app, ["kb", command, str(path)])
+        assert result.exit_code == 2, result.output
+        first, second = result.output.splitlines()
+        assert first.startswith(english.format(path=path)), first
+        assert second.startswith(chinese.format(path=path)), second
+        # the Chinese line is Chinese: no English words but the path
+        assert not re.search(
+            r"[A-Za-z]{3,}",
+            re.sub(r'"\w+"|UTF-8|JSON', "", second.replace(str(path), "")),
+        ), second
 
 
 def test_commands_reading_an_empty_knowledge_base_name_the_database_and_how_to_fill_it(
