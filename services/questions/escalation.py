@@ -335,15 +335,13 @@ def knowledge_gaps(*, session: Session, since: datetime | None = None, limit: in
     return gaps[:limit]
 
 
-def unanswered_questions(*, session: Session, since: datetime) -> list[QaEscalation]:
-    """Escalations still waiting for a PM, created since `since`, oldest first (agenda items)."""
-    return list(
-        session.exec(
-            select(QaEscalation)
-            .where(col(QaEscalation.status) == "open", col(QaEscalation.created_at) >= since)
-            .order_by(col(QaEscalation.created_at))
-        )
-    )
+def unanswered_questions(*, session: Session, since: datetime | None = None) -> list[QaEscalation]:
+    """Escalations still waiting for a PM, oldest first: every open one (agendas and PM digests keep an
+    open question on the list until it is answered), or only those created since `since`."""
+    query = select(QaEscalation).where(col(QaEscalation.status) == "open")
+    if since is not None:
+        query = query.where(col(QaEscalation.created_at) >= since)
+    return list(session.exec(query.order_by(col(QaEscalation.created_at))))
 
 
 def answered_escalations(*, session: Session, since: datetime) -> list[QaEscalation]:

@@ -1,14 +1,14 @@
 """The weekly product–sales sync reminder, with an agenda built from live data.
 
 Sections: new feature requests since the last sync and the top ones by score, requests whose status
-changed, upcoming releases and end-of-sale dates, unanswered/escalated questions, announcements with low
-acknowledgement, and items people added with the "Add agenda item" button. Buttons: "Add agenda item"
+changed, upcoming releases and end-of-sale dates, questions escalated to the PMs and still open, announcements
+still below the acknowledgement threshold (both stay on every agenda until resolved, `open_items`), and items
+people added with the "Add agenda item" button. Buttons: "Add agenda item"
 (a form; stored for the next agenda) and "Can't attend" (recorded per occurrence and listed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -17,9 +17,8 @@ from sqlmodel import col, select
 from bot.chat_text import mention
 from bot.messages import Button, Reply
 from bot.models import AgendaItem, SyncAbsence
-from services.announcements.workflow import AckRate, acknowledgement_rates, upcoming_releases_and_eos
+from services.announcements.workflow import upcoming_releases_and_eos
 from services.context import Services
-from services.questions.escalation import unanswered_questions
 from services.requests.queries import requests_created_since, status_changes_since, top_requests
 from services.schedules.lines import (
     ack_rate_line,
@@ -28,18 +27,13 @@ from services.schedules.lines import (
     status_change_line,
     upcoming_line,
 )
-from services.schedules.sections import Section, block, read_section
+from services.schedules.names import WEEKLY, sync_title
+from services.schedules.open_items import ACK_WINDOW, LOW_ACK, open_escalations, under_acknowledged
+from services.schedules.sections import block, read_section
 from services.schedules.store import slot_key
 
-LOW_ACK = 0.8  # announcements acknowledged by fewer than 80% of their audience are listed
 ADD_ITEM_ACTION = "schedule.agenda.add"
 CANT_ATTEND_ACTION = "schedule.sync.absent"
-
-
-def low_acknowledgement(rates: Sequence[AckRate]) -> list[AckRate]:
-    """The announcements acknowledged by fewer than `LOW_ACK` of the members they reached (posted to nobody
-    yet: no rate to judge)."""
-    return [rate for rate in rates if rate.expected and rate.rate < LOW_ACK]
 
 
 def pending_agenda_items(*, services: Services, schedule_id: int) -> list[AgendaItem]:
@@ -108,9 +102,16 @@ def mark_agenda_items_used(*, services: Services, item_ids: list[int], slot: dat
 
 
 def build_agenda(
-    *, services: Services, schedule_id: int, since: datetime, now: datetime, slot: datetime
+    *,
+    services: Services,
+    schedule_id: int,
+    since: datetime,
+    now: datetime,
+    slot: datetime,
+    frequency: str = WEEKLY,
 ) -> Reply:
-    """The reminder with its agenda (added items stay pending until `mark_agenda_items_used`)."""
+    """The reminder with its agenda (added items stay pending until `mark_agenda_items_used`); its title
+    says how often the sync is held (`names.frequency` of the schedule)."""
     new = read_section(
         services, lambda s: requests_created_since(session=s, since=since), name="new requests"
     )
@@ -123,13 +124,10 @@ def build_agenda(
         lambda s: upcoming_releases_and_eos(session=s, now=now, days=14),
         name="upcoming releases and end-of-sale dates",
     )
-    unanswered = read_section(
-        services, lambda s: unanswered_questions(session=s, since=since), name="unanswered questions"
+    unanswered = read_section(services, lambda s: open_escalations(session=s), name="unanswered questions")
+    low_ack = read_section(
+        services, lambda s: under_acknowledged(session=s, now=now), name="acknowledgement rates"
     )
-    rates = read_section(
-        services, lambda s: acknowledgement_rates(session=s, since=since), name="acknowledgement rates"
-    )
-    low_ack = Section(items=low_acknowledgement(rates.items), available=rates.available)
     added = pending_agenda_items(services=services, schedule_id=schedule_id)
     added_text = (
         "\n".join(f"• {item.text} ({mention(item.added_by, platform=item.platform)})" for item in added)
@@ -148,7 +146,8 @@ def build_agenda(
             "Unanswered & escalated questions / 未解答与升级的问题", unanswered, escalation_line, empty="—"
         ),
         block(
-            f"Announcements below {LOW_ACK:.0%} acknowledged / 确认率偏低的公告",
+            f"Announcements below {LOW_ACK:.0%} acknowledged (published in the last {ACK_WINDOW.days} days)"
+            f" / 确认率低于 {LOW_ACK:.0%} 的公告（近 {ACK_WINDOW.days} 天发布）",
             low_ack,
             ack_rate_line,
             empty="—",
@@ -156,8 +155,9 @@ def build_agenda(
         f"**Added by the team / 团队添加的议题**\n{added_text}",
     ]
     key = slot_key(slot)
+    title_en, title_zh = sync_title(frequency)
     return Reply(
-        title="Weekly product–sales sync / 产品–销售周同步会",
+        title=f"{title_en} / {title_zh}",
         text="Agenda for today's sync / 今日议程:\n\n" + "\n\n".join(parts),
         buttons=[
             Button(action_id=ADD_ITEM_ACTION, label="Add agenda item / 添加议题", value=str(schedule_id)),

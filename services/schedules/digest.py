@@ -1,9 +1,11 @@
-"""Weekly digests, as `Reply`s (each platform adapter renders them).
+"""Digests, as `Reply`s (each platform adapter renders them), titled by how often their schedule runs
+("Daily sales digest / 销售日报", "Weekly PM digest / 产品经理周报", `names`).
 
-- `digest` for sales groups: releases and end-of-sale notices of the week, top new requests and their status
-  moves, newly answered FAQ entries (escalations resolved), most-asked questions.
-- `pm-digest` for PM channels: requests by customer ARR, knowledge gaps (unanswered questions), announcement
-  acknowledgement rates.
+- `digest` for sales groups: releases and end-of-sale notices since the last digest, top new requests and
+  their status moves, newly answered FAQ entries (escalations resolved), most-asked questions.
+- `pm-digest` for PM channels: requests by customer ARR, knowledge gaps (every escalated question still
+  unanswered, however old), announcement acknowledgement rates (those published since the last digest, and
+  older ones still under-acknowledged, `open_items`).
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from datetime import datetime
 from typing import TypeVar
 
 from bot.messages import Reply
-from services.announcements.workflow import acknowledgement_rates, announcements_since
+from services.announcements.workflow import announcements_since
 from services.context import Services
-from services.questions.escalation import answered_escalations, most_asked, unanswered_questions
+from services.questions.escalation import answered_escalations, most_asked
 from services.requests.queries import (
     requests_by_arr,
     requests_created_since,
@@ -30,11 +32,13 @@ from services.schedules.lines import (
     request_line,
     status_change_line,
 )
+from services.schedules.names import WEEKLY, kind_name
+from services.schedules.open_items import acknowledgement_report, open_escalations
 from services.schedules.sections import Section, block, read_section
 
 T = TypeVar("T")
 
-NOTHING = "— nothing this week / 本周无"
+NOTHING = "— nothing / 无"
 
 
 def _block(title: str, section: Section[T], line: Callable[[T], str], *, limit: int = 8) -> str:
@@ -45,7 +49,12 @@ def _period(since: datetime, now: datetime) -> str:
     return f"{since.date().isoformat()} → {now.date().isoformat()}"
 
 
-def build_digest(*, services: Services, since: datetime, now: datetime) -> Reply:
+def _title(kind: str, frequency: str) -> str:
+    en, zh = kind_name(kind, frequency)
+    return f"{en} / {zh}"
+
+
+def build_digest(*, services: Services, since: datetime, now: datetime, frequency: str = WEEKLY) -> Reply:
     announced = read_section(
         services, lambda s: announcements_since(session=s, since=since), name="announcements since"
     )
@@ -61,7 +70,7 @@ def build_digest(*, services: Services, since: datetime, now: datetime) -> Reply
     )
     asked = read_section(services, lambda s: most_asked(session=s, since=since, limit=5), name="most asked")
     parts = [
-        _block("Releases & end-of-sale notices / 本周发布与停售", announced, announcement_line),
+        _block("Releases & end-of-sale notices / 发布与停售通知", announced, announcement_line),
         _block("New feature requests / 新需求", new, request_line),
         _block("Top requests / 热门需求", top, request_line),
         _block("Status moves / 需求状态变化", moved, status_change_line),
@@ -69,7 +78,7 @@ def build_digest(*, services: Services, since: datetime, now: datetime) -> Reply
         _block("Most-asked questions / 最常被问的问题", asked, most_asked_line),
     ]
     return Reply(
-        title="Weekly sales digest / 销售周报",
+        title=_title("digest", frequency),
         text="\n\n".join(parts),
         context=[f"{_period(since, now)} · SalesBridge"],
         where="channel",
@@ -77,14 +86,14 @@ def build_digest(*, services: Services, since: datetime, now: datetime) -> Reply
     )
 
 
-def build_pm_digest(*, services: Services, since: datetime, now: datetime) -> Reply:
+def build_pm_digest(*, services: Services, since: datetime, now: datetime, frequency: str = WEEKLY) -> Reply:
     by_arr = read_section(services, lambda s: requests_by_arr(session=s, limit=10), name="requests by ARR")
-    gaps = read_section(
-        services, lambda s: unanswered_questions(session=s, since=since), name="unanswered questions"
-    )
+    gaps = read_section(services, lambda s: open_escalations(session=s), name="unanswered questions")
     asked = read_section(services, lambda s: most_asked(session=s, since=since, limit=5), name="most asked")
     rates = read_section(
-        services, lambda s: acknowledgement_rates(session=s, since=since), name="acknowledgement rates"
+        services,
+        lambda s: acknowledgement_report(session=s, since=since, now=now),
+        name="acknowledgement rates",
     )
     parts = [
         _block("Requests by customer ARR / 按客户 ARR 排序的需求", by_arr, request_line, limit=10),
@@ -93,7 +102,7 @@ def build_pm_digest(*, services: Services, since: datetime, now: datetime) -> Re
         _block("Announcement acknowledgement / 公告确认率", rates, ack_rate_line),
     ]
     return Reply(
-        title="Weekly PM digest / 产品经理周报",
+        title=_title("pm-digest", frequency),
         text="\n\n".join(parts),
         context=[f"{_period(since, now)} · SalesBridge"],
         where="channel",

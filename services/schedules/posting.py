@@ -26,6 +26,7 @@ from services.context import Services
 from services.objections.practice import post_practice
 from services.schedules.agenda import build_agenda, mark_agenda_items_used, pending_agenda_items
 from services.schedules.digest import build_digest, build_pm_digest
+from services.schedules.names import frequency
 from services.schedules.store import load_schedule, parse_channels
 from services.schedules.timing import build_trigger, latest_slot, wall_clock_key
 
@@ -141,8 +142,11 @@ def compose(*, services: Services, schedule: Schedule, since: datetime, slot: da
     """The message of a sync / digest / PM digest schedule (LSCPA posts are built per channel)."""
     assert schedule.id is not None
     now = services.now()
+    how_often = frequency(schedule.cron)
     if schedule.kind == "sync":
-        return build_agenda(services=services, schedule_id=schedule.id, since=since, now=now, slot=slot)
+        return build_agenda(
+            services=services, schedule_id=schedule.id, since=since, now=now, slot=slot, frequency=how_often
+        )
     if schedule.kind == "pm-digest":
-        return build_pm_digest(services=services, since=since, now=now)
-    return build_digest(services=services, since=since, now=now)
+        return build_pm_digest(services=services, since=since, now=now, frequency=how_often)
+    return build_digest(services=services, since=since, now=now, frequency=how_often)

@@ -4,18 +4,20 @@ Slack (Block Kit) and Feishu (cards) through the real renderers and the fake por
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.messages import Reply
+from bot.messages import Button, Reply
 from bot.models import Announcement, QaEscalation
 from services.announcements.workflow import AckRate
 from services.schedules import digest
-from services.schedules.agenda import low_acknowledgement
 from services.schedules.digest import build_digest
+from services.schedules.open_items import ACK_WINDOW, low_acknowledgement
+from services.schedules.posting import run_schedule
 from tests.fakes.chat import tokens
 from tests.fakes.harness import Harness
+from tests.handlers.announcements.helpers import PM, publish, release_text
 from tests.jobs.helpers import add_schedule
 
 
@@ -112,6 +114,72 @@ def test_sync_agenda_from_seeded_data_with_buttons_form_and_absences(bot: Harnes
     bot.clock.advance(timedelta(minutes=1))
     bot.say(f"schedule run {schedule.id}", user="UPM")
     assert "Acme renewal blockers" not in bot.slack.to(conversation="CSYNC")[0].reply.plain_text()
+
+
+def _section(text: str, title: str) -> str:
+    """The bullets under the bold `title…` of a post, up to the next bold title."""
+    return text.split(f"**{title}")[1].split("**\n", 1)[1].split("\n\n**")[0]
+
+
+def test_open_items_stay_on_every_agenda_and_pm_digest_until_resolved(bot: Harness) -> None:
+    """An escalated question still open and announcements still under-acknowledged are listed on every sync
+    agenda and PM digest, not only in the week they appeared — and leave once resolved (answered,
+    acknowledged) or, for an announcement, once published more than ACK_WINDOW ago."""
+    bot.slack.channel_members["CSALES"] = ["U1", "U2", PM]
+    bot.say("Does Insight support SCIM provisioning?", user="U1")  # the empty knowledge base escalates #1
+    first = publish(bot, release_text(channels="slack:CSALES"))
+    second = publish(bot, release_text(channels="slack:CSALES").replace("3.2", "3.3"))
+    sync = add_schedule(bot, "sync weekly mon 10:00 channels:slack:CSYNC")
+    pm = add_schedule(bot, "pm-digest weekly mon 10:00 channels:slack:CPM")
+
+    def post_on(day: datetime) -> tuple[str, str]:
+        bot.slack.clear()
+        bot.clock.set(day)
+        assert run_schedule(services=bot.services, schedule_id=sync.id) == 1
+        assert run_schedule(services=bot.services, schedule_id=pm.id) == 1
+        agenda = bot.slack.to(conversation="CSYNC")[0].reply.plain_text()
+        return agenda, bot.slack.to(conversation="CPM")[0].reply.plain_text()
+
+    mondays = [datetime(2026, 11, 23, 2, 0, 30, tzinfo=UTC) + timedelta(weeks=n) for n in range(1, 6)]
+    for monday in mondays[:4]:  # 11-30 … 12-21: each post is a week after the previous one
+        agenda, pm_digest = post_on(monday)
+        questions = _section(agenda, "Unanswered & escalated questions")
+        assert "Does Insight support SCIM provisioning? (open)" in questions, monday
+        low = _section(agenda, "Announcements below 80% acknowledged")
+        assert "CloudDB 3.2" in low and "CloudDB 3.3" in low and low.count("0/2 (0%)") == 2, monday
+        assert "Does Insight support SCIM provisioning?" in _section(pm_digest, "Knowledge gaps")
+        acks = _section(pm_digest, "Announcement acknowledgement")
+        assert "CloudDB 3.2" in acks and "CloudDB 3.3" in acks, monday
+    # resolved: the question answered, the first announcement read by both members
+    bot.say("answer 1 Yes, SCIM 2.0 since Insight 3.1.", user=PM)
+    for user in ("U1", "U2"):
+        bot.click(Button(action_id="announce.ack", label="", value=str(first)), user=user, channel="CSALES")
+    with bot.services.db.session() as session:
+        published = session.get(Announcement, second)
+    assert published is not None and published.published_at is not None
+    last = mondays[4]  # 2026-12-28: the second announcement was published 35 days ago
+    assert last - published.published_at.replace(tzinfo=UTC) > ACK_WINDOW
+    agenda, pm_digest = post_on(last)
+    assert _section(agenda, "Unanswered & escalated questions").strip() == "—"
+    assert _section(agenda, "Announcements below 80% acknowledged").strip() == "—"
+    assert _section(pm_digest, "Knowledge gaps").strip() == digest.NOTHING
+    assert _section(pm_digest, "Announcement acknowledgement").strip() == digest.NOTHING
+
+
+def test_pm_digest_lists_new_announcements_after_older_under_acknowledged_ones(bot: Harness) -> None:
+    bot.slack.channel_members["CSALES"] = ["U1", "U2", PM]
+    old = publish(bot, release_text(channels="slack:CSALES"))
+    read = publish(bot, release_text(channels="slack:CSALES").replace("3.2", "3.3"))
+    for user in ("U1", "U2"):
+        bot.click(Button(action_id="announce.ack", label="", value=str(read)), user=user, channel="CSALES")
+    bot.clock.advance(timedelta(days=8))
+    new = publish(bot, release_text(channels="slack:CSALES").replace("3.2", "4.0"))
+    now = bot.clock.now()
+    reply = digest.build_pm_digest(services=bot.services, since=now - timedelta(days=7), now=now)
+    acks = _section(reply.plain_text(), "Announcement acknowledgement")
+    # the fully read older one is done; the unread older one stays, before this period's new one
+    assert "CloudDB 3.3" not in acks
+    assert acks.index("CloudDB 3.2") < acks.index("CloudDB 4.0") and (old, new) == (1, 3)
 
 
 def test_low_acknowledgement_lists_only_announcements_below_the_threshold() -> None:
