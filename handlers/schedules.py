@@ -30,6 +30,7 @@ from services.schedules.agenda import (
     add_agenda_item,
     record_absence,
 )
+from services.schedules.names import schedule_name
 from services.schedules.posting import run_schedule_detailed
 from services.schedules.store import (
     KIND_ALIASES,
@@ -68,12 +69,6 @@ SUBCOMMANDS = {
     "run": "run", "立即运行": "run", "运行": "run",
 }  # fmt: skip
 LOOKAHEAD = timedelta(days=45)  # warn this early that next year's Chinese holiday data is missing
-KIND_LABELS = {
-    "sync": ("weekly sync reminder", "周同步会提醒"),
-    "digest": ("sales digest", "销售周报"),
-    "pm-digest": ("PM digest", "产品经理周报"),
-    "lscpa": ("LSCPA objection practice", "LSCPA 异议处理练习"),
-}
 AGENDA_FORM = "schedule.agenda.form"
 
 
@@ -219,12 +214,12 @@ def add_schedule(msg: IncomingMessage, services: Services, text: str) -> Reply:
         user=msg.user,
     )
     lang = msg.language
-    en_kind, zh_kind = KIND_LABELS[kind]
+    en_kind, zh_kind = schedule_name(kind, cron)
     return Reply(
         title=pick(lang, f"Schedule #{schedule.id} added", f"已添加定时任务 #{schedule.id}"),
         text=pick(
             lang,
-            f"{en_kind.capitalize()}: `{when_text}` ({timezone})",
+            f"{en_kind}: `{when_text}` ({timezone})",
             f"{zh_kind}：`{when_text}`（{timezone}）",
         ),
         fields=_describe_fields(schedule, upcoming, lang, services.now()),
@@ -281,7 +276,7 @@ def list_schedules(msg: IncomingMessage, services: Services) -> Reply:
     fields = []
     now = services.now()
     for row in rows:
-        en_kind, zh_kind = KIND_LABELS.get(row.kind, (row.kind, row.kind))
+        en_kind, zh_kind = schedule_name(row.kind, row.cron)
         upcoming = (
             []
             if row.paused
@@ -316,8 +311,18 @@ def change_schedule(msg: IncomingMessage, services: Services, schedule_id: int, 
     lang = msg.language
     if action == "remove":  # NotFound → bilingual reply
         remove_schedule(services=services, schedule_id=schedule_id)
-    else:
-        set_paused(services=services, schedule_id=schedule_id, paused=action == "pause")
+    elif not set_paused(services=services, schedule_id=schedule_id, paused=action == "pause"):
+        already = {
+            "pause": (
+                f"Schedule #{schedule_id} is already paused; `schedule resume {schedule_id}` starts it again.",
+                f"定时任务 #{schedule_id} 已经是暂停状态；用 `提醒 resume {schedule_id}` 恢复。",
+            ),
+            "resume": (
+                f"Schedule #{schedule_id} is not paused; it is already running.",
+                f"定时任务 #{schedule_id} 没有暂停，已在运行中。",
+            ),
+        }[action]
+        return Reply(text=both(*already), where="ephemeral", color="info")
     done = {
         "pause": (f"Schedule #{schedule_id} paused.", f"定时任务 #{schedule_id} 已暂停。"),
         "resume": (f"Schedule #{schedule_id} resumed.", f"定时任务 #{schedule_id} 已恢复。"),

@@ -20,16 +20,11 @@ from bot.i18n import weekday
 from dashboard.pages.common import notice_text, path_id
 from dashboard.web import Ctx, Page, page_route
 from services import calendars
+from services.schedules.names import schedule_name
 from services.schedules.posting import run_schedule_detailed
 from services.schedules.store import all_schedules, load_schedule, parse_channels, set_paused, upcoming_slots
 
 NEXT_RUNS = 5
-KIND_LABELS = {
-    "sync": ("weekly sync reminder", "周同步会提醒"),
-    "digest": ("sales digest", "销售周报"),
-    "pm-digest": ("PM digest", "产品周报"),
-    "lscpa": ("LSCPA objection practice", "LSCPA 异议练习"),
-}
 NOTICES = {
     "paused": ("Paused: nothing is posted until it is resumed.", "已暂停：恢复之前不会发送。"),
     "resumed": (
@@ -80,7 +75,7 @@ def list_schedules(ctx: Ctx) -> Response:
         title=ctx.t("Schedules", "定时任务"),
         rows=rows,
         notice=notice_text(ctx, NOTICES),
-        kind_label=lambda kind: ctx.t(*KIND_LABELS.get(kind, (kind, kind))),
+        kind_label=lambda schedule: ctx.t(*schedule_name(schedule.kind, schedule.cron)),
         slot_time=lambda at: f"{at:%Y-%m-%d} {weekday(ctx.lang, at.date())} {at:%H:%M}",
     )
 

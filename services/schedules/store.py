@@ -111,18 +111,22 @@ def create_schedule(
     return schedule
 
 
-def set_paused(*, services: Services, schedule_id: int, paused: bool) -> Schedule:
-    """Pause or resume; slots missed while paused are not posted late. NotFound if there is no such schedule."""
+def set_paused(*, services: Services, schedule_id: int, paused: bool) -> bool:
+    """Pause or resume; slots missed while paused are not posted late. True when the schedule changed, False
+    when it already was paused (resp. running): nothing is touched then. NotFound if there is no such
+    schedule."""
     with services.db.session() as session:
         row = session.get(Schedule, schedule_id)
         if row is None:
             raise _not_found(schedule_id)
+        if row.paused == paused:
+            return False
         row.paused = paused
         if not paused:
             row.last_slot = services.now()  # slots missed while paused are not posted late
         session.add(row)
     changes.notify()
-    return row
+    return True
 
 
 def remove_schedule(*, services: Services, schedule_id: int) -> None:

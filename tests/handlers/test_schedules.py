@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -103,7 +103,7 @@ def test_sales_reps_can_list_but_not_change(bot: Harness) -> None:
         assert reply.where == "ephemeral" and "pm or admin" in reply.text, command
     assert _count(bot) == 1
     listed = bot.say("schedule list", user="U1")[0]
-    assert listed.fields[0].label == "#1 sales digest" and "next " in listed.fields[0].value
+    assert listed.fields[0].label == "#1 Daily sales digest" and "next " in listed.fields[0].value
     assert bot.slack.posted == []
 
 
@@ -117,6 +117,65 @@ def test_pause_resume_remove_and_run(bot: Harness) -> None:
     assert "removed" in bot.say("schedule remove 1", user="UPM")[0].text
     assert _count(bot) == 0
     assert "No schedules yet" in bot.say("schedule", user="U1")[0].text
+
+
+def test_pausing_twice_says_it_is_already_paused_and_resuming_a_running_one_says_so(bot: Harness) -> None:
+    bot.say("schedule add digest daily 09:30 channels:slack:C1", user="UPM")
+    first = bot.say("schedule pause 1", user="UPM")[0]
+    assert first.text == "Schedule #1 paused." and first.color == "success"
+    again = bot.say("schedule pause 1", user="UPM")[0]
+    assert "Schedule #1 is already paused" in again.text and "已经是暂停状态" in again.text
+    assert again.color == "info" and again.where == "ephemeral"
+    assert bot.say("schedule resume 1", user="UPM")[0].text == "Schedule #1 resumed."
+    with bot.services.db.session() as session:
+        resumed_at = session.get(Schedule, 1).last_slot  # type: ignore[union-attr]
+    bot.clock.advance(timedelta(minutes=5))
+    running = bot.say("schedule resume 1", user="UPM")[0]
+    assert "Schedule #1 is not paused" in running.text and "没有暂停" in running.text
+    with bot.services.db.session() as session:
+        row = session.get(Schedule, 1)
+    assert row is not None and not row.paused and row.last_slot == resumed_at  # nothing touched
+
+
+@pytest.mark.parametrize(
+    ("when", "en", "zh"),
+    [
+        ("digest daily 09:30", "Daily sales digest", "销售日报"),
+        ("digest weekdays 09:30", "Daily sales digest", "销售日报"),
+        ("digest weekly fri 17:00", "Weekly sales digest", "销售周报"),
+        ("digest monthly 1 10:00", "Monthly sales digest", "销售月报"),
+        ('digest "0 9,17 * * *"', "Sales digest", "销售简报"),
+        ("pm-digest weekly mon 09:00", "Weekly PM digest", "产品经理周报"),
+        ("pm-digest daily 09:00", "Daily PM digest", "产品经理日报"),
+        ("lscpa weekly mon 09:00", "LSCPA objection practice", "LSCPA 异议处理练习"),
+        ("sync weekly mon 10:00", "Weekly sync reminder", "周同步会提醒"),
+    ],
+)
+def test_added_listed_and_posted_under_the_same_proper_name(
+    bot: Harness, when: str, en: str, zh: str
+) -> None:
+    added = bot.say(f"schedule add {when} channels:slack:C1", user="UPM")[0]
+    assert added.text.startswith(f"{en}: `")  # not "Pm digest" / "Lscpa objection practice"
+    assert bot.say("schedule list", user="U1")[0].fields[0].label == f"#1 {en}"
+    assert bot.say("提醒 列表", user="ou_pm", platform="feishu")[0].fields[0].label == f"#1 {zh}"
+    if not when.startswith(("lscpa", "sync")):  # a digest's post is titled by its frequency too
+        bot.say("schedule run 1", user="UPM")
+        assert bot.slack.to(conversation="C1")[0].reply.title == f"{en} / {zh}"
+
+
+@pytest.mark.parametrize(
+    ("when", "title"),
+    [
+        ("weekly mon 10:00", "Weekly product–sales sync / 产品–销售周同步会"),
+        ("daily 10:00", "Daily product–sales sync / 产品–销售每日同步会"),
+        ("monthly 3 10:00", "Monthly product–sales sync / 产品–销售月度同步会"),
+        ('"0 10 * * mon,thu"', "Product–sales sync / 产品–销售同步会"),
+    ],
+)
+def test_the_sync_post_says_how_often_the_sync_is_held(bot: Harness, when: str, title: str) -> None:
+    bot.say(f"schedule add sync {when} channels:slack:C1", user="UPM")
+    bot.say("schedule run 1", user="UPM")
+    assert bot.slack.to(conversation="C1")[0].reply.title == title
 
 
 def test_list_warns_when_chinese_holiday_data_is_missing_for_the_year(bot: Harness) -> None:
