@@ -48,29 +48,43 @@ def list_jobs() -> None:
     services.db.dispose()
 
 
+_LARGEST_ID = 2**31 - 1  # the ids are 32-bit on PostgreSQL; a larger number is no schedule (nor a query)
+
+
+def _usage_exit(en: str, zh: str) -> typer.Exit:
+    """Print the English and the Chinese line on stderr, with the usage; the exit (code 2) to raise."""
+    typer.echo(
+        f"{en} Usage: salesbridge jobs run ID|schedule:ID|system:NAME  (see `salesbridge jobs list`)\n"
+        f"{zh}用法：salesbridge jobs run 编号|schedule:编号|system:名称（见 `salesbridge jobs list`）",
+        err=True,
+    )
+    return typer.Exit(2)
+
+
 @jobs_app.command("run")
 def run_job(
     job_id: str = typer.Argument(..., help="A schedule id (`3` or `schedule:3`) or `system:<name>`."),
 ) -> None:
     """Run one job now (a schedule posts immediately, whatever its calendar says)."""
+    raw = job_id.removeprefix("schedule:").lstrip("#")
+    number = raw.isascii() and raw.isdigit() and int(raw) <= _LARGEST_ID
+    if not job_id.startswith("system:") and not number:
+        raise _usage_exit(
+            f"A job id is a schedule number or system:<name>, not {job_id!r}.",
+            f"任务编号应为定时任务编号或 system:<名称>，而不是 {job_id!r}。",
+        )
     services = _services()
     try:
         if job_id.startswith("system:"):
             function = SYSTEM_JOBS.get(job_id.removeprefix("system:"))
             if function is None:
-                typer.echo(f"unknown or not installed system job {job_id!r}", err=True)
-                raise typer.Exit(2)
+                raise _usage_exit(f"There is no system job {job_id!r}.", f"没有名为 {job_id!r} 的系统任务。")
             typer.echo(f"{job_id}: {function(services)}")
             return
-        raw = job_id.removeprefix("schedule:").lstrip("#")
-        if not raw.isdigit():
-            typer.echo(f"job id must be a schedule number or system:<name>, got {job_id!r}", err=True)
-            raise typer.Exit(2)
         try:
             load_schedule(services=services, schedule_id=int(raw))
         except NotFound as exc:
-            typer.echo(str(exc), err=True)
-            raise typer.Exit(1) from exc
+            raise _usage_exit(exc.en, exc.zh) from exc
         posted = run_schedule(services=services, schedule_id=int(raw), force=True)
         typer.echo(f"schedule:{raw}: posted to {posted} channel(s)")
     finally:

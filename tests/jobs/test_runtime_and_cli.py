@@ -71,11 +71,45 @@ def test_jobs_cli_list_and_run(cli_env: str) -> None:
     ran = runner.invoke(app, ["jobs", "run", "1"])
     assert ran.exit_code == 0, ran.output
     assert "schedule:1: posted to" in ran.output
-    assert runner.invoke(app, ["jobs", "run", "99"]).exit_code == 1
-    assert runner.invoke(app, ["jobs", "run", "soon"]).exit_code == 2
-    assert runner.invoke(app, ["jobs", "run", "system:nope"]).exit_code == 2
     housekeeping = runner.invoke(app, ["jobs", "run", "system:housekeeping.forget_events"])
     assert housekeeping.exit_code == 0 and "system:housekeeping.forget_events: 0" in housekeeping.output
+
+
+@pytest.mark.parametrize(
+    ("job_id", "english", "chinese"),
+    [
+        ("999", "There is no schedule #999.", "没有编号为 #999 的定时任务。"),
+        ("schedule:#999", "There is no schedule #999.", "没有编号为 #999 的定时任务。"),
+        (
+            "abc",
+            "A job id is a schedule number or system:<name>, not 'abc'.",
+            "任务编号应为定时任务编号或 system:<名称>，而不是 'abc'。",
+        ),
+        (
+            "²",
+            "A job id is a schedule number or system:<name>, not '²'.",
+            "任务编号应为定时任务编号或 system:<名称>，而不是 '²'。",
+        ),
+        (
+            "9" * 30,
+            f"A job id is a schedule number or system:<name>, not '{'9' * 30}'.",
+            f"而不是 '{'9' * 30}'。",
+        ),
+        ("system:nope", "There is no system job 'system:nope'.", "没有名为 'system:nope' 的系统任务。"),
+    ],
+)
+def test_jobs_run_of_no_such_job_is_a_bilingual_usage_error(
+    cli_env: str, job_id: str, english: str, chinese: str
+) -> None:
+    result = CliRunner().invoke(app, ["jobs", "run", job_id])
+    assert result.exit_code == 2, result.output
+    first, second = result.output.splitlines()
+    assert first.startswith(english) and first.endswith(
+        "Usage: salesbridge jobs run ID|schedule:ID|system:NAME  (see `salesbridge jobs list`)"
+    )
+    assert chinese in second and second.endswith(
+        "用法：salesbridge jobs run 编号|schedule:编号|system:名称（见 `salesbridge jobs list`）"
+    )
 
 
 def test_an_acknowledging_only_process_runs_nothing_beside_the_acks(bot: Harness) -> None:
