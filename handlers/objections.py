@@ -83,16 +83,16 @@ def handle_objection(msg: IncomingMessage, services: Services) -> Reply | list[R
 
 def _add(msg: IncomingMessage, services: Services, rest: str) -> Reply:
     """Anyone may add: reps are the first to hear new objections."""
-    objection, sep, area = rest.replace("｜", "|").partition("|")
+    objection, _, area = rest.replace("｜", "|").partition("|")
     objection, area = objection.strip(), area.strip()
-    if not objection or (sep and not area):
+    if not objection or not area:  # the area is required, as the usage and the docs say
         raise UsageError(
             "Write the objection, then `|` and the product area: `objection add Too expensive | pricing`.",
             "请写出异议，再用 `|` 加上产品领域：`异议 add 太贵了 | 定价`。",
         )
     if len(objection) > 500:
         raise UsageError("Keep the objection under 500 characters.", "异议内容请控制在 500 字以内。")
-    row = add_objection(services=services, text=objection, area=area or "general", user=msg.user)
+    row = add_objection(services=services, text=objection, area=area, user=msg.user)
     return Reply(
         text=pick(
             msg.language,

@@ -6,14 +6,30 @@ shipped in a later release are added without touching the team's own objections.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
+from bot.chat_text import area_word
 from bot.database import Database
+from bot.errors import UserFacingError
 from bot.models import Objection
 from services.context import Services
+
+
+class DuplicateObjection(UserFacingError):
+    """The library already has this objection (same text, whatever the case and spacing)."""
+
+    def __init__(self, existing: Objection) -> None:
+        self.existing = existing
+        super().__init__(
+            f"The library already has this objection: #{existing.id} “{existing.text_en}” ({existing.area}). "
+            "Nothing was added.",
+            f"异议库中已有这条异议：#{existing.id}“{existing.text_zh}”（{area_word(existing.area, 'zh')}），"
+            "未重复添加。",
+        )
 
 
 @dataclass(frozen=True)
@@ -92,15 +108,37 @@ def list_objections(*, services: Services) -> list[Objection]:
         return list(session.exec(select(Objection).order_by(col(Objection.id))))
 
 
+_SPACE = re.compile(r"\s+")
+
+
+def same_text_key(text: str) -> str:
+    """What makes two objections the same: case and spacing do not count ("Too  EXPENSIVE" == "too expensive")."""
+    return _SPACE.sub(" ", text).strip().casefold()
+
+
+def find_same_objection(*, session: Session, text: str) -> Objection | None:
+    """The library entry (a seed in either language, or a team addition) with the same text, if any."""
+    key = same_text_key(text)
+    for row in session.exec(select(Objection).order_by(col(Objection.id))):
+        if key in {same_text_key(row.text_en), same_text_key(row.text_zh)}:
+            return row
+    return None
+
+
 def add_objection(*, services: Services, text: str, area: str, user: str) -> Objection:
+    """Store a team objection. Raises `DuplicateObjection` (nothing stored) when the library already has
+    the same text in either language, whatever the case and spacing."""
     ensure_seeded(db=services.db)
-    row = Objection(
-        text_en=text,  # one language typed; shown as-is in both lines of the practice post
-        text_zh=text,
-        area=area.strip()[:128] or "general",
-        created_by=user,
-        created_at=services.now(),
-    )
     with services.db.session() as session:
+        existing = find_same_objection(session=session, text=text)
+        if existing is not None:
+            raise DuplicateObjection(existing)
+        row = Objection(
+            text_en=text,  # one language typed; shown as-is in both lines of the practice post
+            text_zh=text,
+            area=area.strip()[:128] or "general",
+            created_by=user,
+            created_at=services.now(),
+        )
         session.add(row)
     return row

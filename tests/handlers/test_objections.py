@@ -83,10 +83,40 @@ def test_add_objection_and_bad_input(bot: Harness) -> None:
             select(Objection).where(Objection.area == "support", Objection.created_by == "U1")
         ).one()
     assert added.text_en == "Your SLA is weaker than BigCo's"
-    for bad in ("objection", "objection add", "objection add | pricing", "objection add Too expensive |"):
+    for bad in (
+        "objection",
+        "objection add",
+        "objection add | pricing",
+        "objection add Too expensive |",
+        "objection add only text no pipe",  # the product area is required, as the usage says
+        "异议 add 只有内容没有领域",
+    ):
         answer = bot.say(bad, user="U1")[0]
         assert answer.where == "ephemeral" and answer.color == "warning", bad
         assert "Usage / 用法" in answer.text
+    with bot.services.db.session() as session:
+        assert len(list(session.exec(select(Objection)))) == len(SEEDS) + 1
+
+
+def test_the_same_objection_twice_is_refused_naming_the_existing_one(bot: Harness) -> None:
+    first = bot.say("objection add Your SLA is weaker than BigCo's | support", user="U1")[0]
+    assert first.color == "success" and f"#{len(SEEDS) + 1}" in first.text
+    for again in (
+        "objection add Your SLA is weaker than BigCo's | support",
+        "objection add   your sla IS weaker   than bigco's | contracts",  # case and spacing do not count
+        "异议 add YOUR SLA IS WEAKER THAN BIGCO'S ｜ 服务",
+    ):
+        reply = bot.say(again, user="U2")[0]
+        assert reply.where == "ephemeral" and reply.color == "warning", again
+        assert (
+            f"already has this objection: #{len(SEEDS) + 1} “Your SLA is weaker than BigCo's” (support)"
+            in (reply.text)
+        )
+        assert f"异议库中已有这条异议：#{len(SEEDS) + 1}" in reply.text and "Usage" not in reply.text
+    seeded = bot.say("objection add let me THINK about it. | general", user="U2")[0]  # a seed, in English
+    assert "already has this objection: #7 “Let me think about it.”" in seeded.text
+    seeded_zh = bot.say("异议 add 我再考虑考虑。 | 通用", user="U2")[0]  # the same seed, in Chinese
+    assert "异议库中已有这条异议：#7“我再考虑考虑。”（通用）" in seeded_zh.text
     with bot.services.db.session() as session:
         assert len(list(session.exec(select(Objection)))) == len(SEEDS) + 1
 
