@@ -327,8 +327,23 @@ def _cancel(msg: IncomingMessage, services: Services, a: Announcement) -> Reply:
         )
     with services.db.session() as session:
         cancelled = workflow.cancel_announcement(session=session, announcement_id=a.id)
+        current = workflow.get_announcement(session=session, announcement_id=a.id) or a
+    if not cancelled and current.status == "published":
+        return Reply(
+            text=both(
+                f"Announcement #{a.id} is already published and cannot be cancelled: a posted message cannot "
+                f"be taken back. Post a correction with a new announcement if needed.",
+                f"公告 #{a.id} 已发布，无法取消：已发出的消息不能撤回。如有需要，请发布一条新的更正公告。",
+            ),
+            where="ephemeral",
+            color="warning",
+        )
     if not cancelled:
-        return _not_pending(a, services)
+        return Reply(
+            text=both(f"Announcement #{a.id} is already cancelled.", f"公告 #{a.id} 已经取消过了。"),
+            where="ephemeral",
+            color="info",
+        )
     return Reply(
         text=both(
             f"Announcement #{a.id} cancelled; nothing was posted.", f"公告 #{a.id} 已取消，未发布任何内容。"

@@ -87,7 +87,22 @@ def test_cancel_button_and_cancelled_confirm(bot: Harness) -> None:
 def test_published_announcement_cannot_be_cancelled(bot: Harness) -> None:
     announcement_id = publish(bot, release_text())
     [reply] = bot.say(f"announce cancel {announcement_id}", user=PM)
-    assert "already posted" in reply.text
+    assert f"Announcement #{announcement_id} is already published and cannot be cancelled" in reply.text
+    assert f"公告 #{announcement_id} 已发布，无法取消" in reply.text
+    assert "nothing was sent twice" not in reply.text and reply.color == "warning"
+    assert announcements(bot)[0].status == "published"
+
+
+def test_cancelling_twice_says_it_is_already_cancelled(bot: Harness) -> None:
+    preview = draft(bot, release_text())
+    announcement_id = int(preview.buttons[1].value)
+    [first] = bot.say(f"announce cancel {announcement_id}", user=PM)
+    assert "cancelled; nothing was posted" in first.text
+    [again] = bot.say(f"announce cancel {announcement_id}", user=PM)
+    assert (
+        f"Announcement #{announcement_id} is already cancelled." in again.text
+        and "已经取消过了" in again.text
+    )
 
 
 def test_sales_cannot_announce_confirm_or_cancel(bot: Harness) -> None:
