@@ -86,12 +86,36 @@ _QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’", "「": "」", "『": 
 _KEY = re.compile(r"([\w\-\u4e00-\u9fff]+)[:：]", re.UNICODE)
 
 
+# An empty option's example, in English and Chinese (`customer:` with nothing after the colon).
+OPTION_EXAMPLES = {
+    "customer": ('customer:"Acme Corp"', '客户:"某某银行"'),
+    "tier": ("tier:gold", "等级:金牌"),
+    "urgency": ("urgency:high", "紧急度:高"),
+    "arr": ("arr:120k", "金额:¥80万"),
+    "area": ("area:SSO", "模块:安全"),
+}
+
+
+def _unterminated(source: str, pos: int) -> UsageError:
+    """A quote at `pos` that is never closed: everything after it would silently become text."""
+    quote, closing = source[pos], _QUOTES[source[pos]]
+    rest = " ".join(source[pos:].split())
+    shown = rest if len(rest) <= 40 else rest[:39] + "…"
+    return UsageError(
+        f"The quote {quote} in `{shown}` is never closed, so everything after it (options too) would be "
+        f"taken as text. Close it with {closing} or remove it.",
+        f"`{shown}` 中的引号 {quote} 没有闭合，其后的内容（包括选项）都会被当作正文。请用 {closing} 闭合，或删掉它。",
+        usage=REQUEST_USAGE,
+    )
+
+
 def _value_end(source: str, pos: int) -> tuple[str, int]:
-    """A (possibly quoted) option value starting at `pos`, and the position after it."""
+    """A (possibly quoted) option value starting at `pos`, and the position after it. A quote that is never
+    closed raises a usage error."""
     if pos < len(source) and source[pos] in _QUOTES:
         end = source.find(_QUOTES[source[pos]], pos + 1)
         if end == -1:
-            return source[pos + 1 :], len(source)
+            raise _unterminated(source, pos)
         return source[pos + 1 : end], end + 1
     end = pos
     while end < len(source) and not source[end].isspace():
@@ -103,7 +127,8 @@ def split_options(source: str) -> tuple[str, dict[str, str], list[str]]:
     """Cut the known `key:value` options out of `source`; the rest is the description, verbatim.
 
     Unlike `bot.commands.parse_args`, the description keeps its line breaks and spacing (a pasted customer
-    e-mail stays readable). A description wrapped whole in quotes loses the outer pair.
+    e-mail stays readable). A description wrapped whole in quotes loses the outer pair. A quote opened at the
+    start of a word and never closed is refused (it would swallow the options after it).
     """
     options: dict[str, str] = {}
     duplicates: list[str] = []
@@ -165,6 +190,18 @@ def parse_request_text(text: str) -> RequestInput:
     if duplicates:
         key = duplicates[0]
         raise UsageError(f"`{key}:` was given more than once.", f"`{key}:` 重复出现了。", usage=REQUEST_USAGE)
+    empty = [key for key in OPTION_EXAMPLES if key in options and not options[key]]
+    if empty:
+        keys_en = ", ".join(f"`{key}:`" for key in empty)
+        keys_zh = "、".join(f"`{OPTION_EXAMPLES[key][1].split(':')[0]}:`" for key in empty)
+        examples_en = ", ".join(OPTION_EXAMPLES[key][0] for key in empty)
+        examples_zh = "、".join(OPTION_EXAMPLES[key][1] for key in empty)
+        raise UsageError(
+            f"{keys_en} {'needs' if len(empty) == 1 else 'need'} a value right after the colon, e.g. "
+            f"{examples_en}; leave the option out to use its default.",
+            f"{keys_zh} 冒号后面需要紧跟取值，例如 {examples_zh}；不需要时请去掉该选项（使用默认值）。",
+            usage=REQUEST_USAGE,
+        )
     tier, amount = unconfirmed_details(text, options)
     if tier or amount:
         add = " ".join(

@@ -68,6 +68,22 @@ def test_bad_value_stores_nothing_and_answers_in_both_languages(bot: Harness) ->
     assert _count(bot) == 0
 
 
+@pytest.mark.parametrize(
+    ("text", "en", "zh"),
+    [
+        ("request x customer:", "`customer:` needs a value", "`客户:` 冒号后面需要紧跟取值"),
+        ("request x tier:", "`tier:` needs a value", "`等级:` 冒号后面需要紧跟取值"),
+        ("需求 批量编辑 客户：", "`customer:` needs a value", "`客户:` 冒号后面需要紧跟取值"),
+        ('request "unterminated quote customer:Acme', "is never closed", "没有闭合"),
+    ],
+)
+def test_empty_option_or_unterminated_quote_stores_nothing(bot: Harness, text: str, en: str, zh: str) -> None:
+    [reply] = bot.say(text)
+    assert reply.where == "ephemeral" and en in reply.text and zh in reply.text
+    assert "Usage / 用法" in reply.text
+    assert _count(bot) == 0
+
+
 def test_request_without_text_opens_a_form_and_the_form_logs_once(bot: Harness) -> None:
     reply = bot.say("request")[0]
     assert reply.form is not None and reply.form.form_id == "request.new"

@@ -67,6 +67,50 @@ def test_bad_values_name_the_allowed_ones_in_both_languages(
     assert zh_fragment in caught.value.zh
 
 
+@pytest.mark.parametrize(
+    ("text", "en_fragment", "zh_fragment"),
+    [
+        (
+            "x customer:",
+            '`customer:` needs a value right after the colon, e.g. customer:"Acme Corp"',
+            "`客户:`",
+        ),
+        (
+            "x tier:",
+            "`tier:` needs a value right after the colon, e.g. tier:gold",
+            "`等级:` 冒号后面需要紧跟取值",
+        ),
+        ("x tier: gold", "`tier:` needs a value", "等级:金牌"),
+        ('x customer:""', "`customer:` needs a value", '客户:"某某银行"'),
+        ("x 客户： 金额:", "`customer:`, `arr:` need a value", "`客户:`、`金额:`"),
+    ],
+)
+def test_an_option_without_a_value_is_refused(text: str, en_fragment: str, zh_fragment: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_request_text(text)
+    assert en_fragment in caught.value.en and zh_fragment in caught.value.zh
+    assert caught.value.usage.startswith("request <description>")
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "closing"),
+    [
+        ('"unterminated quote customer:Acme', '"unterminated quote customer:Acme', '"'),
+        ('SSO customer:"Acme Corp tier:gold', '"Acme Corp tier:gold', '"'),
+        ("“单点登录 客户:某某银行", "“单点登录 客户:某某银行", "”"),
+    ],
+)
+def test_an_unterminated_quote_is_refused(text: str, shown: str, closing: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_request_text(text)
+    assert f"`{shown}` is never closed" in caught.value.en and f"Close it with {closing}" in caught.value.en
+    assert "没有闭合" in caught.value.zh and f"请用 {closing} 闭合" in caught.value.zh
+    assert caught.value.usage.startswith("request <description>")
+    # closed, or an apostrophe inside a word: logged as typed
+    assert parse_request_text(text + closing).description
+    assert parse_request_text("Customer's 5\" screen customer:Acme").customer == "Acme"
+
+
 def test_description_over_4000_characters_is_refused() -> None:
     with pytest.raises(UsageError):
         parse_request_text("x" * 4001)
@@ -163,7 +207,11 @@ def test_a_tier_or_amount_in_free_text_is_confirmed_not_silently_dropped() -> No
 
 def test_build_input_reports_every_bad_field_at_once() -> None:
     with pytest.raises(FormErrors) as caught:
-        build_input(description="", tier="platinum", urgency="soon", arr="lots", area="a" * 101, customer="Acme")
+        build_input(
+            description="", tier="platinum", urgency="soon", arr="lots", area="a" * 101, customer="Acme"
+        )
     assert set(caught.value.errors) == {"description", "tier", "urgency", "arr", "area"}
     assert "diamond, gold, silver, bronze" in caught.value.errors["tier"][0].replace("`", "")
-    assert isinstance(caught.value, UsageError) and "platinum" in caught.value.en and "lots" in caught.value.en
+    assert (
+        isinstance(caught.value, UsageError) and "platinum" in caught.value.en and "lots" in caught.value.en
+    )
