@@ -3,12 +3,16 @@
 - `@bot …` mentions the bot in #general, `/cmd …` is a slash command, any other line is a direct message.
 - Every message in a channel or DM gets a number (`[#4]`); `>4 text` replies in the thread of message 4
   (as on Slack or Feishu: a reply to a reply stays in the same thread). Thread replies are indented.
-- `!N` clicks button N of the last message that has buttons; every button also has a text command
-  (`announce ack 7`, listed by `help`). A form asks for its inputs one line at a time.
+- `!N` clicks button N of the last message that has buttons (in that message's conversation); every button
+  also has a text command (`announce ack 7`, listed by `help`). A form asks for its inputs one line at a
+  time and is submitted in the conversation (and thread) it was opened from; `cancel` / `取消` at any of its
+  prompts abandons it (nothing is stored), `quit` ends the session.
 - `as lily: …` says one line as lily; `/user lily` switches to lily (`/user` lists the people here). The
   people in the console are the members of its channels, each with their own role and DMs.
 - `time` shows the bot's time, `time +2h` / `time +1d` fast-forwards it and runs what became due;
-  `jobs run` runs every due job now (both only when the session is given a clock and the jobs).
+  `jobs run` runs every due job now (both only when the session is given a clock and the jobs). A line that
+  starts with `time` or `jobs` is always the console's: one it cannot read gets the console's usage, it is
+  never sent to the bot as a question (`@bot time …` / `ask time …` asks the bot).
 
 Works on a terminal and with piped stdin (scripts, tests).
 """
@@ -23,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any, TextIO
 
 from bot.markup import at_names
@@ -36,6 +41,19 @@ _DURATION = re.compile(r"^\+?\s*(\d+)\s*(m|min|h|d|w)$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 CHANNEL = "general"
 INDENT = "      "
+FIELD_INDENT = "    "  # the further lines of a field's value, under its label
+CANCEL_WORDS = frozenset({"cancel", "取消"})  # at a form's prompt: abandon the form
+QUIT_WORDS = frozenset({"quit", "exit", ":q"})
+CONSOLE_WORDS = frozenset(
+    {"time", "jobs"}
+)  # a line starting with one of these is the console's, not the bot's
+CONSOLE_USAGE = (
+    "console commands: `time` (the bot's time), `time +30m` / `+2h` / `+1d` / `+1w` (fast-forward and run "
+    "what became due), `jobs run` (run what is due now), `/user NAME`, `quit`; to ask the bot something "
+    "that starts with “time” or “jobs”, write `@bot …` or `ask …` / 控制台命令：`time`（机器人时间）、"
+    "`time +30m` / `+2h` / `+1d` / `+1w`（快进并运行到期的任务）、`jobs run`（立即运行到期的任务）、`/user 名字`、"
+    "`quit`；要向机器人提问以 “time” 或 “jobs” 开头的内容，请写 `@bot …` 或 `ask …`"
+)
 
 
 def render_text(reply: Reply, *, buttons_from: int = 1) -> str:
@@ -49,7 +67,10 @@ def _render(reply: Reply, *, buttons_from: int) -> str:
         lines.append(f"== {reply.title} ==")
     if reply.text:
         lines.append(reply.text)
-    lines.extend(f"  {f.label}: {f.value}" for f in reply.fields)
+    for f in reply.fields:  # a value of several lines stays under its label (one entry, not loose lines)
+        first, *more = f.value.split("\n")
+        lines.append(f"  {f.label}: {first}")
+        lines.extend(f"  {FIELD_INDENT}{line}" if line else "" for line in more)
     for c in reply.citations:
         where = f" › {c.section}" if c.section else ""
         updated = f" ({c.updated.isoformat()})" if c.updated else ""
@@ -63,6 +84,33 @@ def _render(reply: Reply, *, buttons_from: int) -> str:
     if reply.attachment:
         lines.append(f"  📎 {reply.attachment.filename}\n{reply.attachment.content}")
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where something happened: a conversation (`general`, `dm-lily`, …) and the thread in it, if any."""
+
+    conversation: str = CHANNEL
+    thread: str | None = None
+
+    @property
+    def is_direct(self) -> bool:
+        return self.conversation.startswith("dm-")
+
+
+@dataclass(frozen=True)
+class PendingForm:
+    """A form the bot opened, with the conversation (and thread) of the message that opened it."""
+
+    form: Form
+    origin: Origin
+
+
+class FormEnd(Enum):
+    """How a form was left without being submitted."""
+
+    CANCELLED = "cancelled"  # `cancel` / `取消`: nothing stored, the session goes on
+    QUIT = "quit"  # `quit` or the end of input: the session ends
 
 
 @dataclass(frozen=True)
@@ -80,7 +128,8 @@ class ConsolePort:
     platform: str = "console"
     people: list[str] = field(default_factory=list)  # the members of the console's channels
     buttons: list[Button] = field(default_factory=list)  # of the last message that has buttons
-    pending_form: Form | None = None
+    buttons_origin: Origin = field(default_factory=Origin)  # … and where that message is
+    pending_form: PendingForm | None = None
     session: str = field(default_factory=lambda: f"c{int(time.time())}")  # keeps ids unique across runs
     messages: dict[int, ConsoleMessage] = field(default_factory=dict)
     _numbers: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -112,6 +161,7 @@ class ConsolePort:
         with self._lock:
             if reply.buttons:
                 self.buttons = list(reply.buttons)
+                self.buttons_origin = Origin(conversation=address.conversation or f"dm-{address.user}")
             prefix = ""
             if address.ephemeral:
                 prefix = f"(only {address.user}) " if len(self.people) > 1 else "(only you) "
@@ -161,8 +211,12 @@ class ConsolePort:
 
     def open_form(self, msg: IncomingMessage, form: Form) -> None:
         with self._lock:
-            self.pending_form = form
-            self.out.write(f"bot> [{form.title}] — one line per field; `-` leaves an optional field empty.\n")
+            origin = Origin(conversation=msg.conversation or CHANNEL, thread=msg.thread)
+            self.pending_form = PendingForm(form=form, origin=origin)
+            self.out.write(
+                f"bot> [{form.title}] — one line per field; `-` leaves an optional field empty; `cancel` abandons "
+                "the form / 每行填写一项；`-` 留空可选项；`取消` 放弃填写。\n"
+            )
             self.out.flush()
 
     def members(self, conversation: str) -> list[str]:
@@ -216,9 +270,11 @@ class ConsoleSession:
                 self.port.out.write("bot> (no such button)\n")
                 return None
             button = self.port.buttons[index]
+            origin = self.port.buttons_origin
             return IncomingMessage(
                 **base,
-                conversation=CHANNEL,
+                conversation=origin.conversation,
+                is_direct=origin.is_direct,
                 kind=Kind.ACTION,
                 action_id=button.action_id,
                 action_value=button.value,
@@ -272,19 +328,22 @@ class ConsoleSession:
 
     # --- the console's own commands -----------------------------------------------------------------
     def console_command(self, line: str) -> bool:
-        """`/user`, `time`, `jobs run`: handled here, not sent to the bot. True when handled."""
+        """`/user`, `time`, `jobs run`: handled here, not sent to the bot. True when handled — also for a
+        line starting with `time` or `jobs` that does not parse, which gets the console's usage."""
         word, _, rest = line.lstrip("/").partition(" ")
         word, rest = word.lower(), rest.strip()
         if word == "user" and line.startswith("/"):
             self._switch_user(rest)
             return True
+        if word not in CONSOLE_WORDS:
+            return False
         if word == "time" and (not rest or _DURATION.match(rest)):
             self._time(rest)
-            return True
-        if word == "jobs" and rest.lower() == "run":
+        elif word == "jobs" and rest.lower() == "run":
             self._run_jobs(None)
-            return True
-        return False
+        else:
+            self.port.note(f"the console cannot read `{line}` / 控制台无法识别 `{line}` — {CONSOLE_USAGE}")
+        return True
 
     def _switch_user(self, name: str) -> None:
         if not name:
@@ -326,10 +385,13 @@ class ConsoleSession:
 
     # --- the loop -------------------------------------------------------------------------------------
     def fill_form(
-        self, form: Form, read: Callable[[str], str | None], *, user: str
-    ) -> IncomingMessage | None:
+        self, pending: PendingForm, read: Callable[[str], str | None], *, user: str
+    ) -> IncomingMessage | FormEnd:
         """Ask each input; when the form's validator finds errors, show them all and ask again only for the
-        wrong fields (Enter keeps what was typed), like a modal that stays open."""
+        wrong fields (Enter keeps what was typed), like a modal that stays open. `cancel` at any prompt
+        abandons the form, `quit` (or the end of input) the session. The submission comes from the
+        conversation and thread the form was opened from."""
+        form, origin = pending.form, pending.origin
         values: dict[str, str] = {}
         asking = list(form.inputs)
         while True:
@@ -337,13 +399,19 @@ class ConsoleSession:
                 choices = f" [{' | '.join(v for v, _ in item.options)}]" if item.options else ""
                 kept = f" (Enter keeps {values[item.name]!r})" if values.get(item.name) else ""
                 answer = read(f"  {item.label}{choices}{'' if item.required else ' (optional)'}{kept}: ")
-                if answer is None:
-                    return None
+                word = answer.strip().lower() if answer is not None else ""
+                if answer is None or word in QUIT_WORDS:
+                    return FormEnd.QUIT
+                if word in CANCEL_WORDS:
+                    return FormEnd.CANCELLED
                 if answer.strip() or not kept:
                     values[item.name] = "" if answer.strip() == "-" else answer.strip()
             msg = IncomingMessage(
                 platform="console",
-                conversation=CHANNEL,
+                conversation=origin.conversation,
+                thread=origin.thread,
+                in_thread=origin.thread is not None,
+                is_direct=origin.is_direct,
                 user=user,
                 kind=Kind.FORM,
                 form_id=form.form_id,
@@ -366,7 +434,7 @@ class ConsoleSession:
 
         while True:
             line = read(f"{self.user}> ")
-            if line is None or line.strip().lower() in {"quit", "exit", ":q"}:
+            if line is None or line.strip().lower() in QUIT_WORDS:
                 break
             line = line.strip()
             if not line or self.console_command(line):
@@ -376,15 +444,20 @@ class ConsoleSession:
             if one_off:
                 speaker, line = one_off.group(1), one_off.group(2).strip()
                 self._join(speaker)
-                if not line:
+                if not line or self.console_command(line):
                     continue
             msg = self.message_for(line, user=speaker)
             if msg is None:
                 continue
             self.process(msg)
             while self.port.pending_form is not None:
-                form, self.port.pending_form = self.port.pending_form, None
-                submitted = self.fill_form(form, read, user=speaker)
-                if submitted is None:
+                pending, self.port.pending_form = self.port.pending_form, None
+                submitted = self.fill_form(pending, read, user=speaker)
+                if submitted is FormEnd.QUIT:
                     return
+                if submitted is FormEnd.CANCELLED:
+                    self.port.note(
+                        f"form “{pending.form.title}” cancelled — nothing was stored / 已放弃填写表单，未保存任何内容"
+                    )
+                    continue
                 self.process(submitted)

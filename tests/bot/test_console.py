@@ -102,6 +102,8 @@ def test_console_buttons_of_the_last_message_with_buttons_and_several_people(sql
     assert "Your role: *sales*" in text and "Your role: *pm*" in text
     assert "Thanks @lily — recorded that you read #1" in text
     assert "1 of 2 members acknowledged" in text  # the console channel's members, minus the author
+    # the channel's pending line belongs to its entry: indented under it, not a loose line of its own
+    assert "  console:general — 1/2 (50%): ✅ @lily\n      ⏳ @pat\n" in text
     assert "(you are now pat / 当前用户：pat)" in text
     assert "people here: you, lily, *pat*" in text
     assert "(DM with lily)" in text or "(only lily)" in text
@@ -160,3 +162,72 @@ def test_console_form_asks_again_only_for_the_wrong_fields_and_keeps_the_rest(sq
     assert "⚠ ARR" in second and "⚠ Tier" not in second
     logged = text.split("Logged feature request #1")[1]
     assert "Umbrella" in logged and "diamond" in logged and "$300k" in logged
+
+
+def test_a_field_value_of_several_lines_stays_indented_under_its_label() -> None:
+    from bot.messages import KeyValue, Reply
+    from bot.platforms.console import render_text
+
+    text = render_text(
+        Reply(title="T", fields=[KeyValue(label="slack:C1 — 0/2", value="✅ —\n⏳ a, b\n\nlast")])
+    )
+    assert text == "== T ==\n  slack:C1 — 0/2: ✅ —\n      ⏳ a, b\n\n      last"
+
+
+def test_bad_console_commands_get_the_console_usage_and_never_reach_the_bot(sqlite_url: str) -> None:
+    lines = ["time +abc", "time -1d", "jobs list", "/jobs", "TIME soon", "as lily: jobs list"]
+    text = _console(sqlite_url, "\n".join([*lines, "time +1h"]) + "\n")
+    for line in lines:
+        said = line.removeprefix("as lily: ")
+        assert (
+            f"(the console cannot read `{said}` / 控制台无法识别 `{said}` — console commands: `time`" in text
+        )
+    assert text.count("to ask the bot something that starts with “time” or “jobs”, write `@bot …`") == len(
+        lines
+    )
+    assert "bot>" not in text  # nothing was asked, escalated or answered
+    assert "(time moved forward 1h / 时间前进 1h)" in text  # a good one still works
+
+
+def test_cancel_at_a_form_prompt_abandons_the_form_and_quit_ends_the_session(sqlite_url: str) -> None:
+    script = "\n".join(
+        [
+            "/request",
+            "Bulk edit of contacts",
+            "cancel",  # at the second prompt: nothing is stored, the session goes on
+            "request",
+            "取消",
+            "requests",
+            "/request",
+            "Mass delete",
+            "quit",  # at a form prompt: the session ends here
+            "role",
+        ]
+    )
+    text = _console(sqlite_url, script + "\n")
+    note = "(form “Log a feature request” cancelled — nothing was stored / 已放弃填写表单，未保存任何内容)"
+    assert text.count(note) == 2
+    assert "Logged feature request" not in text and "Mass delete" not in text
+    assert "No open requests yet." in text  # `requests` between the forms: nothing was stored
+    assert "Your role" not in text  # nothing after `quit` was read
+
+
+def test_a_form_opened_in_a_dm_is_answered_in_that_dm(sqlite_url: str) -> None:
+    script = "\n".join(["request", "Bulk edit of contacts", "Umbrella", "gold", "blocker", "300k", "-"])
+    text = _console(sqlite_url, script + "\n")
+    assert "bot> [#2] (DM with you) == Logged feature request #1 ==" in text
+    assert "bot> [#2] == Logged feature request" not in text  # not in #general
+
+
+def test_a_button_is_clicked_in_the_conversation_of_its_message(sqlite_url: str) -> None:
+    from bot.messages import Address, Button, IncomingMessage, Reply
+
+    port = ConsolePort(out=io.StringIO(), people=["you", "lily"])
+    seen: list[IncomingMessage] = []
+    session = ConsoleSession(port=port, process=seen.append, user="you")
+    port.send(
+        Address(platform="console", user="lily"),
+        Reply(text="ack?", buttons=[Button(action_id="a", label="A")]),
+    )
+    session.run(io.StringIO("as lily: !1\n"), interactive=False)
+    assert [(m.conversation, m.is_direct, m.user) for m in seen] == [("dm-lily", True, "lily")]
