@@ -26,21 +26,30 @@ from salesbridge.cli.dashboard import dashboard_app
 from salesbridge.cli.kb import empty_knowledge_base, kb_app
 from salesbridge.cli.requests import requests_app
 from salesbridge.cli.schedules import jobs_app
+from salesbridge.cli.usage_errors import BilingualGroup
 from salesbridge.server import create_asgi_app
 from salesbridge.shutdown import serve_http, wait_for_signal
 from salesbridge.socket_runner import run_socket_mode
 
 logger = logging.getLogger(__name__)
 
+# every group is a BilingualGroup: typer's own usage errors (missing argument, no such command, a value that
+# does not parse…) in English and Chinese, exit code 2 (salesbridge/cli/usage_errors.py)
 app = typer.Typer(
-    help="SalesBridge: the sales ↔ product chat bot for Slack and Feishu.", no_args_is_help=True
+    help="SalesBridge: the sales ↔ product chat bot for Slack and Feishu.",
+    no_args_is_help=True,
+    cls=BilingualGroup,
 )
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-app.add_typer(kb_app, name="kb")
-app.add_typer(requests_app, name="requests")
-app.add_typer(jobs_app, name="jobs")
-app.add_typer(dashboard_app, name="dashboard")
+for _name, _group in (
+    ("db", db_app),
+    ("kb", kb_app),
+    ("requests", requests_app),
+    ("jobs", jobs_app),
+    ("dashboard", dashboard_app),
+):
+    app.add_typer(_group, name=_name, cls=BilingualGroup)
+del _name, _group
 
 
 def _settings() -> Settings:
