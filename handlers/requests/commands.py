@@ -32,6 +32,7 @@ from handlers.requests.views import (
 from services.context import Services
 from services.requests import workflow
 from services.requests.export import export_csv
+from services.requests.request_input import DEFAULT_CUSTOMER
 from services.requests.vocabulary import format_money
 
 
@@ -168,9 +169,11 @@ def _show(msg: IncomingMessage, services: Services, rest: list[str]) -> Reply:
         fields.append(KeyValue(label=pick(lang, "Merged into", "已合并到"), value=f"#{r.merged_into_id}"))
     if r.source_link:
         fields.append(KeyValue(label=pick(lang, "Source", "原消息"), value=r.source_link))
+    unnamed = pick(lang, " · no customer named: not counted in reach", " · 未指定客户：不计入覆盖面")
     customers = [
         f"• {customer_word(c.name, lang)} — {tier_word(c.tier, lang)}, {urgency_word(c.urgency, lang)}, "
         f"{format_money(c.arr_amount, c.arr_currency)} ({who(c.added_platform, c.added_by)})"
+        + (unnamed if c.name == DEFAULT_CUSTOMER else "")
         for c in details.customers
     ]
     requesters = ", ".join(who(q.platform, q.user_id) for q in details.requesters)

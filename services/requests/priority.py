@@ -5,11 +5,15 @@ bronze 0); ≥5 → P0, 4 → P1, 2–3 → P2, 0–1 → P3. A request with sev
 any of them gives. A PM override (with a reason) replaces the computed label.
 
 RICE = Reach × Impact × Confidence ÷ Effort, where
-  Reach      = Σ tier weight over distinct customers (diamond 4, gold 3, silver 2, bronze 1)
+  Reach      = Σ tier weight over distinct named customers (diamond 4, gold 3, silver 2, bronze 1)
                + total ARR in USD ÷ 100,000 (every $100k of ARR counts as one more customer),
   Impact     = the highest urgency among its customers (blocker 3, high 2, normal 1, low 0.5),
   Confidence = set by a PM at triage (0–100 %); 50 % until then,
   Effort     = person-weeks set by a PM at triage; 2 until then.
+
+A request logged without a customer name (`named=False`) reaches no known customer: it adds no tier weight to
+Reach and is not counted in `customer_count`. Its urgency and tier (silver unless given) still make the label
+and Impact, and its ARR, if given, still counts.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ class CustomerSignal:
     tier: str
     urgency: str
     arr_usd: float
+    named: bool = True  # False: logged without a customer; no tier weight in Reach, not counted
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ def distinct_customers(signals: Iterable[CustomerSignal]) -> list[CustomerSignal
             tier=max(seen.tier, signal.tier, key=lambda t: TIER_POINTS.get(t, 1)),
             urgency=max(seen.urgency, signal.urgency, key=lambda u: URGENCY_POINTS.get(u, 1)),
             arr_usd=max(seen.arr_usd, signal.arr_usd),
+            named=seen.named,
         )
     return list(best.values())
 
@@ -96,7 +102,8 @@ def score(
     customers = distinct_customers(signals)
     label = min((label_for(urgency=c.urgency, tier=c.tier) for c in customers), default="P3")
     total_arr = round(sum(c.arr_usd for c in customers), 2)
-    reach = round(sum(TIER_REACH.get(c.tier, 2.0) for c in customers) + total_arr / ARR_PER_REACH_POINT, 2)
+    named = [c for c in customers if c.named]
+    reach = round(sum(TIER_REACH.get(c.tier, 2.0) for c in named) + total_arr / ARR_PER_REACH_POINT, 2)
     impact = max((URGENCY_IMPACT.get(c.urgency, 1.0) for c in customers), default=1.0)
     conf = DEFAULT_CONFIDENCE if confidence is None else confidence
     effort = DEFAULT_EFFORT_WEEKS if effort_weeks is None else effort_weeks
@@ -108,7 +115,7 @@ def score(
         effort=effort,
         rice=rice(reach=reach, impact=impact, confidence=conf, effort=effort),
         total_arr_usd=total_arr,
-        customer_count=len(customers),
+        customer_count=len(named),
     )
 
 
@@ -116,8 +123,9 @@ EXPLANATION_EN = (
     "**Priority label (P0–P3)** = urgency points (blocker 3, high 2, normal 1, low 0) + customer tier points "
     "(diamond 3, gold 2, silver 1, bronze 0): 5–6 → P0, 4 → P1, 2–3 → P2, 0–1 → P3; the highest label of any "
     'customer wins. PMs may override it with a reason: `requests priority 12 P1 reason:"renewal at risk"`.\n'
-    "**RICE** = Reach × Impact × Confidence ÷ Effort. Reach = Σ tier weights of distinct customers "
-    "(diamond 4, gold 3, silver 2, bronze 1) + total ARR ÷ $100k; Impact = highest urgency (blocker 3, high 2, "
+    "**RICE** = Reach × Impact × Confidence ÷ Effort. Reach = Σ tier weights of distinct named customers "
+    "(diamond 4, gold 3, silver 2, bronze 1) + total ARR ÷ $100k (a request without `customer:` adds only its "
+    "ARR); Impact = highest urgency (blocker 3, high 2, "
     "normal 1, low 0.5); Confidence (0–100 %, default 50 %) and Effort (person-weeks, default 2) are set by a "
     "PM: `requests triage 12 effort:3 confidence:80%`. `requests top` sorts by RICE, then ARR."
 )
@@ -125,8 +133,8 @@ EXPLANATION_ZH = (
     "**优先级（P0–P3）** = 紧急度分（阻塞 3、高 2、普通 1、低 0）+ 客户等级分（钻石 3、金牌 2、银牌 1、铜牌 0）："
     "5–6 → P0，4 → P1，2–3 → P2，0–1 → P3；多个客户时取最高。产品经理可填写理由覆盖："
     '`需求 priority 12 P1 reason:"续约风险"`。\n'
-    "**RICE** = 覆盖面 × 影响 × 信心 ÷ 工作量。覆盖面 = 不同客户的等级权重之和（钻石 4、金牌 3、银牌 2、铜牌 1）"
-    "+ 总 ARR ÷ 10 万美元；影响 = 最高紧急度（阻塞 3、高 2、普通 1、低 0.5）；信心（0–100%，默认 50%）和工作量"
+    "**RICE** = 覆盖面 × 影响 × 信心 ÷ 工作量。覆盖面 = 不同的已具名客户的等级权重之和（钻石 4、金牌 3、银牌 2、"
+    "铜牌 1）+ 总 ARR ÷ 10 万美元（未写 `客户:` 的需求只计其 ARR）；影响 = 最高紧急度（阻塞 3、高 2、普通 1、低 0.5）；信心（0–100%，默认 50%）和工作量"
     "（人周，默认 2）由产品经理分诊时设置：`requests triage 12 effort:3 confidence:80%`。`requests top` 按 RICE、"
     "再按 ARR 排序。"
 )

@@ -104,7 +104,16 @@ def recompute(*, session: Session, request: FeatureRequest) -> FeatureRequest:
         select(RequestCustomer).where(col(RequestCustomer.request_id) == request.id)
     ).all()
     result = score(
-        (CustomerSignal(name=c.name, tier=c.tier, urgency=c.urgency, arr_usd=c.arr_usd) for c in customers),
+        (
+            CustomerSignal(
+                name=c.name,
+                tier=c.tier,
+                urgency=c.urgency,
+                arr_usd=c.arr_usd,
+                named=c.name != DEFAULT_CUSTOMER,
+            )
+            for c in customers
+        ),
         confidence=request.confidence,
         effort_weeks=request.effort_weeks,
     )

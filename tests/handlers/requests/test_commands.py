@@ -256,7 +256,31 @@ def test_merging_a_merge_target_repoints_its_earlier_duplicates(bot: Harness) ->
     bot.say("requests merge 1 into 2", user="UPM")
     bot.say("requests merge 2 into 3", user="UPM")
     assert _request(bot, 1).merged_into_id == 3
-    assert _request(bot, 3).customer_count == 1  # three times "(unspecified)" is one customer
+    assert _request(bot, 3).customer_count == 0  # three times no customer named is still no customer
+
+
+def test_a_request_without_a_customer_adds_no_phantom_reach(bot: Harness) -> None:
+    reply = _log(bot, "ab")
+    fields = {f.label: f.value for f in reply.fields}
+    assert (fields["Priority"], fields["RICE"]) == ("P2", "0")  # normal × silver (the default tier), reach 0
+    alone = _request(bot, 1)
+    assert (alone.reach, alone.customer_count, alone.total_arr_usd) == (0, 0, 0)
+    _log(bot, "cd arr:200k")
+    with_arr = _request(bot, 2)
+    assert (with_arr.reach, with_arr.customer_count, with_arr.total_arr_usd) == (2, 0, 200_000)  # ARR counts
+    _log(bot, "Audit log export customer:Acme tier:gold urgency:high arr:100k")  # #3: reach 3 + 1
+    before = _request(bot, 3)
+    assert (before.reach, before.rice, before.customer_count) == (4, 2, 1)  # 4 × 2 × 50 % ÷ 2
+    merged = bot.say("requests merge 1 into 3", user="UPM")[0].text
+    assert "1 customer(s), ARR $100,000, RICE 2, P1" in merged  # was 2 customer(s), reach 6
+    after = _request(bot, 3)
+    assert (after.reach, after.rice, after.customer_count, after.total_arr_usd) == (4, 2, 1, 100_000)
+    shown = bot.say("requests show 3")[0].text  # who logged it stays visible, marked as not counted
+    assert "(unspecified) — silver, normal, $0 (" in shown
+    assert "no customer named: not counted in reach" in shown
+    assert "未指定客户：不计入覆盖面" in bot.say("需求 查看 3", platform="feishu", user="ou_1")[0].text
+    bot.say("requests merge 2 into 3", user="UPM")
+    assert _request(bot, 3).reach == 4 + 2  # #2's $200k, and still no phantom customer
 
 
 def test_merge_history_reads_the_right_way_round_in_chinese(bot: Harness) -> None:

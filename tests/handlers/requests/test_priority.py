@@ -71,3 +71,16 @@ def test_same_customer_twice_counts_once_with_its_best_values() -> None:
 
 def test_no_customers() -> None:
     assert score([]).label == "P3"
+
+
+def test_an_unnamed_customer_adds_its_arr_and_urgency_but_no_tier_reach() -> None:
+    unnamed = CustomerSignal(
+        name="(unspecified)", tier="silver", urgency="blocker", arr_usd=50_000, named=False
+    )
+    alone = score([unnamed])
+    assert (alone.reach, alone.customer_count, alone.total_arr_usd) == (0.5, 0, 50_000)
+    assert (alone.label, alone.impact) == ("P1", 3)  # blocker × silver: the urgency and tier still count
+    acme = CustomerSignal(name="Acme", tier="gold", urgency="normal", arr_usd=100_000)
+    both = score([acme, unnamed, unnamed])
+    assert (both.reach, both.customer_count, both.total_arr_usd) == (3 + 1.5, 1, 150_000)
+    assert score([acme]).reach == 3 + 1
