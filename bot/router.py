@@ -224,12 +224,15 @@ class Router(Generic[C]):
         if msg.external:  # answered with a refusal or served in an allowed channel: no "Looking it up…"
             placeholder = False
         elif spec is not None:
-            placeholder = spec.placeholder
+            # a slow command with nothing to look up (`ask` alone) answers with its usage at once
+            placeholder = spec.placeholder and bool(routed.args.strip())
         else:
             placeholder = handler is not None and handler is self._fallback and self._fallback_placeholder
         return Route(incoming=msg, handler=handler, msg=routed, spec=spec, placeholder=placeholder)
 
-    def _resolve(self, msg: IncomingMessage) -> tuple[Handler[Any] | None, IncomingMessage, CommandSpec | None]:
+    def _resolve(
+        self, msg: IncomingMessage
+    ) -> tuple[Handler[Any] | None, IncomingMessage, CommandSpec | None]:
         """Which handler takes this message, with command/args filled in."""
         if msg.kind is Kind.ACTION:
             for prefix, handler in self._actions:
@@ -284,7 +287,9 @@ class Router(Generic[C]):
                 logger.info("no handler for %s action=%s form=%s", msg.kind, msg.action_id, msg.form_id)
                 return []
             if spec is not None and spec.roles:
-                role = services.roles.role_of(platform=msg.platform, user=msg.user, workspace=msg.role_workspace)
+                role = services.roles.role_of(
+                    platform=msg.platform, user=msg.user, workspace=msg.role_workspace
+                )
                 if role not in spec.roles and role != "admin":
                     raise PermissionDenied(
                         f"`{spec.name}` is for {' / '.join(sorted(spec.roles))} only; your role is {role}.",

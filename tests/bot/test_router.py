@@ -144,3 +144,31 @@ def test_a_failing_button_text_converter_is_answered_not_raised(bot: Harness) ->
     route = router.route(bot.message("thing press 1"))
     [reply] = router.run(route, bot.services)
     assert "Sorry" in reply.text and reply.where == "ephemeral"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"), [("ask", Kind.COMMAND), ("ask   ", Kind.MESSAGE), ("提问", Kind.COMMAND)]
+)
+def test_an_empty_ask_posts_no_placeholder_only_its_usage(bot: Harness, text: str, kind: Kind) -> None:
+    """Nothing to look up: no public "Looking it up…" that nothing would ever replace, just the usage."""
+    bot.process(bot.message(text, kind=kind, mention=kind is Kind.MESSAGE))
+    assert [
+        p.reply.text
+        for p in bot.slack.posted
+        if "Looking it up" in p.reply.text or "正在查找" in p.reply.text
+    ] == []
+    assert bot.slack.updates == []
+    [usage] = bot.slack.posted
+    assert (
+        usage.address.ephemeral
+        and "Usage / 用法" in usage.reply.text
+        and "ask <question>" in usage.reply.text
+    )
+
+
+def test_an_ask_with_a_question_still_posts_its_placeholder(bot: Harness) -> None:
+    bot.process(bot.message("ask Do we support HIPAA?", kind=Kind.COMMAND, mention=False))
+    placeholder = bot.slack.posted[0]
+    assert placeholder.reply.text == "Looking it up…" and not placeholder.address.ephemeral
+    sent, answer = bot.slack.updates[0]  # replaced by the answer
+    assert sent.message_id == placeholder.message_id and "Looking it up" not in answer.text
