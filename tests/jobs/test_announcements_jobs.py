@@ -74,8 +74,9 @@ def test_scheduled_confirm_button_is_not_offered_but_confirm_cannot_double_post(
     preview = draft(bot, release_text(extra="at:2026-11-24T09:30"))
     bot.clock.set(_at("2026-11-24"))
     assert deliver_due_announcements(bot.services) == 2
-    [late_cancel] = bot.click(preview.buttons[0], user=PM)
-    assert "already posted" in late_cancel.text
+    [late_cancel] = bot.click(preview.buttons[0], user=PM)  # a scheduled preview offers only Cancel
+    assert "already published and cannot be cancelled" in late_cancel.text and "无法取消" in late_cancel.text
+    assert len(bot.slack.to(conversation="C9")) == 1  # posted once, and still there
 
 
 # --- acknowledgement reminders -------------------------------------------------------------------------------
