@@ -319,11 +319,19 @@ class Inbox:
 
 
 def forget_events_before(*, db: Database, cutoff: datetime) -> int:
-    """Housekeeping: finished rows older than `cutoff` go (platforms stop retrying after hours)."""
+    """Housekeeping: finished rows older than `cutoff` go (platforms stop retrying after hours) — all but the
+    newest row. SQLite (no AUTOINCREMENT) hands out max(id) + 1, so an emptied table would number its next
+    events 1, 2, … again, and the replies to them (outbox dedupe key `in:<entry>:<n>`) would be taken for the
+    replies of those old entries and silently dropped: after a quiet week, the bot would stop answering."""
     with db.session() as session:
+        newest = session.exec(select(func.max(InboxEvent.id))).one()
+        if newest is None:
+            return 0
         result = session.execute(
             delete(InboxEvent).where(
-                col(InboxEvent.status).in_(("done", "failed")), col(InboxEvent.received_at) < cutoff
+                col(InboxEvent.status).in_(("done", "failed")),
+                col(InboxEvent.received_at) < cutoff,
+                col(InboxEvent.id) < newest,
             )
         )
         return int(getattr(result, "rowcount", 0) or 0)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 from typer.testing import CliRunner
 
+from bot.models import InboxEvent
+from jobs.housekeeping import forget_old_events
 from jobs.leader import LeaseElector
 from jobs.registry import unregister_services
 from jobs.scheduler import schedule_job_id
@@ -124,3 +128,18 @@ def test_an_acknowledging_only_process_runs_nothing_beside_the_acks(bot: Harness
         assert bot.services.knowledge.background is None and bot.app.dispatcher.workers == 0
     finally:
         bot.app.stop()
+
+
+def test_after_a_quiet_week_housekeeping_does_not_make_the_bot_swallow_its_next_replies(bot: Harness) -> None:
+    """SQLite numbers a new row max(id) + 1: were every old event forgotten, the next ones would get ids 1, 2, …
+    again and their replies (outbox key `in:<entry>:<n>`) would be dropped as duplicates of the old ones."""
+    for text in ("role", "help"):
+        bot.process(bot.message(text, dm=True))
+    assert len(bot.slack.posted) == 2
+    bot.clock.advance(timedelta(days=12))
+    forgotten = forget_old_events(bot.services)
+    bot.process(bot.message("role", dm=True))
+    assert len(bot.slack.posted) == 3 and "Your role" in bot.slack.posted[-1].reply.text  # answered
+    assert forgotten == 1  # the older event; the newest row stayed and kept the numbering going
+    with bot.services.db.session() as session:
+        assert [e.id for e in session.exec(select(InboxEvent))] == [2, 3]
