@@ -8,7 +8,8 @@ The retrieval's `support` decides what kind of answer it is:
 - "none" (or the model says the sources do not contain it): "I don't know"; the caller escalates.
 A question with several asks is split (`knowledge.answer_parts`) and each part answered on its own; a part the
 knowledge base does not cover is said to be uncovered. With a `memory` (`knowledge.memory.PmMemory`), a
-question a PM already answered — in either language — gets that answer.
+question a PM already answered — in either language — gets that answer; a likely translation of a PM's question
+that nothing confirms is shown as "not sure — a PM answered a similar question" when retrieval has no answer.
 """
 
 from __future__ import annotations
@@ -39,8 +40,10 @@ from knowledge.answer_text import (
     not_sure_lead,
     pm_answer_body,
     section_trail,
+    similar_pm_answer_body,
 )
-from knowledge.types import Hit
+from knowledge.memory import Recall, names_agree
+from knowledge.types import Hit, Section
 
 __all__ = ["Answer", "Source", "answer_question", "dont_know", "is_follow_up", "section_trail"]
 
@@ -54,7 +57,9 @@ EVIDENCE_SECTIONS = 3  # retrieval's best sections an answer reports as its evid
 class Memory(Protocol):
     """Questions PMs answered, matched by meaning (`knowledge.memory.PmMemory`)."""
 
-    def match(self, question: str) -> Hit | None: ...
+    def lookup(self, question: str) -> Recall | None: ...
+
+    def names_agree(self, question: str, section: Section) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -214,9 +219,9 @@ def answer_part(
     start: int,
 ) -> Part:
     """One ask: a PM's answer it matches, else retrieval and an answer as strong as the evidence."""
-    remembered = memory.match(question) if memory is not None else None
-    if remembered is not None:
-        composed = pm_answer_body(hit=remembered, language=language, today=today, start=start)
+    recalled = memory.lookup(question) if memory is not None else None
+    if recalled is not None and recalled.sure:
+        composed = pm_answer_body(hit=recalled.hit, language=language, today=today, start=start)
         return Part(question, "strong", "pm", composed.body, composed.hits, 1.0, question, [start])
     result, query = search_with_context(knowledge=knowledge, question=question, context=context, k=k)
     support = support_of(result)
@@ -238,12 +243,23 @@ def answer_part(
             evidence,
         )
 
+    if support != "strong" and recalled is not None:  # a likely translation of a PM's question: not sure
+        similar = similar_pm_answer_body(hit=recalled.hit, language=language, today=today, start=start)
+        return part("weak", "none", similar)
     if support == "none":
         return part("none", "none")
     if support == "weak":
         return part("weak", "none", closest_body(hits=result.hits, language=language, start=start))
     top = result.hits[0]
     if is_pm_answer(top.section):
+        # quoted whole, verdict and all: only for a question about the same things ("PayPal" is not 支付宝)
+        agree = (
+            memory.names_agree(question, top.section)
+            if memory is not None
+            else names_agree(question, top.section.title, top.section.text)
+        )
+        if not agree:
+            return part("weak", "none", closest_body(hits=result.hits, language=language, start=start))
         return part("strong", "pm", pm_answer_body(hit=top, language=language, today=today, start=start))
     if llm is not None:
         hits = list(result.hits[:LLM_SECTIONS])

@@ -121,6 +121,19 @@ def pm_answer_body(*, hit: Hit, language: str, today: date, start: int = 1) -> C
     return Composed(body=f"{head}\n{text} {_marker(section, start, language)}", hits=[hit])
 
 
+def similar_pm_answer_body(*, hit: Hit, language: str, today: date, start: int = 1) -> Composed:
+    """A PM's answer to a question that is probably this one in the other language, shown to be checked."""
+    names = LANGUAGE_NAMES.get(hit.section.language, ("another language", "另一种语言"))
+    intro = pick(
+        language,
+        f"A PM answered a similar question in {names[0]} — check that it is the same thing before telling "
+        "a customer:",
+        f"产品经理用{names[1]}回答过一个相似的问题——告诉客户之前请确认是同一件事：",
+    )
+    composed = pm_answer_body(hit=hit, language=language, today=today, start=start)
+    return Composed(body=f"{intro}\n{composed.body}", hits=composed.hits)
+
+
 def pm_answer_note(section: Section, *, number: int, language: str) -> str:
     """ "[1] answered by @ann on 2026-11-20 (in Chinese)." — the language when it is not the asker's."""
     when_en = f" on {section.updated.isoformat()}" if section.updated else ""

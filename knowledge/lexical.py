@@ -42,6 +42,9 @@ LOAD_CHUNK_ROWS = 500  # sections fetched per round trip while the index is buil
 LEARNED_WORD_MIN_SECTIONS = 3
 SUBWORD_WEIGHT = 0.5  # jieba's search mode yields a compound and its parts: the parts count half
 REPEAT_WEIGHT = 0.5  # a term the asker repeats counts 1 + REPEAT_WEIGHT per repetition
+COMMON_SHARE = (
+    0.5  # a term in at least this share of the documents is the knowledge base's own (`everywhere`)
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,16 @@ class LexicalIndex:
     @property
     def size(self) -> int:
         return self.sections.size
+
+    def everywhere(self, term: str) -> bool:
+        """Whether `term` is written in at least half of the documents (three or more): the knowledge base's
+        own vocabulary — its product's name — which tells one question from another nothing."""
+        documents = self.documents
+        term_id = documents.vocabulary.get(term)
+        if term_id is None:
+            return False
+        count = int(documents.offsets[term_id + 1] - documents.offsets[term_id])
+        return count >= 3 and count >= COMMON_SHARE * documents.size
 
     def scores(self, terms: Sequence[str], *, language: str, config: RetrievalConfig) -> Any:
         """Every section's lexical score for the question's terms (and their synonyms): BM25F + the

@@ -5,20 +5,35 @@ serves the English paraphrase — quoted whole, with who answered, when and in w
 The match compares question with question (e5 is at its best there) through `knowledge.semantic`: the
 calibrated cosine, no swapped slot ("pay with PayPal?" is not "pay with Alipay?") — and, because a wrong answer
 here is forwarded to a customer, one more guard: every name either question writes (PayPal, Okta, SCIM) must
-appear in the other one's text or its answer. "Can customers pay with Alipay?" therefore does not take the
-answer to "客户可以用支付宝付款吗？" (Alipay is written 支付宝 there); retrieval still finds that entry.
+appear in the other one's text or its answer. The knowledge base's own names — written in at least half of its
+documents, like the product's name — distinguish nothing and are not asked for ("Does LumenCRM support
+WhatsApp?" takes the answer to "支持 WhatsApp 吗？").
+
+A question in the other language that shares no word or name with a PM's question cannot be confirmed: e5
+puts "Can customers pay with PayPal?" as close to "客户可以用支付宝付款吗？" (0.88) as "… with Alipay?" (0.88),
+and "PayPal" ↔ "支付宝" above "Alipay" ↔ "支付宝". Such a match is only *likely* (`Recall.sure` False): the answer
+shows it as "not sure — a PM answered a similar question", never as the answer.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
 from bot.models.knowledge import KnowledgeDocument, KnowledgeSection
-from knowledge.semantic import passage_vector, same_meaning, text_vectors
+from knowledge.semantic import (
+    cosine_threshold,
+    is_chinese,
+    is_cross_language,
+    passage_vector,
+    same_meaning,
+    swapped_slot,
+    text_vectors,
+)
 from knowledge.store import to_section
 from knowledge.tokenize import named_words, tokens
 from knowledge.types import Hit, Section
@@ -33,23 +48,40 @@ def _terms(text: str) -> list[str]:
     return tokens(text, query=True)
 
 
-def names_agree(question: str, other_question: str, answer: str) -> bool:
+def missing_names(text: str, other: str, *, common: Callable[[str], bool] = lambda term: False) -> list[str]:
+    """The names `text` writes (`named_words`) that `other` does not — leaving out those `common` says the
+    knowledge base writes everywhere."""
+    written = other.lower()
+    return [word for word, _ in named_words(text) if not common(word) and word not in written]
+
+
+def names_agree(
+    question: str, other_question: str, answer: str, *, common: Callable[[str], bool] = lambda term: False
+) -> bool:
     """Every name one question writes is in the other's text (for the asked question: the question or the
-    answer it would get)."""
-    theirs = f"{other_question}\n{answer}".lower()
-    ours = question.lower()
-    return all(word in theirs for word, _ in named_words(question)) and all(
-        word in ours for word, _ in named_words(other_question)
+    answer it would get) — except the names `common` says the knowledge base writes everywhere."""
+    return not missing_names(question, f"{other_question}\n{answer}", common=common) and not missing_names(
+        other_question, question, common=common
     )
 
 
+@dataclass(frozen=True)
+class Recall:
+    """The PM answer closest in meaning to a question: `sure` — the same question (answer with it); otherwise
+    a likely translation nothing confirms (show it as "not sure")."""
+
+    hit: Hit
+    sure: bool
+
+
 class PmMemory:
-    """`match(question)`: the PM answer to a question with the same meaning, as a hit, or None."""
+    """`lookup(question)`: the PM answer to a question with the same meaning (or, across languages, a likely
+    one), or None."""
 
     def __init__(self, *, knowledge: KnowledgeBase) -> None:
         self.knowledge = knowledge
 
-    def match(self, question: str) -> Hit | None:
+    def lookup(self, question: str) -> Recall | None:
         embedder = self.knowledge.embedder
         if embedder is None:
             return None
@@ -67,14 +99,41 @@ class PmMemory:
             ((float(vectors[d.title] @ asked), d) for d in entries if d.title in vectors),
             key=lambda pair: -pair[0],
         )
+        everywhere = self.knowledge.indexes().everywhere
+        likely: Recall | None = None
         for cosine, entry in scored[:3]:
-            if not same_meaning(question, entry.title, cosine=cosine, terms=_terms):
+            if cosine < cosine_threshold(question, entry.title):
+                continue
+            if swapped_slot(question, entry.title, terms=_terms):
                 continue
             section = self.whole_entry(entry.id)
-            if section is not None and names_agree(question, entry.title, section.text):
+            if section is None:
+                continue
+            hit = Hit(section=section, score=cosine, rank=1, signals={"pm_memory": cosine})
+            if same_meaning(question, entry.title, cosine=cosine, terms=_terms) and names_agree(
+                question, entry.title, section.text, common=everywhere
+            ):
                 logger.info("question matched PM answer %s (cosine %.3f)", entry.path, cosine)
-                return Hit(section=section, score=cosine, rank=1, signals={"pm_memory": cosine})
-        return None
+                return Recall(hit=hit, sure=True)
+            # A Latin name in the Chinese one ("PayPal" in "客户可以用 PayPal 付款吗？") would be written as it
+            # is in the English one: missing there, it is another thing; English names may be translated.
+            chinese, english = (
+                (question, f"{entry.title}\n{section.text}")
+                if is_chinese(question)
+                else (entry.title, question)
+            )
+            if (
+                likely is None
+                and is_cross_language(question, entry.title)
+                and not missing_names(chinese, english, common=everywhere)
+            ):
+                likely = Recall(hit=hit, sure=False)
+        return likely
+
+    def names_agree(self, question: str, section: Section) -> bool:
+        """`names_agree` for a PM's answer (`section`) retrieval found, the knowledge base's own names aside."""
+        common = self.knowledge.indexes().everywhere
+        return names_agree(question, section.title, section.text, common=common)
 
     def whole_entry(self, document_id: int) -> Section | None:
         """The FAQ entry as one section: its whole text, whatever chunking did to it."""

@@ -128,3 +128,31 @@ def test_a_pm_answer_in_chinese_answers_the_english_paraphrase(sample_database: 
         assert answer not in other.text  # a different payment method is not the PM's question
     finally:
         bot.close()
+
+
+def test_a_chinese_pm_answer_nothing_confirms_is_offered_as_not_sure(kb_bot: Harness) -> None:
+    """e5 cannot tell 支付宝 from PayPal: an English question sharing no word with the PM's question gets the
+    answer as "not sure — a PM answered a similar question", with Ask a PM, never as the answer."""
+    asked = only(kb_bot.say("客户可以用支付宝付款吗？", platform="feishu", user="ou_1", channel="oc_1"))
+    assert asked.text.startswith("我不知道")
+    answer = "可以，成长版和企业版支持支付宝付款。"
+    only(kb_bot.say(f"回答 1 {answer}", user="UPM"))
+
+    reply = only(kb_bot.say("Can customers pay with Alipay?", user="U2"))
+    assert reply.text.startswith("I'm not sure") and answer in reply.text
+    assert "A PM answered a similar question in Chinese — check that it is the same thing" in reply.text
+    assert reply.citations[0].source == "faq:escalation-1"
+    assert [b.action_id for b in reply.buttons] == ["kb.escalate"]
+    # in the same language, another name ("PayPal") is another question: not the PM's answer, not quoted
+    other = only(kb_bot.say("客户可以用 PayPal 付款吗？", user="U3"))
+    assert other.text.startswith("我不确定") and answer not in other.text
+
+
+def test_the_products_own_name_does_not_keep_a_pm_answer_from_its_translation(kb_bot: Harness) -> None:
+    """ "LumenCRM" is in most documents: it tells "Does LumenCRM support WhatsApp?" from "支持 WhatsApp 吗？"
+    nothing, so the PM's Chinese answer is the answer (it quoted "Personal WeChat is not supported")."""
+    answer = "支持，成长版和企业版自 5.2 起提供。"
+    only(kb_bot.say(f"kb add 支持 WhatsApp 吗？ | {answer}", user="UPM"))
+    reply = only(kb_bot.say("Does LumenCRM support WhatsApp?", user="U2"))
+    assert reply.text.startswith("From the knowledge base:") and answer in reply.text
+    assert "WeChat" not in reply.text

@@ -9,6 +9,7 @@ from datetime import date
 from knowledge.answer import answer_question
 from knowledge.answer_extractive import select_quotes, strip_verdict
 from knowledge.answer_parts import split_question
+from knowledge.memory import Recall
 from knowledge.types import Hit, SearchResult, Section
 from tests.fakes.chat import tokens
 from tests.fakes.openai_api import serve_openai
@@ -180,8 +181,11 @@ def test_pm_answer_is_quoted_whole_with_who_when_and_language() -> None:
 
 def test_memory_match_answers_before_retrieval() -> None:
     class Memory:
-        def match(self, question: str) -> Hit | None:
-            return Hit(section=PM_ZH, score=0.9) if "PayPal" in question else None
+        def lookup(self, question: str) -> Recall | None:
+            return Recall(hit=Hit(section=PM_ZH, score=0.9), sure=True) if "PayPal" in question else None
+
+        def names_agree(self, question: str, section: Section) -> bool:
+            return True
 
     kb = ByQuery({})  # retrieval finds nothing
     answer = answer_question(

@@ -7,7 +7,8 @@ from dataclasses import replace
 from datetime import date
 
 from knowledge.answer import answer_question
-from knowledge.types import Hit
+from knowledge.memory import Recall
+from knowledge.types import Hit, Section
 from tests.knowledge.test_answer import FakeSearch
 from tests.knowledge.test_answer_honest import PM_ZH, SSO
 
@@ -30,8 +31,11 @@ def test_an_answer_quoting_an_entry_past_its_date_says_unverified_since() -> Non
 
 def test_the_memory_match_carries_the_note_too() -> None:
     class Memory:
-        def match(self, question: str) -> Hit | None:
-            return Hit(section=ENTRY, score=0.9)
+        def lookup(self, question: str) -> Recall | None:
+            return Recall(hit=Hit(section=ENTRY, score=0.9), sure=True)
+
+        def names_agree(self, question: str, section: Section) -> bool:
+            return True
 
     answer = answer_question(
         question="Can customers pay invoices with PayPal?",
