@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.i18n import pick
+from bot.i18n import detect_language, pick
 from bot.markup import mention_token
 from knowledge.answer_extractive import plain_text, select_quotes
 from knowledge.types import Hit, Section
@@ -100,11 +100,13 @@ def extractive_body(
         body = join_sentences(quote.sentences, section.language)
         heading = plain_text(section.heading)  # "**未来计划**" would otherwise be wrapped in bold twice
         if heading and heading != section.title.strip():
-            separator = "" if heading.endswith(("?", "？")) else ("：" if section.language == "zh" else ":")
+            chinese = detect_language(body) == "zh"
+            separator = "" if heading.endswith(("?", "？")) else ("：" if chinese else ":")
             body = f"**{heading}**{separator}{'' if separator == '：' else ' '}{body}"
         marker = _marker(section, start + offset, language)
         lines.append(f"{body} {marker}" if len(quotes) == 1 else f"• {body} {marker}")
-    foreign = {q.hit.section.language for q in quotes} - {language}
+    # what is quoted, not the document: a bilingual document's English sentences are not "from the Chinese"
+    foreign = {detect_language(" ".join(q.sentences)) for q in quotes} - {language}
     if foreign:
         lines.append(pick(language, "_(Quoted from the Chinese documentation.)_", "_（以上摘自英文文档。）_"))
     return Composed(body="\n".join(lines), hits=[q.hit for q in quotes])
@@ -172,13 +174,22 @@ def closest_body(*, hits: Sequence[Hit], language: str, start: int = 1) -> Compo
 
 
 def join_sentences(sentences: Sequence[str], language: str) -> str:
-    joiner = "" if language == "zh" else " "
+    """Quoted sentences as one text: a full stop after a sentence without one, and a space between them
+    unless both sides are Chinese (a bilingual document's English and Chinese sentences stay apart)."""
     out = ""
     for sentence in sentences:
-        if out and not out.endswith(("。", "！", "？", ".", "!", "?", "；", ";", ":", "：")):
-            out += "。" if language == "zh" else "."
-        out += (joiner if out else "") + sentence
+        if out:
+            if not out.endswith(("。", "！", "？", ".", "!", "?", "；", ";", ":", "：")):
+                chinese = is_cjk(out[-1]) or (language == "zh" and is_cjk(sentence[:1]))
+                out += "。" if chinese else "."
+            out += "" if is_cjk(out[-1]) and is_cjk(sentence[:1]) else " "
+        out += sentence
     return out
+
+
+def is_cjk(character: str) -> bool:
+    """A Chinese character or full-width punctuation."""
+    return bool(character) and ("\u3000" <= character <= "\u9fff" or "\uff00" <= character <= "\uffef")
 
 
 def answer_notes(

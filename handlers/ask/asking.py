@@ -20,6 +20,7 @@ from handlers.ask.escalation import escalate
 from knowledge.answer import Answer, answer_question
 from knowledge.memory import PmMemory
 from knowledge.tokenize import tokens
+from services.announcements.followups import published_eos_notices
 from services.announcements.workflow import get_announcement
 from services.context import Services
 from services.questions.asking import record_asked_question
@@ -148,18 +149,23 @@ def answer_reply(answer: Answer, *, question_id: int, eos_notes: list[str] | Non
 
 def eos_notes(services: Services, answer: Answer) -> list[str]:
     """The note of each published end-of-sale notice among the answer's sources or retrieval's best
-    sections (`eos:<id>` documents): a question about a discontinued product gets the dates and the
-    alternative, in the asker's language, whatever else the answer quotes."""
+    sections (`eos:<id>` documents), or whose product the question names: a question about a discontinued
+    product gets the dates and the alternative, in the asker's language, whatever else the answer quotes."""
     ids: list[int] = []
     for path in [*(s.path for s in answer.sources), *answer.evidence]:
         if path.startswith("eos:") and path[4:].isdigit() and int(path[4:]) not in ids:
             ids.append(int(path[4:]))
-    if not ids:
-        return []
-    notes = []
+    asked = set(tokens(answer.question))
+    everywhere = services.knowledge.indexes().everywhere
     with services.db.session() as session:
-        for announcement_id in ids:
-            notice = get_announcement(session=session, announcement_id=announcement_id)
-            if notice is not None and notice.kind == "eos" and notice.status == "published":
-                notes.append(eos_note(notice, lang=answer.language))
-    return notes
+        for notice in published_eos_notices(session=session):
+            # "Is Classic still sold?" names "LumenCRM Classic": the product's own name is written everywhere
+            named = {term for term in tokens(notice.product) if not everywhere(term)}
+            if named and named <= asked and notice.id not in ids and notice.id is not None:
+                ids.append(notice.id)
+        notices = [get_announcement(session=session, announcement_id=i) for i in ids]
+        return [
+            eos_note(notice, lang=answer.language)
+            for notice in notices
+            if notice is not None and notice.kind == "eos" and notice.status == "published"
+        ]

@@ -53,15 +53,19 @@ def record_reminder(
     )
 
 
+def published_eos_notices(*, session: Session) -> list[Announcement]:
+    """Every published end-of-sale notice."""
+    query = select(Announcement).where(
+        col(Announcement.kind) == "eos", col(Announcement.status) == "published"
+    )
+    return list(session.exec(query))
+
+
 def eos_notices_before_last_order(*, session: Session, today: date) -> list[Announcement]:
     """Published end-of-sale notices whose last-order date is still ahead of `today`."""
     return [
         a
-        for a in session.exec(
-            select(Announcement).where(
-                col(Announcement.kind) == "eos", col(Announcement.status) == "published"
-            )
-        )
+        for a in published_eos_notices(session=session)
         if a.last_order is not None and a.last_order > today and a.published_at is not None
     ]
 

@@ -100,6 +100,10 @@ def test_a_published_eos_notice_brings_its_note_in_both_languages(kb_bot: Harnes
     assert chinese.text.startswith(
         f"⚠️ LumenCRM Classic 将于 2026-12-31 停售，2027-12-31 停止支持；替代方案：LumenCRM Enterprise（停售通知 #{notice}）。"
     )
+    # the product's full name too (its retrieval need not rank the notice among the first three)
+    full = only(kb_bot.say("Is LumenCRM Classic still sold?"))
+    assert full.text.startswith("⚠️ LumenCRM Classic: end of sale on 2026-12-31"), full.text
+    assert not only(kb_bot.say("Is LumenCRM still sold?")).text.startswith("⚠️")  # the product lives on
 
 
 @needs_model

@@ -10,7 +10,7 @@ from bot.llm import LLM
 from knowledge.answer import answer_question, is_follow_up, section_trail
 from knowledge.answer_extractive import select_quotes, split_sentences
 from knowledge.answer_llm import NO_ANSWER, parse_model_answer
-from knowledge.answer_text import extractive_body
+from knowledge.answer_text import extractive_body, join_sentences
 from knowledge.types import Hit, SearchResult, Section
 from tests.fakes.openai_api import serve_openai
 
@@ -170,6 +170,30 @@ def test_foreign_language_quote_is_labelled() -> None:
     en = section("The API allows 100,000 calls per day on Growth.", heading="API")
     answer = answer_question(question="成长版 API 每天调用上限？", knowledge=FakeSearch([en]), today=TODAY)
     assert "100,000" in answer.text and "英文文档" in answer.text
+
+
+def test_a_bilingual_documents_english_and_chinese_sentences_stay_apart_and_unlabelled() -> None:
+    # an end-of-sale notice is one document in both languages (its language detected as Chinese)
+    notice = section(
+        "Classic reaches end of sale on 2027-06-30; the alternative is LumenCRM Cloud\n\n"
+        "Classic 将于 2027-06-30 停售，替代方案为 LumenCRM Cloud。",
+        heading="End of sale",
+        language="zh",
+    )
+    answer = answer_question(
+        question="When does Classic reach end of sale?", knowledge=FakeSearch([notice]), today=TODAY
+    )
+    assert (
+        answer.text
+        == (  # quoted as English: no Chinese colon, no "(Quoted from the Chinese documentation.)"
+            "From the knowledge base:\n"
+            "**End of sale**: Classic reaches end of sale on 2027-06-30; the alternative is LumenCRM Cloud [1]"
+        )
+    )
+    assert join_sentences(["the alternative is Cloud", "Classic 将于 2027-06-30 停售"], "zh") == (
+        "the alternative is Cloud. Classic 将于 2027-06-30 停售"
+    )
+    assert join_sentences(["支持 SSO", "仅企业版"], "zh") == "支持 SSO。仅企业版"
 
 
 def test_stale_sources_are_flagged_with_a_note() -> None:
