@@ -190,6 +190,7 @@ def answer_question(
     parts: list[Part] = []
     for ask in asks if len(asks) > 1 else [question]:
         start = 1 + max((n for p in parts for n in p.numbers), default=0)
+        cited = {hit.section.id: n for p in parts for hit, n in zip(p.hits, p.numbers, strict=True)}
         parts.append(
             answer_part(
                 question=ask,
@@ -201,6 +202,7 @@ def answer_question(
                 k=k,
                 memory=memory,
                 start=start,
+                cited=cited,
             )
         )
     return assemble(question=question, language=language, parts=parts, today=today, stale_days=stale_days)
@@ -217,6 +219,7 @@ def answer_part(
     k: int,
     memory: Memory | None,
     start: int,
+    cited: dict[int, int] | None = None,
 ) -> Part:
     """One ask: a PM's answer it matches, else retrieval and an answer as strong as the evidence."""
     recalled = memory.lookup(question) if memory is not None else None
@@ -249,7 +252,9 @@ def answer_part(
     if support == "none":
         return part("none", "none")
     if support == "weak":
-        return part("weak", "none", closest_body(hits=result.hits, language=language, start=start))
+        return part(
+            "weak", "none", closest_body(hits=result.hits, language=language, start=start, cited=cited)
+        )
     top = result.hits[0]
     if is_pm_answer(top.section):
         # quoted whole, verdict and all: only for a question about the same things ("PayPal" is not 支付宝)
@@ -259,7 +264,9 @@ def answer_part(
             else names_agree(question, top.section.title, top.section.text)
         )
         if not agree:
-            return part("weak", "none", closest_body(hits=result.hits, language=language, start=start))
+            return part(
+                "weak", "none", closest_body(hits=result.hits, language=language, start=start, cited=cited)
+            )
         return part("strong", "pm", pm_answer_body(hit=top, language=language, today=today, start=start))
     if llm is not None:
         hits = list(result.hits[:LLM_SECTIONS])
@@ -279,9 +286,12 @@ def answer_part(
         start=start,
         term_weights=result.term_weights,
         leads=result.supporting or None,  # None: a result without the decision's word
+        cited=cited,
     )
     if not composed.body:  # retrieval is sure, but no sentence says anything the question asks
-        return part("weak", "none", closest_body(hits=result.hits, language=language, start=start))
+        return part(
+            "weak", "none", closest_body(hits=result.hits, language=language, start=start, cited=cited)
+        )
     return part("strong", "extractive", composed)
 
 
@@ -322,8 +332,8 @@ def assemble(*, question: str, language: str, parts: list[Part], today: date, st
     """One reply from the parts: each part under its ask when there are several."""
     answered = [p for p in parts if p.support == "strong"]
     support = "strong" if answered else ("weak" if any(p.support == "weak" for p in parts) else "none")
-    hits = [hit for p in parts for hit in p.hits]
-    numbers = [n for p in parts for n in p.numbers]
+    numbered = {n: hit for p in parts for hit, n in zip(p.hits, p.numbers, strict=True)}  # a section once
+    hits, numbers = list(numbered.values()), list(numbered)
     sources = _sources(hits, numbers, today=today, stale_days=stale_days)
     methods = [p.method for p in answered]
     method = methods[0] if methods else ("llm" if any(p.method == "llm" for p in parts) else "none")

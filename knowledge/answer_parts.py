@@ -10,7 +10,9 @@ The rules follow question structure only, never a corpus's vocabulary:
 - in Chinese, 另外 / 还有 / 以及 / 此外 / 同时 / 并且 / 而且 / 再问 after a clause boundary (，。；、 or a
   space) start a new part.
 A piece is an ask of its own when it has a content term and asks (a question mark, an opening question word,
-a Chinese question word) without leaning on the part before ("and on Enterprise?", "那企业版呢？").
+a Chinese question word) without leaning on the part before ("and on Enterprise?", "那企业版呢？"); after a
+question mark, "And how many sandboxes does Enterprise have?" (a conjunction, a question word and at least two
+content terms) asks anew, while "And is it on Growth?" leans.
 Anything else — an elliptical follow-up, a context sentence after the question ("… They use USD.") — stays
 with the part before it, so retrieval reads the two together.
 """
@@ -43,8 +45,17 @@ _LEANS = re.compile(
 )
 
 
+# "And how many sandboxes does Enterprise have?" asks anew: a conjunction, a question word and two content terms
+_CONJUNCTION_ASK = re.compile(rf"^(?:and|also|plus|but)\s+(?=(?:{_QUESTION_WORDS})\b)", re.IGNORECASE)
+
+
 def _own_ask(piece: str) -> bool:
-    return bool(tokens(piece)) and bool(_ASKS.search(piece)) and not _LEANS.search(piece)
+    terms = tokens(piece)
+    if not terms or not _ASKS.search(_CONJUNCTION_ASK.sub("", piece)):
+        return False
+    if _CONJUNCTION_ASK.match(piece):
+        return len(set(terms)) >= 2
+    return not _LEANS.search(piece)
 
 
 def split_question(question: str) -> list[str]:

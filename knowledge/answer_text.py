@@ -7,7 +7,7 @@ one after another in one reply.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -75,6 +75,19 @@ class Composed:
     numbers: list[int] | None = None  # the citation number of each hit, when not consecutive
 
 
+def citation_numbers(hits: Sequence[Hit], *, start: int, cited: Mapping[int, int] | None = None) -> list[int]:
+    """Each hit's citation number: the one an earlier part of the reply gave its section (`cited`: section
+    id → number), else the next new one from `start` — a section cited twice keeps one number."""
+    numbers, following = [], start
+    for hit in hits:
+        if cited and hit.section.id in cited:
+            numbers.append(cited[hit.section.id])
+        else:
+            numbers.append(following)
+            following += 1
+    return numbers
+
+
 def _marker(section: Section, number: int, language: str) -> str:
     flag = f" {internal_flag(language)}" if section.internal else ""
     return f"[{number}]{flag}"
@@ -88,14 +101,17 @@ def extractive_body(
     start: int = 1,
     term_weights: dict[str, float] | None = None,
     leads: Collection[int] | None = None,
+    cited: Mapping[int, int] | None = None,
 ) -> Composed:
     """The best sentences of `hits` for `question`, one line per quoted section ("" when none overlaps);
-    `term_weights`: the knowledge base's idf of the question's terms (`SearchResult.term_weights`)."""
+    `term_weights`: the knowledge base's idf of the question's terms (`SearchResult.term_weights`); `cited`:
+    the sections an earlier part of the reply cites (`citation_numbers`)."""
     quotes = select_quotes(question, hits, term_weights=term_weights, leads=leads)
     if not quotes:
         return Composed(body="", hits=[])
+    numbers = citation_numbers([q.hit for q in quotes], start=start, cited=cited)
     lines = []
-    for offset, quote in enumerate(quotes):
+    for number, quote in zip(numbers, quotes, strict=True):
         section = quote.hit.section
         body = join_sentences(quote.sentences, section.language)
         heading = plain_text(section.heading)  # "**未来计划**" would otherwise be wrapped in bold twice
@@ -103,13 +119,13 @@ def extractive_body(
             chinese = detect_language(body) == "zh"
             separator = "" if heading.endswith(("?", "？")) else ("：" if chinese else ":")
             body = f"**{heading}**{separator}{'' if separator == '：' else ' '}{body}"
-        marker = _marker(section, start + offset, language)
+        marker = _marker(section, number, language)
         lines.append(f"{body} {marker}" if len(quotes) == 1 else f"• {body} {marker}")
     # what is quoted, not the document: a bilingual document's English sentences are not "from the Chinese"
     foreign = {detect_language(" ".join(q.sentences)) for q in quotes} - {language}
     if foreign:
         lines.append(pick(language, "_(Quoted from the Chinese documentation.)_", "_（以上摘自英文文档。）_"))
-    return Composed(body="\n".join(lines), hits=[q.hit for q in quotes])
+    return Composed(body="\n".join(lines), hits=[q.hit for q in quotes], numbers=numbers)
 
 
 def pm_answer_body(*, hit: Hit, language: str, today: date, start: int = 1) -> Composed:
@@ -163,14 +179,17 @@ def unverified_note(section: Section, *, number: int, language: str, today: date
     )
 
 
-def closest_body(*, hits: Sequence[Hit], language: str, start: int = 1) -> Composed:
+def closest_body(
+    *, hits: Sequence[Hit], language: str, start: int = 1, cited: Mapping[int, int] | None = None
+) -> Composed:
     """The closest sections, listed (not quoted as an answer)."""
     chosen = list(hits[:CLOSEST_SECTIONS])
+    numbers = citation_numbers(chosen, start=start, cited=cited)
     lines = [
-        f"• {section_label(hit.section)} {_marker(hit.section, start + offset, language)}"
-        for offset, hit in enumerate(chosen)
+        f"• {section_label(hit.section)} {_marker(hit.section, number, language)}"
+        for number, hit in zip(numbers, chosen, strict=True)
     ]
-    return Composed(body="\n".join(lines), hits=chosen)
+    return Composed(body="\n".join(lines), hits=chosen, numbers=numbers)
 
 
 def join_sentences(sentences: Sequence[str], language: str) -> str:

@@ -116,6 +116,12 @@ def test_questions_split_on_their_structure() -> None:
     assert len(split_question("Does Growth include SSO and SCIM?")) == 1
     assert len(split_question("Does Enterprise include SSO? And on Growth?")) == 1
     assert len(split_question("Customer asks: can they pay with PayPal? They use USD.")) == 1
+    assert len(split_question("Does Growth have SSO? And is it on Starter?")) == 1  # "it" leans on the first
+    # a conjunction, a question word and its own subject: a second ask
+    assert split_question("Does LumenCRM support HIPAA? And how many sandboxes does Enterprise have?") == [
+        "Does LumenCRM support HIPAA?",
+        "And how many sandboxes does Enterprise have?",
+    ]
 
 
 def test_each_ask_is_answered_or_said_to_be_uncovered() -> None:
@@ -141,6 +147,21 @@ def test_citations_are_numbered_across_parts() -> None:
     assert "仅企业版提供" in first and "[1]" in first and "90 天" in second and "[2]" in second
     assert [(c.index, c.source) for c in answer.citations] == [(1, "zh/features.md"), (2, "zh/a.md")]
     assert answer.text.startswith("知识库中的相关内容：") and "没有涵盖" not in answer.text
+
+
+def test_a_section_two_parts_cite_keeps_one_number() -> None:
+    features = section(
+        "单点登录（SSO）仅企业版提供。审计日志保留期：成长版 90 天。",
+        heading="安全",
+        language="zh",
+        path="zh/f.md",
+    )
+    plans = section("企业版含 5 个沙箱。", id=2, heading="套餐", language="zh", path="zh/plans.md")
+    kb = ByQuery({"单点登录": ([features], "strong"), "审计日志": ([plans, features], "strong")})
+    answer = answer_question(question="支持单点登录吗？审计日志保存多久？", knowledge=kb, today=TODAY)
+    first, second = answer.text.split("**2.")
+    assert "仅企业版提供。 [1]" in first and "90 天。 [1]" in second and "[3]" not in answer.text, answer.text
+    assert [(c.index, c.source) for c in answer.citations] == [(1, "zh/f.md")]
 
 
 def test_no_part_answered_is_i_dont_know() -> None:
