@@ -5,6 +5,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from bot.config import Settings
 from bot.database import Database
 from bot.llm import LLM
 from bot.models.knowledge import KnowledgeVector
@@ -18,17 +19,22 @@ from tests.fakes.openai_api import serve_openai
 from tests.knowledge.kb_helpers import write_corpus
 
 
+def fake_embedding_settings(url: str, base_url: str) -> Settings:
+    """Settings that embed through the fake OpenAI server at `base_url`."""
+    return make_settings(
+        url,
+        OPENAI_BASE_URL=base_url,
+        OPENAI_API_KEY="sk-test",
+        OPENAI_EMBEDDING_MODEL="fake-embed",
+        SALESBRIDGE_EMBEDDINGS="openai",
+    )
+
+
 def test_sections_are_embedded_incrementally_and_fused_with_bm25(tmp_path: Path) -> None:
     url = migrated_sqlite(tmp_path / "dense.db")
     db = Database(url)
     with serve_openai() as fake:
-        settings = make_settings(
-            url,
-            OPENAI_BASE_URL=fake.base_url,
-            OPENAI_API_KEY="sk-test",
-            OPENAI_EMBEDDING_MODEL="fake-embed",
-            SALESBRIDGE_EMBEDDINGS="openai",
-        )
+        settings = fake_embedding_settings(url, fake.base_url)
         llm = LLM.from_settings(settings)
         embedder, status = open_embedder(settings, llm)
         assert embedder is not None and status.describe() == "openai: openai:fake-embed"
@@ -64,13 +70,7 @@ def test_an_empty_knowledge_base_with_a_model_answers_without_sections(tmp_path:
     # `salesbridge chat` before any `kb ingest`, with the model on: no vectors to look at, no crash
     url = migrated_sqlite(tmp_path / "empty.db")
     with serve_openai() as fake:
-        settings = make_settings(
-            url,
-            OPENAI_BASE_URL=fake.base_url,
-            OPENAI_API_KEY="sk-test",
-            OPENAI_EMBEDDING_MODEL="fake-embed",
-            SALESBRIDGE_EMBEDDINGS="openai",
-        )
+        settings = fake_embedding_settings(url, fake.base_url)
         llm = LLM.from_settings(settings)
         embedder, _status = open_embedder(settings, llm)
         kb = KnowledgeBase(db=Database(url), settings=settings, llm=llm, embedder=embedder)
