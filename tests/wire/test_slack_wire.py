@@ -550,3 +550,48 @@ def test_view_submission_with_wrong_fields_is_answered_with_errors_and_keeps_the
     assert bot.application.dispatcher.wait_idle(timeout=5)
     assert _processed(bot) == before  # nothing dispatched, nothing posted
     assert bot.api.calls("chat.postMessage") == []
+
+
+def test_requests_the_bot_does_not_act_on_are_acknowledged_not_404(bot: SlackBot) -> None:
+    """bolt answers a request no listener takes with 404: Slack would retry the event (and turn a failing
+    subscription off) or show the user an error when a modal is closed."""
+    before = _processed(bot)
+    for name in ("app_home_opened", "member_joined_channel"):
+        response = bot.event(payload(name))
+        assert (response.status_code, response.text) == (200, ""), name
+    closed = bot.interactive(payload("view_closed"))
+    assert (closed.status_code, closed.text) == (200, "")
+    shortcut = payload("message_shortcut") | {"callback_id": "some_other_shortcut", "trigger_id": "t.other"}
+    assert bot.interactive(shortcut).status_code == 200
+    suggestion = {
+        "type": "block_suggestion",
+        "user": {"id": "U222", "team_id": "T111"},
+        "team": {"id": "T111", "domain": "acme"},
+        "api_app_id": "A111",
+        "token": "vt",
+        "action_id": "lookup",
+        "block_id": "b",
+        "value": "acm",
+        "container": {"type": "view", "view_id": "V113"},
+    }
+    options = bot.interactive(suggestion)
+    assert options.status_code == 200 and options.json() == {"options": []}
+    assert bot.application.dispatcher.wait_idle(timeout=5)
+    assert _processed(bot) == before and bot.api.calls("chat.postMessage") == []
+
+
+def test_an_edited_mention_is_acknowledged_and_not_answered_again(bot: SlackBot) -> None:
+    before = _processed(bot)
+    response = bot.event(payload("app_mention_edited"))
+    assert (response.status_code, response.text) == (200, "")
+    assert bot.application.dispatcher.wait_idle(timeout=5)
+    assert _processed(bot) == before and bot.api.calls("chat.postMessage") == []
+
+
+def test_block_action_in_a_modal_is_answered_where_the_modal_was_opened(bot: SlackBot) -> None:
+    data = payload("block_actions_in_modal")
+    data["actions"][0]["action_id"] = "test.tier::0"
+    assert bot.interactive(data).status_code == 200
+    (call,) = bot.api.wait("chat.postMessage")
+    assert (call["channel"], call["thread_ts"]) == ("C111", "1700000000.000100")
+    assert call["text"] == "clicked test.tier = gold"

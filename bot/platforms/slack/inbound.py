@@ -125,12 +125,30 @@ def build_bolt_app(
         ack()
         forward("shortcut", body, translate.from_message_shortcut)
 
+    def acknowledge(ack: Ack) -> None:
+        ack()
+
+    def no_options(ack: Ack) -> None:
+        ack(options=[])
+
+    def other_event(body: dict[str, Any]) -> None:
+        event = body.get("event")
+        logger.debug("slack %s event acknowledged", event.get("type") if isinstance(event, dict) else "-")
+
     app.event("app_mention")(on_event)
     app.event("message")(on_event)
     app.command(_ANY)(on_command)
     app.block_action(_ANY)(on_action)
     app.view_submission(_ANY)(on_view)
     app.shortcut(translate.LOG_REQUEST_SHORTCUT)(on_shortcut)
+    # Everything else Slack may send the app is acknowledged with a 200 and nothing more — bolt answers an
+    # unhandled request 404, and Slack retries events (and may turn the subscription off) or shows the
+    # user an error: `app_home_opened`, `member_joined_channel` …, `view_closed` (modals notify on close),
+    # other shortcuts, option loads.
+    app.event(_ANY)(other_event)
+    app.view_closed(_ANY)(acknowledge)
+    app.shortcut(_ANY)(acknowledge)
+    app.options(_ANY)(no_options)
     return app
 
 

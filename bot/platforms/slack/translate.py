@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.messages import IncomingMessage, Kind, Platform
@@ -34,8 +35,13 @@ _SELECTED_KEYS = (
     "selected_channel",
     "selected_conversation",
 )
+_SELECTED_LISTS = ("selected_users", "selected_conversations", "selected_channels")
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
 _SPECIAL = re.compile(r"<!(here|channel|everyone)(?:\|[^>]*)?>")
+# a user group (`<!subteam^S0123|@sales>`) reads as its handle; a date (`<!date^1392734382^{date}|Feb 18>`)
+# as the fallback text Slack shows where it cannot format it
+_SUBTEAM = re.compile(r"<!subteam\^([A-Z0-9]+)(?:\|@?([^>]*))?>")
+_DATE = re.compile(r"<!date\^[^|>]*\|([^>]*)>")
 _USER = re.compile(r"<@([A-Z0-9]+)\|[^>]*>")
 
 
@@ -45,6 +51,10 @@ def _dict(value: Any) -> Mapping[str, Any]:
 
 def _string(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def bot_user_id_of(body: Mapping[str, Any]) -> str | None:
@@ -63,6 +73,8 @@ def clean_text(text: str, *, bot_user_id: str | None = None) -> str:
         text = re.sub(rf"[ \t]*<@{re.escape(bot_user_id)}(?:\|[^>]*)?>[:,]?[ \t]*", " ", text)
     text = _USER.sub(r"<@\1>", text)
     text = _SPECIAL.sub(r"@\1", text)
+    text = _SUBTEAM.sub(lambda m: f"@{m.group(2) or m.group(1)}", text)
+    text = _DATE.sub(r"\1", text)
 
     def unwrap(match: re.Match[str]) -> str:
         url, label = match.group(1), match.group(2)
@@ -89,6 +101,10 @@ def from_event(body: Mapping[str, Any], *, bot_user_id: str | None = None) -> In
     event_type = event.get("type")
     subtype = event.get("subtype")
     if event.get("bot_id") or not isinstance(subtype, str | None) or subtype not in _ALLOWED_SUBTYPES:
+        return None
+    if event.get("edited"):
+        # Slack sends `app_mention` again, with a new event_id, when a message that mentions the bot is
+        # edited: the question was answered when it was first posted
         return None
     # Slack sends these as strings; anything else is not a message we could answer
     user, channel, ts = _string(event.get("user")), _string(event.get("channel")), _string(event.get("ts"))
@@ -164,19 +180,18 @@ def from_command(form: Mapping[str, Any]) -> IncomingMessage | None:
 
 
 def _action_value(action: Mapping[str, Any]) -> str:
-    if "value" in action:
+    if "value" in action:  # a button (its value may be absent: "")
         return str(action.get("value") or "")
-    selected = action.get("selected_option")
-    if isinstance(selected, Mapping):
-        return str(selected.get("value") or "")
-    for key in _SELECTED_KEYS:
-        if action.get(key):
-            return str(action[key])
-    return ""
+    return _input_value(action)
 
 
 def from_block_action(body: Mapping[str, Any]) -> IncomingMessage | None:
-    """A `block_actions` payload (button click / select in one of our messages) → an ACTION."""
+    """A `block_actions` payload (button click / select in one of our messages or modals) → an ACTION.
+
+    Clicked in a message, it answers in that message's channel and thread; in an ephemeral message (which
+    has no `message`, and whose ts no reply can thread under), in the thread it was shown in, else the
+    channel; in a modal (`container.type` "view": no channel at all), where the modal was opened from (its
+    `private_metadata`, as a submission), else in the user's DM with the bot."""
     actions = body.get("actions")
     action = _dict(actions[0] if isinstance(actions, list) and actions else None)
     person = _dict(body.get("user"))
@@ -185,9 +200,23 @@ def from_block_action(body: Mapping[str, Any]) -> IncomingMessage | None:
         return None
     container = _dict(body.get("container"))
     message = _dict(body.get("message"))
-    channel = str(_dict(body.get("channel")).get("id") or container.get("channel_id") or "")
-    ts = message.get("ts") or container.get("message_ts")
-    thread = message.get("thread_ts") or container.get("thread_ts") or ts
+    raw = dict(body)
+    channel = _string(_dict(body.get("channel")).get("id")) or _string(container.get("channel_id"))
+    if container.get("type") == "view" or not channel:
+        context = decode_form_context(_string(_dict(body.get("view")).get("private_metadata")))
+        channel = context.channel or user
+        if context.response_url and not raw.get("response_url"):
+            raw["response_url"] = context.response_url
+        ts, thread, in_thread = None, context.thread or None, bool(context.thread)
+    elif container.get("is_ephemeral"):
+        ts = None
+        thread = _string(container.get("thread_ts")) or None
+        in_thread = thread is not None
+    else:
+        ts = _string(message.get("ts")) or _string(container.get("message_ts")) or None
+        thread_ts = _string(message.get("thread_ts")) or _string(container.get("thread_ts"))
+        thread = thread_ts or ts
+        in_thread = bool(thread_ts) and thread_ts != ts
     trigger_id = body.get("trigger_id")
     return IncomingMessage(
         platform=Platform.SLACK,
@@ -199,17 +228,59 @@ def from_block_action(body: Mapping[str, Any]) -> IncomingMessage | None:
         kind=Kind.ACTION,
         action_id=original_action_id(str(action.get("action_id") or "")),
         action_value=_action_value(action),
-        thread=str(thread) if thread else None,
-        message_id=str(ts) if ts else None,
-        in_thread=bool(message.get("thread_ts")) and message.get("thread_ts") != ts,
-        is_direct=_is_dm_channel(channel),
+        thread=thread,
+        message_id=ts,
+        in_thread=in_thread,
+        is_direct=_is_dm_channel(channel) or channel == user,
         trigger_id=str(trigger_id) if trigger_id else None,
         event_id=f"action:{trigger_id}" if trigger_id else None,
-        raw=dict(body),
+        raw=raw,
     )
 
 
+def _rich_text_inline(element: Mapping[str, Any]) -> str:
+    match element.get("type"):
+        case "text":
+            return _string(element.get("text"))
+        case "link":
+            url, label = _string(element.get("url")), _string(element.get("text"))
+            return f"{label} ({url})" if label and label.rstrip("/") != url.rstrip("/") else url
+        case "user":
+            return f"<@{_string(element.get('user_id'))}>"
+        case "channel":
+            return f"<#{_string(element.get('channel_id'))}>"
+        case "usergroup":
+            return f"@{_string(element.get('usergroup_id'))}"
+        case "broadcast":
+            return f"@{_string(element.get('range'))}"
+        case "emoji":
+            return f":{_string(element.get('name'))}:"
+        case "date":
+            return _string(element.get("fallback")) or str(element.get("timestamp") or "")
+        case _:
+            return ""
+
+
+def rich_text_plain(block: Mapping[str, Any]) -> str:
+    """A `rich_text` value (a rich_text_input's `rich_text_value`) as plain text: one line per section,
+    list item, preformatted or quoted block; mentions as Slack writes them in message text."""
+    lines: list[str] = []
+    for part in _list(block.get("elements")):
+        part = _dict(part)
+        if part.get("type") == "rich_text_list":
+            ordered = part.get("style") == "ordered"
+            for number, item in enumerate(_list(part.get("elements")), start=1):
+                text = rich_text_plain({"elements": [item]})
+                lines.append(f"{number}. {text}" if ordered else f"• {text}")
+            continue
+        inline = [_dict(element) for element in _list(part.get("elements"))]
+        lines.append("".join(_rich_text_inline(element) for element in inline))
+    return "\n".join(line.rstrip() for line in "\n".join(lines).split("\n")).strip("\n")
+
+
 def _input_value(element: Mapping[str, Any]) -> str:
+    """What one input element of a submitted view (or a block action) holds, as text: lists comma-joined,
+    a date-time picker's epoch seconds as ISO 8601 UTC, a rich text input as plain text."""
     if element.get("value") is not None:
         return str(element["value"])
     selected = element.get("selected_option")
@@ -221,9 +292,19 @@ def _input_value(element: Mapping[str, Any]) -> str:
     for key in _SELECTED_KEYS:
         if element.get(key):
             return str(element[key])
-    users = element.get("selected_users")
-    if isinstance(users, list):
-        return ",".join(str(u) for u in users)
+    for key in _SELECTED_LISTS:
+        chosen = element.get(key)
+        if isinstance(chosen, list):
+            return ",".join(str(item) for item in chosen)
+    moment = element.get("selected_date_time")
+    if isinstance(moment, int | float) and not isinstance(moment, bool):
+        try:
+            return datetime.fromtimestamp(moment, tz=UTC).isoformat()
+        except (OverflowError, OSError, ValueError):  # not a time Slack could have sent
+            return ""
+    rich = element.get("rich_text_value")
+    if isinstance(rich, Mapping):
+        return rich_text_plain(rich)
     return ""
 
 

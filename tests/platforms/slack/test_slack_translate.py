@@ -199,3 +199,88 @@ def test_form_context_round_trip_and_limit() -> None:
     assert len(encoded) <= 3000 or "r" not in json.loads(encoded)
     assert decode_form_context(encoded).response_url == ""
     assert decode_form_context('{"unexpected": 1}').value == '{"unexpected": 1}'
+
+
+def test_an_edited_mention_is_not_answered_again() -> None:
+    # Slack sends app_mention again, with a new event_id and `edited`, when the message is edited
+    assert translate.from_event(load("app_mention_edited")) is None
+    body = load("app_mention_edited")
+    del body["event"]["edited"]
+    msg = translate.from_event(body)
+    assert msg is not None and msg.text == "what does Growth cost per seat?"
+
+
+def test_user_groups_and_dates_read_as_slack_shows_them() -> None:
+    msg = translate.from_event(load("app_mention_rich_text"))
+    assert msg is not None
+    assert msg.text == (
+        "can @pm-team confirm SSO ships by Jan 1, 2026? see the spec (https://acme.example/sso)"
+    )
+    assert translate.clean_text("ping <!subteam^S0123>") == "ping @S0123"
+    assert translate.clean_text("post in <#C0123|sales>") == "post in <#C0123|sales>"  # targets parse these
+
+
+@pytest.mark.parametrize("name", ["app_home_opened", "member_joined_channel"])
+def test_other_events_are_not_messages(name: str) -> None:
+    assert translate.from_event(load(name)) is None
+
+
+def test_block_action_in_a_modal_answers_where_the_modal_was_opened() -> None:
+    msg = translate.from_block_action(load("block_actions_in_modal"))
+    assert msg is not None
+    assert (msg.action_id, msg.action_value) == ("request.tier", "gold")
+    assert (msg.conversation, msg.thread, msg.message_id) == ("C111", "1700000000.000100", None)
+    assert msg.in_thread and not msg.is_direct
+
+
+def test_block_action_in_a_modal_we_did_not_open_answers_in_the_dm() -> None:
+    body = load("block_actions_in_modal")
+    body["view"]["private_metadata"] = ""
+    msg = translate.from_block_action(body)
+    assert msg is not None
+    assert (msg.conversation, msg.thread) == ("U222", None) and msg.is_direct
+
+
+def test_block_action_in_an_ephemeral_message_does_not_thread_under_it() -> None:
+    msg = translate.from_block_action(load("block_actions_ephemeral"))
+    assert msg is not None
+    assert (msg.conversation, msg.thread, msg.message_id, msg.in_thread) == ("C111", None, None, False)
+    assert msg.raw["response_url"].endswith("/actions/T111/3/eph")
+    body = load("block_actions_ephemeral")
+    body["container"]["thread_ts"] = "1700000000.000100"  # shown inside a thread
+    msg = translate.from_block_action(body)
+    assert msg is not None and (msg.thread, msg.in_thread) == ("1700000000.000100", True)
+
+
+def test_block_action_checkboxes_and_multi_selects_give_every_value() -> None:
+    msg = translate.from_block_action(load("block_actions_checkboxes"))
+    assert msg is not None and (msg.action_id, msg.action_value) == ("announce.regions", "cn,us")
+    body = load("block_actions_checkboxes")
+    body["actions"] = [{"type": "multi_users_select", "action_id": "x::0", "selected_users": ["U1", "U2"]}]
+    msg = translate.from_block_action(body)
+    assert msg is not None and msg.action_value == "U1,U2"
+
+
+def test_view_submission_reads_every_input_type() -> None:
+    msg = translate.from_view_submission(load("view_submission_all_inputs"))
+    assert msg is not None
+    assert dict(msg.form) == {
+        "title": "SAML SSO",
+        "details": "",
+        "tier": "gold",
+        "urgency": "",
+        "regions": "cn,sg",
+        "flags": "",
+        "owner": "U333",
+        "watchers": "U333,U444",
+        "channel": "C222",
+        "channels": "C222,G333",
+        "public": "C444",
+        "due": "2026-12-01",
+        "at": "09:30",
+        "when": "2025-12-01T01:30:00+00:00",
+        "arr": "120000",
+        "contact": "ann@acme.example",
+        "link": "https://acme.example/rfp",
+        "notes": "Needed for Acme, ask <@U333>\n• Okta\n• https://azure.example",
+    }
