@@ -392,3 +392,47 @@ def test_an_unsubscribed_event_is_one_log_line_without_a_traceback(
     assert all(r.levelno < logging.ERROR for r in caplog.records)
     out, err = capfd.readouterr()
     assert "[Lark]" not in out and "Traceback" not in out + err  # lark's own stdout handler is gone
+
+
+def test_a_mention_inside_a_thread_is_answered_under_the_threads_root(wire: FeishuWire) -> None:
+    def echo(msg: IncomingMessage, _services: Services) -> Reply:
+        return Reply(text=f"echo: {msg.args}", where="thread")
+
+    wire.app.router.command("echo", echo, summary_en="echo", summary_zh="回显", usage="echo")
+    payload = load("thread_mention")
+    payload["event"]["message"]["content"] = json.dumps({"text": "@_user_1 echo in the topic"})
+    assert wire.post(payload).status_code == 200
+    (reply,) = wire.api.recorder.wait_for("/open-apis/im/v1/messages/om_topic_root_0001/reply")
+    assert "echo: in the topic" in wire.api.card_text(reply)
+    assert reply.json()["reply_in_thread"] is False  # replying to a topic's root stays in the topic
+
+
+def test_a_mention_beside_at_all_is_answered_and_at_all_alone_is_not(wire: FeishuWire) -> None:
+    quiet = load("at_all")
+    quiet["header"]["event_id"] = uuid.uuid4().hex
+    quiet["event"]["message"].update(
+        message_id="om_at_all_only", content=json.dumps({"text": "@_all 周五开会"}, ensure_ascii=False)
+    )
+    assert wire.post(quiet).status_code == 200
+    wire.idle()
+    assert wire.outgoing() == []
+    assert wire.post(load("at_all")).status_code == 200
+    (reply,) = wire.api.recorder.wait_for("/open-apis/im/v1/messages/om_at_all_0001/reply")
+    assert reply.json()["msg_type"] == "interactive"
+
+
+def test_a_user_of_another_tenant_in_an_external_group_is_declined_like_a_slack_connect_user(
+    wire: FeishuWire,
+) -> None:
+    assert wire.post(load("external_group_mention")).status_code == 200
+    (sent,) = wire.api.recorder.wait_for("/open-apis/ephemeral/v1/send")
+    assert sent.json()["chat_id"] == "oc_external_group"
+    assert "members of our own workspace" in wire.api.card_text(sent)
+    assert not wire.api.recorder.to("/open-apis/im/v1/messages/om_external_0001/reply")
+
+
+def test_the_bot_added_to_a_group_is_acknowledged(wire: FeishuWire) -> None:
+    response = wire.post(load("bot_added"))
+    assert response.status_code == 200
+    wire.idle()
+    assert wire.outgoing() == []

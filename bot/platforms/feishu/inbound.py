@@ -9,6 +9,8 @@ translates, hands the message to `dispatcher.submit` and returns at once; nothin
 Only our installation: an event whose `header.app_id` is not FEISHU_APP_ID, or whose `header.tenant_key`
 is not the app's tenant (SALESBRIDGE_FEISHU_TENANT_KEYS, else learned once from
 `tenant/v2/tenant/query`), is answered 200 and ignored with one log line.
+A message or click by a user of another tenant (the sender's or operator's own `tenant_key`: an external
+group, 外部群) arrives marked `external`, as a Slack Connect user's does.
 """
 
 from __future__ import annotations
@@ -174,7 +176,12 @@ class FeishuInbound:
 
     def _submit(self, msg: IncomingMessage) -> None:
         """Write the event to the inbox; when that fails the webhook answers 503 (Feishu pushes it again).
-        In a replay, the message goes back to `replay` instead."""
+        In a replay, the message goes back to `replay` instead. A user of another tenant (an external group,
+        外部群) is marked `external`, as a Slack Connect user is."""
+        if msg.user_workspace and msg.user_workspace != msg.workspace:
+            tenants = self.tenant_keys()
+            if tenants is not None and msg.user_workspace not in tenants:
+                msg = msg.evolve(external=True)
         if self._replaying():
             self._replay.message = msg
             return

@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 
 PLATFORM = Platform.FEISHU.value
 _PLACEHOLDER = re.compile(r"@_user_\d+")
+_AT_ALL = re.compile(r"@_all\b")  # "@所有人" in a received text (it has no entry in `mentions`)
 _SPACES = re.compile(r"[ \t]{2,}")
 
 
@@ -72,12 +73,14 @@ def _post_element_text(element: Mapping[str, Any]) -> str:
             return text
         case "a":
             href = str(element.get("href") or "")
-            return f"[{text}]({href})" if href else text
+            if not href or text.rstrip("/") == href.rstrip("/"):
+                return href or text  # a bare link: its text is the address
+            return f"[{text}]({href})" if text else href
         case "at":
             user = str(element.get("user_id") or element.get("open_id") or "")
             if _PLACEHOLDER.fullmatch(user):
                 return user
-            if user == "all":
+            if user in ("all", "@_all"):
                 return "@all"
             return f"<@{user}>" if user else ""
         case "code_block":
@@ -110,7 +113,7 @@ def _resolve_mentions(text: str, mentions: Any, bot_open_id: str | None) -> tupl
             mentions_bot = True
         return by_key[key]
 
-    resolved = _PLACEHOLDER.sub(substitute, text)
+    resolved = _AT_ALL.sub("@all", _PLACEHOLDER.sub(substitute, text))
     resolved = "\n".join(_SPACES.sub(" ", line).strip() for line in resolved.splitlines())
     return resolved.strip(), mentions_bot
 
@@ -160,6 +163,8 @@ def message_event(payload: Mapping[str, Any], *, bot_open_id: str | None) -> Inc
     return IncomingMessage(
         platform=PLATFORM,
         workspace=str(header.get("tenant_key") or sender.get("tenant_key") or ""),
+        # the sender's own tenant: another organisation's in an external group (外部群)
+        user_workspace=str(sender.get("tenant_key") or ""),
         conversation=chat_id,
         user=user,
         text=text,
@@ -203,6 +208,7 @@ def card_action(payload: Mapping[str, Any]) -> IncomingMessage | None:
     common: dict[str, Any] = {
         "platform": PLATFORM,
         "workspace": str(header.get("tenant_key") or operator.get("tenant_key") or ""),
+        "user_workspace": str(operator.get("tenant_key") or ""),
         "conversation": str(context.get("open_chat_id") or ""),
         "user": user,
         "message_id": message_id,

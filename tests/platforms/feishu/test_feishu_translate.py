@@ -121,3 +121,52 @@ def test_form_submit_becomes_a_form() -> None:
     assert msg.action_value == "7"
     assert dict(msg.form) == {"title": "SSO with Okta", "priority": "high", "regions": "cn,sg"}
     assert msg.user == "ou_sales1"
+
+
+def test_at_all_reads_as_at_all_and_does_not_hide_the_bots_mention() -> None:
+    msg = message_event(load("at_all"), bot_open_id=BOT)
+    assert msg is not None and msg.mentions_bot
+    assert msg.text == "@all 周五前请更新报价 企业版有几个沙箱？"  # not the "@_all" placeholder
+    alone = load("at_all")
+    alone["event"]["message"]["content"] = json.dumps({"text": "@_all 周五开会"}, ensure_ascii=False)
+    msg = message_event(alone, bot_open_id=BOT)
+    assert msg is not None and not msg.mentions_bot and not msg.addressed_to_bot
+    assert msg.text == "@all 周五开会"
+
+
+def test_rich_post_keeps_its_text_links_and_code_and_skips_media() -> None:
+    msg = message_event(load("post_rich"), bot_open_id=BOT)
+    assert msg is not None and msg.mentions_bot
+    assert msg.text.splitlines()[:3] == [
+        "客户问题",
+        "第一行：[超链接](http://www.feishu.cn) https://acme.example/rfp",  # a bare link once, not [url](url)
+        "@all 第二行：文本测试",
+    ]
+    assert "func main() int64 {" in msg.text and "img_" not in msg.text and "file_v2" not in msg.text
+
+
+def test_post_in_both_languages_reads_one_of_them() -> None:
+    content = {
+        "zh_cn": {"title": "标题", "content": [[{"tag": "text", "text": "中文内容"}]]},
+        "en_us": {"title": "Title", "content": [[{"tag": "text", "text": "English"}]]},
+    }
+    assert post_text(content) == "标题\n中文内容"
+
+
+def test_mention_inside_a_thread_answers_in_the_thread_of_its_root() -> None:
+    msg = message_event(load("thread_mention"), bot_open_id=BOT)
+    assert msg is not None and msg.mentions_bot and msg.in_thread
+    assert (msg.thread, msg.message_id, msg.text) == ("om_topic_root_0001", "om_topic_reply_0003", "role")
+
+
+def test_sender_and_operator_tenant_is_the_users_workspace() -> None:
+    msg = message_event(load("external_group_mention"), bot_open_id=BOT)
+    assert msg is not None
+    assert (msg.workspace, msg.user_workspace) == ("2ca1d211f64f6438", "736588c9260f175e")
+    click = card_action(load("card_action"))
+    assert click is not None and click.user_workspace == click.workspace == "2ca1d211f64f6438"
+
+
+def test_files_stickers_and_forwarded_bundles_are_not_read() -> None:
+    for name in ("file_message", "sticker_message", "merge_forward_message"):
+        assert message_event(load(name), bot_open_id=BOT) is None, name
