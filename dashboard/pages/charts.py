@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from dashboard.charts import TIER_COLORS, Series, bar_chart, hbar_chart
 from dashboard.pages.announcements import RATE_DAYS, ack_rate_chart
+from dashboard.pages.common import whole_number
 from dashboard.web import Ctx, Page, bad_request, page_route
 from services.announcements.workflow import acknowledgement_rates
 from services.questions.groups import answer_rates
@@ -27,12 +28,13 @@ def _months(ctx: Ctx) -> int:
     raw = ctx.param("months")
     if not raw:
         return 12
-    if not raw.isdigit() or int(raw) not in MONTHS:
+    number = whole_number(raw)
+    if number is None or number not in MONTHS:
         raise bad_request(
             f"Months is one of {', '.join(map(str, MONTHS))}, got {raw!r}.",
             f"月数应为 {'、'.join(map(str, MONTHS))} 之一，收到 {raw!r}。",
         )
-    return int(raw)
+    return number
 
 
 def money(amount: float) -> str:

@@ -13,12 +13,21 @@ from dashboard.web import Ctx, not_found
 Notices = Mapping[str, tuple[str, str]]
 
 
+def whole_number(text: str, *, digits: int = 9) -> int | None:
+    """`12` (or full-width `１２`) → 12; None for anything else. Not `str.isdigit`: it also accepts `²` and
+    `①`, which `int()` refuses (a 500 page, found by poking the dashboard's URLs)."""
+    if not text.isdecimal() or len(text) > digits:
+        return None
+    return int(text)
+
+
 def path_id(ctx: Ctx, name: str, *, what_en: str, what_zh: str) -> int:
     """A numeric id from the path; anything else is a 404 page naming what was asked for."""
     raw = ctx.path_param(name)
-    if not raw.isdigit() or len(raw) > 9:
+    number = whole_number(raw)
+    if number is None:
         raise not_found(f"There is no {what_en} {raw!r}.", f"没有编号为 {raw!r} 的{what_zh}。")
-    return int(raw)
+    return number
 
 
 def local_time(ctx: Ctx, moment: datetime | None) -> str:
@@ -42,9 +51,9 @@ def notice_text(ctx: Ctx, notices: Notices) -> str:
     code = ctx.param("notice")
     if code not in notices:
         return ""
-    count = ctx.param("n")
+    count = whole_number(ctx.param("n")) or 0
     en, zh = notices[code]
-    return ctx.t(en, zh).format(n=count if count.isdigit() else "0", d=_safe_date(ctx.param("d")))
+    return ctx.t(en, zh).format(n=count, d=_safe_date(ctx.param("d")))
 
 
 def _safe_date(text: str) -> str:

@@ -18,7 +18,15 @@ from markupsafe import Markup
 from starlette.responses import Response
 
 from dashboard.charts import Series, bar_chart
-from dashboard.pages.common import day_text, local_time, local_today, notice_text, path_id, person
+from dashboard.pages.common import (
+    day_text,
+    local_time,
+    local_today,
+    notice_text,
+    path_id,
+    person,
+    whole_number,
+)
 from dashboard.web import Ctx, Page, bad_request, page_route
 from services.knowledge_status import knowledge_status
 from services.questions.faq import faq_entries, reverify_faq
@@ -65,12 +73,13 @@ def _days(ctx: Ctx) -> int:
     raw = ctx.param("days")
     if not raw:
         return DEFAULT_DAYS
-    if not raw.isdigit() or int(raw) not in DAYS:
+    number = whole_number(raw)
+    if number is None or number not in DAYS:
         raise bad_request(
             f"The period is one of {', '.join(map(str, DAYS))} days, got {raw!r}.",
             f"时间范围应为 {'、'.join(map(str, DAYS))} 天之一，收到 {raw!r}。",
         )
-    return int(raw)
+    return number
 
 
 def show_knowledge(ctx: Ctx) -> Response:

@@ -18,7 +18,8 @@ from typing import Any
 from starlette.responses import Response
 
 from bot.clock import as_utc
-from dashboard.web import Ctx, Page, bad_request, forbidden, not_found, page_route
+from dashboard.pages.common import path_id, whole_number
+from dashboard.web import Ctx, Page, bad_request, forbidden, page_route
 from services.requests import workflow
 from services.requests.browse import (
     PER_PAGE,
@@ -79,11 +80,12 @@ def age_text(ctx: Ctx, created: datetime) -> str:
 def _page_number(text: str) -> int:
     if not text:
         return 1
-    if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+    number = whole_number(text, digits=len(str(MAX_PAGE)))
+    if number is None or not 1 <= number <= MAX_PAGE:
         raise bad_request(
             f"The page must be a number from 1 on, got {text!r}.", f"页码应为从 1 开始的数字，收到 {text!r}。"
         )
-    return int(text)
+    return number
 
 
 def list_requests(ctx: Ctx) -> Response:
@@ -160,10 +162,7 @@ def list_requests(ctx: Ctx) -> Response:
 
 
 def _request_id(ctx: Ctx) -> int:
-    raw = ctx.path_param("request_id")
-    if not raw.isdigit() or len(raw) > 9:
-        raise not_found(f"There is no request {raw!r}.", f"没有编号为 {raw!r} 的需求。")
-    return int(raw)
+    return path_id(ctx, "request_id", what_en="request", what_zh="需求")
 
 
 def show_request(ctx: Ctx) -> Response:
@@ -194,9 +193,8 @@ def show_request(ctx: Ctx) -> Response:
     notice = ""
     code = ctx.param("notice")
     if code in NOTICES:
-        count = ctx.param("n")
         en, zh = NOTICES[code]
-        notice = ctx.t(en, zh).format(n=count if count.isdigit() else "0")
+        notice = ctx.t(en, zh).format(n=whole_number(ctx.param("n")) or 0)
     request = details.request
     return ctx.render(
         "request_detail.html",
@@ -269,7 +267,8 @@ def merge(ctx: Ctx) -> Response:
     viewer = ctx.require_pm()
     source_id = _request_id(ctx)
     into = ctx.form.get("into", "").strip().lstrip("#＃")
-    if not into.isdigit() or len(into) > 9:
+    target_id = whole_number(into)
+    if target_id is None:
         raise bad_request(
             f"Name the request to merge into by its number, e.g. 12 (got {into!r}).",
             f"请填写要合并到的需求编号，例如 12（收到 {into!r}）。",
@@ -278,7 +277,7 @@ def merge(ctx: Ctx) -> Response:
         result = workflow.merge_requests(
             session=session,
             source_id=source_id,
-            target_id=int(into),
+            target_id=target_id,
             actor_platform=viewer.platform,
             actor=viewer.user,
             now=ctx.services.now(),
@@ -288,7 +287,7 @@ def merge(ctx: Ctx) -> Response:
         told = workflow.notify_merge(
             services=ctx.services, result=result, by_platform=viewer.platform, by_user=viewer.user
         )
-    return ctx.redirect(ctx.url("request", request_id=int(into), query={"notice": "merged", "n": told}))
+    return ctx.redirect(ctx.url("request", request_id=target_id, query={"notice": "merged", "n": told}))
 
 
 def _number(ctx: Ctx, name: str, *, en: str, zh: str) -> float:

@@ -1,0 +1,65 @@
+"""What a careless or hostile user can type into the dashboard's addresses and forms: every odd value gets a
+bilingual 400/404 page (never the 500 page), and nothing is changed by a refused form."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot.models.requests import FeatureRequest
+from tests.dashboard.helpers import client, message_of, row_ids, sign_in
+from tests.dashboard.test_requests_pages import seed
+from tests.fakes.harness import Harness
+from tests.handlers.announcements.helpers import publish, release_text, seed_members
+
+# Characters `str.isdigit()` accepts but `int()` refuses: superscripts, circled and other "digits" that are
+# not decimal digits. Each was a 500 page.
+NOT_NUMBERS = ("²", "①", "1²")
+
+
+def test_digit_like_characters_in_addresses_and_forms_are_refused_not_a_500(bot: Harness) -> None:
+    seed(bot)
+    seed_members(bot)
+    announcement = publish(bot, release_text())
+    bot.say("schedule add digest weekly fri 17:00 channels:slack:C1", user="UPM")
+    web = client(bot)
+    token = sign_in(bot, web, user="UPM")
+    for odd in NOT_NUMBERS:
+        gets = {
+            f"/app/requests/{odd}": 404,
+            f"/app/announcements/{odd}": 404,
+            f"/app/requests?page={odd}": 400,
+            f"/app/knowledge?days={odd}": 400,
+            f"/app/charts?months={odd}": 400,
+        }
+        for url, status in gets.items():
+            page = web.get(url)
+            assert page.status_code == status, (url, message_of(page.text))
+            assert odd in message_of(page.text), url
+        posts = {
+            f"/app/requests/{odd}/status": ({"status": "planned"}, 404),
+            f"/app/requests/{odd}/triage": ({"effort": "2", "confidence": "50"}, 404),
+            f"/app/requests/{odd}/merge": ({"into": "1"}, 404),
+            "/app/requests/1/merge": ({"into": odd}, 400),
+            f"/app/announcements/{odd}/remind": ({}, 404),
+            f"/app/announcements/{odd}/cancel": ({}, 404),
+            f"/app/schedules/{odd}/pause": ({}, 404),
+            f"/app/schedules/{odd}/run": ({}, 404),
+            f"/app/knowledge/faq/{odd}/reverify": ({}, 404),
+            "/app/knowledge/answer": ({"questions": odd, "answer": "yes"}, 400),
+        }
+        for url, (data, status) in posts.items():
+            page = web.post(url, data={"csrf_token": token, **data}, follow_redirects=False)
+            assert page.status_code == status, (url, data, message_of(page.text))
+            assert 'id="message-text"' in page.text
+    # Notices ignore a count that is not a number.
+    shown = web.get(f"/app/announcements/{announcement}?notice=reminded&n=²")
+    assert "Reminder sent by DM to 0 person(s)" in shown.text
+    # Nothing was changed, and real numbers (full-width ones too, as typed with a Chinese keyboard) still work.
+    with bot.services.db.session() as session:
+        assert all(r.merged_into_id is None for r in session.exec(select(FeatureRequest)))
+    assert row_ids(web.get("/app/requests?page=１").text) != []
+    assert web.get("/app/requests/１").status_code == 200
+    merged = web.post(
+        "/app/requests/3/merge", data={"csrf_token": token, "into": "＃１"}, follow_redirects=False
+    )
+    assert merged.status_code == 303 and merged.headers["location"].startswith("/app/requests/1?")
