@@ -3,6 +3,8 @@ bilingual 400/404 page (never the 500 page), and nothing is changed by a refused
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import select
 
 from bot.models.requests import FeatureRequest
@@ -63,3 +65,24 @@ def test_digit_like_characters_in_addresses_and_forms_are_refused_not_a_500(bot:
         "/app/requests/3/merge", data={"csrf_token": token, "into": "＃１"}, follow_redirects=False
     )
     assert merged.status_code == 303 and merged.headers["location"].startswith("/app/requests/1?")
+
+
+def test_the_tables_rice_is_the_number_chat_shows(bot: Harness) -> None:
+    """The table showed RICE to one decimal: 1.75 in `requests top` was 1.8, and 0.82, 0.8 and 0.78 all read
+    0.8 while sorted apart. It now shows what chat and the request's page show."""
+    seed(bot)
+    bot.say("requests triage 1 effort:3 confidence:80%", user="UPM")
+    [top] = bot.say("requests top", user="UPM")
+    in_chat = {int(n): float(rice) for n, rice in re.findall(r"#(\d+)\*\* .*? RICE ([\d.]+)", top.text)}
+    assert len(in_chat) == 4, top.text
+    web = client(bot)
+    sign_in(bot, web, user="UPM")
+    table = web.get("/app/requests").text
+    shown = {
+        int(n): rice
+        for n, rice in re.findall(r'id="request-row-(\d+)".*?class="num rice">([^<]*)<', table, re.S)
+    }
+    assert {n: float(rice) for n, rice in shown.items()} == in_chat
+    assert all(re.fullmatch(r"\d+\.\d\d", rice) for rice in shown.values()), shown
+    detail = web.get("/app/requests/1").text
+    assert re.search(rf'id="request-rice">{shown[1]} ', detail)
