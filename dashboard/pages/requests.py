@@ -39,6 +39,7 @@ from services.requests.vocabulary import STATUS_ZH, TIER_ZH, TIERS, URGENCY_ZH, 
 FILTER_NAMES = ("status", "tier", "customer", "area", "requester", "platform", "text")
 CHANGEABLE = ("triaged", "planned", "in-progress", "shipped", "declined")
 MAX_PAGE = 1_000_000
+MAX_NOTE_CHARS = 2000  # the status form's note (sent to every requester); the textarea's maxlength too
 NOTICES = {  # ?notice=… after an action (only these codes; numbers from ?n=)
     "status": (
         "Status changed; {n} requester(s) notified on their own platform.",
@@ -206,6 +207,7 @@ def show_request(ctx: Ctx) -> Response:
         similar=similar,
         notice=notice,
         changeable=[(s, status_label(ctx, s)) for s in CHANGEABLE],
+        max_note=MAX_NOTE_CHARS,
         status_label=lambda s: status_label(ctx, s),
         tier_label=lambda tier: tier_label(ctx, tier),
         urgency_label=lambda urgency: urgency_label(ctx, urgency),
@@ -245,6 +247,11 @@ def change_status(ctx: Ctx) -> Response:
             f"请选择状态：{'、'.join(STATUS_ZH[s] for s in CHANGEABLE)}（收到 {status!r}）。",
         )
     note = ctx.form.get("note", "").strip()
+    if len(note) > MAX_NOTE_CHARS:
+        raise bad_request(
+            f"The note is too long (at most {MAX_NOTE_CHARS} characters); nothing was changed.",
+            f"说明太长（最多 {MAX_NOTE_CHARS} 个字符），未做任何更改。",
+        )
     release = ctx.form.get("release", "").strip()
     move = workflow.move_status(
         services=ctx.services,

@@ -86,3 +86,28 @@ def test_the_tables_rice_is_the_number_chat_shows(bot: Harness) -> None:
     assert all(re.fullmatch(r"\d+\.\d\d", rice) for rice in shown.values()), shown
     detail = web.get("/app/requests/1").text
     assert re.search(rf'id="request-rice">{shown[1]} ', detail)
+
+
+def test_a_status_note_longer_than_the_form_allows_is_refused_and_nothing_changes(bot: Harness) -> None:
+    """The textarea says at most 2000 characters; a hand-made post of 60,000 changed the status and sent all
+    of it to every requester by DM."""
+    seed(bot)
+    web = client(bot)
+    token = sign_in(bot, web, user="UPM")
+    form = web.get("/app/requests/1").text
+    assert 'id="status-note" rows="2" maxlength="2000"' in form
+    bot.slack.posted.clear()
+    page = web.post(
+        "/app/requests/1/status", data={"csrf_token": token, "status": "planned", "note": "n" * 60_000}
+    )
+    assert page.status_code == 400 and "note is too long" in message_of(page.text)
+    with bot.services.db.session() as session:
+        request = session.get(FeatureRequest, 1)
+        assert request is not None and request.status == "new"
+    assert bot.slack.posted == []
+    done = web.post(
+        "/app/requests/1/status",
+        data={"csrf_token": token, "status": "planned", "note": "n" * 2000},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and "notice=status" in done.headers["location"]
