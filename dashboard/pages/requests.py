@@ -179,6 +179,13 @@ def show_request(ctx: Ctx) -> Response:
                 "销售只能查看自己提交或加入的需求；这个需求不是你的。",
             )
         duplicates = merged_into(session=session, request_id=request_id)
+        # sales open only requests they logged or joined: the others are listed without a link (a 403 page)
+        openable = {
+            d.id
+            for d in duplicates
+            if viewer.is_pm
+            or is_requester(session=session, request_id=d.id, platform=viewer.platform, user=viewer.user)
+        }
         target = (
             workflow.get_request(session=session, request_id=details.request.merged_into_id)
             if details.request.merged_into_id is not None
@@ -203,6 +210,7 @@ def show_request(ctx: Ctx) -> Response:
         req=request,
         details=details,
         duplicates=duplicates,
+        openable=openable,
         target=target,
         similar=similar,
         notice=notice,

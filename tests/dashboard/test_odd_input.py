@@ -111,3 +111,26 @@ def test_a_status_note_longer_than_the_form_allows_is_refused_and_nothing_change
         follow_redirects=False,
     )
     assert done.status_code == 303 and "notice=status" in done.headers["location"]
+
+
+def links_of(html: str) -> list[str]:
+    return sorted({href.replace("&amp;", "&") for href in re.findall(r'href="(/app/[^"#]*)"', html)})
+
+
+def test_sales_get_no_links_to_requests_they_may_not_open(bot: Harness) -> None:
+    """A sales rep's request lists the duplicates merged into it; those logged by others were links to a
+    "not yours" page (403). They are listed without a link; every link on the page opens."""
+    seed(bot)
+    bot.say("requests merge 3 into 4", user="UPM")  # #3 was U2's, #4 is U1's
+    rep = client(bot)
+    sign_in(bot, rep, user="U1")
+    page = rep.get("/app/requests/4").text
+    duplicates = page[page.index('id="request-duplicates"') :]
+    assert 'id="duplicate-3"' in duplicates and "Offline mode for the mobile app" in duplicates
+    assert 'href="/app/requests/3"' not in page
+    assert rep.get("/app/requests/3").status_code == 403
+    for href in links_of(page):
+        assert rep.get(href).status_code == 200, href
+    pm = client(bot)
+    sign_in(bot, pm, user="UPM")
+    assert 'href="/app/requests/3"' in pm.get("/app/requests/4").text
