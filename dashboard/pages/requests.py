@@ -183,8 +183,11 @@ def show_request(ctx: Ctx) -> Response:
         openable = {
             d.id
             for d in duplicates
-            if viewer.is_pm
-            or is_requester(session=session, request_id=d.id, platform=viewer.platform, user=viewer.user)
+            if d.id is not None
+            and (
+                viewer.is_pm
+                or is_requester(session=session, request_id=d.id, platform=viewer.platform, user=viewer.user)
+            )
         }
         target = (
             workflow.get_request(session=session, request_id=details.request.merged_into_id)
