@@ -12,7 +12,7 @@ are told in their threads exactly as when a PM answers in chat; re-verifying is 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from markupsafe import Markup
 from starlette.responses import Response
@@ -108,6 +108,9 @@ def show_knowledge(ctx: Ctx) -> Response:
         "knowledge.html",
         title=ctx.t("Knowledge", "知识库"),
         kb=status,
+        semantic=semantic_text(ctx),
+        decision=decision_text(ctx, status.decision),
+        changed=local_time(ctx, datetime.fromisoformat(status.changed)) if status.changed else "",
         documents=status.documents[:MAX_DOCUMENTS_SHOWN],
         kind=kind,
         groups=groups,
@@ -125,6 +128,23 @@ def show_knowledge(ctx: Ctx) -> Response:
         state_label=lambda s: ctx.t(*STATE_LABELS.get(s, (s, s))),
         max_answer=MAX_ANSWER_CHARS,
     )
+
+
+def semantic_text(ctx: Ctx) -> str:
+    """The embedding model in use (`bundled: multilingual-e5-small`), or "lexical only" and why, in the page's
+    language (`EmbeddingStatus.describe` is the log's English)."""
+    embedding = ctx.services.knowledge.embedding_status
+    if embedding.model is not None:
+        return f"{embedding.backend}: {embedding.model}"
+    why = f" ({embedding.detail})" if embedding.detail else ""
+    return ctx.t("lexical only", "仅关键词检索") + why
+
+
+def decision_text(ctx: Ctx, source: str) -> str:
+    """`knowledge.decision().source`: "default", or what `kb calibrate` was fed."""
+    if source == "default":
+        return ctx.t("default thresholds (not calibrated)", "默认阈值（未校准）")
+    return ctx.t(f"calibrated: {source}", f"已校准：{source}")
 
 
 def answer_rate_chart(ctx: Ctx, rates: list[WeekRate]) -> Markup:

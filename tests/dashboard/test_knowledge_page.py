@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.messages import Reply
+from knowledge.store import last_changed
 from tests.dashboard.helpers import client, message_of, sign_in
 from tests.fakes.harness import Harness
 from tests.handlers.requests.fake_embedder import FakeEmbedder
@@ -229,3 +230,23 @@ def test_documents_show_their_embedding_status(kb_bot: Harness, monkeypatch: pyt
     after = web.get("/app/knowledge").text
     assert re.search(r'id="embedding-1" class="embedding-embedded" data-state="embedded"', after)
     assert 'data-state="pending"' in after and not re.search(r'id="embedding-status" data-done="0"', after)
+
+
+def test_the_status_box_is_in_the_pages_language_and_the_teams_timezone(kb_bot: Harness) -> None:
+    """The semantic-retrieval and answer-decision lines showed the log's English ("lexical only (…)",
+    "default") on the Chinese page, and the last change was in UTC while every other time is the team's."""
+    bot = kb_bot
+    web = client(bot)
+    sign_in(bot, web, user="U1")
+    zh = web.get("/app/knowledge?lang=zh").text
+    semantic = re.search(r'id="status-semantic">([^<]*)<', zh)
+    decision = re.search(r'id="status-decision" data-source="default">([^<]*)<', zh)
+    assert semantic and semantic.group(1) == "仅关键词检索 (SALESBRIDGE_EMBEDDINGS=none)"
+    assert decision and decision.group(1) == "默认阈值（未校准）"
+    with bot.services.db.session() as session:
+        changed = datetime.fromisoformat(last_changed(session=session))
+    local = changed.astimezone(bot.services.settings.tz).strftime("%Y-%m-%d %H:%M")
+    assert f'id="status-changed">{local}<' in zh and "UTC" not in zh
+    en = web.get("/app/knowledge?lang=en").text
+    assert 'id="status-semantic">lexical only (SALESBRIDGE_EMBEDDINGS=none)<' in en
+    assert ">default thresholds (not calibrated)<" in en
