@@ -39,7 +39,7 @@ def area_word(area: str, lang: str) -> str:
 def parse_id(token: str, *, what_en: str, what_zh: str) -> int:
     """`#12` or `12` → 12, or a bilingual usage error naming what was expected."""
     cleaned = token.strip().lstrip("#＃")
-    if not cleaned.isdigit():
+    if not cleaned.isdecimal():
         raise UsageError(
             f"Expected a {what_en} id like #12, got {token!r}.",
             f"需要{what_zh}编号，例如 #12，收到的是 {token!r}。",

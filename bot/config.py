@@ -97,7 +97,7 @@ class Settings(BaseSettings):
         """Days before an end-of-sale notice's last-order date on which a reminder is posted."""
         days = set()
         for item in _split_csv(self.eos_reminder_days_csv):
-            if not item.isdigit() or int(item) <= 0:
+            if not item.isdecimal() or int(item) <= 0:
                 raise ConfigurationError(
                     f"SALESBRIDGE_EOS_REMINDER_DAYS entry {item!r} must be a positive number of days"
                 )

@@ -64,7 +64,7 @@ class ButtonText:
         if self.value is not None:
             value = self.value(words)
         else:
-            if not words or not words[0].lstrip("#＃").isdigit():
+            if not words or not words[0].lstrip("#＃").isdecimal():
                 raise UsageError(
                     f"`{self.example.rsplit(' ', 1)[0]}` needs an id, like `{self.example}`.",
                     f"`{self.example.rsplit(' ', 1)[0]}` 需要编号，例如 `{self.example}`。",

@@ -36,7 +36,7 @@ def session_token_from_cookie(*, secret: str, value: str, now: datetime) -> str 
     token, expires, signature = parts
     if not hmac.compare_digest(signature, _mac(secret, f"session:{token}.{expires}")):
         return None
-    if not expires.isdigit() or int(expires) <= now.timestamp():
+    if not expires.isdecimal() or int(expires) <= now.timestamp():
         return None
     return token
 

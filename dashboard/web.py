@@ -293,7 +293,7 @@ def sign_in_help(ctx: Ctx, *, status: int = 401) -> Response:
 async def read_form(request: Request) -> dict[str, str] | None:
     """An urlencoded form body (the only kind our pages send), cleaned like chat text; None when too large."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+    if declared.isdecimal() and int(declared) > MAX_FORM_BYTES:
         return None
     body = b""
     async for chunk in request.stream():

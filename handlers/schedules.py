@@ -348,7 +348,7 @@ def run_now(msg: IncomingMessage, services: Services, schedule_id: int) -> Reply
 # --- sync reminder buttons and form ---------------------------------------------------------------------
 def _schedule_id_from(value: str) -> int:
     head = value.split(":", 1)[0]
-    if not head.isdigit():
+    if not head.isdecimal():
         raise UsageError("This button is no longer valid.", "此按钮已失效。")
     return int(head)
 

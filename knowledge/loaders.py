@@ -168,7 +168,7 @@ def load_html(text: str) -> LoadedFile:
         content = element.get_text(" ", strip=True)
         if not content:
             continue
-        if element.name[0] == "h" and element.name[1:].isdigit():
+        if element.name[0] == "h" and element.name[1:].isdecimal():
             lines.append("\n" + "#" * int(element.name[1:]) + " " + content + "\n")
         elif element.name == "li":
             lines.append("- " + content)

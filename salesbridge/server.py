@@ -29,7 +29,7 @@ MAX_BODY_BYTES = 1024 * 1024  # platform payloads are a few KB; anything near a 
 async def _too_large(request: Request) -> bool:
     """Refuse oversized bodies before any parsing (the body stays cached for the adapter)."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared.isdecimal() and int(declared) > MAX_BODY_BYTES:
         return True
     size = 0
     chunks = []

@@ -144,7 +144,7 @@ class ConsolePort:
         if not message_id:
             return None
         prefix, _, number = message_id.rpartition(".")
-        return int(number) if prefix == self.session and number.isdigit() else None
+        return int(number) if prefix == self.session and number.isdecimal() else None
 
     def record(self, conversation: str, thread: str | None) -> ConsoleMessage:
         """Number a new message in `conversation`, inside the thread of message id `thread` if given."""
@@ -264,7 +264,7 @@ class ConsoleSession:
     def message_for(self, line: str, *, user: str | None = None) -> IncomingMessage | None:
         speaker = user or self.user
         base: dict[str, Any] = {"platform": "console", "user": speaker, "user_name": speaker}
-        if line.startswith("!") and line[1:].isdigit():
+        if line.startswith("!") and line[1:].isdecimal():
             index = int(line[1:]) - 1
             if not 0 <= index < len(self.port.buttons):
                 self.port.out.write("bot> (no such button)\n")

@@ -153,7 +153,7 @@ def eos_notes(services: Services, answer: Answer) -> list[str]:
     product gets the dates and the alternative, in the asker's language, whatever else the answer quotes."""
     ids: list[int] = []
     for path in [*(s.path for s in answer.sources), *answer.evidence]:
-        if path.startswith("eos:") and path[4:].isdigit() and int(path[4:]) not in ids:
+        if path.startswith("eos:") and path[4:].isdecimal() and int(path[4:]) not in ids:
             ids.append(int(path[4:]))
     asked = set(tokens(answer.question))
     everywhere = services.knowledge.indexes().everywhere

@@ -114,7 +114,7 @@ def kb_gaps(msg: IncomingMessage, services: Services, rest: str) -> Reply:
     lang = msg.language
     days = GAPS_DAYS
     if rest.strip():
-        if not rest.strip().isdigit() or int(rest.strip()) < 1:
+        if not rest.strip().isdecimal() or int(rest.strip()) < 1:
             raise UsageError(
                 f"Expected a number of days, got {rest.strip()!r}.",
                 f"需要天数，收到的是 {rest.strip()!r}。",

@@ -33,11 +33,11 @@ def _looks_like_subcommand(args: str) -> bool:
     if not words or words[0].lower() not in SUBCOMMANDS:
         return False
     sub, rest = SUBCOMMANDS[words[0].lower()], words[1:]
-    id_like = bool(rest) and rest[0].lstrip("#＃").isdigit()
+    id_like = bool(rest) and rest[0].lstrip("#＃").isdecimal()
     match sub:
         case "top":
             numbers = rest[1:] if rest and rest[0].lower() in ("arr", "金额") else rest
-            return not numbers or (len(numbers) == 1 and numbers[0].isdigit())
+            return not numbers or (len(numbers) == 1 and numbers[0].isdecimal())
         case "mine" | "export":
             return not rest
         case "show":

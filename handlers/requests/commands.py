@@ -76,7 +76,7 @@ def _top(msg: IncomingMessage, services: Services, rest: list[str]) -> Reply:
     numbers = rest[1:] if by_arr else rest
     limit = 10
     if numbers:
-        if len(numbers) != 1 or not numbers[0].isdigit() or not 1 <= int(numbers[0]) <= 50:
+        if len(numbers) != 1 or not numbers[0].isdecimal() or not 1 <= int(numbers[0]) <= 50:
             raise UsageError(
                 "`requests top` takes a number from 1 to 50 (and `arr` to rank by ARR): `requests top arr 5`.",
                 "`requests top` 的数量应为 1 到 50（加 `金额` 按 ARR 排序）：`需求列表 排行 金额 5`。",

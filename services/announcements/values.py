@@ -40,7 +40,7 @@ def parse_request_ids(value: str) -> list[int]:
     ids: list[int] = []
     for token in split_list(value):
         cleaned = token.lstrip("#＃")
-        if not cleaned.isdigit():
+        if not cleaned.isdecimal():
             raise UsageError(
                 f"ships: {token!r} is not a request id; write ships:#12,#31.",
                 f"ships（包含需求）：{token!r} 不是需求编号；请写成 ships:#12,#31。",
@@ -55,4 +55,4 @@ def format_request_ids(ids: list[int]) -> str:
 
 
 def load_request_ids(stored: str) -> list[int]:
-    return [int(item) for item in stored.split(",") if item.strip().isdigit()]
+    return [int(item) for item in stored.split(",") if item.strip().isdecimal()]

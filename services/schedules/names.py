@@ -47,7 +47,7 @@ def frequency(cron: str) -> str:
     if len(fields) != 5:
         return OTHER
     minute, hour, day, month, weekday = fields
-    if not (minute.isdigit() and hour.isdigit()) or month != "*":
+    if not (minute.isdecimal() and hour.isdecimal()) or month != "*":
         return OTHER  # several times a day, or only some months
     if day == "*":
         if weekday in {"*", WORKWEEK}:
@@ -55,7 +55,7 @@ def frequency(cron: str) -> str:
         if "," not in weekday and "-" not in weekday and "/" not in weekday:
             return WEEKLY
         return OTHER
-    if day.isdigit() and weekday == "*":
+    if day.isdecimal() and weekday == "*":
         return MONTHLY
     return OTHER
 

@@ -89,7 +89,7 @@ def parse_when(text: str) -> str:
             )
         hour, minute = _time(rest[1])
         return f"{minute} {hour} * * {day}"
-    if len(rest) != 2 or not rest[0].isdigit():
+    if len(rest) != 2 or not rest[0].isdecimal():
         raise _bad(
             "`monthly` needs a day of the month and a time, e.g. `monthly 1 10:00`.",
             "`monthly` 需要日期和时间，例如 `monthly 1 10:00`。",
