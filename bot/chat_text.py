@@ -36,10 +36,18 @@ def area_word(area: str, lang: str) -> str:
     return AREA_ZH.get(area, area) if lang == "zh" else area
 
 
+MAX_ID = 2**31 - 1  # the largest id the databases store (PostgreSQL INTEGER)
+
+
+def is_id(text: str) -> bool:
+    """Digits (full-width too) of a number a stored row could have as its id — not `²`, not 20 digits."""
+    return text.isdecimal() and int(text) <= MAX_ID
+
+
 def parse_id(token: str, *, what_en: str, what_zh: str) -> int:
     """`#12` or `12` → 12, or a bilingual usage error naming what was expected."""
     cleaned = token.strip().lstrip("#＃")
-    if not cleaned.isdecimal():
+    if not is_id(cleaned):
         raise UsageError(
             f"Expected a {what_en} id like #12, got {token!r}.",
             f"需要{what_zh}编号，例如 #12，收到的是 {token!r}。",

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from bot.chat_text import is_id
 from bot.commands import split_command_word
 from bot.context import Core
 from bot.database import transient_database_error
@@ -64,7 +65,7 @@ class ButtonText:
         if self.value is not None:
             value = self.value(words)
         else:
-            if not words or not words[0].lstrip("#＃").isdecimal():
+            if not words or not is_id(words[0].lstrip("#＃")):
                 raise UsageError(
                     f"`{self.example.rsplit(' ', 1)[0]}` needs an id, like `{self.example}`.",
                     f"`{self.example.rsplit(' ', 1)[0]}` 需要编号，例如 `{self.example}`。",

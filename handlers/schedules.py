@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.chat_text import mention, parse_id
+from bot.chat_text import is_id, mention, parse_id
 from bot.clock import as_utc
 from bot.commands import parse_args, refuse_unknown_options, split_command_word, tokenize
 from bot.errors import UsageError
@@ -348,7 +348,7 @@ def run_now(msg: IncomingMessage, services: Services, schedule_id: int) -> Reply
 # --- sync reminder buttons and form ---------------------------------------------------------------------
 def _schedule_id_from(value: str) -> int:
     head = value.split(":", 1)[0]
-    if not head.isdecimal():
+    if not is_id(head):
         raise UsageError("This button is no longer valid.", "此按钮已失效。")
     return int(head)
 

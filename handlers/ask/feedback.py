@@ -18,6 +18,7 @@ from services.questions.feedback import add_faq_entry, faq_entry_path, rate_answ
 
 USAGE_KB = "kb add <title> | <text>\nkb gaps [days]\n知识库 添加 <标题> | <内容>\n知识库 缺口 [天数]"
 GAPS_DAYS = 30
+MAX_GAPS_DAYS = 36500  # a century: beyond it the date would not exist
 
 
 # --- feedback -------------------------------------------------------------------------------------------
@@ -114,7 +115,7 @@ def kb_gaps(msg: IncomingMessage, services: Services, rest: str) -> Reply:
     lang = msg.language
     days = GAPS_DAYS
     if rest.strip():
-        if not rest.strip().isdecimal() or int(rest.strip()) < 1:
+        if not rest.strip().isdecimal() or not 1 <= int(rest.strip()) <= MAX_GAPS_DAYS:
             raise UsageError(
                 f"Expected a number of days, got {rest.strip()!r}.",
                 f"需要天数，收到的是 {rest.strip()!r}。",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 
+from bot.chat_text import is_id
 from bot.errors import UsageError
 from bot.router import ButtonText, Router
 from handlers.requests.capture import (
@@ -93,7 +94,7 @@ def register(router: Router) -> None:
 def _join_value(words: list[str]) -> str:
     """`requests join 12 7` (or `12 into 7`): the value of the "Add my customer to #7" button of #12."""
     ids = [w.lstrip("#＃") for w in words if w.lower() not in ("into", "to", "到")]
-    if len(ids) != 2 or not all(i.isdecimal() for i in ids):
+    if len(ids) != 2 or not all(is_id(i) for i in ids):
         raise UsageError(
             "`requests join` needs your new request's id and the open request to join: `requests join 12 7`.",
             "`requests join` 需要你的新需求编号和要加入的已有需求编号：`需求列表 加入 12 7`。",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from bot.chat_text import is_id
 from bot.errors import UsageError
 from services.announcements.targets import split_list
 
@@ -40,7 +41,7 @@ def parse_request_ids(value: str) -> list[int]:
     ids: list[int] = []
     for token in split_list(value):
         cleaned = token.lstrip("#＃")
-        if not cleaned.isdecimal():
+        if not is_id(cleaned):
             raise UsageError(
                 f"ships: {token!r} is not a request id; write ships:#12,#31.",
                 f"ships（包含需求）：{token!r} 不是需求编号；请写成 ships:#12,#31。",

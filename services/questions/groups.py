@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from sqlmodel import Session, col, select
 
+from bot.chat_text import is_id
 from bot.clock import as_utc
 from bot.errors import NotFound, UsageError
 from bot.models.qa import QaEscalation, QaFeedback, QaQuestion
@@ -162,7 +163,7 @@ class GroupAnswer:
 def parse_question_ids(text: str) -> list[int]:
     """ "3,7,12" (the answer form's hidden field) → [3, 7, 12]; a bilingual usage error otherwise."""
     parts = [p.strip() for p in text.replace("，", ",").split(",") if p.strip()]
-    if not parts or len(parts) > MAX_GROUP_IDS or not all(p.isdecimal() and len(p) <= 12 for p in parts):
+    if not parts or len(parts) > MAX_GROUP_IDS or not all(is_id(p) for p in parts):
         raise UsageError(
             "The form does not say which questions it answers; reload the page and try again.",
             "表单没有指明要回答哪些问题；请刷新页面后重试。",

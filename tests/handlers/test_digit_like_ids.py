@@ -1,6 +1,6 @@
-"""`²`, `①` and other characters `str.isdigit` accepts but `int()` refuses: every command taking an id or a number
-answers them with its usage, as any other wrong id (each was "Sorry, something went wrong"); full-width digits
-(`１２`) are numbers."""
+"""`²`, `①` and other characters `str.isdigit` accepts but `int()` refuses, and ids longer than any stored one:
+every command taking an id answers them with its usage, as any other wrong id (each was "Sorry, something went
+wrong"); full-width digits (`１２`) are numbers."""
 
 from __future__ import annotations
 
@@ -22,6 +22,12 @@ PM = "UPM"
         "schedule pause ²",
         "announce ack ²",
         "answer ² hi",
+        # more digits than any stored id: SQLite raised OverflowError, PostgreSQL refuses it too
+        "feedback up 99999999999999999999",
+        "requests show 99999999999999999999",
+        "requests join 1 99999999999999999999",
+        "announce status 99999999999999999999",
+        "schedule absent 99999999999999999999",
     ],
 )
 def test_a_digit_like_character_gets_the_usage_not_an_error(bot: Harness, text: str) -> None:
