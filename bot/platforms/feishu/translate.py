@@ -155,6 +155,8 @@ def message_event(payload: Mapping[str, Any], *, bot_open_id: str | None) -> Inc
     if bot_open_id and user == bot_open_id:
         return None
     raw_text = message_text(message)
+    if raw_text is None and message.get("chat_type") == "p2p":
+        raw_text = ""  # a picture or a file sent to the bot: it gets the hint, as an empty Slack DM does
     if raw_text is None:
         logger.debug("feishu message type %s ignored", message.get("message_type"))
         return None

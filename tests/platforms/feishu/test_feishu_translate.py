@@ -83,7 +83,15 @@ def test_group_message_without_bot_mention_is_not_addressed_to_the_bot() -> None
 
 def test_messages_from_bots_and_unreadable_types_are_ignored() -> None:
     assert message_event(load("bot_message"), bot_open_id=BOT) is None
-    assert message_event(load("image_message"), bot_open_id=BOT) is None
+    image_in_group = load("image_message")
+    image_in_group["event"]["message"]["chat_type"] = "group"
+    assert message_event(image_in_group, bot_open_id=BOT) is None
+
+
+def test_a_picture_or_file_sent_to_the_bot_directly_is_an_empty_message_that_gets_the_hint() -> None:
+    for name in ("image_message", "file_message", "sticker_message"):
+        msg = message_event(load(name), bot_open_id=BOT)
+        assert msg is not None and msg.text == "" and msg.is_direct, name
 
 
 def test_the_bots_own_message_is_ignored() -> None:
@@ -167,6 +175,8 @@ def test_sender_and_operator_tenant_is_the_users_workspace() -> None:
     assert click is not None and click.user_workspace == click.workspace == "2ca1d211f64f6438"
 
 
-def test_files_stickers_and_forwarded_bundles_are_not_read() -> None:
+def test_files_stickers_and_forwarded_bundles_in_a_group_are_not_read() -> None:
     for name in ("file_message", "sticker_message", "merge_forward_message"):
-        assert message_event(load(name), bot_open_id=BOT) is None, name
+        payload = load(name)
+        payload["event"]["message"]["chat_type"] = "group"
+        assert message_event(payload, bot_open_id=BOT) is None, name
