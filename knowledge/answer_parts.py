@@ -12,7 +12,8 @@ The rules follow question structure only, never a corpus's vocabulary:
 A piece is an ask of its own when it has a content term and asks (a question mark, an opening question word,
 a Chinese question word) without leaning on the part before ("and on Enterprise?", "那企业版呢？"); after a
 question mark, "And how many sandboxes does Enterprise have?" (a conjunction, a question word and at least two
-content terms) asks anew, while "And is it on Growth?" leans.
+content terms) asks anew, while "And is it on Growth?" leans — as does any ask after a question mark with at
+most two content terms ("TiDB 能接入 Splunk 吗？有没有现成插件？": the plug-in is Splunk's).
 Anything else — an elliptical follow-up, a context sentence after the question ("… They use USD.") — stays
 with the part before it, so retrieval reads the two together.
 """
@@ -24,6 +25,7 @@ import re
 from knowledge.tokenize import tokens
 
 MAX_PARTS = 4  # a longer list of asks is answered as one question
+SHORT_ASK_TERMS = 2  # an ask after a question mark with this few content terms leans on the one before
 
 _QUESTION_WORDS = (
     "how|what|what's|whats|when|where|which|who|whom|whose|why|whether|is|are|was|were|do|does|did|"
@@ -63,15 +65,18 @@ def split_question(question: str) -> list[str]:
     text = question.strip()
     if not text:
         return []
-    pieces: list[str] = []
+    pieces: list[tuple[str, bool]] = []  # (piece, whether a joiner word — "and how…", 另外 — opened it)
     for sentence in _QUESTION_END.split(text):
-        for clause in _EN_JOINER.split(sentence):
-            pieces.extend(_ZH_JOINER.split(clause))
+        for n, clause in enumerate(_EN_JOINER.split(sentence)):
+            pieces.extend((piece, n > 0 or m > 0) for m, piece in enumerate(_ZH_JOINER.split(clause)))
     parts: list[str] = []
-    for piece in (p.strip(" ，,；;、") for p in pieces):
+    for piece, joined in ((p.strip(" ，,；;、"), joined) for p, joined in pieces):
         if not piece:
             continue
-        if parts and not _own_ask(piece):
+        # after a question mark, a short ask ("有没有现成插件？", "Is it GA?") is about the one before
+        opened = joined or _CONJUNCTION_ASK.match(piece) is not None
+        short = not opened and len(set(tokens(piece))) <= SHORT_ASK_TERMS
+        if parts and (short or not _own_ask(piece)):
             parts[-1] = f"{parts[-1]} {piece}"
         else:
             parts.append(piece)

@@ -117,6 +117,9 @@ def test_questions_split_on_their_structure() -> None:
     assert len(split_question("Does Enterprise include SSO? And on Growth?")) == 1
     assert len(split_question("Customer asks: can they pay with PayPal? They use USD.")) == 1
     assert len(split_question("Does Growth have SSO? And is it on Starter?")) == 1  # "it" leans on the first
+    # after a question mark, an ask of two content terms or fewer is about the one before (Splunk's plug-in)
+    assert len(split_question("TiDB 的监控告警能直接接入 Splunk 吗？有没有现成插件？")) == 1
+    assert len(split_question("Does TiDB support vector search? Is it GA?")) == 1
     # a conjunction, a question word and its own subject: a second ask
     assert split_question("Does LumenCRM support HIPAA? And how many sandboxes does Enterprise have?") == [
         "Does LumenCRM support HIPAA?",
