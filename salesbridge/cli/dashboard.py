@@ -9,6 +9,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.database import Database
 from bot.errors import UsageError
+from salesbridge.cli.usage_errors import fail
 from services.dashboard_access import LINK_TTL, create_link, parse_identity, sign_in_url
 
 dashboard_app = typer.Typer(
@@ -28,8 +29,7 @@ def link(
     try:
         identity = parse_identity(person, workspace=workspace)
     except UsageError as exc:
-        typer.echo(f"{exc.en}\n{exc.zh}", err=True)
-        raise typer.Exit(2) from exc
+        raise fail(exc.en, exc.zh) from exc
     database = Database(settings.database_url)
     database.upgrade()
     with database.session() as session:

@@ -28,7 +28,8 @@ from knowledge.store import list_documents as stored_documents
 from knowledge.types import SearchResult
 from knowledge.vectors import embed_pending_sections, embedding_progress
 from salesbridge.cli.kb_answers import register as register_answer_commands
-from salesbridge.cli.kb_shared import empty_knowledge_base, fail, require_documents
+from salesbridge.cli.kb_shared import empty_knowledge_base, require_documents
+from salesbridge.cli.usage_errors import fail
 
 __all__ = ["empty_knowledge_base", "kb_app", "open_knowledge_base", "require_documents"]
 

@@ -1,19 +1,12 @@
-"""What the `salesbridge kb …` commands share (`kb.py`, `kb_answers.py`): the bilingual usage exit, and the
-"the knowledge base is empty" message naming the database read and how to fill it."""
+"""What the `salesbridge kb …` commands share (`kb.py`, `kb_answers.py`): the "the knowledge base is empty"
+message naming the database read and how to fill it."""
 
 from __future__ import annotations
-
-import typer
 
 from bot.database import describe_url
 from knowledge.base import KnowledgeBase
 from knowledge.store import count_sections
-
-
-def fail(en: str, zh: str) -> typer.Exit:
-    """Print the English and Chinese message on stderr; the exit (code 2) for the command to raise."""
-    typer.echo(f"{en}\n{zh}", err=True)
-    return typer.Exit(2)
+from salesbridge.cli.usage_errors import fail
 
 
 def empty_knowledge_base(database_url: str) -> tuple[str, str]:

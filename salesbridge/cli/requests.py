@@ -14,6 +14,7 @@ import typer
 from bot.config import Settings
 from bot.database import Database
 from bot.errors import UsageError
+from salesbridge.cli.usage_errors import fail
 from services.requests.export import ExportRecord, export_records, export_rows, rows_to_csv
 from services.requests.vocabulary import OPEN_STATUSES, parse_status
 
@@ -23,12 +24,6 @@ LIST_USAGE = (
     "Usage: salesbridge requests list [--json] [--open] [--status STATUS] [--limit N]\n"
     "用法：salesbridge requests list [--json] [--open] [--status 状态] [--limit 数量]"
 )
-
-
-def _fail(en: str, zh: str, *, usage: str = "") -> typer.Exit:
-    """Print the English and Chinese message (and the usage) on stderr; the exit (code 2) to raise."""
-    typer.echo(f"{en}\n{zh}" + (f"\n{usage}" if usage else ""), err=True)
-    return typer.Exit(2)
 
 
 def _database() -> Database:
@@ -62,7 +57,7 @@ def list_requests(
         try:
             wanted = parse_status(status)
         except UsageError as exc:
-            raise _fail(exc.en, exc.zh, usage=LIST_USAGE) from exc
+            raise fail(exc.en, exc.zh, usage=LIST_USAGE) from exc
     rows = _records()
     if wanted:
         rows = [r for r in rows if r["status"] == wanted]
@@ -90,17 +85,17 @@ def _unwritable(path: Path, exc: OSError) -> typer.Exit:
     if isinstance(exc, IsADirectoryError) or path.is_dir():
         why_en, why_zh = "it is a folder; name a file in it, e.g.", "这是一个文件夹；请指定其中的文件，例如"
         example = path / "requests.csv"
-        return _fail(f"cannot write {path}: {why_en} {example}", f"无法写入 {path}：{why_zh} {example}")
+        return fail(f"cannot write {path}: {why_en} {example}", f"无法写入 {path}：{why_zh} {example}")
     if isinstance(exc, FileNotFoundError):
         folder = path.parent
-        return _fail(
+        return fail(
             f"cannot write {path}: the folder {folder} does not exist",
             f"无法写入 {path}：文件夹 {folder} 不存在",
         )
     if isinstance(exc, PermissionError):
-        return _fail(f"cannot write {path}: permission denied", f"无法写入 {path}：没有写入权限")
+        return fail(f"cannot write {path}: permission denied", f"无法写入 {path}：没有写入权限")
     reason = exc.strerror or str(exc)
-    return _fail(f"cannot write {path}: {reason}", f"无法写入 {path}：{reason}")
+    return fail(f"cannot write {path}: {reason}", f"无法写入 {path}：{reason}")
 
 
 @requests_app.command("export")

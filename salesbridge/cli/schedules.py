@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import typer
 
+from bot.chat_text import is_id
 from bot.config import Settings
 from bot.errors import NotFound
 from jobs import SYSTEM_INTERVAL_SECONDS, SYSTEM_JOBS
 from salesbridge.app import build_services
+from salesbridge.cli.usage_errors import fail
 from services.context import Services
 from services.schedules.posting import run_schedule
 from services.schedules.store import all_schedules, load_schedule, upcoming_runs
@@ -48,17 +50,12 @@ def list_jobs() -> None:
     services.db.dispose()
 
 
-_LARGEST_ID = 2**31 - 1  # the ids are 32-bit on PostgreSQL; a larger number is no schedule (nor a query)
-
-
 def _usage_exit(en: str, zh: str) -> typer.Exit:
-    """Print the English and the Chinese line on stderr, with the usage; the exit (code 2) to raise."""
-    typer.echo(
-        f"{en} Usage: salesbridge jobs run ID|schedule:ID|system:NAME  (see `salesbridge jobs list`)\n"
+    """`fail` with the usage at the end of each line."""
+    return fail(
+        f"{en} Usage: salesbridge jobs run ID|schedule:ID|system:NAME  (see `salesbridge jobs list`)",
         f"{zh}用法：salesbridge jobs run 编号|schedule:编号|system:名称（见 `salesbridge jobs list`）",
-        err=True,
     )
-    return typer.Exit(2)
 
 
 @jobs_app.command("run")
@@ -67,7 +64,7 @@ def run_job(
 ) -> None:
     """Run one job now (a schedule posts immediately, whatever its calendar says)."""
     raw = job_id.removeprefix("schedule:").lstrip("#")
-    number = raw.isascii() and raw.isdigit() and int(raw) <= _LARGEST_ID
+    number = raw.isascii() and is_id(raw)  # no larger than a stored id (32-bit on PostgreSQL)
     if not job_id.startswith("system:") and not number:
         raise _usage_exit(
             f"A job id is a schedule number or system:<name>, not {job_id!r}.",

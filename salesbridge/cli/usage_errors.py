@@ -1,5 +1,7 @@
 """Typer's own usage errors in English and Chinese, for the whole `salesbridge` command, in one place.
 
+`fail` is how our own commands refuse an invocation the same way.
+
 A missing option or argument, an unknown command or option, a value that does not parse or is out of range,
 an extra argument: typer reports them itself, before our code runs, in English only. `BilingualGroup` is the
 class of every `salesbridge` command group (`salesbridge/cli/__init__.py`); the innermost group an error passes
@@ -31,6 +33,13 @@ from typer._click.exceptions import (
     UsageError,
 )
 from typer.core import TyperGroup, TyperOption
+
+
+def fail(en: str, zh: str, *, usage: str = "") -> typer.Exit:
+    """Our own usage errors: the English and the Chinese line (then the usage, if given) on stderr; the exit
+    (code 2) for the command to raise."""
+    typer.echo(f"{en}\n{zh}" + (f"\n{usage}" if usage else ""), err=True)
+    return typer.Exit(2)
 
 
 class NoSuchCommand(UsageError):
