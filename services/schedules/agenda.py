@@ -19,6 +19,7 @@ from bot.messages import Button, Reply
 from bot.models import AgendaItem, SyncAbsence
 from services.announcements.workflow import upcoming_releases_and_eos
 from services.context import Services
+from services.questions.escalation import unanswered_questions
 from services.requests.queries import requests_created_since, status_changes_since, top_requests
 from services.schedules.lines import (
     ack_rate_line,
@@ -28,7 +29,7 @@ from services.schedules.lines import (
     upcoming_line,
 )
 from services.schedules.names import WEEKLY, sync_title
-from services.schedules.open_items import ACK_WINDOW, LOW_ACK, open_escalations, under_acknowledged
+from services.schedules.open_items import ACK_WINDOW, LOW_ACK, under_acknowledged
 from services.schedules.sections import block, read_section
 from services.schedules.store import slot_key
 
@@ -124,7 +125,9 @@ def build_agenda(
         lambda s: upcoming_releases_and_eos(session=s, now=now, days=14),
         name="upcoming releases and end-of-sale dates",
     )
-    unanswered = read_section(services, lambda s: open_escalations(session=s), name="unanswered questions")
+    unanswered = read_section(
+        services, lambda s: unanswered_questions(session=s), name="unanswered questions"
+    )
     low_ack = read_section(
         services, lambda s: under_acknowledged(session=s, now=now), name="acknowledgement rates"
     )

@@ -17,7 +17,7 @@ from typing import TypeVar
 from bot.messages import Reply
 from services.announcements.workflow import announcements_since
 from services.context import Services
-from services.questions.escalation import answered_escalations, most_asked
+from services.questions.escalation import answered_escalations, most_asked, unanswered_questions
 from services.requests.queries import (
     requests_by_arr,
     requests_created_since,
@@ -33,7 +33,7 @@ from services.schedules.lines import (
     status_change_line,
 )
 from services.schedules.names import WEEKLY, kind_name
-from services.schedules.open_items import acknowledgement_report, open_escalations
+from services.schedules.open_items import acknowledgement_report
 from services.schedules.sections import Section, block, read_section
 
 T = TypeVar("T")
@@ -88,7 +88,7 @@ def build_digest(*, services: Services, since: datetime, now: datetime, frequenc
 
 def build_pm_digest(*, services: Services, since: datetime, now: datetime, frequency: str = WEEKLY) -> Reply:
     by_arr = read_section(services, lambda s: requests_by_arr(session=s, limit=10), name="requests by ARR")
-    gaps = read_section(services, lambda s: open_escalations(session=s), name="unanswered questions")
+    gaps = read_section(services, lambda s: unanswered_questions(session=s), name="unanswered questions")
     asked = read_section(services, lambda s: most_asked(session=s, since=since, limit=5), name="most asked")
     rates = read_section(
         services,

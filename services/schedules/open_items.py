@@ -2,7 +2,8 @@
 appeared: questions escalated to the PMs and still open, and announcements still below the
 acknowledgement threshold.
 
-- An open escalation is listed until a PM answers (or declines) it, however old it is.
+- An open escalation is listed until a PM answers (or declines) it, however old it is
+  (`services.questions.escalation.unanswered_questions` without `since`).
 - An announcement is listed while fewer than `LOW_ACK` of the members it reached have acknowledged it and
   it was published at most `ACK_WINDOW` ago: after that the reminders have long stopped and the news is
   stale, so it leaves the agenda rather than staying there forever.
@@ -15,9 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.models import QaEscalation
 from services.announcements.workflow import AckRate, acknowledgement_rates
-from services.questions.escalation import unanswered_questions
 
 LOW_ACK = 0.8  # announcements acknowledged by fewer than 80% of their audience are listed
 ACK_WINDOW = timedelta(days=30)  # … while published at most this long ago
@@ -27,11 +26,6 @@ def low_acknowledgement(rates: Sequence[AckRate]) -> list[AckRate]:
     """The announcements acknowledged by fewer than `LOW_ACK` of the members they reached (posted to nobody
     yet: no rate to judge)."""
     return [rate for rate in rates if rate.expected and rate.rate < LOW_ACK]
-
-
-def open_escalations(*, session: Session) -> list[QaEscalation]:
-    """Every question escalated to the PMs and not answered yet, oldest first."""
-    return unanswered_questions(session=session)
 
 
 def under_acknowledged(*, session: Session, now: datetime) -> list[AckRate]:
