@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.messages import IncomingMessage, Kind, Platform
-from bot.platforms.slack.codec import decode_form_context, original_action_id
+from bot.platforms.slack.codec import FormContext, decode_form_context, original_action_id
 
 # Slash commands that are shortcuts for `/salesbridge <word> …`.
 SHORTCUT_COMMANDS = {
@@ -203,10 +203,7 @@ def from_block_action(body: Mapping[str, Any]) -> IncomingMessage | None:
     raw = dict(body)
     channel = _string(_dict(body.get("channel")).get("id")) or _string(container.get("channel_id"))
     if container.get("type") == "view" or not channel:
-        context = decode_form_context(_string(_dict(body.get("view")).get("private_metadata")))
-        channel = context.channel or user
-        if context.response_url and not raw.get("response_url"):
-            raw["response_url"] = context.response_url
+        context, channel = _form_origin(_dict(body.get("view")), user=user, raw=raw)
         ts, thread, in_thread = None, context.thread or None, bool(context.thread)
     elif container.get("is_ephemeral"):
         ts = None
@@ -320,6 +317,15 @@ def form_values(state: Mapping[str, Any]) -> dict[str, str]:
     return values
 
 
+def _form_origin(view: Mapping[str, Any], *, user: str, raw: dict[str, Any]) -> tuple[FormContext, str]:
+    """Where a modal was opened from (its `private_metadata`) and the channel to answer in — the user's DM
+    with the bot when no origin is known; its `response_url` goes into `raw` when the payload has none."""
+    context = decode_form_context(_string(view.get("private_metadata")))
+    if context.response_url and not raw.get("response_url"):
+        raw["response_url"] = context.response_url
+    return context, context.channel or user
+
+
 def from_view_submission(body: Mapping[str, Any]) -> IncomingMessage | None:
     """A submitted modal → a FORM, back in the conversation the form was opened from."""
     view = _dict(body.get("view"))
@@ -328,11 +334,8 @@ def from_view_submission(body: Mapping[str, Any]) -> IncomingMessage | None:
     form_id = view.get("callback_id")
     if not user or not form_id:
         return None
-    context = decode_form_context(str(view.get("private_metadata") or ""))
-    channel = context.channel or user  # no origin known: answer in the user's DM with the bot
     raw = dict(body)
-    if context.response_url:
-        raw["response_url"] = context.response_url
+    context, channel = _form_origin(view, user=user, raw=raw)
     trigger_id = body.get("trigger_id")
     return IncomingMessage(
         platform=Platform.SLACK,
