@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import re
 
+from knowledge.answer_context import FOLLOW_UP_TERMS
 from knowledge.tokenize import tokens
 
 MAX_PARTS = 4  # a longer list of asks is answered as one question
-SHORT_ASK_TERMS = 2  # an ask after a question mark with this few content terms leans on the one before
 
 _QUESTION_WORDS = (
     "how|what|what's|whats|when|where|which|who|whom|whose|why|whether|is|are|was|were|do|does|did|"
@@ -75,7 +75,7 @@ def split_question(question: str) -> list[str]:
             continue
         # after a question mark, a short ask ("有没有现成插件？", "Is it GA?") is about the one before
         opened = joined or _CONJUNCTION_ASK.match(piece) is not None
-        short = not opened and len(set(tokens(piece))) <= SHORT_ASK_TERMS
+        short = not opened and len(set(tokens(piece))) <= FOLLOW_UP_TERMS  # as a thread's follow-up
         if parts and (short or not _own_ask(piece)):
             parts[-1] = f"{parts[-1]} {piece}"
         else:
