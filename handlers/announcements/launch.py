@@ -15,7 +15,7 @@ from handlers.announcements.parse import LAUNCH_KEYS
 from services.announcements import launches, workflow
 from services.announcements.launches import MILESTONES, milestone_day
 from services.announcements.targets import format_targets
-from services.announcements.values import parse_date
+from services.announcements.values import parse_date, refuse_far_future
 from services.context import Services
 
 LAUNCH_USAGE = (
@@ -109,6 +109,7 @@ def _create(msg: IncomingMessage, services: Services) -> Reply:
             f"The launch date {launch_date} is in the past (today is {today}).",
             f"上市日期 {launch_date} 已经过去（今天是 {today}）。",
         )
+    refuse_far_future(launch_date, today=today, label_en="date", label_zh="日期")
     calendar = _launch_calendar(services, parsed.get("calendar"))
     with services.db.session() as session:
         targets = workflow.parse_targets(

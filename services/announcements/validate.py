@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.chat_text import mention, parse_user
 from bot.errors import UsageError
 from bot.forms import FieldChecks
-from services.announcements.values import parse_date, parse_request_ids, parse_when
+from services.announcements.values import parse_date, parse_request_ids, parse_when, refuse_far_future
 
 LATE_NOTICE_DAYS = 90  # less notice than this before the last-order date earns a warning
 
@@ -130,6 +130,8 @@ def _when(options: Mapping[str, str], *, now: datetime, tz: ZoneInfo) -> datetim
             f"at: {local} is in the past; pick a future time or leave `at:` out to post now.",
             f"at（定时）：{local} 已经过去；请选择将来的时间，或去掉 `at:` 立即发布。",
         )
+    today = now.astimezone(tz).date()
+    refuse_far_future(when.astimezone(tz).date(), today=today, label_en="at", label_zh="at（定时）")
     return when
 
 
@@ -165,6 +167,9 @@ def validate_release(*, options: Mapping[str, str], now: datetime, tz: ZoneInfo)
         if values["date"]
         else None
     )
+    if release_date is not None:
+        today = now.astimezone(tz).date()
+        checks.check("date", refuse_far_future, release_date, today=today, label_en="date", label_zh="日期")
     ships = checks.check("ships", parse_request_ids, values["ships"]) if values["ships"] else []
     at = checks.check("at", _when, options, now=now, tz=tz)
     _finish(checks, summary)
@@ -217,6 +222,12 @@ def validate_eos(*, options: Mapping[str, str], now: datetime, tz: ZoneInfo) -> 
             f"The last-order date {last_order} must be in the future (today is {today}).",
             f"最后订购日 {last_order} 必须晚于今天（今天是 {today}）。",
         )
+    for key, day, label_en, label_zh in (
+        ("last_order", last_order, "last-order", "最后订购日"),
+        ("end_of_support", end_of_support, "end-of-support", "停止支持日"),
+    ):
+        if day is not None:
+            checks.check(key, refuse_far_future, day, today=today, label_en=label_en, label_zh=label_zh)
     if last_order is not None and end_of_support is not None and end_of_support <= last_order:
         checks.fail(
             "end_of_support",

@@ -10,6 +10,9 @@ from bot.chat_text import is_id
 from bot.errors import UsageError
 from services.announcements.targets import split_list
 
+# a date further ahead than this is a typo (2207 for 2027); T+90 of 9999-12-31 would overflow
+MAX_YEARS_AHEAD = 10
+
 
 def parse_date(value: str, *, label_en: str, label_zh: str) -> date:
     cleaned = value.strip().replace("/", "-").replace(".", "-")
@@ -20,6 +23,25 @@ def parse_date(value: str, *, label_en: str, label_zh: str) -> date:
             f"{label_en}: {value!r} is not a valid date; use YYYY-MM-DD, e.g. 2027-03-31.",
             f"{label_zh}：{value!r} 不是有效日期；请使用 YYYY-MM-DD，例如 2027-03-31。",
         ) from None
+
+
+def latest_date(today: date) -> date:
+    """The last day an announcement, end-of-sale or launch date may name: `MAX_YEARS_AHEAD` years on."""
+    year = today.year + MAX_YEARS_AHEAD
+    if (today.month, today.day) == (2, 29):
+        return today.replace(year=year, day=28)
+    return today.replace(year=year)
+
+
+def refuse_far_future(day: date, *, today: date, label_en: str, label_zh: str) -> None:
+    """A bilingual usage error when `day` lies more than `MAX_YEARS_AHEAD` years after `today`."""
+    limit = latest_date(today)
+    if day > limit:
+        raise UsageError(
+            f"{label_en}: {day} is more than {MAX_YEARS_AHEAD} years ahead (the latest is {limit}); "
+            "please check the year.",
+            f"{label_zh}：{day} 在 {MAX_YEARS_AHEAD} 年之后（最晚 {limit}），请检查年份。",
+        )
 
 
 def parse_when(value: str, *, tz: ZoneInfo) -> datetime:

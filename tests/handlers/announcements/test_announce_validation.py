@@ -103,6 +103,28 @@ def test_dates_accept_slashes_and_the_schedule_timezone_decides_today() -> None:
         validate_eos(options={**COMPLETE, "last_order": "2026-11-24"}, now=late_evening_utc, tz=TZ)
 
 
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"last_order": "2207-06-30", "end_of_support": "2208-06-30"}, "last-order"),
+        ({"end_of_support": "9999-12-31"}, "end-of-support"),
+    ],
+)
+def test_dates_more_than_ten_years_ahead_are_refused(options: dict[str, str], field: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        validate_eos(options={**COMPLETE, **options}, now=NOW, tz=TZ)
+    assert f"{field}:" in caught.value.en and "more than 10 years ahead" in caught.value.en
+    assert "请检查年份" in caught.value.zh
+    base = {"product": "x", "version": "1", "highlights": "h", "channels": "slack:C9"}
+    with pytest.raises(UsageError) as caught:
+        validate_release(options={**base, "date": "9999-12-31"}, now=NOW, tz=TZ)
+    assert "date: 9999-12-31 is more than 10 years ahead (the latest is 2036-11-23)" in caught.value.en
+    with pytest.raises(UsageError) as caught:
+        validate_release(options={**base, "date": "2027-01-01", "at": "2207-01-01 09:00"}, now=NOW, tz=TZ)
+    assert "at: 2207-01-01" in caught.value.en
+    assert validate_release(options={**base, "date": "2036-11-23"}, now=NOW, tz=TZ).release_date
+
+
 def test_release_requires_its_fields_and_parses_ships() -> None:
     with pytest.raises(UsageError) as caught:
         validate_release(options={"product": "CloudDB"}, now=NOW, tz=TZ)

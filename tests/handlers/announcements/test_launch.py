@@ -60,6 +60,8 @@ def test_launch_list_and_cancel(bot: Harness) -> None:
         ("launch CloudDB date:2027-03-01", "channels:"),
         ("launch CloudDB date:soon channels:slack:C9", "not a valid date"),
         ("launch CloudDB date:2026-01-01 channels:slack:C9", "in the past"),
+        ("launch CloudDB date:9999-12-31 channels:slack:C9", "more than 10 years ahead"),  # T+90 overflowed
+        ("launch CloudDB date:2207-03-01 channels:slack:C9", "check the year"),
         ("launch CloudDB date:2027-03-01 channels:nowhere", "No audience named"),
         ("launch cancel", "needs one launch id"),
         ("launch cancel x", "Expected a launch id"),
