@@ -14,7 +14,7 @@ from bot.messages import IncomingMessage, Reply
 from handlers.requests.views import REQUESTS_USAGE, rice_formula, standing
 from services.context import Services
 from services.requests import workflow
-from services.requests.priority import LABELS
+from services.requests.priority import LABELS, MAX_EFFORT_WEEKS, MIN_EFFORT_WEEKS
 from services.requests.vocabulary import SETTABLE_STATUSES, STATUS_ZH, parse_status
 
 TRIAGE_KEYS = {"effort": "effort", "工作量": "effort", "confidence": "confidence", "信心": "confidence"}
@@ -48,10 +48,11 @@ def _parse_effort(value: str) -> float:
         number = float(value.strip().lower().removesuffix("w").removesuffix("pw").removesuffix("周"))
     except ValueError:
         number = -1.0
-    if not 0 < number <= 520:
+    if not MIN_EFFORT_WEEKS <= number <= MAX_EFFORT_WEEKS:
         raise UsageError(
-            f"Effort is in person-weeks (a number above 0), got {value!r}.",
-            f"工作量以人周计（大于 0 的数字），收到 {value!r}。",
+            f"Effort is in person-weeks, from {MIN_EFFORT_WEEKS:g} (half a day) to {MAX_EFFORT_WEEKS:g}, "
+            f"got {value!r}.",
+            f"工作量以人周计，应在 {MIN_EFFORT_WEEKS:g}（半天）到 {MAX_EFFORT_WEEKS:g} 之间，收到 {value!r}。",
             usage=REQUESTS_USAGE,
         )
     return number

@@ -28,6 +28,8 @@ URGENCY_IMPACT = {"blocker": 3.0, "high": 2.0, "normal": 1.0, "low": 0.5}
 ARR_PER_REACH_POINT = 100_000.0
 DEFAULT_CONFIDENCE = 0.5
 DEFAULT_EFFORT_WEEKS = 2.0
+MIN_EFFORT_WEEKS = 0.1  # half a day: RICE divides by at least this much
+MAX_EFFORT_WEEKS = 520.0  # ten years
 LABELS = ("P0", "P1", "P2", "P3")
 
 
@@ -90,7 +92,7 @@ def distinct_customers(signals: Iterable[CustomerSignal]) -> list[CustomerSignal
 
 
 def rice(*, reach: float, impact: float, confidence: float, effort: float) -> float:
-    return round(reach * impact * confidence / max(effort, 0.1), 2)
+    return round(reach * impact * confidence / max(effort, MIN_EFFORT_WEEKS), 2)
 
 
 def score(

@@ -36,7 +36,7 @@ from services.requests.duplicates import (
     similar_open_requests,
     text_tokens,
 )
-from services.requests.priority import CustomerSignal, score
+from services.requests.priority import MAX_EFFORT_WEEKS, MIN_EFFORT_WEEKS, CustomerSignal, score
 from services.requests.queries import RequestDetails as RequestDetails  # re-exports: see the docstring
 from services.requests.queries import StatusChange as StatusChange
 from services.requests.queries import customers_of as customers_of
@@ -312,7 +312,20 @@ def triage_request(
     actor: str,
     now: datetime,
 ) -> tuple[FeatureRequest, RequestEvent | None]:
-    """Set effort and confidence; a new request becomes triaged (returned event: that status change)."""
+    """Set effort and confidence; a new request becomes triaged (returned event: that status change).
+
+    Effort outside `MIN_EFFORT_WEEKS`–`MAX_EFFORT_WEEKS` or confidence outside 0–1 is refused: RICE divides
+    by at least `MIN_EFFORT_WEEKS`, so a smaller effort would be shown but not counted."""
+    if not MIN_EFFORT_WEEKS <= effort_weeks <= MAX_EFFORT_WEEKS:
+        raise UsageError(
+            f"Effort is in person-weeks, from {MIN_EFFORT_WEEKS:g} (half a day) to {MAX_EFFORT_WEEKS:g}, "
+            f"got {effort_weeks:g}.",
+            f"工作量以人周计，应在 {MIN_EFFORT_WEEKS:g}（半天）到 {MAX_EFFORT_WEEKS:g} 之间，收到 {effort_weeks:g}。",
+        )
+    if not 0 <= confidence <= 1:
+        raise UsageError(
+            f"Confidence is 0–100%, got {confidence:.0%}.", f"信心应为 0–100%，收到 {confidence:.0%}。"
+        )
     request = _open_for_change(session=session, request_id=request_id)
     request.effort_weeks = effort_weeks
     request.confidence = confidence
