@@ -34,8 +34,14 @@ from knowledge.tokenize import add_terms, detect_language
 logger = logging.getLogger(__name__)
 
 # Mixed into every content hash: bump it when chunking or tokenisation changes so re-ingest re-indexes.
-INDEX_FORMAT = "sections-v7"
-LANGUAGE_FOLDERS = {"en": "en", "zh": "zh", "zh-cn": "zh", "zh_cn": "zh", "cn": "zh", "en-us": "en"}
+INDEX_FORMAT = "sections-v8"
+# Folders that name a language, as documentation sites lay them out (`zh/`, Docusaurus `i18n/zh-Hans/`,
+# Sphinx `locale/zh_CN/`)
+LANGUAGE_FOLDERS = {
+    "en": "en", "en-us": "en", "en_us": "en", "en-gb": "en", "en_gb": "en",
+    "zh": "zh", "cn": "zh", "zh-cn": "zh", "zh_cn": "zh", "zh-hans": "zh", "zh_hans": "zh",
+    "zh-tw": "zh", "zh_tw": "zh", "zh-hk": "zh", "zh_hk": "zh", "zh-hant": "zh", "zh_hant": "zh",
+}  # fmt: skip
 IGNORED_NAMES = {"LICENSE", "LICENSE.md", "LICENSE.txt"}
 
 

@@ -1,4 +1,5 @@
-"""File → Markdown-ish text plus metadata, per format: Markdown, plain text, HTML, PDF, DOCX.
+"""File → Markdown-ish text plus metadata, per format: Markdown (and MDX), reStructuredText, AsciiDoc,
+plain text, HTML, PDF, DOCX.
 
 Every loader returns a `LoadedFile` whose `markdown` is chunked along headings by `knowledge.chunking`.
 HTML headings (h1–h6) and DOCX "Heading N" paragraphs become Markdown headings; PDF pages become sections.
@@ -10,14 +11,35 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bot.markup import clean_text
 from knowledge.chunking import split_front_matter
+from knowledge.markup_formats import (
+    asciidoc_to_markdown,
+    markdown_site_syntax,
+    mdx_to_markdown,
+    rst_to_markdown,
+)
 
-SUPPORTED_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".html", ".htm", ".pdf", ".docx"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+RST_SUFFIXES = {".rst", ".rest"}
+ASCIIDOC_SUFFIXES = {".adoc", ".asciidoc", ".asc"}
+SUPPORTED_SUFFIXES = {
+    *MARKDOWN_SUFFIXES,
+    ".mdx",
+    *RST_SUFFIXES,
+    *ASCIIDOC_SUFFIXES,
+    ".txt",
+    ".text",
+    ".html",
+    ".htm",
+    ".pdf",
+    ".docx",
+}
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
@@ -77,8 +99,14 @@ def load_file(path: Path) -> LoadedFile:
     if size > MAX_FILE_BYTES:
         raise LoadError(f"too large ({size // (1024 * 1024)} MiB > {MAX_FILE_BYTES // (1024 * 1024)} MiB)")
     try:
-        if suffix in {".md", ".markdown"}:
+        if suffix in MARKDOWN_SUFFIXES:
             return load_markdown(_read_text(path))
+        if suffix == ".mdx":
+            return load_markdown(_read_text(path), convert=mdx_to_markdown)
+        if suffix in RST_SUFFIXES:
+            return load_markdown(_read_text(path), convert=rst_to_markdown)
+        if suffix in ASCIIDOC_SUFFIXES:
+            return load_markdown(_read_text(path), convert=asciidoc_to_markdown)
         if suffix in {".txt", ".text"}:
             return LoadedFile(markdown=_read_text(path), plain=True)
         if suffix in {".html", ".htm"}:
@@ -126,8 +154,10 @@ def _as_str(value: Any) -> str | None:
     return text or None
 
 
-def load_markdown(text: str) -> LoadedFile:
+def load_markdown(text: str, *, convert: Callable[[str], str] = markdown_site_syntax) -> LoadedFile:
+    """Markdown, or another markup `convert`ed to Markdown after its YAML front matter is read."""
     meta, body = split_front_matter(text)
+    body = convert(body)
     title = _as_str(meta.get("title")) or _first_heading(body) or ""
     return LoadedFile(
         markdown=body,

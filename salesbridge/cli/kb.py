@@ -47,7 +47,8 @@ def ingest(
         False, "--prune", help="Remove documents whose files are gone. 删除已不存在的文件。"
     ),
 ) -> None:
-    """Import Markdown, text, HTML, PDF and DOCX files; unchanged files are skipped. 导入文档。"""
+    """Import Markdown/MDX, reStructuredText, AsciiDoc, text, HTML, PDF and DOCX files; unchanged files are
+    skipped. 导入文档。"""
     if not paths:
         raise fail(
             "Usage: salesbridge kb ingest PATH... [--prune]  (give at least one file or folder)",

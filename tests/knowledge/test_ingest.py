@@ -117,6 +117,8 @@ def test_single_file_and_path_helpers(tmp_path: Path) -> None:
     report = ingest_paths(kb, [root / "en/limits.md"])
     assert report.added == 1 and [d.path for d in kb.documents()] == ["limits.md"]
     assert language_from_path("zh/faq/x.md") == "zh" and language_from_path("faq/x.md") is None
+    assert language_from_path("i18n/zh-Hans/docusaurus-plugin-content-docs/current/sso.md") == "zh"
+    assert language_from_path("locale/zh_CN/LC_MESSAGES/sso.rst") == "zh"
     assert product_from_path("en/dm/dm-faq.md") == "dm" and product_from_path("en/x.md") is None
 
 
