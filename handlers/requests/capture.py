@@ -309,10 +309,13 @@ def _join(msg: IncomingMessage, services: Services) -> Reply:
         )
     target = result.target
     now_en, now_zh = standing(target)
+    with services.db.session() as session:  # shipped or declined since the button was offered
+        closed_en, closed_zh = workflow.closed_state(session=session, request=target) or ("", "")
     return Reply(
         text=both(
-            f"Added to #{target.id} “{target.title}”: now {now_en}. #{source_id} is closed as merged.",
-            f"已加入 #{target.id} “{target.title}”：现有 {now_zh}。#{source_id} 已作为重复合并关闭。",
+            f"Added to #{target.id} “{target.title}”: now {now_en}. #{source_id} is closed as merged."
+            + (f" {closed_en}" if closed_en else ""),
+            f"已加入 #{target.id} “{target.title}”：现有 {now_zh}。#{source_id} 已作为重复合并关闭。{closed_zh}",
         ),
         where="ephemeral",
         color="success",

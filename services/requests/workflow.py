@@ -610,6 +610,34 @@ def notify_status_change(*, services: Services, request_id: int, event_id: int) 
     return count
 
 
+def closed_state(*, session: Session, request: FeatureRequest) -> tuple[str, str] | None:
+    """Where a shipped or declined request stands, in English and Chinese (`#4 already shipped in 3.2.`, with
+    the reason of a decline); None for an open request."""
+    if request.status not in ("shipped", "declined"):
+        return None
+    last = session.exec(
+        select(RequestEvent)
+        .where(
+            col(RequestEvent.request_id) == request.id,
+            col(RequestEvent.kind) == "status",
+            col(RequestEvent.to_status) == request.status,
+        )
+        .order_by(col(RequestEvent.id).desc())
+    ).first()
+    note = "\n".join(
+        line for line in (last.note if last else "").splitlines() if not line.startswith("release:")
+    ).strip()
+    if request.status == "shipped":
+        return (
+            f"#{request.id} already shipped" + (f" in {request.release}." if request.release else "."),
+            f"#{request.id} 已经发布" + (f"（{request.release}）。" if request.release else "。"),
+        )
+    return (
+        f"#{request.id} was declined" + (f": {note}" if note else "."),
+        f"#{request.id} 已被拒绝" + (f"：{note}" if note else "。"),
+    )
+
+
 def notify_merge(*, services: Services, result: MergeResult, by_platform: str, by_user: str) -> int:
     """Tell the source's requesters (except whoever merged it) where their request went. Returns how many."""
     src, dst = result.source, result.target
@@ -620,11 +648,16 @@ def notify_merge(*, services: Services, result: MergeResult, by_platform: str, b
         event_id = session.exec(
             select(func.max(RequestEvent.id)).where(col(RequestEvent.request_id) == src.id)
         ).one()
-    text = both(
-        f"Request #{src.id} {src.title} was merged into #{dst.id} {dst.title}. "
-        "Your customers and ARR now count there; updates will keep reaching you.",
-        f"需求 #{src.id} {src.title} 已合并到 #{dst.id} {dst.title}。你的客户和 ARR 已计入该需求，后续进展仍会通知你。",
-    )
+        closed = closed_state(session=session, request=dst)
+    merged_en = f"Request #{src.id} {src.title} was merged into #{dst.id} {dst.title}."
+    merged_zh = f"需求 #{src.id} {src.title} 已合并到 #{dst.id} {dst.title}。"
+    if closed is None:
+        text = both(
+            f"{merged_en} Your customers and ARR now count there; updates will keep reaching you.",
+            f"{merged_zh}你的客户和 ARR 已计入该需求，后续进展仍会通知你。",
+        )
+    else:  # merged into a shipped or declined request: that is the news, there will be no later update
+        text = both(f"{merged_en} {closed[0]}", f"{merged_zh}{closed[1]}")
     count = 0
     for requester in requesters:
         if (requester.platform, requester.user_id) == (by_platform, by_user):

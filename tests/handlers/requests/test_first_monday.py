@@ -38,3 +38,35 @@ def test_effort_below_half_a_day_is_refused_not_shown_in_a_formula_that_does_not
         )
     ok = bot.say("requests triage 1 effort:0.1 confidence:100%", user="UPM")[0]
     assert "RICE 30 = 3 × 1 × 100% ÷ 0.1 person-weeks" in ok.text
+
+
+def test_a_request_merged_into_a_shipped_one_tells_its_rep_it_shipped(bot: Harness) -> None:
+    bot.say('request SAML SSO login customer:"Acme Corp" tier:gold', user="U1")
+    bot.say("requests status 1 shipped release:3.2", user="UPM")
+    bot.say("需求 SAML SSO 登录 客户:某某银行", platform="feishu", user="ou_1")
+    bot.say("requests merge 2 into 1", user="UPM")
+    [told] = bot.feishu.to(user="ou_1")
+    assert "#1 already shipped in 3.2." in told.reply.text and "#1 已经发布（3.2）。" in told.reply.text
+    assert "updates will keep reaching you" not in told.reply.text  # there will be no later update
+    # declined: the rep hears why
+    bot.say("request Dark mode customer:Globex", user="U1")
+    bot.say("requests status 3 declined not on this year's roadmap", user="UPM")
+    bot.say("request Dark mode for the web app customer:Initech", user="U2")
+    bot.say("requests merge 4 into 3", user="UPM")
+    [declined] = bot.slack.to(user="U2")
+    assert "#3 was declined: not on this year's roadmap" in declined.reply.text
+    assert "#3 已被拒绝：not on this year's roadmap" in declined.reply.text
+    # an open target: updates follow
+    bot.say("request Bulk import customer:Umbrella", user="U1")
+    bot.say("request Bulk import of contacts customer:Hooli", user="U3")
+    bot.say("requests merge 6 into 5", user="UPM")
+    assert "updates will keep reaching you" in bot.slack.to(user="U3")[0].reply.text
+
+
+def test_the_join_button_says_when_the_request_shipped_meanwhile(bot: Harness) -> None:
+    bot.say("request SAML SSO login customer:Acme", user="U1")
+    offer = bot.say("request SAML SSO login customer:Globex", user="U2")[0]
+    bot.say("requests status 1 shipped release:3.2", user="UPM")
+    reply = bot.click(offer.buttons[0], user="U2")[0]
+    assert "#2 is closed as merged. #1 already shipped in 3.2." in reply.text
+    assert "#2 已作为重复合并关闭。#1 已经发布（3.2）。" in reply.text
