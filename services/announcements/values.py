@@ -3,6 +3,8 @@ with a bilingual usage error, and request ids in the comma-separated form they a
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -13,16 +15,44 @@ from services.announcements.targets import split_list
 # a date further ahead than this is a typo (2207 for 2027); T+90 of 9999-12-31 would overflow
 MAX_YEARS_AHEAD = 10
 
+_DATE = re.compile(r"^(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*[日号]?$")
+_COMPACT_DATE = re.compile(r"^(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2})$")
+_NO_YEAR = re.compile(r"^\d{1,2}\s*[-/.月]\s*\d{1,2}\s*[日号]?$")
+
+
+def _normal(value: str) -> str:
+    """Full-width digits and punctuation (２０２７／３／１, typed with a Chinese input method) as ASCII."""
+    return unicodedata.normalize("NFKC", value).strip()
+
+
+def _invalid_date(value: str, label_en: str, label_zh: str) -> UsageError:
+    if _NO_YEAR.match(_normal(value)):
+        return UsageError(
+            f"{label_en}: {value!r} has no year; write the whole date, e.g. 2027-03-31 or 2027/3/31.",
+            f"{label_zh}：{value!r} 缺少年份；请写完整日期，例如 2027-03-31 或 2027年3月31日。",
+        )
+    return UsageError(
+        f"{label_en}: {value!r} is not a valid date; use YYYY-MM-DD, e.g. 2027-03-31 (2027/3/31 works too).",
+        f"{label_zh}：{value!r} 不是有效日期；请使用 YYYY-MM-DD，例如 2027-03-31（也可写 2027年3月31日）。",
+    )
+
+
+def _calendar_day(value: str) -> date | None:
+    """`2027-03-01`, `2027-3-1`, `2027/3/1`, `2027.3.1`, `2027年3月1日` (or 号), `20270301` → the date; else None."""
+    match = _DATE.match(_normal(value)) or _COMPACT_DATE.match(_normal(value))
+    if match is None:
+        return None
+    try:
+        return date(int(match["year"]), int(match["month"]), int(match["day"]))
+    except ValueError:  # 2027-02-30
+        return None
+
 
 def parse_date(value: str, *, label_en: str, label_zh: str) -> date:
-    cleaned = value.strip().replace("/", "-").replace(".", "-")
-    try:
-        return date.fromisoformat(cleaned)
-    except ValueError:
-        raise UsageError(
-            f"{label_en}: {value!r} is not a valid date; use YYYY-MM-DD, e.g. 2027-03-31.",
-            f"{label_zh}：{value!r} 不是有效日期；请使用 YYYY-MM-DD，例如 2027-03-31。",
-        ) from None
+    day = _calendar_day(value)
+    if day is None:
+        raise _invalid_date(value, label_en, label_zh)
+    return day
 
 
 def latest_date(today: date) -> date:

@@ -11,7 +11,7 @@ import pytest
 from bot.errors import UsageError
 from services.announcements.targets import Target, parse_target
 from services.announcements.validate import EOS_REQUIRED, LATE_NOTICE_DAYS, validate_eos, validate_release
-from services.announcements.values import parse_when
+from services.announcements.values import parse_date, parse_when
 from tests.fakes.chat import tokens
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -123,6 +123,38 @@ def test_dates_more_than_ten_years_ahead_are_refused(options: dict[str, str], fi
         validate_release(options={**base, "date": "2027-01-01", "at": "2207-01-01 09:00"}, now=NOW, tz=TZ)
     assert "at: 2207-01-01" in caught.value.en
     assert validate_release(options={**base, "date": "2036-11-23"}, now=NOW, tz=TZ).release_date
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2027-03-01",
+        "2027-3-1",
+        "2027/3/1",
+        "2027.03.01",
+        "2027年3月1日",
+        "2027年3月1号",
+        "２０２７－０３－０１",
+        "20270301",
+    ],
+)
+def test_dates_are_read_as_people_write_them(written: str) -> None:
+    assert parse_date(written, label_en="date", label_zh="日期").isoformat() == "2027-03-01"
+
+
+@pytest.mark.parametrize(
+    ("written", "en", "zh"),
+    [
+        ("3/1", "'3/1' has no year; write the whole date", "缺少年份"),
+        ("3月1日", "has no year", "例如 2027-03-31 或 2027年3月31日"),
+        ("2027-02-30", "is not a valid date; use YYYY-MM-DD", "不是有效日期"),
+        ("2027-W10-1", "is not a valid date", "不是有效日期"),
+    ],
+)
+def test_dates_that_cannot_be_read_say_why(written: str, en: str, zh: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_date(written, label_en="last-order", label_zh="最后订购日")
+    assert en in caught.value.en and zh in caught.value.zh
 
 
 def test_release_requires_its_fields_and_parses_ships() -> None:

@@ -27,6 +27,13 @@ def test_launch_creates_the_milestone_plan(bot: Harness) -> None:
     assert plan.targets == "slack:C9,feishu:oc_1" and plan.status == "active"
 
 
+def test_a_chinese_launch_date_is_understood(bot: Harness) -> None:
+    [reply] = bot.say("上市 云数据库 日期:2027年3月1日 频道:feishu:oc_1", user=PM)
+    assert reply.title == "Launch plan #1: 云数据库 on 2027-03-01 / 上市计划 #1：云数据库"
+    [yearless] = bot.say("上市 云数据库 日期:3月1日 频道:feishu:oc_1", user=PM)
+    assert "缺少年份" in yearless.text and len(_plans(bot)) == 1
+
+
 def test_milestones_already_passed_are_marked(bot: Harness) -> None:
     [reply] = bot.say("上市 CloudDB 3 日期:2026-12-30 频道:feishu:oc_1", user=PM)
     passed = [line for line in reply.text.splitlines() if "passed" in line]
