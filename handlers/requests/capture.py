@@ -33,6 +33,8 @@ def _looks_like_subcommand(args: str) -> bool:
     if not words or words[0].lower() not in SUBCOMMANDS:
         return False
     sub, rest = SUBCOMMANDS[words[0].lower()], words[1:]
+    if not rest:  # `request show` alone is `requests show` missing its id, not a request titled "show"
+        return True
     id_like = bool(rest) and rest[0].lstrip("#＃").isdecimal()
     match sub:
         case "top":

@@ -70,3 +70,27 @@ def test_the_join_button_says_when_the_request_shipped_meanwhile(bot: Harness) -
     reply = bot.click(offer.buttons[0], user="U2")[0]
     assert "#2 is closed as merged. #1 already shipped in 3.2." in reply.text
     assert "#2 已作为重复合并关闭。#1 已经发布（3.2）。" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "en", "zh"),
+    [
+        ("request show", "Which request?", "哪个需求？"),
+        ("需求 查看", "Which request?", "哪个需求？"),
+        ("request search", "What should I search for?", "要搜索什么？"),
+        ("request status", "needs an id and a status", "需要编号和状态"),
+        ("需求 分诊", "needs an id, effort and confidence", "需要编号、工作量和信心"),
+        ("request merge", "needs two ids", "需要两个编号"),
+        ("request priority", "needs an id, P0–P3 and a reason", "需要编号、P0–P3 和理由"),
+    ],
+)
+def test_a_bare_subcommand_word_after_request_gets_its_usage_not_a_request_titled_show(
+    bot: Harness, text: str, en: str, zh: str
+) -> None:
+    [reply] = bot.say(text, user="UPM")
+    assert reply.where == "ephemeral" and en in reply.text and zh in reply.text
+    assert "Usage / 用法" in reply.text
+    with bot.services.db.session() as session:
+        assert session.exec(select(FeatureRequest)).first() is None
+    # with words that are not an id, it is a request as before
+    assert bot.say("request show dashboards to guests")[0].title == "Logged feature request #1"
