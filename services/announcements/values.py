@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.chat_text import is_id
@@ -18,6 +18,10 @@ MAX_YEARS_AHEAD = 10
 _DATE = re.compile(r"^(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*[日号]?$")
 _COMPACT_DATE = re.compile(r"^(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2})$")
 _NO_YEAR = re.compile(r"^\d{1,2}\s*[-/.月]\s*\d{1,2}\s*[日号]?$")
+_WHEN = re.compile(
+    r"^(?P<day>.+?)(?:(?:\s*T\s*|\s+|(?<=[日号]))(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    r"\s*(?P<offset>Z|[+-]\d{2}:?\d{2})?)?$"
+)
 
 
 def _normal(value: str) -> str:
@@ -75,18 +79,23 @@ def refuse_far_future(day: date, *, today: date, label_en: str, label_zh: str) -
 
 
 def parse_when(value: str, *, tz: ZoneInfo) -> datetime:
-    """`2026-12-01 09:30`, `2026-12-01T09:30` or `2026-12-01` (09:00) in the schedule timezone → UTC."""
-    cleaned = value.strip().replace("T", " ").replace("/", "-")
-    day_part, _, time_part = cleaned.partition(" ")
+    """`2026-12-01 09:30`, `2026-12-01T9:30`, `2026年12月1日 9:30` or `2026-12-01` (09:00) in the schedule
+    timezone → UTC; a written offset (`…T09:30Z`, `…T09:30+01:00`) is honoured."""
+    match = _WHEN.match(_normal(value))
+    day = _calendar_day(match["day"]) if match else None
     try:
-        day = date.fromisoformat(day_part)
-        clock = time.fromisoformat(time_part.strip()) if time_part.strip() else time(9, 0)
-    except ValueError:
+        if match is None or day is None:
+            raise ValueError(value)
+        clock = time(int(match["hour"] or 9), int(match["minute"] or 0), int(match["second"] or 0))
+        zone: tzinfo = tz
+        if match["offset"]:
+            zone = UTC if match["offset"] == "Z" else datetime.strptime(match["offset"], "%z").tzinfo or tz
+        return datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
+    except (ValueError, OverflowError):  # 25:00, 2027-02-30, or year 1 before UTC's first day
         raise UsageError(
             f"at: {value!r} is not a valid date and time; use YYYY-MM-DD HH:MM, e.g. at:2026-12-01T09:30.",
             f"at（定时）：{value!r} 不是有效的日期时间；请使用 YYYY-MM-DD HH:MM，例如 at:2026-12-01T09:30。",
         ) from None
-    return datetime.combine(day, clock, tzinfo=tz).astimezone(UTC)
 
 
 def parse_request_ids(value: str) -> list[int]:

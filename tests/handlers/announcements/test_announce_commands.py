@@ -194,6 +194,10 @@ def test_late_eos_notice_previews_with_a_warning(bot: Harness) -> None:
         ),
         (release_text(extra="ships:#12"), "no feature request #12"),
         (release_text(extra="at:2026-11-01T09:00"), "in the past"),
+        (
+            release_text(extra="at:0001-01-01T00:00"),
+            "not a valid date and time",
+        ),  # was OverflowError: 'Sorry'
     ],
 )
 def test_bad_input_gets_a_bilingual_ephemeral_usage_message(bot: Harness, text: str, expected: str) -> None:

@@ -203,6 +203,30 @@ def test_at_must_be_a_future_time_in_the_schedule_timezone() -> None:
 
 
 @pytest.mark.parametrize(
+    ("written", "utc"),
+    [
+        ("2026-12-01 9:30", datetime(2026, 12, 1, 1, 30, tzinfo=UTC)),
+        ("2026-12-01T9:30", datetime(2026, 12, 1, 1, 30, tzinfo=UTC)),
+        ("2026年12月1日 9:30", datetime(2026, 12, 1, 1, 30, tzinfo=UTC)),
+        ("2026/12/1", datetime(2026, 12, 1, 1, 0, tzinfo=UTC)),
+        ("2026-12-01T09:30Z", datetime(2026, 12, 1, 9, 30, tzinfo=UTC)),  # was read as 09:30 in Shanghai
+        ("2026-12-01T09:30+01:00", datetime(2026, 12, 1, 8, 30, tzinfo=UTC)),
+    ],
+)
+def test_at_reads_one_digit_hours_chinese_dates_and_written_offsets(written: str, utc: datetime) -> None:
+    assert parse_when(written, tz=TZ) == utc
+
+
+@pytest.mark.parametrize(
+    "written", ["0001-01-01T00:00", "2026-12-01T25:00", "09:30", "2026-12-01T09:30+25:00"]
+)
+def test_at_out_of_range_is_a_usage_error(written: str) -> None:
+    with pytest.raises(UsageError) as caught:  # year 1 in Shanghai is before UTC's first day: OverflowError
+        parse_when(written, tz=TZ)
+    assert "is not a valid date and time" in caught.value.en and "不是有效的日期时间" in caught.value.zh
+
+
+@pytest.mark.parametrize(
     ("token", "expected"),
     [
         ("slack:#sales", Target("slack", "#sales")),
