@@ -286,6 +286,14 @@ def handle_confirm(msg: IncomingMessage, services: Services) -> Reply:
         raise PermissionDenied(
             "Only the author or a PM can post this announcement.", "只有作者或产品经理可以发布此公告。"
         )
+    today = services.now().astimezone(services.settings.tz).date()
+    if a.kind == "eos" and a.status == "draft" and a.last_order is not None and a.last_order <= today:
+        raise UsageError(
+            f"The last-order date {a.last_order} of end-of-sale draft #{a.id} is no longer in the future "
+            f"(today is {today}); nothing was posted. Draft the notice again with current dates.",
+            f"停售通知草稿 #{a.id} 的最后订购日 {a.last_order} 已不在未来（今天是 {today}），未发布任何内容。"
+            "请用新的日期重新起草。",
+        )
     published = workflow.publish_announcement(services=services, announcement_id=a.id)
     if published is None:
         return _not_pending(a, services)

@@ -235,6 +235,14 @@ def validate_eos(*, options: Mapping[str, str], now: datetime, tz: ZoneInfo) -> 
             f"停止支持日 {end_of_support} 必须晚于最后订购日 {last_order}。",
         )
     at = checks.check("at", _when, options, now=now, tz=tz)
+    if at is not None and last_order is not None and at.astimezone(tz).date() >= last_order:
+        posted_on = at.astimezone(tz).date()
+        checks.fail(
+            "at",
+            f"at: the notice would be posted on {posted_on}, on or after its last-order date {last_order}; "
+            "schedule it before the last-order date.",
+            f"at（定时）：通知将在 {posted_on} 发布，不早于最后订购日 {last_order}；请定在最后订购日之前。",
+        )
     _finish(checks, summary)
     assert last_order is not None and end_of_support is not None
     warnings: list[tuple[str, str]] = []

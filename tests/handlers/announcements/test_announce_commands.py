@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlmodel import select
 
@@ -171,6 +173,19 @@ def test_eos_refusal_through_the_router_stores_nothing(bot: Harness) -> None:
 def test_late_eos_notice_previews_with_a_warning(bot: Harness) -> None:
     preview = draft(bot, eos_text(dates={"last-order": "2027-01-15"}))
     assert any("Late notice" in note and "通知偏晚" in note for note in preview.context)
+
+
+def test_an_eos_notice_is_never_posted_on_or_after_its_last_order_date(bot: Harness) -> None:
+    # scheduled for the day after orders closed: refused, nothing stored
+    [refused] = bot.say(eos_text(dates={"last-order": "2027-06-30"}, at="2027-07-01"), user=PM)
+    assert "on or after its last-order date 2027-06-30" in refused.text and "不早于最后订购日" in refused.text
+    assert announcements(bot) == []
+    # a draft confirmed once its last-order date has come: refused, nothing posted
+    preview = draft(bot, eos_text(dates={"last-order": "2027-06-30"}))
+    bot.clock.set(datetime(2027, 6, 30, 2, 0, tzinfo=UTC))
+    [late] = bot.click(preview.buttons[0], user=PM)
+    assert "is no longer in the future (today is 2027-06-30)" in late.text and "重新起草" in late.text
+    assert bot.slack.posted == [] and bot.feishu.posted == [] and announcements(bot)[0].status == "draft"
 
 
 @pytest.mark.parametrize(
