@@ -363,6 +363,11 @@ def _cancel(msg: IncomingMessage, services: Services, a: Announcement) -> Reply:
 def handle_ack(msg: IncomingMessage, services: Services) -> Reply:
     a = _button_target(msg, services)
     assert a.id is not None
+    if a.status == "cancelled":
+        raise UsageError(
+            f"Announcement #{a.id} was cancelled and never posted; there is nothing to acknowledge.",
+            f"公告 #{a.id} 已取消，从未发布，无需确认已阅。",
+        )
     if a.status != "published":
         raise UsageError(
             f"Announcement #{a.id} is not posted yet, so it cannot be acknowledged.",

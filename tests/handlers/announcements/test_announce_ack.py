@@ -58,6 +58,14 @@ def test_bad_ack_buttons(bot: Harness) -> None:
     assert _acks(bot) == []
 
 
+def test_acknowledging_a_cancelled_announcement_says_it_was_cancelled(bot: Harness) -> None:
+    preview = draft(bot, release_text())
+    bot.click(preview.buttons[1], user=PM)  # Cancel
+    [reply] = bot.click(_ack(int(preview.buttons[0].value)), user="U1")
+    assert "was cancelled and never posted" in reply.text and "已取消" in reply.text
+    assert "not posted yet" not in reply.text and _acks(bot) == []
+
+
 def test_status_shows_who_has_and_has_not_acknowledged_per_channel(bot: Harness) -> None:
     seed_members(bot)
     announcement_id = publish(bot, release_text())
