@@ -46,6 +46,12 @@ _STATUS_WORDS = {"status", "状态"}
 _CANCEL_WORDS = {"cancel", "取消"}
 _LIST_WORDS = {"list", "列表"}
 _MAX_NAMES = 25
+_STATES = {  # status → (English, Chinese)
+    "draft": ("a draft awaiting confirmation", "草稿，待确认"),
+    "scheduled": ("scheduled", "已定时"),
+    "cancelled": ("cancelled", "已取消"),
+    "published": ("published", "已发布"),
+}
 
 
 def _split_sub(args: str) -> tuple[str, str]:
@@ -422,11 +428,7 @@ def _status(msg: IncomingMessage, services: Services, rest: str) -> Reply:
         )
     title = f"#{a.id} {headline(a)}"
     if a.status != "published":
-        state = {
-            "draft": ("a draft awaiting confirmation", "草稿，待确认"),
-            "scheduled": ("scheduled", "已定时"),
-            "cancelled": ("cancelled", "已取消"),
-        }.get(a.status, (a.status, a.status))
+        state = _STATES.get(a.status, (a.status, a.status))
         when = ""
         if a.status == "scheduled" and a.scheduled_at is not None:
             when = " " + as_utc(a.scheduled_at).astimezone(services.settings.tz).strftime("%Y-%m-%d %H:%M")
@@ -474,7 +476,15 @@ def _list(msg: IncomingMessage, services: Services) -> Reply:
         rows = workflow.recent_announcements(session=session, limit=15)
     if not rows:
         return Reply(text=both("No announcements yet.", "还没有公告。"), where="ephemeral")
-    lines = [f"• #{a.id} {headline(a)} — {a.status}" for a in rows]
+    lines = []
+    for a in rows:
+        en, zh = _STATES.get(a.status, (a.status, a.status))
+        if a.status == "draft":
+            en, zh = "draft", "草稿"
+        when = ""
+        if a.status == "scheduled" and a.scheduled_at is not None:
+            when = " " + as_utc(a.scheduled_at).astimezone(services.settings.tz).strftime("%Y-%m-%d %H:%M")
+        lines.append(f"• #{a.id} {headline(a)} — {en}{when} / {zh}{when}")
     return Reply(
         title=pick(msg.language, "Recent announcements", "最近的公告"),
         text="\n".join(lines),

@@ -114,6 +114,14 @@ def test_announce_list_for_pms(bot: Harness) -> None:
     publish(bot, release_text())
     [listing] = bot.say("announce list", user=PM)
     assert "#1 Release: CloudDB 3.2" in listing.text and "published" in listing.text
+    draft(bot, release_text(extra="at:2026-12-01 09:30"))
+    draft(bot, release_text())
+    [zh] = bot.say("公告 列表", user=PM)
+    assert zh.text.splitlines() == [  # each state in both languages, not the English status alone
+        "• #3 Release: CloudDB 3.2 / 发布：CloudDB 3.2 — draft / 草稿",
+        "• #2 Release: CloudDB 3.2 / 发布：CloudDB 3.2 — scheduled 2026-12-01 09:30 / 已定时 2026-12-01 09:30",
+        "• #1 Release: CloudDB 3.2 / 发布：CloudDB 3.2 — published / 已发布",
+    ]
     [refused] = bot.say("announce list", user="U1")
     assert "pm" in refused.text
 
