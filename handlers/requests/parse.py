@@ -123,6 +123,29 @@ def _value_end(source: str, pos: int) -> tuple[str, int]:
     return source[pos:end], end
 
 
+def _scan(source: str) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """The text around the known `key:value` options of `source` (one more segment than options: before the
+    first, between them, after the last) and the options in order as (canonical key, key as typed, value)."""
+    found: list[tuple[str, str, str]] = []
+    segments: list[str] = []
+    pos = start = 0
+    while pos < len(source):
+        at_word = pos == 0 or source[pos - 1].isspace()
+        match = _KEY.match(source, pos) if at_word else None
+        if match and match.group(1).lower() in OPTION_KEYS:
+            value, end = _value_end(source, match.end())
+            found.append((OPTION_KEYS[match.group(1).lower()], match.group(1), value.strip()))
+            segments.append(source[start:pos])
+            pos = start = end
+            continue
+        if source[pos] in _QUOTES and at_word:  # a quoted run in the description: skip over it whole
+            _, pos = _value_end(source, pos)
+            continue
+        pos += 1
+    segments.append(source[start:])
+    return segments, found
+
+
 def split_options(source: str) -> tuple[str, dict[str, str], list[str]]:
     """Cut the known `key:value` options out of `source`; the rest is the description, verbatim.
 
@@ -130,34 +153,44 @@ def split_options(source: str) -> tuple[str, dict[str, str], list[str]]:
     e-mail stays readable). A description wrapped whole in quotes loses the outer pair. A quote opened at the
     start of a word and never closed is refused (it would swallow the options after it).
     """
+    segments, found = _scan(source)
     options: dict[str, str] = {}
     duplicates: list[str] = []
-    kept: list[str] = []
-    pos = start = 0
-    while pos < len(source):
-        at_word = pos == 0 or source[pos - 1].isspace()
-        match = _KEY.match(source, pos) if at_word else None
-        if match and match.group(1).lower() in OPTION_KEYS:
-            canonical = OPTION_KEYS[match.group(1).lower()]
-            value, end = _value_end(source, match.end())
-            if canonical in options:
-                duplicates.append(canonical)
-            options[canonical] = value.strip()
-            kept.append(source[start:pos])
-            pos = start = end
-            continue
-        if source[pos] in _QUOTES and at_word:  # a quoted run in the description: skip over it whole
-            _, pos = _value_end(source, pos)
-            continue
-        pos += 1
-    kept.append(source[start:])
-    lines = [line.strip() for line in "".join(kept).strip().splitlines()]
+    for canonical, _typed, value in found:
+        if canonical in options:
+            duplicates.append(canonical)
+        options[canonical] = value
+    lines = [line.strip() for line in "".join(segments).strip().splitlines()]
     description = "\n".join(re.sub(r"[ \t]{2,}", " ", line) for line in lines).strip()
     if len(description) >= 2 and description[0] in _QUOTES and description.endswith(_QUOTES[description[0]]):
         inner = description[1:-1]
         if _QUOTES[description[0]] not in inner:
             description = inner.strip()
     return description, options, duplicates
+
+
+def refuse_split_description(source: str) -> None:
+    """`SSO customer:Acme Corp tier:gold`: an unquoted value ends at the first space, so "Corp" would silently
+    join the description ("SSO Corp") and the customer be "Acme". Text on both sides of an option is asked
+    about instead: quote the value, or put the options after the whole description."""
+    segments, found = _scan(source)
+    filled = [i for i, segment in enumerate(segments) if any(ch.isalnum() for ch in segment)]
+    if len(filled) < 2:
+        return
+    after = next(i for i in filled if i > 0)  # text right after option `after - 1`
+    _canonical, typed, value = found[after - 1]
+    words = " ".join(segments[after].split())
+    shown = words if len(words) <= 40 else words[:39] + "…"
+    option = f"{typed}:{value}" if value and not any(ch.isspace() for ch in value) else f'{typed}:"{value}"'
+    joined = f'{typed}:"{value} {shown}"'
+    raise UsageError(
+        f"The description is split by the options: “{shown}” comes after `{option}`. If it belongs to that "
+        f"value, quote it: `{joined}`; if it is part of the description, put the options after the whole "
+        "description. Nothing was logged.",
+        f"描述被选项隔开了：“{shown}”跟在 `{option}` 后面。如果它属于该取值，请加引号：`{joined}`；"
+        "如果它属于描述，请把选项都放在完整描述之后。未记录任何内容。",
+        usage=REQUEST_USAGE,
+    )
 
 
 _TIER_IN_TEXT = re.compile(r"(?i)\b(diamond|gold|silver|bronze)\b|(钻石|金牌|银牌|铜牌)")
@@ -202,6 +235,7 @@ def parse_request_text(text: str) -> RequestInput:
             f"{keys_zh} 冒号后面需要紧跟取值，例如 {examples_zh}；不需要时请去掉该选项（使用默认值）。",
             usage=REQUEST_USAGE,
         )
+    refuse_split_description(text)
     tier, amount = unconfirmed_details(text, options)
     if tier or amount:
         add = " ".join(

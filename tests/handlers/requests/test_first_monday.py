@@ -94,3 +94,46 @@ def test_a_bare_subcommand_word_after_request_gets_its_usage_not_a_request_title
         assert session.exec(select(FeatureRequest)).first() is None
     # with words that are not an id, it is a request as before
     assert bot.say("request show dashboards to guests")[0].title == "Logged feature request #1"
+
+
+@pytest.mark.parametrize(
+    ("text", "stranded", "joined"),
+    [
+        (
+            "request SSO login customer:Acme Corp tier:gold",
+            "“Corp” comes after `customer:Acme`",
+            'customer:"Acme Corp"',
+        ),
+        (
+            "request SSO login customer:Acme Corp",
+            "“Corp” comes after `customer:Acme`",
+            'customer:"Acme Corp"',
+        ),
+        ("request SSO arr:120k USD", "“USD” comes after `arr:120k`", 'arr:"120k USD"'),
+        (
+            "需求 支持 SSO 客户:某某银行 北京分行 等级:金牌",
+            "“北京分行”跟在 `客户:某某银行` 后面",
+            '客户:"某某银行 北京分行"',
+        ),
+    ],
+)
+def test_a_multi_word_value_without_quotes_is_asked_about_not_split_silently(
+    bot: Harness, text: str, stranded: str, joined: str
+) -> None:
+    [reply] = bot.say(text)
+    assert reply.where == "ephemeral" and stranded in reply.text and f"`{joined}`" in reply.text
+    assert "描述被选项隔开了" in reply.text and "The description is split by the options" in reply.text
+    with bot.services.db.session() as session:
+        assert session.exec(select(FeatureRequest)).first() is None
+    # quoted as suggested, it is logged with the whole value
+    quoted = text.split(" ", 1)[1].replace(joined.replace('"', ""), joined)
+    assert (bot.say(f"request {quoted}")[0].title or "").endswith("#1")  # logged
+
+
+def test_options_before_or_after_the_whole_description_are_fine() -> None:
+    from handlers.requests.parse import parse_request_text
+
+    assert parse_request_text("customer:Acme tier:gold SSO login").description == "SSO login"
+    assert parse_request_text("SSO login tier:gold customer:Acme").customer == "Acme"
+    data = parse_request_text('SSO login customer:"Acme Corp" tier:gold 。')  # trailing punctuation only
+    assert (data.description, data.customer) == ("SSO login 。", "Acme Corp")
