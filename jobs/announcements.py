@@ -117,10 +117,13 @@ def remind_unacknowledged(services: Services) -> int:
         recent = followups.published_between(
             session=session, since=now - REMINDER_HORIZON, until=now - interval
         )
+        replaced = {notice.id for notice in followups.superseded_eos_notices(session=session)}
     sent = 0
     members: dict[Target, list[str] | None] = {}
     for a in recent:
         assert a.id is not None and a.published_at is not None
+        if a.id in replaced:
+            continue  # a later end-of-sale notice for the product replaced it: chase that one only
         elapsed = now - as_utc(a.published_at)
         due_round = min(int(elapsed / interval), settings.ack_reminder_max)
         sent += remind_pending_readers(

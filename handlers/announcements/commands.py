@@ -158,6 +158,7 @@ def _draft(
                 f"ships: there is no feature request {listed}. Check the ids with `requests`.",
                 f"ships（包含需求）：不存在需求 {listed}，请核对编号。",
             )
+        repeats = workflow.repeat_warnings(session=session, draft=draft, tz=tz)
         announcement = workflow.create_announcement(
             session=session,
             draft=draft,
@@ -170,7 +171,10 @@ def _draft(
         draft.at.astimezone(tz).strftime(f"%Y-%m-%d %H:%M ({services.settings.timezone})") if draft.at else ""
     )
     preview = preview_reply(
-        announcement, targets=[str(t) for t in targets], warnings=draft.warnings, scheduled_for=scheduled_for
+        announcement,
+        targets=[str(t) for t in targets],
+        warnings=[*repeats, *draft.warnings],
+        scheduled_for=scheduled_for,
     )
     return preview.model_copy(update={"where": where})
 

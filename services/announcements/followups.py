@@ -53,12 +53,41 @@ def record_reminder(
     )
 
 
-def published_eos_notices(*, session: Session) -> list[Announcement]:
-    """Every published end-of-sale notice."""
-    query = select(Announcement).where(
-        col(Announcement.kind) == "eos", col(Announcement.status) == "published"
+def _all_published_eos_notices(*, session: Session) -> list[Announcement]:
+    """Every published end-of-sale notice, oldest first (the order `eos_notice_for` reads newest first)."""
+    query = (
+        select(Announcement)
+        .where(col(Announcement.kind) == "eos", col(Announcement.status) == "published")
+        .order_by(col(Announcement.published_at), col(Announcement.id))
     )
     return list(session.exec(query))
+
+
+def product_key(product: str) -> str:
+    """Notices name the same product whatever the case or the spaces around it."""
+    return product.strip().lower()
+
+
+def published_eos_notices(*, session: Session) -> list[Announcement]:
+    """The published end-of-sale notices in force: the newest one of each product. A later notice for the
+    same product (new dates, a correction) replaces the earlier ones, which get no more reminders and are
+    no longer quoted."""
+    latest: dict[str, Announcement] = {}
+    for notice in _all_published_eos_notices(session=session):
+        latest[product_key(notice.product)] = notice
+    return sorted(latest.values(), key=lambda notice: notice.id or 0)
+
+
+def superseded_eos_notices(*, session: Session, product: str | None = None) -> list[Announcement]:
+    """Published end-of-sale notices replaced by a later one for the same product (of `product` only,
+    when given)."""
+    current = {notice.id for notice in published_eos_notices(session=session)}
+    return [
+        notice
+        for notice in _all_published_eos_notices(session=session)
+        if notice.id not in current
+        and (product is None or product_key(notice.product) == product_key(product))
+    ]
 
 
 def eos_notices_before_last_order(*, session: Session, today: date) -> list[Announcement]:

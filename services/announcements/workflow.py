@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +24,7 @@ from bot.models import (
     LaunchPlan,
 )
 from bot.outbox import DeliveryStatus
+from services.announcements.followups import product_key, superseded_eos_notices
 from services.announcements.posts import announcement_reply, eos_knowledge_text, headline
 from services.announcements.targets import (
     Target,
@@ -254,6 +256,9 @@ def publish_announcement(*, services: Services, announcement_id: int) -> Publish
             published.notes.append(mark_requests_shipped(services=services, announcement=announcement))
     if announcement.kind == "eos":
         published.notes.append(_add_eos_knowledge(services=services, announcement=announcement))
+        replaced = _retire_superseded_notices(services=services, announcement=announcement)
+        if replaced:
+            published.notes.append(replaced)
     logger.info("announcement %s published to %d channels", announcement_id, len(targets))
     return published
 
@@ -319,6 +324,70 @@ def _add_eos_knowledge(*, services: Services, announcement: Announcement) -> tup
         f"Questions about {announcement.product} now get the end-of-sale note.",
         f"关于 {announcement.product} 的提问将附带停售说明。",
     )
+
+
+def _retire_superseded_notices(*, services: Services, announcement: Announcement) -> tuple[str, str] | None:
+    """A newer end-of-sale notice replaces the earlier ones of its product: their knowledge-base documents
+    go (answers quote only the current dates); their reminders stop (`published_eos_notices`)."""
+    with services.db.session() as session:
+        older = [
+            notice.id
+            for notice in superseded_eos_notices(session=session, product=announcement.product)
+            if notice.id is not None
+        ]
+    if not older:
+        return None
+    for notice_id in older:
+        try:
+            services.knowledge.remove_document(path=f"eos:{notice_id}")
+        except Exception:
+            logger.exception(
+                "removing superseded end-of-sale notice %s from the knowledge base failed", notice_id
+            )
+    listed = ", ".join(f"#{i}" for i in older)
+    return (
+        f"This notice replaces {listed}: no more reminders for {listed}, and answers quote only this one.",
+        f"本通知取代 {listed}：{listed} 不再提醒，回答只引用本通知。",
+    )
+
+
+def repeat_warnings(*, session: Session, draft: Draft, tz: ZoneInfo) -> list[tuple[str, str]]:
+    """What a preview says when the draft repeats an announcement already published or scheduled: the same
+    release (product and version), or an end-of-sale notice for the same product (which it will replace)."""
+    query = select(Announcement).where(
+        col(Announcement.kind) == draft.kind,
+        col(Announcement.status).in_(("published", "scheduled")),
+        func.lower(func.trim(Announcement.product)) == product_key(draft.product),
+    )
+    if draft.kind == "release":
+        query = query.where(func.lower(func.trim(Announcement.version)) == draft.version.strip().lower())
+    earlier = session.exec(query.order_by(col(Announcement.id).desc())).first()
+    if earlier is None:
+        return []
+    moment = earlier.published_at or earlier.scheduled_at
+    day = as_utc(moment).astimezone(tz).strftime("%Y-%m-%d") if moment is not None else ""
+    state_en, state_zh = (
+        (f"published {day}", f"已于 {day} 发布")
+        if earlier.status == "published"
+        else (f"scheduled for {day}", f"已定时于 {day}")
+    )
+    if draft.kind == "release":
+        return [
+            (
+                f"#{earlier.id} already announces {earlier.product} {earlier.version} ({state_en}); confirming "
+                "posts the release again.",
+                f"公告 #{earlier.id} 已经发布过 {earlier.product} {earlier.version}（{state_zh}）；确认后会再次发布。",
+            )
+        ]
+    return [
+        (
+            f"#{earlier.id} already announces the end of sale of {earlier.product} ({state_en}, last order "
+            f"{earlier.last_order}); once posted, this notice replaces it: no more reminders for #{earlier.id}, "
+            "and answers quote only this one.",
+            f"公告 #{earlier.id} 已是 {earlier.product} 的停售通知（{state_zh}，最后订购日 {earlier.last_order}）；"
+            f"本通知发布后将取代它：#{earlier.id} 不再提醒，回答只引用本通知。",
+        )
+    ]
 
 
 def due_announcements(*, session: Session, now: datetime) -> list[int]:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from bot.messages import Button
 from bot.models import FeatureRequest
 from handlers.requests.parse import RequestInput
-from jobs.announcements import ship_on_release_date
+from jobs.announcements import post_eos_reminders, remind_unacknowledged, ship_on_release_date
 from services.announcements import workflow
 from services.announcements.posts import eos_note
 from services.requests.workflow import create_request
@@ -158,3 +158,51 @@ def test_a_release_announced_ahead_ships_its_requests_on_the_release_date(bot: H
     bot.clock.advance(timedelta(hours=1))
     assert ship_on_release_date(bot.services) == 0  # once
     assert len(bot.slack.to(user="U1")) == 1
+
+
+def test_a_second_eos_notice_for_the_product_replaces_the_first(bot: Harness) -> None:
+    seed_members(bot)
+    first = publish(bot, eos_text(dates={"last-order": "2027-06-30"}))
+    preview = draft(bot, eos_text(product="legacydb ", dates={"last-order": "2027-07-31"}))
+    assert any(
+        f"#{first} already announces the end of sale of LegacyDB (published 2026-11-23, last order 2027-06-30)"
+        in note
+        and "本通知发布后将取代它" in note
+        for note in preview.context
+    )
+    [done] = bot.click(preview.buttons[0], user=PM)
+    second = int(preview.buttons[0].value)
+    assert f"This notice replaces #{first}" in done.text and f"本通知取代 #{first}" in done.text
+    assert [d.path for d in bot.services.knowledge.documents(kind="eos")] == [f"eos:{second}"]
+    # channels get the reminders of the notice in force only (were: T-30 of 30 June next to T-60 of 31 July)
+    bot.slack.posted.clear()
+    bot.clock.set(datetime(2027, 6, 1, 2, 0, tzinfo=UTC))
+    assert post_eos_reminders(bot.services) == 2
+    assert [p.reply.title for p in bot.slack.posted] == [
+        "⏰ 60 days to the last order of legacydb / 距 legacydb 最后订购日还有 60 天"
+    ]
+    # readers are chased for the notice in force, not the replaced one
+    bot.slack.posted.clear()
+    bot.clock.set(datetime(2026, 11, 24, 3, 0, tzinfo=UTC))
+    assert remind_unacknowledged(bot.services) > 0
+    assert {p.reply.title for p in bot.slack.posted} == {
+        "Please acknowledge: End of sale: legacydb / 停售通知：legacydb / 请确认已阅"
+    }
+    # answers carry the current dates only
+    [answer] = bot.say("When is the end of sale for LegacyDB?", user="U1")
+    assert "2027-07-31" in answer.text and "2027-06-30" not in answer.text
+
+
+def test_announcing_the_same_release_again_warns_in_the_preview(bot: Harness) -> None:
+    first = publish(bot, release_text())
+    scheduled = draft(bot, release_text().replace("3.2", "3.3") + " at:2026-11-30T09:00")
+    assert not any("already announces" in note for note in scheduled.context)  # another version
+    again = draft(bot, release_text())
+    assert any(
+        f"#{first} already announces CloudDB 3.2 (published 2026-11-23); confirming posts the release again"
+        in note
+        and "确认后会再次发布" in note
+        for note in again.context
+    )
+    later = draft(bot, release_text().replace("3.2", "3.3"))
+    assert any("CloudDB 3.3 (scheduled for 2026-11-30)" in note for note in later.context)
