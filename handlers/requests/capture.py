@@ -22,7 +22,7 @@ from services.context import Services
 from services.requests import workflow
 from services.requests.duplicates import Match
 from services.requests.request_input import RequestInput
-from services.requests.vocabulary import TIER_ZH, TIERS, URGENCIES, URGENCY_ZH, format_money
+from services.requests.vocabulary import TIER_ZH, TIERS, URGENCIES, URGENCY_ZH, format_money, plain_number
 
 FORM_ID = "request.new"
 
@@ -209,7 +209,7 @@ def confirmation(created: workflow.Created, *, data: RequestInput, lang: Languag
     rid = request.id
     fields = [
         KeyValue(label=pick(lang, "Priority", "优先级"), value=request.priority),
-        KeyValue(label="RICE", value=f"{request.rice:g}"),
+        KeyValue(label="RICE", value=plain_number(request.rice, grouping=True)),
         KeyValue(
             label=pick(lang, "Customer", "客户"),
             value=f"{customer_word(data.customer, lang)} ({tier_word(data.tier, lang)})",

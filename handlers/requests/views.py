@@ -12,7 +12,7 @@ from bot.models.requests import FeatureRequest, RequestEvent
 from services.context import Services
 from services.requests.queries import customers_of
 from services.requests.request_input import DEFAULT_CUSTOMER
-from services.requests.vocabulary import STATUS_ZH, TIER_ZH, URGENCY_ZH
+from services.requests.vocabulary import STATUS_ZH, TIER_ZH, URGENCY_ZH, plain_number
 
 REQUESTS_USAGE = (
     "requests top [arr] [n]\n"
@@ -73,8 +73,9 @@ def status_word(status: str, lang: str) -> str:
 def list_line(request: FeatureRequest, lang: Language, customers: Sequence[str] = ()) -> str:
     names = ", ".join(customers[:3]) + (" …" if len(customers) > 3 else "")
     who = f" · {names}" if names else ""
+    rice = plain_number(request.rice, grouping=True)
     return (
-        f"• **#{request.id}** [{request.priority}] {request.title} — RICE {request.rice:g} · "
+        f"• **#{request.id}** [{request.priority}] {request.title} — RICE {rice} · "
         f"ARR ${request.total_arr_usd:,.0f} · {status_word(request.status, lang)}{who}"
     )
 
@@ -109,24 +110,25 @@ def percent(confidence: float | None) -> str:
 
 
 def effort_text(effort: float | None, lang: Language) -> str:
-    return f"{(2.0 if effort is None else effort):g} " + pick(lang, "person-weeks", "人周")
+    return plain_number(2.0 if effort is None else effort) + " " + pick(lang, "person-weeks", "人周")
 
 
 def rice_formula(request: FeatureRequest, lang: Language) -> str:
     """`1.6 = 4 × 2 × 80% ÷ 4 person-weeks`: how the request's RICE score comes about."""
-    return (
-        f"{request.rice:g} = {request.reach:g} × {request.impact:g} × {percent(request.confidence)} ÷ "
-        f"{effort_text(request.effort_weeks, lang)}"
+    rice, reach, impact = (
+        plain_number(n, grouping=True) for n in (request.rice, request.reach, request.impact)
     )
+    return f"{rice} = {reach} × {impact} × {percent(request.confidence)} ÷ {effort_text(request.effort_weeks, lang)}"
 
 
 def standing(request: FeatureRequest) -> tuple[str, str]:
     """Where a request stands after customers joined it, in English and Chinese:
     `3 customer(s), ARR $420,000, RICE 12.5, P1`."""
     arr = f"${request.total_arr_usd:,.0f}"
+    rice = plain_number(request.rice, grouping=True)
     return (
-        f"{request.customer_count} customer(s), ARR {arr}, RICE {request.rice:g}, {request.priority}",
-        f"{request.customer_count} 个客户，ARR {arr}，RICE {request.rice:g}，{request.priority}",
+        f"{request.customer_count} customer(s), ARR {arr}, RICE {rice}, {request.priority}",
+        f"{request.customer_count} 个客户，ARR {arr}，RICE {rice}，{request.priority}",
     )
 
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from bot.clock import as_utc
 from bot.models.requests import FeatureRequest, RequestRequester
 from services.requests.queries import customers_of
-from services.requests.vocabulary import format_money
+from services.requests.vocabulary import format_money, plain_number
 
 CSV_COLUMNS = (
     "id", "title", "status", "priority", "priority_override_reason", "rice", "reach", "impact", "confidence",
@@ -100,13 +100,14 @@ def export_records(*, session: Session) -> list[ExportRecord]:
 
 
 def _cell(column: str, value: object) -> str:
-    """A record's value as the CSV shows it: ARR with cents, other numbers short (`2.1`, `162`), unset empty."""
+    """A record's value as the CSV shows it: ARR with cents, other numbers short (`2.1`, `162`, `25000000`, never
+    `2.5e+07`), unset empty."""
     if value is None:
         return ""
     if column == "total_arr_usd" and isinstance(value, int | float):
         return f"{value:.2f}"
     if isinstance(value, float):
-        return f"{value:g}"
+        return plain_number(value)
     return str(value)
 
 

@@ -185,10 +185,22 @@ def format_money(amount: float, currency: str) -> str:
     if currency == "CNY" and amount >= 1e4:  # Chinese sales teams count in 万 / 亿
         unit, size = ("亿", 1e8) if amount >= 1e8 else ("万", 1e4)
         return f"¥{amount / size:.2f}".rstrip("0").rstrip(".") + unit
-    if amount >= 1e6:
+    if amount >= 1e12:
+        shown = f"{amount / 1e12:,.2f}".rstrip("0").rstrip(".") + "T"
+    elif amount >= 1e9:
+        shown = f"{amount / 1e9:.2f}".rstrip("0").rstrip(".") + "B"
+    elif amount >= 1e6:
         shown = f"{amount / 1e6:.2f}".rstrip("0").rstrip(".") + "M"
     elif amount >= 1e3:
         shown = f"{amount / 1e3:.1f}".rstrip("0").rstrip(".") + "k"
     else:
         shown = f"{amount:.0f}"
     return f"{symbol}{shown}" if symbol else f"{shown} {currency}"
+
+
+def plain_number(value: float, *, grouping: bool = False) -> str:
+    """A score as people read it: at most two decimals, never an exponent (`2.1`, `1.75`, `25,000,000` with
+    `grouping`; `f"{x:g}"` showed 25,000,000 as `2.5e+07` and 12,345.67 as `12345.7`)."""
+    text = f"{value:,.2f}" if grouping else f"{value:.2f}"
+    text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text

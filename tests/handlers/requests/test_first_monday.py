@@ -137,3 +137,23 @@ def test_options_before_or_after_the_whole_description_are_fine() -> None:
     assert parse_request_text("SSO login tier:gold customer:Acme").customer == "Acme"
     data = parse_request_text('SSO login customer:"Acme Corp" tier:gold 。')  # trailing punctuation only
     assert (data.description, data.customer) == ("SSO login 。", "Acme Corp")
+
+
+def test_huge_numbers_read_in_full_never_as_exponents(bot: Harness) -> None:
+    from services.requests.export import export_csv
+    from services.requests.vocabulary import format_money
+
+    logged = bot.say("request Audit log customer:Megacorp arr:9999999999999", user="U1")[0]
+    fields = {f.label: f.value for f in logged.fields}
+    assert fields["RICE"] == "25,000,000.5" and fields["ARR"] == "$10T"  # was 2.5e+07 and $10000000M
+    top = bot.say("requests top")[0].text
+    assert "RICE 25,000,000.5 ·" in top and "e+" not in top
+    shown = bot.say("requests show 1")[0]
+    assert (
+        "25,000,000.5 = 100,000,002 × 1 × 50% ÷ 2 person-weeks"
+        in {f.label: f.value for f in shown.fields}["RICE"]
+    )
+    with bot.services.db.session() as session:
+        row = export_csv(session=session).splitlines()[1]
+    assert ",25000000.5,100000002,1,," in row and "e+" not in row
+    assert format_money(2.5e9, "USD") == "$2.5B" and format_money(1.5e6, "EUR") == "€1.5M"
