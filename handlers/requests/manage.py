@@ -132,14 +132,15 @@ def change_status_command(msg: IncomingMessage, services: Services, text: str) -
             where="ephemeral",
             color="info",
         )
+    told = move.release  # the release requesters were told: the one given, or the one the request had
     return Reply(
         text=pick(
             lang,
             f"#{request_id} {move.title} → **{status}**"
-            + (f" in {release}" if release else "")
+            + (f" in {told}" if told else "")
             + f". Notified {move.notified} requester(s).",
             f"#{request_id} {move.title} → **{STATUS_ZH[status]}**"
-            + (f"（{release}）" if release else "")
+            + (f"（{told}）" if told else "")
             + f"。已通知 {move.notified} 位提交人。",
         ),
         where="thread",

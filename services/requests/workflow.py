@@ -515,11 +515,13 @@ def status_notice(
 
 @dataclass(frozen=True)
 class StatusMove:
-    """What `move_status` did: the request's title, whether its status changed, how many requesters heard."""
+    """What `move_status` did: the request's title, whether its status changed, how many requesters heard,
+    and the release its requesters were told (the one given, or the one the request already had)."""
 
     title: str
     moved: bool
     notified: int = 0
+    release: str = ""
 
 
 def move_status(
@@ -546,11 +548,12 @@ def move_status(
             now=services.now(),
         )
         event_id = event.id if event is not None else None
-        title = get_request(session=session, request_id=request_id).title
+        request = get_request(session=session, request_id=request_id)
+        title, told = request.title, (request.release if request.status in RELEASE_STATUSES else "")
     if event_id is None:
         return StatusMove(title=title, moved=False)
     notified = notify_status_change(services=services, request_id=request_id, event_id=event_id)
-    return StatusMove(title=title, moved=True, notified=notified)
+    return StatusMove(title=title, moved=True, notified=notified, release=told)
 
 
 def triage(

@@ -157,3 +157,21 @@ def test_huge_numbers_read_in_full_never_as_exponents(bot: Harness) -> None:
         row = export_csv(session=session).splitlines()[1]
     assert ",25000000.5,100000002,1,," in row and "e+" not in row
     assert format_money(2.5e9, "USD") == "$2.5B" and format_money(1.5e6, "EUR") == "€1.5M"
+
+
+def test_shipping_a_planned_request_tells_the_pm_the_release_the_reps_were_told(bot: Harness) -> None:
+    bot.say("request SAML SSO login customer:Acme", user="U1")
+    bot.say("requests status 1 planned release:3.2", user="UPM")
+    reply = bot.say("requests status 1 shipped", user="UPM")[0]
+    told = bot.slack.to(user="U1")[-1].reply.text
+    assert "shipped in 3.2." in told
+    assert (
+        reply.text == "#1 SAML SSO login → **shipped** in 3.2. Notified 1 requester(s)."
+    )  # was "→ **shipped**."
+    zh = bot.say("需求列表 状态 1 开发中", user="UPM")[0]
+    assert zh.text == "#1 SAML SSO login → **开发中**（3.2）。已通知 1 位提交人。"
+    assert "目标版本 3.2" in bot.slack.to(user="U1")[-1].reply.text
+    # a status without a release says none
+    assert bot.say("requests status 1 triaged", user="UPM")[0].text.endswith(
+        "→ **triaged**. Notified 1 requester(s)."
+    )
