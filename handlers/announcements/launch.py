@@ -115,6 +115,15 @@ def _create(msg: IncomingMessage, services: Services) -> Reply:
         targets = workflow.parse_targets(
             session=session, spec=parsed.get("channels") or "", enabled_platforms=set(services.ports)
         )
+        others = launches.active_launches_of(session=session, product=product)
+        same = next((p for p in others if p.launch_date == launch_date), None)
+        if same is not None:
+            raise UsageError(
+                f"Launch plan #{same.id} already covers {same.product} on {launch_date}; its milestones would be "
+                f"posted twice. Change it by cancelling it first (`launch cancel {same.id}`).",
+                f"上市计划 #{same.id} 已覆盖 {same.product}（{launch_date}），再建一个会重复发送里程碑。"
+                f"如需修改，请先取消它（`上市 cancel {same.id}`）。",
+            )
         plan = launches.create_launch(
             session=session,
             product=product,
@@ -144,6 +153,12 @@ def _create(msg: IncomingMessage, services: Services) -> Reply:
             f"Milestones go to {format_targets(targets)} on their days. / 里程碑将在当天发送到 {format_targets(targets)}。",
             f"Working days of calendar `{calendar}`. / 按日历 `{calendar}` 的工作日。",
             f"`launch cancel {plan.id}` stops them. / `上市 cancel {plan.id}` 可取消。",
+            *(
+                f"Plan #{other.id} for {other.product} on {other.launch_date} is active too; if this one replaces "
+                f"it, `launch cancel {other.id}`. / 上市计划 #{other.id}（{other.product}，{other.launch_date}）"
+                f"仍在进行；如本计划取代它，请 `上市 cancel {other.id}`。"
+                for other in others
+            ),
         ],
         where="thread",
         color="info",

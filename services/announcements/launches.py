@@ -161,6 +161,12 @@ def active_launches(*, session: Session) -> list[LaunchPlan]:
     )
 
 
+def active_launches_of(*, session: Session, product: str) -> list[LaunchPlan]:
+    """The active plans of `product` (whatever the case or the spaces around it), soonest first."""
+    key = product.strip().lower()
+    return [plan for plan in active_launches(session=session) if plan.product.strip().lower() == key]
+
+
 def cancel_launch(*, session: Session, launch_id: int) -> bool:
     result = session.execute(
         update(LaunchPlan)
