@@ -19,7 +19,7 @@ from bot.models import Announcement
 from handlers.announcements.parse import EOS_KEYS, RELEASE_KEYS, take_time_token
 from handlers.announcements.render import preview_reply
 from services.announcements import workflow
-from services.announcements.posts import headline
+from services.announcements.posts import ack_button, announcement_reply, headline
 from services.announcements.targets import format_targets, is_audience_name, load_targets
 from services.announcements.validate import Draft, validate_eos, validate_release
 from services.announcements.values import parse_request_ids
@@ -383,6 +383,22 @@ def handle_ack(msg: IncomingMessage, services: Services) -> Reply:
             f"Announcement #{a.id} is not posted yet, so it cannot be acknowledged.",
             f"公告 #{a.id} 尚未发布，无法确认已阅。",
         )
+    if a.kind == "eos":
+        with services.db.session() as session:
+            current = workflow.eos_notice_for(session=session, product=a.product)
+        if current is not None and current.id is not None and current.id != a.id:
+            return Reply(
+                text=both(
+                    f"End-of-sale notice #{a.id} was replaced by #{current.id} (last order {current.last_order}, "
+                    f"end of support {current.end_of_support}); please read #{current.id} and acknowledge it.",
+                    f"停售通知 #{a.id} 已被 #{current.id} 取代（最后订购日 {current.last_order}，"
+                    f"停止支持日 {current.end_of_support}）；请阅读 #{current.id} 并确认已阅。",
+                ),
+                fields=announcement_reply(current).fields,
+                buttons=[ack_button(current.id)],
+                where="ephemeral",
+                color="warning",
+            )
     try:
         with services.db.session() as session:
             first = workflow.acknowledge(

@@ -9,7 +9,7 @@ from bot.messages import Button
 from bot.models import Acknowledgement
 from tests.fakes.chat import tokens
 from tests.fakes.harness import Harness
-from tests.handlers.announcements.helpers import PM, draft, publish, release_text, seed_members
+from tests.handlers.announcements.helpers import PM, draft, eos_text, publish, release_text, seed_members
 
 
 def _ack(announcement_id: int) -> Button:
@@ -165,3 +165,14 @@ def test_status_says_when_a_channel_has_no_known_members(bot: Harness) -> None:
     [status] = bot.say(f"announce status {announcement_id}", user=PM)
     [channel] = status.fields
     assert channel.label == "slack:#sales — 0/0 (0%)" and "Members unknown" in channel.value
+
+
+def test_acknowledging_a_replaced_eos_notice_points_to_the_one_in_force(bot: Harness) -> None:
+    old = publish(bot, eos_text(dates={"last-order": "2027-06-30"}))
+    new = publish(bot, eos_text(dates={"last-order": "2027-07-31"}))
+    [reply] = bot.click(_ack(old), user="U1", channel="C9")
+    assert f"#{old} was replaced by #{new} (last order 2027-07-31" in reply.text and "已被" in reply.text
+    assert [(b.action_id, b.value) for b in reply.buttons] == [("announce.ack", str(new))]
+    assert _acks(bot) == []  # not recorded as read: the dates they read are no longer true
+    [current] = bot.click(reply.buttons[0], user="U1", channel="C9")
+    assert "Thanks" in current.text and _acks(bot) == [("slack", "U1")]
