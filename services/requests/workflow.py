@@ -53,6 +53,9 @@ from services.requests.vocabulary import OPEN_STATUSES, RELEASE_STATUSES, STATUS
 
 logger = logging.getLogger(__name__)
 
+MAX_NOTE_CHARS = 2000  # a status note, DMed to every requester (as the dashboard's status form)
+MAX_REASON_CHARS = 500  # a priority override's reason: shown beside the label in `requests show`
+
 
 @dataclass(frozen=True)
 class Created:
@@ -392,6 +395,12 @@ def change_status(
             "Declining needs a reason: `requests status 12 declined not on the roadmap this year`.",
             "拒绝需求需要说明理由：`requests status 12 declined 今年不在路线图上`。",
         )
+    if len(note.strip()) > MAX_NOTE_CHARS:
+        raise UsageError(
+            f"The note is too long ({len(note.strip())} characters; at most {MAX_NOTE_CHARS}): it is sent to "
+            "every requester. Nothing was changed.",
+            f"说明太长（{len(note.strip())} 个字符；最多 {MAX_NOTE_CHARS}）：它会发给每位提交人。未做任何更改。",
+        )
     if len(release) > 100:
         raise UsageError(
             "The release name is too long (at most 100 characters).", "版本名称太长（最多 100 个字符）。"
@@ -438,6 +447,11 @@ def override_priority(
     actor: str,
     now: datetime,
 ) -> FeatureRequest:
+    if len(reason) > MAX_REASON_CHARS:
+        raise UsageError(
+            f"The reason is too long ({len(reason)} characters; at most {MAX_REASON_CHARS}). Nothing was changed.",
+            f"理由太长（{len(reason)} 个字符；最多 {MAX_REASON_CHARS}）。未做任何更改。",
+        )
     request = _open_for_change(session=session, request_id=request_id)
     previous = request.priority
     request.priority_override = label

@@ -175,3 +175,16 @@ def test_shipping_a_planned_request_tells_the_pm_the_release_the_reps_were_told(
     assert bot.say("requests status 1 triaged", user="UPM")[0].text.endswith(
         "→ **triaged**. Notified 1 requester(s)."
     )
+
+
+def test_a_status_note_or_priority_reason_too_long_to_send_is_refused_before_anything_changes(
+    bot: Harness,
+) -> None:
+    bot.say("request SAML SSO login customer:Acme", user="U1")
+    reply = bot.say("requests status 1 declined " + "n" * 2001, user="UPM")[0]
+    assert reply.where == "ephemeral" and "at most 2000" in reply.text and "最多 2000" in reply.text
+    assert _row(bot, 1).status == "new" and bot.slack.to(user="U1") == []  # was declined and DMed 2,001 chars
+    reply = bot.say('requests priority 1 P0 reason:"' + "r" * 501 + '"', user="UPM")[0]
+    assert "at most 500" in reply.text and "最多 500" in reply.text
+    assert (_row(bot, 1).priority, _row(bot, 1).override_reason) == ("P2", "")
+    assert "→ **declined**" in bot.say("requests status 1 declined " + "n" * 2000, user="UPM")[0].text
