@@ -206,7 +206,9 @@ class FeishuInbound:
             self._submit(msg)
             if msg.kind is Kind.FORM:
                 # Replace the form with a read-only summary, so it cannot be submitted twice by accident.
-                return {**ACK_FORM, "card": {"type": "raw", "data": submitted_card(msg.form)}}
+                value = ((payload.get("event") or {}).get("action") or {}).get("value") or {}
+                summary = submitted_card(msg.form, value if isinstance(value, Mapping) else {})
+                return {**ACK_FORM, "card": {"type": "raw", "data": summary}}
             return ACK_ACTION
         except Exception:
             logger.exception("feishu card action could not be handled")

@@ -222,19 +222,27 @@ def render_form_card(form: Form, *, errors: Mapping[str, str] | None = None) -> 
     return _card([container], title=form.title, color="default")
 
 
+def form_of(value: Mapping[str, Any]) -> Form | None:
+    """The form a submit button's callback `value` carries in its spec; None without one (a card sent
+    before specs were included) or when it does not read as a form."""
+    spec = value.get("spec")
+    if not isinstance(spec, str) or not spec:
+        return None
+    try:
+        return Form.model_validate_json(spec).model_copy(
+            update={"private_value": str(value.get("value") or "")}
+        )
+    except ValueError:
+        return None
+
+
 def form_with_errors_card(
     value: Mapping[str, Any], typed: Mapping[str, str], errors: Mapping[str, str]
 ) -> dict[str, Any] | None:
     """The form card of a submit button's callback `value`, again, with the `typed` values and `errors`;
     None when the value carries no form spec (a card sent before specs were included)."""
-    spec = value.get("spec")
-    if not isinstance(spec, str) or not spec:
-        return None
-    try:
-        form = Form.model_validate_json(spec).model_copy(
-            update={"private_value": str(value.get("value") or "")}
-        )
-    except ValueError:
+    form = form_of(value)
+    if form is None:
         return None
     inputs = [
         item.model_copy(update={"initial": typed[item.name]}) if item.name in typed else item
@@ -243,9 +251,20 @@ def form_with_errors_card(
     return render_form_card(form.model_copy(update={"inputs": inputs}), errors=errors)
 
 
-def submitted_card(values: Mapping[str, str]) -> dict[str, Any]:
-    """What a form card turns into once submitted: the values, read-only."""
-    fields = [KeyValue(label=name, value=value[:500]) for name, value in values.items() if value]
+def submitted_card(values: Mapping[str, str], value: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What a form card turns into once submitted: the values, read-only — under the inputs' labels and
+    with a choice's option text, as the form showed them, when the button's `value` carries the form's
+    spec (else under the input names)."""
+    form = form_of(value or {})
+    labels = {item.name: item.label for item in form.inputs} if form else {}
+    options = {item.name: dict(item.options) for item in form.inputs} if form else {}
+    order = [item.name for item in form.inputs] if form else []
+    names = [name for name in order if name in values] + [name for name in values if name not in order]
+    fields = [
+        KeyValue(label=labels.get(name) or name, value=options.get(name, {}).get(text, text)[:500])
+        for name in names
+        if (text := values[name])
+    ]
     return render_card(Reply(title="Submitted / 已提交", fields=fields, color="success"))
 
 

@@ -83,6 +83,29 @@ def test_a_correct_form_is_dispatched_and_replaced_by_its_summary(bot: Harness) 
     assert msg.form["arr"] == "30万"
 
 
+def test_the_summary_of_a_submitted_form_reads_as_the_form_did(bot: Harness) -> None:
+    """The read-only card that replaces a submitted form names each field by its label and a choice by its
+    option text — it showed the input names ('description', 'arr') and raw values ('diamond')."""
+    inbound, _submitted = _inbound(bot)
+    payload = copy.deepcopy(load("form_submit_request_invalid"))
+    payload["event"]["action"]["form_value"].update({"arr": "30万", "area": "联系人"})
+    card = inbound.accept_card_action(payload)["card"]["data"]
+    shown = [
+        e["content"]
+        for row in card["body"]["elements"]
+        for column in row.get("columns", [])
+        for e in column["elements"]
+    ]
+    assert shown[:4] == [
+        "**What does the customer need?**\n批量编辑联系人",
+        "**Customer**\n伞公司",
+        "**Tier**\ndiamond / 钻石",
+        "**Urgency**\nblocker / 阻塞",
+    ]
+    assert "**ARR (e.g. 120k, $50,000, ¥80万)**\n30万" in shown
+    assert not any(text.startswith(("**description**", "**tier**")) for text in shown)
+
+
 def test_the_form_card_carries_its_spec_and_lists_the_tiers() -> None:
     form = request_form(None, lang="zh").form  # type: ignore[arg-type]
     assert form is not None
