@@ -138,7 +138,12 @@ def _create(msg: IncomingMessage, services: Services) -> Reply:
     lines = []
     for m in MILESTONES:
         day = milestone_day(plan=plan, milestone=m)
-        passed = " — passed, not posted / 已过，不发送" if day < today else ""
+        posted_on = launches.posting_day(plan=plan, milestone=m, since=today)
+        passed = ""
+        if posted_on is None:
+            passed = " — passed, not posted / 已过，不发送"
+        elif posted_on != day:
+            passed = " — that working day has passed: posted today / 该工作日已过，今天发送"
         nominal = launch_date + timedelta(days=m.offset)
         moved = (
             f" (from {nominal.isoformat()}, not a working day / 原定 {nominal.isoformat()} 非工作日，提前)"

@@ -111,10 +111,25 @@ def next_milestone(*, plan: LaunchPlan, today: date) -> Milestone | None:
     return next((m for m in MILESTONES if milestone_day(plan=plan, milestone=m) >= today), None)
 
 
+def posting_day(*, plan: LaunchPlan, milestone: Milestone, since: date) -> date | None:
+    """The day a milestone goes out for a plan made on `since`: its working day (`milestone_day`); the day
+    the plan was made when that working day lies before it though the milestone itself does not (a plan made
+    on Saturday whose T-30 is Sunday: moved to Friday, which had passed); None when the milestone was over
+    before the plan existed."""
+    day = milestone_day(plan=plan, milestone=milestone)
+    if day >= since:
+        return day
+    return since if plan.launch_date + timedelta(days=milestone.offset) >= since else None
+
+
 def milestone_due(*, plan: LaunchPlan, since: date, today: date) -> Milestone | None:
-    """The milestone to post today: the latest one whose day is between `since` (the day the plan was made)
-    and `today`. After an outage only that one goes out; older missed ones are stale by then."""
-    due = [m for m in MILESTONES if since <= milestone_day(plan=plan, milestone=m) <= today]
+    """The milestone to post today: the latest one whose posting day is between `since` (the day the plan
+    was made) and `today`. After an outage only that one goes out; older missed ones are stale by then."""
+    due = [
+        m
+        for m in MILESTONES
+        if (day := posting_day(plan=plan, milestone=m, since=since)) is not None and day <= today
+    ]
     return due[-1] if due else None
 
 

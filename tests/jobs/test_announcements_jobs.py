@@ -283,6 +283,18 @@ def test_cancelled_and_late_created_launches(bot: Harness) -> None:
     )
 
 
+def test_a_milestone_moved_to_a_day_before_the_plan_is_posted_the_day_the_plan_is_made(bot: Harness) -> None:
+    # made on Saturday 28 Nov; T-30 of a 29 Dec launch is Sunday 29 Nov, moved to Friday 27 Nov: already past
+    bot.clock.set(_at("2026-11-28"))
+    [plan] = bot.say("launch Edge Box date:2026-12-29 channels:slack:C8", user=PM)
+    t30 = next(line for line in plan.text.splitlines() if "**T-30**" in line)
+    assert "2026-11-27 (from 2026-11-29" in t30 and "posted today" in t30 and "passed, not posted" not in t30
+    assert post_launch_milestones(bot.services) == 1  # was 0: the T-30 checklist was never posted
+    assert "T-30" in (bot.slack.posted[-1].reply.title or "")
+    bot.clock.set(_at("2026-11-30"))
+    assert post_launch_milestones(bot.services) == 0  # once
+
+
 def test_scheduled_eos_notice_becomes_knowledge_when_posted(bot: Harness) -> None:
     draft(bot, eos_text(at="2026-11-24T08:00"))
     assert bot.services.knowledge.documents(kind="eos") == []
