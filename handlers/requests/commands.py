@@ -50,6 +50,12 @@ def handle_requests(msg: IncomingMessage, services: Services) -> Reply | list[Re
     match sub:
         case "top":
             return _top(msg, services, words[1:])
+        case "mine" | "export" if len(words) > 1:  # `requests mine 5`: nothing to take, say so
+            raise UsageError(
+                f"`requests {sub}` takes nothing after it, got {' '.join(words[1:])!r}.",
+                f"`requests {sub}` 后面不需要参数，收到 {' '.join(words[1:])!r}。",
+                usage=REQUESTS_USAGE,
+            )
         case "mine":
             return _mine(msg, services)
         case "search":
@@ -144,7 +150,9 @@ def _search(msg: IncomingMessage, services: Services, text: str) -> Reply:
 def _show(msg: IncomingMessage, services: Services, rest: list[str]) -> Reply:
     lang = msg.language
     request_id = single_id(
-        rest, usage_en="Which request? `requests show 12`", usage_zh="哪个需求？`需求列表 查看 12`"
+        rest,
+        usage_en="Which request? One id: `requests show 12`",
+        usage_zh="哪个需求？请给一个编号：`需求列表 查看 12`",
     )
     with services.db.session() as session:
         details = workflow.request_details(session=session, request_id=request_id)

@@ -95,7 +95,8 @@ def list_reply(
 
 
 def single_id(rest: list[str], *, usage_en: str, usage_zh: str) -> int:
-    if not rest:
+    """The one id of `requests show 12`; none, or more than one (`show 1 2`), is the usage."""
+    if len(rest) != 1:
         raise UsageError(usage_en, usage_zh, usage=REQUESTS_USAGE)
     return parse_id(rest[0], what_en="request", what_zh="需求")
 

@@ -188,3 +188,24 @@ def test_a_status_note_or_priority_reason_too_long_to_send_is_refused_before_any
     assert "at most 500" in reply.text and "最多 500" in reply.text
     assert (_row(bot, 1).priority, _row(bot, 1).override_reason) == ("P2", "")
     assert "→ **declined**" in bot.say("requests status 1 declined " + "n" * 2000, user="UPM")[0].text
+
+
+@pytest.mark.parametrize(
+    ("text", "en", "zh"),
+    [
+        ("requests show 1 2", "One id: `requests show 12`", "请给一个编号"),
+        ("需求列表 查看 1 2", "One id: `requests show 12`", "请给一个编号"),
+        ("requests mine 5", "`requests mine` takes nothing after it, got '5'", "后面不需要参数"),
+        ("requests export all", "`requests export` takes nothing after it, got 'all'", "后面不需要参数"),
+    ],
+)
+def test_extra_words_after_show_mine_export_get_the_usage_not_silently_dropped(
+    bot: Harness, text: str, en: str, zh: str
+) -> None:
+    bot.say("request SAML SSO login customer:Acme")
+    bot.say("request Dark mode customer:Globex")
+    [reply] = bot.say(text)
+    assert (
+        reply.where == "ephemeral" and en in reply.text and zh in reply.text and "Usage / 用法" in reply.text
+    )
+    assert reply.attachment is None
