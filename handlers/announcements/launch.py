@@ -52,6 +52,11 @@ def handle_launch(msg: IncomingMessage, services: Services) -> Reply:
         raise UsageError("Name the product and its launch date.", "请写明产品和上市日期。")
     if sub in {"list", "列表"} and len(words) == 1:
         return _list(msg, services)
+    if sub in {"list", "列表"} and not any(":" in w or "：" in w for w in words):
+        raise UsageError(  # not a product called "list all": that would name its date: and channels:
+            f"`launch list` takes nothing after it (got {' '.join(words[1:])!r}); it lists every active plan.",
+            f"`上市 列表` 后面不需要参数（收到 {' '.join(words[1:])!r}）；它列出所有进行中的上市计划。",
+        )
     if sub in {"cancel", "取消"}:
         if len(words) != 2:
             raise UsageError("`launch cancel` needs one launch id.", "`launch cancel` 需要一个上市计划编号。")

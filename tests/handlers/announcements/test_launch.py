@@ -71,6 +71,10 @@ def test_launch_list_and_cancel(bot: Harness) -> None:
         ("launch CloudDB date:2207-03-01 channels:slack:C9", "check the year"),
         ("launch CloudDB date:2027-03-01 channels:nowhere", "No audience named"),
         ("launch cancel", "needs one launch id"),
+        (
+            "launch list all",
+            "`launch list` takes nothing after it (got 'all')",
+        ),  # was "needs: date:, channels:"
         ("launch cancel x", "Expected a launch id"),
         ("launch cancel 42", "no launch plan #42"),
     ],
