@@ -123,7 +123,7 @@ def _mine(msg: IncomingMessage, services: Services) -> Reply:
         services,
         found,
         lang=lang,
-        title=pick(lang, "Requests you logged", "你提交的需求"),
+        title=pick(lang, "Requests you logged or joined", "你提交或加入的需求"),
         empty=pick(lang, "You have not logged any requests yet.", "你还没有提交过需求。"),
     )
 

@@ -209,3 +209,13 @@ def test_extra_words_after_show_mine_export_get_the_usage_not_silently_dropped(
         reply.where == "ephemeral" and en in reply.text and zh in reply.text and "Usage / 用法" in reply.text
     )
     assert reply.attachment is None
+
+
+def test_mine_says_it_lists_the_requests_you_joined_too(bot: Harness) -> None:
+    bot.say("request SAML SSO login customer:Acme", user="U1")
+    offer = bot.say("request SAML SSO login customer:Globex", user="U2")[0]
+    bot.click(offer.buttons[0], user="U2")
+    mine = bot.say("requests mine", user="U2")[0]
+    assert mine.title == "Requests you logged or joined"  # #1 was logged by U1: it was "Requests you logged"
+    assert "#1" in mine.text
+    assert bot.say("需求列表 我的", user="U2")[0].title == "你提交或加入的需求"
