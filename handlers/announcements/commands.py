@@ -35,7 +35,8 @@ ANNOUNCE_USAGE = (
     '公告 停售 产品:LegacyDB 原因:"…" 最后订购日:2027-06-30 停止支持日:2028-06-30 范围:"…" 替代:"…" 支持:"…" 联系人:@ann 频道:sales-cn'
 )
 AUDIENCE_USAGE = (
-    "audience add sales-cn feishu:oc_1 feishu:oc_2 slack:#sales-apac\naudience list\naudience remove sales-cn"
+    "audience add sales-cn feishu:oc_1 feishu:oc_2 slack:#sales-apac\naudience list\naudience remove sales-cn\n"
+    "受众 添加 华东销售 feishu:oc_1 feishu:oc_2 | 受众 列表 | 受众 删除 华东销售"
 )
 RELEASE_FORM = "announce.release"
 EOS_FORM = "announce.eos"

@@ -153,6 +153,8 @@ def test_audience_bad_input_and_permissions(bot: Harness) -> None:
     for text, expected in cases.items():
         [reply] = bot.say(text, user=PM)
         assert expected in reply.text and reply.where == "ephemeral", (text, reply.text)
+    [zh] = bot.say("受众 添加", user=PM)  # the usage shows the Chinese spelling too (was English only)
+    assert "受众 添加 华东销售 feishu:oc_1" in zh.text
     [refused] = bot.say("audience add sales feishu:oc_1", user="U1")
     assert "pm" in refused.text
     [listing] = bot.say("audience list", user=PM)
