@@ -86,6 +86,10 @@ def handle_thread_request(msg: IncomingMessage, services: Services) -> Reply | N
     if msg.platform != "feishu" or not msg.in_thread:
         return None
     head, rest = split_command_word(msg.text)
+    # typed as a command, in lower case: "Request is clear, thanks" is a sentence, not a request
+    typed = msg.text.strip().split(None, 1)[0].removeprefix("/") if msg.text.strip() else ""
+    if typed not in THREAD_WORDS:
+        return None
     if head not in THREAD_WORDS or not rest.strip() or _looks_like_subcommand(rest):
         return None
     data = parse_request_text(rest)

@@ -219,3 +219,18 @@ def test_mine_says_it_lists_the_requests_you_joined_too(bot: Harness) -> None:
     assert mine.title == "Requests you logged or joined"  # #1 was logged by U1: it was "Requests you logged"
     assert "#1" in mine.text
     assert bot.say("需求列表 我的", user="U2")[0].title == "你提交或加入的需求"
+
+
+def test_a_feishu_thread_sentence_starting_with_request_is_not_logged(bot: Harness) -> None:
+    def thread_reply(text: str) -> list:
+        msg = bot.message(text, platform="feishu", user="ou_2", thread="om_root", mention=False)
+        return bot.app.router.handle(msg, bot.services)
+
+    assert thread_reply("Request is clear, will follow up tomorrow") == []  # was logged as request #1
+    assert thread_reply("REQUEST received") == []
+    with bot.services.db.session() as session:
+        assert session.exec(select(FeatureRequest)).first() is None
+    # typed as the command, it is logged as before
+    assert thread_reply("request SAML SSO customer:Acme")[0].title == "Logged feature request #1"
+    assert thread_reply("/request Dark mode customer:Globex")[0].title == "Logged feature request #2"
+    assert thread_reply("需求 支持企业微信审批流 客户:某某银行")[0].title == "已记录需求 #3"
