@@ -84,6 +84,7 @@ def register(router: Router) -> None:
             action_id="request.keep",
             label="Keep as new / 保留为新需求",
             example="requests keep 12",
+            value=_keep_value,
         )
     )
     router.action("request.", handle_request_action)
@@ -101,3 +102,14 @@ def _join_value(words: list[str]) -> str:
             usage="requests join 12 7",
         )
     return json.dumps({"request": int(ids[0]), "into": int(ids[1])})
+
+
+def _keep_value(words: list[str]) -> str:
+    """`requests keep 12`: the value of the "Keep as new" button of #12 — one id (`keep 12 13` is the usage)."""
+    if len(words) != 1 or not is_id(words[0].lstrip("#＃")):
+        raise UsageError(
+            "`requests keep` needs the id of your one new request: `requests keep 12`.",
+            "`requests keep` 需要你那一个新需求的编号：`需求列表 保留 12`。",
+            usage="requests keep 12",
+        )
+    return words[0].lstrip("#＃")

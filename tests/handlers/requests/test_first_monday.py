@@ -234,3 +234,15 @@ def test_a_feishu_thread_sentence_starting_with_request_is_not_logged(bot: Harne
     assert thread_reply("request SAML SSO customer:Acme")[0].title == "Logged feature request #1"
     assert thread_reply("/request Dark mode customer:Globex")[0].title == "Logged feature request #2"
     assert thread_reply("需求 支持企业微信审批流 客户:某某银行")[0].title == "已记录需求 #3"
+
+
+@pytest.mark.parametrize("text", ["requests keep", "requests keep 2 3", "需求列表 保留 abc"])
+def test_keep_takes_exactly_one_id(bot: Harness, text: str) -> None:
+    bot.say("request SAML SSO login customer:Acme", user="U1")
+    bot.say("request SAML SSO login customer:Globex", user="U1")
+    [reply] = bot.say(text, user="U1")
+    assert (
+        "`requests keep` needs the id of your one new request" in reply.text
+        and "需要你那一个新需求的编号" in reply.text
+    )
+    assert "stays a separate request" in bot.say("requests keep #2", user="U1")[0].text
