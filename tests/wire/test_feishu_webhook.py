@@ -394,6 +394,45 @@ def test_an_unsubscribed_event_is_one_log_line_without_a_traceback(
     assert "[Lark]" not in out and "Traceback" not in out + err  # lark's own stdout handler is gone
 
 
+def _forged_token(wire: FeishuWire) -> tuple[bytes, dict[str, str]]:
+    payload = wire.own(load("card_action"))
+    payload["header"]["token"] = "forged"
+    return webhook_request(payload, encrypt_key=KEY)
+
+
+def _forged_signature(wire: FeishuWire) -> tuple[bytes, dict[str, str]]:
+    body, headers = webhook_request(wire.own(load("card_action")), encrypt_key=KEY)
+    return body, {**headers, "X-Lark-Signature": "0" * 64}
+
+
+REFUSED: dict[str, Any] = {
+    "forged token": (_forged_token, 401),
+    "forged signature": (_forged_signature, 401),
+    "not JSON": (lambda wire: (b"not json", {"Content-Type": "application/json"}), 400),
+    "undecryptable": (lambda wire: (b'{"encrypt": "AAAA"}', {"Content-Type": "application/json"}), 400),
+}
+
+
+@pytest.mark.parametrize("kind", list(REFUSED))
+def test_a_refused_request_is_one_warning_without_a_traceback(
+    wire: FeishuWire, kind: str, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """lark-oapi logged every request it refused as an ERROR with a full traceback ("handle event failed"),
+    beside the bot's own warning: a forged or garbled request is one WARNING line with the reason."""
+    build, status = REFUSED[kind]
+    capfd.readouterr()
+    with caplog.at_level(logging.INFO):
+        response = wire.post_raw(*build(wire))
+    assert response.status_code == status
+    assert all(r.levelno < logging.ERROR and r.exc_info is None for r in caplog.records), [
+        (r.levelname, r.getMessage()) for r in caplog.records
+    ]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and warnings[0].startswith("feishu request"), warnings
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err
+
+
 def test_a_mention_inside_a_thread_is_answered_under_the_threads_root(wire: FeishuWire) -> None:
     def echo(msg: IncomingMessage, _services: Services) -> Reply:
         return Reply(text=f"echo: {msg.args}", where="thread")
