@@ -24,7 +24,7 @@ from bot.database import Database
 from bot.i18n import detect_language
 from bot.models.knowledge import KnowledgeDocument, KnowledgeSection
 from knowledge.chunking import Chunk, chunk_markdown, split_front_matter
-from knowledge.decision import DEFAULT_HYBRID, DEFAULT_LEXICAL, DecisionModel
+from knowledge.decision import DEFAULT_CROSS_LANGUAGE, DEFAULTS, DecisionModel
 from knowledge.dense import DenseIndex
 from knowledge.embedding import Embedder, EmbeddingStatus
 from knowledge.lexical import LexicalIndex, build_lexical_index
@@ -51,6 +51,8 @@ if TYPE_CHECKING:
     from bot.llm import LLM
 
 logger = logging.getLogger(__name__)
+# Under this share of the sections in the asker's language, a question is judged as a cross-language one
+CROSS_LANGUAGE_SHARE = 0.1
 
 
 class KnowledgeBase:
@@ -64,6 +66,7 @@ class KnowledgeBase:
         embedding_status: EmbeddingStatus | None = None,
         config: RetrievalConfig | None = None,
         decision: DecisionModel | None = None,
+        closest_decision: DecisionModel | None = DEFAULT_CROSS_LANGUAGE,
         version_check_seconds: float = 1.0,
     ) -> None:
         self.db = db
@@ -75,6 +78,7 @@ class KnowledgeBase:
         )
         self.config = config or RetrievalConfig()
         self._decision = decision  # None: the stored calibration, else the defaults
+        self._closest = closest_decision  # for a question asked across languages (None: not used)
         self.version_check_seconds = version_check_seconds
         self._lock = threading.RLock()
         self._lexical: LexicalIndex | None = None
@@ -257,6 +261,7 @@ class KnowledgeBase:
             lexical=lexical,
             dense=dense,
             decision=self._decision_for("hybrid" if dense is not None else "lexical"),
+            closest=self._closest if self._asked_across_languages(lexical, dense, language) else None,
             config=self.config,
             mask=mask,
             rewrites=self._rewrites(query, language=language),
@@ -272,7 +277,20 @@ class KnowledgeBase:
     def _decision_for(self, mode: str) -> DecisionModel:
         if self._decision is not None:
             return self._decision
-        return self._stored_decisions.get(mode) or (DEFAULT_HYBRID if mode == "hybrid" else DEFAULT_LEXICAL)
+        return self._stored_decisions.get(mode) or DEFAULTS[mode]
+
+    @staticmethod
+    def _asked_across_languages(lexical: LexicalIndex, dense: DenseIndex | None, language: str) -> bool:
+        """Under CROSS_LANGUAGE_SHARE of the sections are in the asker's language (a Chinese question to
+        English-only documents, plus perhaps a few Chinese PM answers) and vectors exist: the question's
+        words cannot be found, only its meaning — the decision rarely answers, and the closest sections
+        are judged by the cross-language decision."""
+        languages = lexical.sections.languages
+        return (
+            dense is not None
+            and len(languages) > 0
+            and float((languages == language).mean()) < CROSS_LANGUAGE_SHARE
+        )
 
     def decision_mode(self) -> str:
         """ "hybrid" when semantic evidence exists for the decision to weigh (vectors stored), else "lexical"."""

@@ -28,6 +28,9 @@ from typing import Any
 SUPPORT_ORDER = {"none": 0, "weak": 1, "strong": 2}
 LEXICAL_FEATURES = ("coverage", "unknown", "strength", "unknown_names", "information")
 HYBRID_FEATURES = (*LEXICAL_FEATURES, "dense", "dense_gap", "agreement")
+# A question in a language the knowledge base (almost) does not write: its words cannot be found, only its
+# meaning and the names it shares with the documents — "unknown" says nothing, every word is
+CROSS_LANGUAGE_FEATURES = ("coverage", "strength", "unknown_names", "information", "dense", "dense_gap")
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,25 @@ DEFAULT_HYBRID = DecisionModel(
     threshold=0.6005,
     weak_threshold=0.3097,
 )
+
+# Fitted by `python -m benchmarks.cross_language`: each language folder of the three products alone, asked
+# the questions of the other language. It only decides whether the closest sections are worth showing ("not
+# sure") when the answer decision does not answer: fitted to answer, it quoted no right section for up to
+# half of the questions (docs/knowledge.md).
+DEFAULT_CROSS_LANGUAGE = DecisionModel(
+    weights={
+        "coverage": 8.8403,
+        "strength": 22.1418,
+        "unknown_names": -3.2984,
+        "information": 0.3205,
+        "dense": 12.4081,
+        "dense_gap": 48.5046,
+    },
+    bias=-14.5872,
+    threshold=0.5607,
+    weak_threshold=0.2912,
+)
+DEFAULTS = {"lexical": DEFAULT_LEXICAL, "hybrid": DEFAULT_HYBRID}
 
 
 @dataclass(frozen=True)

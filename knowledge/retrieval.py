@@ -56,9 +56,12 @@ def retrieve(
     mask: Any | None = None,
     rewrites: Sequence[str] = (),
     query_vector: Callable[[str], Any | None] | None = None,
+    closest: DecisionModel | None = None,
 ) -> Retrieved | None:
     """Run the stages for one question; None when the question has no searchable term or the knowledge
-    base is empty. `query_vector` embeds the question (None: lexical only, or the embedding failed)."""
+    base is empty. `query_vector` embeds the question (None: lexical only, or the embedding failed).
+    `closest`, when `decision` does not answer, decides whether the closest sections are worth showing
+    ("not sure") rather than "I don't know" — for a question in a language the documents do not write."""
 
     terms = tokens(query, query=True)
     if not terms or lexical.size == 0:
@@ -113,12 +116,15 @@ def retrieve(
     ]
     features = dict(decision.best([f for _, f in judged]))
     confidence = decision.confidence(features)
+    support = decision.support(confidence, features)
+    if support != "strong" and closest is not None and any(closest.verdict(f) == "strong" for _, f in judged):
+        support = "weak"  # not an answer, but the closest sections are worth showing
     return Retrieved(
         ranked=ranked,
         lexical_scores=scores,
         similarities=similarities,
         confidence=confidence,
-        support=decision.support(confidence, features),
+        support=support,
         features=features,
         judged=judged,
         supporting=[number for number, f in judged if decision.verdict(f) == "strong"],

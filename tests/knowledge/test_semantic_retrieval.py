@@ -5,12 +5,14 @@ Skipped where the model cannot run (not Linux x86-64 with AVX2)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import knowledge.embedding as embedding
 from bot.database import Database
 from knowledge.base import KnowledgeBase
+from knowledge.decision import DecisionModel
 from knowledge.embedding import BundledEmbedder, bundled_unavailable_reason, open_embedder
 from knowledge.ingest import ingest_paths
 from knowledge.vectors import BackgroundEmbedder, embed_pending_sections, embedding_progress
@@ -168,3 +170,24 @@ def test_a_question_about_the_end_of_a_long_section_finds_it_by_meaning(
     monkeypatch.setattr(embedding, "MAX_EXTRA_WINDOWS", 0)  # its first passage only: the tail is not seen
     _, head_only = dense_top("客户可以用支付宝付款吗？")
     assert head_only < similarity - 0.03
+
+
+def test_asked_across_languages_the_closest_sections_are_offered_not_i_dont_know(kb: KnowledgeBase) -> None:
+    # Chinese questions to English-only documents: the words cannot match, only the meaning. When the answer
+    # decision does not answer, the cross-language decision judges whether the closest sections are worth
+    # showing ("not sure") rather than "I don't know". A decision that never answers isolates that judgement.
+    assert kb.embedder is not None
+    embed_pending_sections(db=kb.db, embedder=kb.embedder)
+    never = DecisionModel(weights={}, bias=-30.0)
+
+    def support(question: str, **options: Any) -> str:
+        other = KnowledgeBase(db=kb.db, settings=kb.settings, embedder=kb.embedder, decision=never, **options)
+        return other.search(question).support
+
+    paying, office = "客户可以用支付宝付款吗？", "你们的办公室在哪个城市？"
+    assert (
+        support(paying) == "none"
+    )  # a Chinese document is in the knowledge base: not asked across languages
+    assert kb.remove_document(path="zh/data.md")
+    assert support(paying) == "weak" and support(office) == "none"  # nothing near: still "I don't know"
+    assert support(paying, closest_decision=None) == "none"
