@@ -281,15 +281,13 @@ class KnowledgeBase:
 
     @staticmethod
     def _asked_across_languages(lexical: LexicalIndex, dense: DenseIndex | None, language: str) -> bool:
-        """Under CROSS_LANGUAGE_SHARE of the sections are in the asker's language (a Chinese question to
-        English-only documents, plus perhaps a few Chinese PM answers) and vectors exist: the question's
-        words cannot be found, only its meaning — the decision rarely answers, and the closest sections
-        are judged by the cross-language decision."""
+        """Under CROSS_LANGUAGE_SHARE of the sections in the asker's language (English-only documents, a
+        Chinese question): its words cannot be found, only its meaning (docs/knowledge.md)."""
         languages = lexical.sections.languages
         return (
             dense is not None
             and len(languages) > 0
-            and float((languages == language).mean()) < CROSS_LANGUAGE_SHARE
+            and bool((languages == language).mean() < CROSS_LANGUAGE_SHARE)
         )
 
     def decision_mode(self) -> str:
