@@ -49,7 +49,7 @@ def parse_id(token: str, *, what_en: str, what_zh: str) -> int:
     cleaned = token.strip().lstrip("#＃")
     if not is_id(cleaned):
         raise UsageError(
-            f"Expected a {what_en} id like #12, got {token!r}.",
+            f"Expected {'an' if what_en[:1].lower() in 'aeiou' else 'a'} {what_en} id like #12, got {token!r}.",
             f"需要{what_zh}编号，例如 #12，收到的是 {token!r}。",
         )
     return int(cleaned)

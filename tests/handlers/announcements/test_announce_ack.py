@@ -49,7 +49,7 @@ def test_bad_ack_buttons(bot: Harness) -> None:
     [missing] = bot.click(_ack(999), user="U1")
     assert "no announcement #999" in missing.text and "没有" in missing.text
     [garbled] = bot.click(Button(action_id="announce.ack", label="x", value="abc"), user="U1")
-    assert "Expected a announcement id" in garbled.text
+    assert "Expected an announcement id" in garbled.text
     [empty] = bot.click(Button(action_id="announce.ack", label="x", value=""), user="U1")
     assert "missing its announcement id" in empty.text
     preview = draft(bot, release_text())

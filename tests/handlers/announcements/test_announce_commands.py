@@ -193,7 +193,7 @@ def test_an_eos_notice_is_never_posted_on_or_after_its_last_order_date(bot: Harn
     [
         ("announce frobnicate", "Unknown announce subcommand"),
         ("announce status", "needs one announcement id"),
-        ("announce status abc", "Expected a announcement id"),
+        ("announce status abc", "Expected an announcement id"),
         ("announce status 999", "no announcement #999"),
         ("announce cancel", "needs one announcement id"),
         (release_text(channels="teams:general"), "is not a channel"),
