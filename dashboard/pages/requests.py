@@ -34,6 +34,7 @@ from services.requests.browse import (
 )
 from services.requests.duplicates import similar_open_requests
 from services.requests.export import export_csv
+from services.requests.priority import MAX_EFFORT_WEEKS, MIN_EFFORT_WEEKS
 from services.requests.vocabulary import STATUS_ZH, TIER_ZH, TIERS, URGENCY_ZH, format_money
 
 FILTER_NAMES = ("status", "tier", "customer", "area", "requester", "platform", "text")
@@ -328,15 +329,16 @@ def triage(ctx: Ctx) -> Response:
     effort = _number(
         ctx,
         "effort",
-        en="Effort is in person-weeks, a number above 0",
-        zh="工作量以人周计，应为大于 0 的数字",
+        en=f"Effort is in person-weeks, a number from {MIN_EFFORT_WEEKS:g} to {MAX_EFFORT_WEEKS:g}",
+        zh=f"工作量以人周计，应为 {MIN_EFFORT_WEEKS:g} 到 {MAX_EFFORT_WEEKS:g} 之间的数字",
     )
     confidence = _number(
         ctx, "confidence", en="Confidence is a percentage, 0 to 100", zh="信心应为 0 到 100 的百分比"
     )
-    if not 0 < effort <= 520:
+    if not MIN_EFFORT_WEEKS <= effort <= MAX_EFFORT_WEEKS:
         raise bad_request(
-            "Effort is in person-weeks, above 0 and at most 520.", "工作量以人周计，应大于 0 且不超过 520。"
+            f"Effort is in person-weeks, from {MIN_EFFORT_WEEKS:g} to {MAX_EFFORT_WEEKS:g}.",
+            f"工作量以人周计，应在 {MIN_EFFORT_WEEKS:g} 到 {MAX_EFFORT_WEEKS:g} 之间。",
         )
     if not 0 <= confidence <= 100:
         raise bad_request("Confidence is a percentage, 0 to 100.", "信心应为 0 到 100 的百分比。")

@@ -216,6 +216,10 @@ def test_merge_and_triage_from_the_dashboard(bot: Harness) -> None:
     assert any("triaged" in p.reply.plain_text() for p in bot.slack.to(user="U1"))
     bad = web.post("/app/requests/4/triage", data={"csrf_token": csrf, "effort": "0", "confidence": "80"})
     assert bad.status_code == 400
+    tiny = web.post("/app/requests/4/triage", data={"csrf_token": csrf, "effort": "0.05", "confidence": "80"})
+    assert (
+        tiny.status_code == 400 and "from 0.1 to 520" in tiny.text
+    )  # the dashboard's own words, not the service's
 
 
 def test_csv_export_for_pms(bot: Harness) -> None:
