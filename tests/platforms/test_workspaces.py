@@ -68,6 +68,29 @@ def test_slack_settings_pin_teams_enterprises_and_apps(slack_api: FakeSlackApi) 
     assert pinned.foreign(grid) is None  # a workspace of our Enterprise Grid org
 
 
+def test_slack_connect_requests_naming_the_other_organisation_are_ours(slack_api: FakeSlackApi) -> None:
+    """In a Slack Connect channel the envelope's `team_id` / `enterprise_id` (or an interactive payload's
+    `team`) may be the other organisation's workspace where it happened; the installation it was delivered
+    to is `authorizations[0]` (or `view.app_installed_team_id`), as slack-bolt reads it. Such requests were
+    dropped as another team's: a partner's question got no refusal, our own rep no answer."""
+    installation = learned(slack_api)
+    partner = load("slack", "app_mention_slack_connect_partner_hosted")
+    ours = load("slack", "app_mention_slack_connect_our_user")
+    modal = load("slack", "view_submission_slack_connect")
+    for payload in (partner, ours, modal):
+        assert installation.foreign(payload) is None
+    asked, helped = translate.from_event(partner), translate.from_event(ours)
+    form = translate.from_view_submission(modal)
+    assert asked is not None and helped is not None and form is not None
+    assert asked.workspace == helped.workspace == form.workspace == "T111"
+    assert not installation.ours(asked.user_workspace) and installation.ours(helped.user_workspace)
+    # the same envelope outside a shared channel, or delivered to another installation, stays foreign
+    assert installation.foreign({**partner, "is_ext_shared_channel": False}) is not None
+    elsewhere = [{**partner["authorizations"][0], "team_id": "T999"}]
+    assert installation.foreign({**partner, "authorizations": elsewhere}) is not None
+    assert installation.foreign({**modal, "view": {**modal["view"], "app_installed_team_id": "T999"}})
+
+
 def test_slack_connect_user_is_external_by_user_team(slack_api: FakeSlackApi) -> None:
     installation = learned(slack_api)
     mention = translate.from_event(load("slack", "app_mention_slack_connect"))

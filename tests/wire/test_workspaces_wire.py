@@ -163,6 +163,18 @@ def test_slack_connect_user_gets_a_polite_refusal(served: Served) -> None:
     assert EXTERNAL_REFUSAL.where == "ephemeral"
 
 
+def test_slack_connect_events_naming_the_partners_workspace_are_served(served: Served) -> None:
+    """In a channel hosted by the other organisation the envelope's team_id is theirs and ours is in
+    `authorizations`: the partner's user gets the refusal and our rep the answer (both were dropped)."""
+    assert served.slack(fresh_slack("app_mention_slack_connect_partner_hosted")).status_code == 200
+    assert served.slack(fresh_slack("app_mention_slack_connect_our_user")).status_code == 200
+    notes = served.bot.slack.wait("chat.postEphemeral", 2)
+    by_user = {note["user"]: note["text"] for note in notes}
+    assert "our own workspace" in by_user["UEXT1"]
+    assert "SalesBridge commands" in by_user["U222"]
+    assert {note["channel"] for note in notes} == {"CPARTNER"}
+
+
 @pytest.mark.parametrize("name", ["group_mention_other_tenant", "group_mention_other_app"])
 def test_encrypted_feishu_event_from_another_tenant_or_app_is_acked_and_ignored(
     served: Served, caplog: pytest.LogCaptureFixture, name: str

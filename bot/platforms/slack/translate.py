@@ -57,6 +57,30 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def _id(value: Any) -> str:
+    if isinstance(value, Mapping):
+        value = value.get("id")
+    return value if isinstance(value, str) else ""
+
+
+def installation_team_ids(body: Mapping[str, Any]) -> tuple[str, str]:
+    """(team id, enterprise id) of the installation a request was delivered to — an Events API envelope, a
+    slash command or an interactive payload — read in slack-bolt's order (`request/internals.py::
+    extract_team_id / extract_enterprise_id`): in a Slack Connect channel an envelope's `team_id` and
+    `enterprise_id` are the workspace where the event happened, possibly the other organisation's, and
+    ours is `authorizations[0]`; a modal opened there names ours in `view.app_installed_team_id`."""
+    view = _dict(body.get("view"))
+    authorizations = body.get("authorizations")
+    first = authorizations[0] if isinstance(authorizations, list) and authorizations else None
+    if isinstance(first, Mapping) and (_id(first.get("team_id")) or _id(first.get("enterprise_id"))):
+        team, enterprise = _id(first.get("team_id")), _id(first.get("enterprise_id"))
+    else:
+        team = _id(body.get("team")) or _id(body.get("team_id"))
+        enterprise = _id(body.get("enterprise")) or _id(body.get("enterprise_id"))
+    team = _id(view.get("app_installed_team_id")) or team or _id(view.get("team_id"))
+    return team, enterprise
+
+
 def bot_user_id_of(body: Mapping[str, Any]) -> str | None:
     """The bot's user id from an Events API envelope (`authorizations[0].user_id`)."""
     authorizations = body.get("authorizations")
@@ -129,7 +153,7 @@ def from_event(body: Mapping[str, Any], *, bot_user_id: str | None = None) -> In
         return None
     return IncomingMessage(
         platform=Platform.SLACK,
-        workspace=str(body.get("team_id") or event.get("team") or ""),
+        workspace=installation_team_ids(body)[0] or _string(event.get("team")),
         user_workspace=str(event.get("user_team") or event.get("team") or ""),
         conversation=channel,
         user=user,
@@ -217,7 +241,7 @@ def from_block_action(body: Mapping[str, Any]) -> IncomingMessage | None:
     trigger_id = body.get("trigger_id")
     return IncomingMessage(
         platform=Platform.SLACK,
-        workspace=str(_dict(body.get("team")).get("id") or ""),
+        workspace=installation_team_ids(body)[0],
         user_workspace=_string(person.get("team_id")),
         conversation=channel,
         user=user,
@@ -339,7 +363,7 @@ def from_view_submission(body: Mapping[str, Any]) -> IncomingMessage | None:
     trigger_id = body.get("trigger_id")
     return IncomingMessage(
         platform=Platform.SLACK,
-        workspace=str(_dict(body.get("team")).get("id") or ""),
+        workspace=installation_team_ids(body)[0],
         user_workspace=_string(person.get("team_id")),
         conversation=channel,
         user=user,

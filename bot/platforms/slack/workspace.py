@@ -17,6 +17,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
+from bot.platforms.slack.translate import installation_team_ids
+
 logger = logging.getLogger(__name__)
 
 
@@ -33,6 +35,16 @@ def request_team_ids(body: Mapping[str, Any]) -> tuple[str, str]:
         team = _id(body["view"].get("team_id"))
     enterprise = _id(body.get("enterprise_id")) or _id(body.get("enterprise"))
     return team, enterprise
+
+
+def _connect_delivery(body: Mapping[str, Any]) -> bool:
+    """A request from a Slack Connect channel, whose `team_id` / `team` may name the workspace of the other
+    organisation where it happened, while the installation it was delivered to is in `authorizations[0]`
+    (events) or `view.app_installed_team_id` (a modal opened there) — see `installation_team_ids`."""
+    view = body.get("view")
+    return body.get("is_ext_shared_channel") is True or (
+        isinstance(view, Mapping) and bool(_id(view.get("app_installed_team_id")))
+    )
 
 
 class SlackInstallation:
@@ -98,7 +110,13 @@ class SlackInstallation:
         """Why a request is not for this installation, or None when it is."""
         team, enterprise = request_team_ids(body)
         ours = self.teams()
-        if not (team in ours or enterprise in ours) or not (team or enterprise):
+
+        def our_pair(team: str, enterprise: str) -> bool:
+            return bool(team or enterprise) and (team in ours or enterprise in ours)
+
+        if not our_pair(team, enterprise) and not (
+            _connect_delivery(body) and our_pair(*installation_team_ids(body))
+        ):
             return f"team {team or '-'} / enterprise {enterprise or '-'} is not ours"
         app = _id(body.get("api_app_id"))
         apps = self.apps()
