@@ -253,11 +253,7 @@ def _calendar_warning(calendar: str, upcoming: list[datetime], now: datetime) ->
     missing = [y for y in years if not calendars.china_covers(y)]
     if not missing:
         return ""
-    return both(
-        f"Chinese holiday data for {', '.join(map(str, missing))} is not installed: Monday–Friday are treated as "
-        "working days until `chinese-calendar` is upgraded.",
-        f"未安装 {'、'.join(map(str, missing))} 年的中国节假日数据：在升级 `chinese-calendar` 之前按周一至周五为工作日。",
-    )
+    return both(*calendars.missing_data_note(missing))
 
 
 # --- list / change / run -----------------------------------------------------------------------------

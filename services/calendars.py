@@ -3,7 +3,8 @@
 - `none` (default): every date the cron expression names.
 - `cn`: Chinese working days via `chinese-calendar` — public holidays are skipped and the official make-up
   workdays (调休, a Saturday or Sunday) count as working days. The library ships data per year; for a year it
-  does not cover we fall back to Monday–Friday and say so (log warning + a note on the post), never crash.
+  does not cover we fall back to Monday–Friday minus the statutory public holidays known in advance
+  (`holidays`), and say so (log warning + a note on the post, `missing_data_note`), never crash.
 - any other ISO country code (`us`, `gb`, `de`, `jp`, `sg`, …): the `holidays` package, Monday–Friday minus
   that country's public holidays.
 
@@ -78,6 +79,19 @@ def china_covers(year: int) -> bool:
     return True
 
 
+def missing_data_note(years: list[int]) -> tuple[str, str]:
+    """(English, Chinese) note for Chinese holiday data missing for `years`: what still counts (weekends and
+    the statutory public holidays, from `holidays`) and what is unknown until the package is upgraded."""
+    en_years, zh_years = ", ".join(map(str, years)), "、".join(map(str, years))
+    return (
+        f"Chinese holiday data for {en_years} is not installed: weekends and statutory public holidays are "
+        "skipped, but the official arrangement (extra days off, make-up workdays) is not known until "
+        "`chinese-calendar` is upgraded.",
+        f"未安装 {zh_years} 年的中国节假日数据：周末和法定节假日照常跳过，但官方放假调休安排（额外休息日、调休上班日）"
+        "要在升级 `chinese-calendar` 之后才能知道。",
+    )
+
+
 def verdict(*, calendar: str, day: date) -> DayVerdict:
     """Whether a schedule with `calendar` posts on local date `day`, and why not."""
     if calendar == NONE:
@@ -128,17 +142,12 @@ def _china(day: date) -> DayVerdict:
         if day.year not in _warned_years:
             _warned_years.add(day.year)
             logger.warning(
-                "chinese-calendar has no data for %d; treating Monday-Friday as working days. "
-                "Upgrade the chinese-calendar package.",
+                "chinese-calendar has no data for %d: statutory public holidays are still skipped, but the "
+                "official arrangement (extra days off, make-up workdays) is unknown; Monday-Friday are working "
+                "days otherwise. Upgrade the chinese-calendar package.",
                 day.year,
             )
-        note_en = (
-            f"Chinese holiday data for {day.year} is not installed; Monday–Friday treated as working days "
-            "(upgrade `chinese-calendar`)."
-        )
-        note_zh = (
-            f"未安装 {day.year} 年的中国节假日数据，暂按周一至周五为工作日（请升级 `chinese-calendar`）。"
-        )
+        note_en, note_zh = missing_data_note([day.year])
         if day.weekday() >= 5:
             return DayVerdict(
                 run=False,

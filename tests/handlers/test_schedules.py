@@ -185,6 +185,9 @@ def test_list_warns_when_chinese_holiday_data_is_missing_for_the_year(bot: Harne
     bot.clock.set(datetime(2026, 12, 20, tzinfo=UTC))  # 2027 starts within the look-ahead; not installed
     value = bot.say("schedule list", user="U1")[0].fields[0].value
     assert "Chinese holiday data for 2027 is not installed" in value and "2027 年" in value
+    # the Spring Festival is still skipped without the data: the warning says what is unknown, nothing more
+    assert "statutory public holidays are skipped" in value and "法定节假日照常跳过" in value
+    assert "Monday–Friday are treated as working days" not in value and "按周一至周五为工作日" not in value
 
 
 def test_help_explains_the_command(bot: Harness) -> None:

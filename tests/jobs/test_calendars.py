@@ -36,6 +36,23 @@ def test_cn_year_not_covered_falls_back_to_weekdays_and_says_so(caplog: pytest.L
     assert "no data for 2099" in caplog.text or 2099 in calendars._warned_years
 
 
+def test_cn_year_not_covered_says_statutory_holidays_still_apply(caplog: pytest.LogCaptureFixture) -> None:
+    """2027 has no chinese-calendar data: the Spring Festival is still skipped, so the warning must not say
+    that Monday–Friday are all working days — only the make-up workdays and extra days off are unknown."""
+    calendars._warned_years.discard(2027)
+    spring_festival = verdict(calendar="cn", day=date(2027, 2, 8))  # Monday
+    assert not spring_festival.run and "Spring Festival" in spring_festival.reason_en
+    with caplog.at_level("WARNING", logger="services.calendars"):
+        monday = verdict(calendar="cn", day=date(2027, 2, 15))
+    assert monday.run
+    for text in (monday.note_en, caplog.text):
+        assert "statutory public holidays" in text and "make-up workdays" in text
+        assert "treating Monday-Friday as working days" not in text
+        assert "Monday–Friday treated as working days" not in text
+    assert "法定节假日照常跳过" in monday.note_zh and "调休" in monday.note_zh
+    assert "暂按周一至周五为工作日" not in monday.note_zh
+
+
 def test_other_countries_use_the_holidays_package() -> None:
     thanksgiving = verdict(calendar="us", day=date(2026, 11, 26))
     assert not thanksgiving.run and "Thanksgiving" in thanksgiving.reason_en
