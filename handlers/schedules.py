@@ -295,12 +295,23 @@ def list_schedules(msg: IncomingMessage, services: Services) -> Reply:
                 ZoneInfo(row.timezone)
             ).strftime("%Y-%m-%d %H:%M")
         if row.last_note:
-            value += pick(lang, f" · last skipped: {row.last_note}", f" · 上次跳过：{row.last_note}")
+            value += pick(lang, " · last skipped: ", " · 上次跳过：") + _skip_reason(row, lang)
         warning = _calendar_warning(row.calendar, upcoming, now)
         if warning:
             value += "\n⚠️ " + warning
         fields.append(KeyValue(label=f"#{row.id} {pick(lang, en_kind, zh_kind)}", value=value))
     return Reply(title=pick(lang, "Schedules", "定时任务"), fields=fields, where="ephemeral")
+
+
+def _skip_reason(row: Schedule, lang: str) -> str:
+    """Why the last slot was skipped, in `lang`: the stored note is English, so a Chinese list asks the
+    calendar again about the skipped day (the note itself when the calendar no longer skips it)."""
+    if lang == "zh" and row.last_slot is not None:
+        day = as_utc(row.last_slot).astimezone(ZoneInfo(row.timezone)).date()
+        judged = calendars.verdict(calendar=row.calendar, day=day)
+        if not judged.run and judged.reason_zh:
+            return judged.reason_zh
+    return row.last_note
 
 
 def change_schedule(msg: IncomingMessage, services: Services, schedule_id: int, action: str) -> Reply:

@@ -64,10 +64,19 @@ def _country_supported(code: str) -> bool:
 
 
 @lru_cache(maxsize=128)
-def _country_holidays(code: str, year: int) -> dict[date, str]:
+def _country_holidays(code: str, year: int, language: str | None = None) -> dict[date, str]:
+    """`code`'s public holidays in `year`, named in `language` (`zh_CN`, …) when the package has it."""
     import holidays
 
-    return dict(holidays.country_holidays(code.upper(), years=year).items())
+    return dict(holidays.country_holidays(code.upper(), years=year, language=language).items())
+
+
+def _chinese_name(english: str) -> str:
+    """chinese-calendar's holiday name in Chinese ("National Day" → 国庆节); as given if unknown."""
+    try:
+        return str(chinese_calendar.Holiday(english).chinese)
+    except ValueError:
+        return english
 
 
 def china_covers(year: int) -> bool:
@@ -132,12 +141,13 @@ def _china(day: date) -> DayVerdict:
     except NotImplementedError:
         # no official arrangement (with make-up workdays) published for this year yet: the statutory
         # holidays known in advance (python-holidays, with observed days) still count
-        statutory = _country_holidays(CHINA, day.year).get(day)
+        statutory = _country_holidays(CHINA, day.year, "en_US").get(day)
         if statutory:
+            statutory_zh = _country_holidays(CHINA, day.year, "zh_CN").get(day, statutory)
             return DayVerdict(
                 run=False,
                 reason_en=f"{day.isoformat()} is a Chinese public holiday ({statutory})",
-                reason_zh=f"{day.isoformat()} 是中国法定节假日（{statutory}）",
+                reason_zh=f"{day.isoformat()} 是中国法定节假日（{statutory_zh}）",
             )
         if day.year not in _warned_years:
             _warned_years.add(day.year)
@@ -169,7 +179,7 @@ def _china(day: date) -> DayVerdict:
         return DayVerdict(
             run=False,
             reason_en=f"{day.isoformat()} is a Chinese public holiday ({holiday_name})",
-            reason_zh=f"{day.isoformat()} 是中国法定节假日（{holiday_name}）",
+            reason_zh=f"{day.isoformat()} 是中国法定节假日（{_chinese_name(holiday_name)}）",
         )
     return DayVerdict(
         run=False, reason_en=f"{day.isoformat()} is a weekend day", reason_zh=f"{day.isoformat()} 是周末"

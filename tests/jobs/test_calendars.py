@@ -53,6 +53,16 @@ def test_cn_year_not_covered_says_statutory_holidays_still_apply(caplog: pytest.
     assert "暂按周一至周五为工作日" not in monday.note_zh
 
 
+def test_chinese_reasons_name_the_holiday_in_chinese() -> None:
+    """`schedule list` in Chinese said "2027-02-08 是中国法定节假日（Chinese New Year (Spring Festival)）"."""
+    national_day = verdict(calendar="cn", day=date(2026, 10, 1))  # chinese-calendar data
+    assert "（国庆节）" in national_day.reason_zh and "National Day" in national_day.reason_en
+    spring_festival = verdict(calendar="cn", day=date(2027, 2, 8))  # no data: statutory holidays
+    assert "（春节）" in spring_festival.reason_zh and "Spring Festival" in spring_festival.reason_en
+    observed = verdict(calendar="cn", day=date(2027, 2, 10))
+    assert "春节（补假）" in observed.reason_zh and "Chinese New Year" in observed.reason_en
+
+
 def test_other_countries_use_the_holidays_package() -> None:
     thanksgiving = verdict(calendar="us", day=date(2026, 11, 26))
     assert not thanksgiving.run and "Thanksgiving" in thanksgiving.reason_en

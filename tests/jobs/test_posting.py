@@ -64,6 +64,10 @@ def test_cn_calendar_skips_a_holiday_and_posts_on_the_make_up_saturday(bot: Harn
     result = run_schedule_detailed(services=bot.services, schedule_id=schedule.id)
     assert result.posted == 0 and "National Day" in result.skipped_reason
     assert "National Day" in reload(bot, schedule.id).last_note
+    [listed] = bot.say("提醒 列表", user="UPM")  # the reason in the reader's language, the holiday's name too
+    assert "上次跳过：2026-10-01 是中国法定节假日（国庆节）" in listed.fields[0].value
+    [listed] = bot.say("schedule list", user="UPM")
+    assert "last skipped: 2026-10-01 is a Chinese public holiday (National Day)" in listed.fields[0].value
     bot.clock.set(datetime(2026, 10, 10, 1, 30, 10, tzinfo=UTC))  # Saturday, 调休 workday
     assert run_schedule(services=bot.services, schedule_id=schedule.id) == 1
     assert "make-up workday" in " ".join(bot.slack.posted[0].reply.context)
