@@ -219,7 +219,14 @@ def confirmation(created: workflow.Created, *, data: RequestInput, lang: Languag
             value=f"{customer_word(data.customer, lang)} ({tier_word(data.tier, lang)})",
         ),
         KeyValue(label=pick(lang, "Urgency", "紧急度"), value=urgency_word(data.urgency, lang)),
-        KeyValue(label="ARR", value=format_money(data.arr.amount, data.arr.currency)),
+        KeyValue(
+            label="ARR",
+            value=format_money(data.arr.amount, data.arr.currency)
+            if data.arr.amount
+            else pick(
+                lang, "not given (add arr:120k to weigh the deal)", "未填写（加上 金额:120k 计入合同额）"
+            ),
+        ),
         KeyValue(label=pick(lang, "Area", "产品模块"), value=area_word(data.area, lang)),
     ]
     if request.source_link:

@@ -49,6 +49,10 @@ def test_request_is_logged_with_priority_and_rice(bot: Harness) -> None:
     assert fields["Customer"] == "Acme Corp (gold)"
     assert fields["ARR"] == "$120k"
     assert reply.where == "thread"
+    without = {f.label: f.value for f in _log(bot, "Okta SCIM provisioning customer:Beta").fields}
+    assert (
+        without["ARR"] == "not given (add arr:120k to weigh the deal)"
+    )  # was "$0", as if the deal were worth nothing
     assert reply.buttons == []
 
 
