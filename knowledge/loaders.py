@@ -19,9 +19,11 @@ from typing import Any
 from bot.markup import clean_text
 from knowledge.chunking import split_front_matter
 from knowledge.markup_formats import (
+    asciidoc_attributes,
     asciidoc_to_markdown,
     markdown_site_syntax,
     mdx_to_markdown,
+    rst_fields,
     rst_to_markdown,
 )
 
@@ -72,7 +74,8 @@ class LoadedFile:
         """Not for customers: front matter `audience: internal` (or `internal: true`), or a notice in the
         text such as "Internal only — do not share with customers" / "仅供内部使用，请勿外传"."""
         audience = str(self.meta.get("audience") or "").strip().lower()
-        if audience in INTERNAL_AUDIENCES or self.meta.get("internal") is True:
+        flag = self.meta.get("internal")
+        if audience in INTERNAL_AUDIENCES or flag is True or str(flag).strip().lower() in {"true", "yes"}:
             return True
         return bool(INTERNAL_NOTICE.search(self.markdown[:INTERNAL_NOTICE_WINDOW]))
 
@@ -104,9 +107,9 @@ def load_file(path: Path) -> LoadedFile:
         if suffix == ".mdx":
             return load_markdown(_read_text(path), convert=mdx_to_markdown)
         if suffix in RST_SUFFIXES:
-            return load_markdown(_read_text(path), convert=rst_to_markdown)
+            return load_markdown(_read_text(path), convert=rst_to_markdown, header=rst_fields)
         if suffix in ASCIIDOC_SUFFIXES:
-            return load_markdown(_read_text(path), convert=asciidoc_to_markdown)
+            return load_markdown(_read_text(path), convert=asciidoc_to_markdown, header=asciidoc_attributes)
         if suffix in {".txt", ".text"}:
             return LoadedFile(markdown=_read_text(path), plain=True)
         if suffix in {".html", ".htm"}:
@@ -154,9 +157,17 @@ def _as_str(value: Any) -> str | None:
     return text or None
 
 
-def load_markdown(text: str, *, convert: Callable[[str], str] = markdown_site_syntax) -> LoadedFile:
-    """Markdown, or another markup `convert`ed to Markdown after its YAML front matter is read."""
+def load_markdown(
+    text: str,
+    *,
+    convert: Callable[[str], str] = markdown_site_syntax,
+    header: Callable[[str], dict[str, str]] | None = None,
+) -> LoadedFile:
+    """Markdown, or another markup `convert`ed to Markdown after its YAML front matter is read; `header`
+    reads the markup's own metadata (a reStructuredText field list, AsciiDoc attributes) under it."""
     meta, body = split_front_matter(text)
+    if header is not None:
+        meta = {**header(body), **meta}
     body = convert(body)
     title = _as_str(meta.get("title")) or _first_heading(body) or ""
     return LoadedFile(

@@ -136,6 +136,19 @@ _RST_DROPPED = {
 }  # fmt: skip
 
 
+def rst_fields(text: str) -> dict[str, str]:
+    """The document's field list (`:audience: internal`, `:owner: pm`) before its first other line."""
+    fields: dict[str, str] = {}
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if not line.strip():
+            continue
+        field = re.match(r"^:([\w -]+):\s*(.*)$", line)
+        if field is None:
+            break
+        fields[field.group(1).strip().lower()] = field.group(2).strip()
+    return fields
+
+
 def _indented_block(lines: list[str], start: int, indent: int) -> int:
     """The index after the block of lines indented deeper than `indent` (blank lines inside it included)."""
     end = start
@@ -277,6 +290,23 @@ _ADOC_ADMONITIONS = {
     "[WARNING]": "Warning:",
     "[CAUTION]": "Caution:",
 }
+
+
+def asciidoc_attributes(text: str) -> dict[str, str]:
+    """The document header's attribute entries (`:audience: internal`, `:description: …`), and its
+    author line (the line under the title), up to the header's end — the first blank line after the
+    title."""
+    attributes: dict[str, str] = {}
+    lines = text.replace("\r\n", "\n").lstrip("\n").split("\n")
+    for number, line in enumerate(lines):
+        if not line.strip() or (number and _ADOC_TITLE.match(line)):
+            break
+        attribute = _ADOC_ATTRIBUTE.match(line)
+        if attribute:
+            attributes[attribute.group(1).strip("!").lower()] = attribute.group(2).strip()
+        elif number == 1 and not line.startswith((":", "//")):
+            attributes.setdefault("author", re.sub(r"\s*<[^>]*>", "", line).split(";")[0].strip())
+    return attributes
 
 
 def asciidoc_to_markdown(text: str) -> str:

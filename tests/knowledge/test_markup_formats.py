@@ -8,6 +8,7 @@ from bot.database import Database
 from knowledge.base import KnowledgeBase
 from knowledge.chunking import chunk_markdown
 from knowledge.ingest import ingest_paths
+from knowledge.loaders import load_file
 from knowledge.markup_formats import (
     asciidoc_to_markdown,
     markdown_site_syntax,
@@ -195,6 +196,25 @@ def test_markdown_admonitions_and_shortcodes() -> None:
         '# Plans\n\n:::note\nSSO is on Growth.\n:::\n\n{{< tab "Cloud" >}}Hosted in Frankfurt.{{< /tab >}}\n'
     )
     assert markdown_site_syntax(text) == "# Plans\n\nNote:\nSSO is on Growth.\n\nHosted in Frankfurt.\n"
+
+
+def test_rst_field_lists_and_asciidoc_headers_are_the_documents_metadata(tmp_path: Path) -> None:
+    rst = tmp_path / "floor.rst"
+    rst.write_text(
+        ":audience: internal\n:owner: Pricing desk\n\nDiscount floor\n==============\n\nAt most 15 %.\n"
+    )
+    adoc = tmp_path / "floor.adoc"
+    adoc.write_text(
+        "= Discount floor\nPat Lee <pat@example.com>\n:internal: true\n:description: What reps may give\n\n"
+        "== Rules\n\nAt most 15 %.\n"
+    )
+    for loaded in (load_file(rst), load_file(adoc)):
+        assert loaded.internal and loaded.title == "Discount floor"
+    assert load_file(rst).owner == "Pricing desk"
+    assert (load_file(adoc).owner, load_file(adoc).summary) == ("Pat Lee", "What reps may give")
+    plain = tmp_path / "plans.rst"
+    plain.write_text("Plans\n=====\n\nGrowth and Enterprise.\n")
+    assert not load_file(plain).internal and load_file(plain).owner is None
 
 
 def test_ingest_reads_the_three_formats_and_answers_from_them(tmp_path: Path) -> None:
