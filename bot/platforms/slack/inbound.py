@@ -48,6 +48,22 @@ Validator = Callable[[IncomingMessage], dict[str, str]]  # a form's errors by in
 _ANY = re.compile(".*")
 
 
+class _ClientGivenFilter(logging.Filter):
+    """bolt warns on every start-up that SLACK_BOT_TOKEN "will be unused" when it is given a `client` too —
+    always true here (the client carries that token and our base URL): not worth an operator's attention."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+def _quiet_bolt_logger() -> None:
+    bolt_logger = logging.getLogger(f"slack_bolt.{App.__name__}")  # bolt's framework logger for App
+    if not any(isinstance(f, _ClientGivenFilter) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_ClientGivenFilter())
+
+
 def build_bolt_app(
     *,
     client: WebClient,
@@ -59,6 +75,7 @@ def build_bolt_app(
     """The bolt App with one listener per payload family; `submit` receives every translated message.
     `validate` checks a submitted form inside the ack: errors keep the modal open, shown under their fields
     (`response_action: "errors"`), with everything typed still there."""
+    _quiet_bolt_logger()
     app = App(
         name="salesbridge",
         client=client,
