@@ -548,10 +548,13 @@ class Upcoming:
     launch_id: int | None = None
 
 
-def upcoming_releases_and_eos(*, session: Session, now: datetime, days: int) -> list[Upcoming]:
+def upcoming_releases_and_eos(
+    *, session: Session, now: datetime, days: int, timezone: str = "UTC"
+) -> list[Upcoming]:
     """Release dates, last-order and end-of-support dates and launch dates in the next `days` days
-    (today included, UTC calendar), soonest first. Drafts and cancelled items are left out."""
-    start = as_utc(now).date()
+    (today included, today being the date in `timezone`: the team's, for its agenda), soonest first.
+    Drafts and cancelled items are left out."""
+    start = as_utc(now).astimezone(ZoneInfo(timezone)).date()
     end = start + timedelta(days=days)
     items: list[Upcoming] = []
     active = col(Announcement.status).in_(("scheduled", "published"))

@@ -110,9 +110,12 @@ def build_agenda(
     now: datetime,
     slot: datetime,
     frequency: str = WEEKLY,
+    timezone: str | None = None,
 ) -> Reply:
     """The reminder with its agenda (added items stay pending until `mark_agenda_items_used`); its title
-    says how often the sync is held (`names.frequency` of the schedule)."""
+    says how often the sync is held (`names.frequency` of the schedule). Dates are counted in the schedule's
+    `timezone` (default `SALESBRIDGE_TIMEZONE`): "the next 14 days" start with the team's today."""
+    zone = timezone or services.settings.timezone
     new = read_section(
         services, lambda s: requests_created_since(session=s, since=since), name="new requests"
     )
@@ -122,7 +125,7 @@ def build_agenda(
     )
     upcoming = read_section(
         services,
-        lambda s: upcoming_releases_and_eos(session=s, now=now, days=14),
+        lambda s: upcoming_releases_and_eos(session=s, now=now, days=14, timezone=zone),
         name="upcoming releases and end-of-sale dates",
     )
     unanswered = read_section(

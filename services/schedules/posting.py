@@ -145,7 +145,13 @@ def compose(*, services: Services, schedule: Schedule, since: datetime, slot: da
     how_often = frequency(schedule.cron)
     if schedule.kind == "sync":
         return build_agenda(
-            services=services, schedule_id=schedule.id, since=since, now=now, slot=slot, frequency=how_often
+            services=services,
+            schedule_id=schedule.id,
+            since=since,
+            now=now,
+            slot=slot,
+            frequency=how_often,
+            timezone=schedule.timezone,
         )
     if schedule.kind == "pm-digest":
         return build_pm_digest(services=services, since=since, now=now, frequency=how_often)

@@ -247,3 +247,29 @@ def test_a_failing_source_is_said_not_invented(
     assert "Most-asked questions / 最常被问的问题**\n_(not available right now / 暂不可用)_" in reply.text
     assert "SAML SSO login with Okta" in reply.text  # the other sections still show
     assert "'most asked' failed" in caplog.text and "unreachable" in caplog.text  # logged with the error
+
+
+def test_agenda_counts_the_next_14_days_from_the_teams_today_not_utc(bot: Harness) -> None:
+    """A Shanghai sync at 07:00 is still the previous day in UTC: the agenda listed yesterday's release and
+    left out the one 14 days ahead."""
+    bot.clock.set(datetime(2026, 11, 29, 23, 0, tzinfo=UTC))  # Mon 30 Nov 07:00 Asia/Shanghai
+    schedule = add_schedule(bot, "sync weekly mon 07:00 channels:slack:CSYNC tz:Asia/Shanghai")
+    with bot.services.db.session() as session:
+        for version, day in (("3.1", date(2026, 11, 29)), ("3.3", date(2026, 12, 14))):
+            session.add(
+                Announcement(
+                    kind="release",
+                    status="published",
+                    product="Insight",
+                    version=version,
+                    release_date=day,
+                    targets="slack:CSALES",
+                    author_platform="slack",
+                    author="UPM",
+                    published_at=bot.clock.now() - timedelta(days=20),
+                )
+            )
+    bot.say(f"schedule run {schedule.id}", user="UPM")
+    upcoming = _section(bot.slack.to(conversation="CSYNC")[0].reply.plain_text(), "Upcoming releases")
+    assert "Insight 3.1" not in upcoming  # yesterday in Shanghai
+    assert "2026-12-14 · release · Insight 3.3 release" in upcoming  # today + 14 in Shanghai

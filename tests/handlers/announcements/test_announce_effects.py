@@ -126,6 +126,24 @@ def test_summaries_for_digests(bot: Harness) -> None:
     assert start.tzinfo is UTC or start.utcoffset() == timedelta(0)
 
 
+def test_upcoming_counts_today_in_the_given_timezone(bot: Harness) -> None:
+    """At 23:00 UTC it is already tomorrow in Shanghai: today's release there is not 'upcoming' in UTC
+    terms only, and yesterday's is gone."""
+    bot.say("launch CloudDB 4 date:2026-11-30 channels:slack:C9", user=PM)
+    bot.say("launch CloudDB 5 date:2026-12-14 channels:slack:C9", user=PM)
+    late = datetime(2026, 11, 29, 23, 0, tzinfo=UTC)  # Mon 30 Nov 07:00 in Shanghai
+    with bot.services.db.session() as session:
+        utc = workflow.upcoming_releases_and_eos(session=session, now=late, days=14)
+        shanghai = workflow.upcoming_releases_and_eos(
+            session=session, now=late, days=14, timezone="Asia/Shanghai"
+        )
+    assert [u.product for u in utc] == ["CloudDB 4"]
+    assert [(u.day.isoformat(), u.product) for u in shanghai] == [
+        ("2026-11-30", "CloudDB 4"),
+        ("2026-12-14", "CloudDB 5"),
+    ]
+
+
 def test_questions_about_the_product_are_answered_with_the_end_of_sale_note(bot: Harness) -> None:
     publish(bot, eos_text())
     [answer] = bot.say("When is the end of sale for LegacyDB?", user="U1")
