@@ -10,11 +10,13 @@ people added with the "Add agenda item" button. Buttons: "Add agenda item"
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from bot.chat_text import mention
+from bot.clock import as_utc
 from bot.messages import Button, Reply
 from bot.models import AgendaItem, SyncAbsence
 from services.announcements.workflow import upcoming_releases_and_eos
@@ -116,6 +118,7 @@ def build_agenda(
     says how often the sync is held (`names.frequency` of the schedule). Dates are counted in the schedule's
     `timezone` (default `SALESBRIDGE_TIMEZONE`): "the next 14 days" start with the team's today."""
     zone = timezone or services.settings.timezone
+    local_since = as_utc(since).astimezone(ZoneInfo(zone))
     new = read_section(
         services, lambda s: requests_created_since(session=s, since=since), name="new requests"
     )
@@ -140,9 +143,7 @@ def build_agenda(
         or "—"
     )
     parts = [
-        block(
-            f"New feature requests since {since.date().isoformat()} / 新需求", new, request_line, empty="—"
-        ),
+        block(f"New feature requests since {local_since:%Y-%m-%d} / 新需求", new, request_line, empty="—"),
         block("Top requests by score / 高分需求", top, request_line, empty="—"),
         block("Status changes / 状态变更", moved, status_change_line, empty="—"),
         block(
@@ -171,7 +172,7 @@ def build_agenda(
                 action_id=CANT_ATTEND_ACTION, label="Can't attend / 无法参加", value=f"{schedule_id}:{key}"
             ),
         ],
-        context=[f"Schedule #{schedule_id} · since {since.strftime('%Y-%m-%d %H:%M')} UTC"],
+        context=[f"Schedule #{schedule_id} · since {local_since:%Y-%m-%d %H:%M} ({zone})"],
         where="channel",
         color="info",
     )

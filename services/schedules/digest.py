@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
+from bot.clock import as_utc
 from bot.messages import Reply
 from services.announcements.workflow import announcements_since
 from services.context import Services
@@ -45,8 +47,10 @@ def _block(title: str, section: Section[T], line: Callable[[T], str], *, limit: 
     return block(title, section, line, empty=NOTHING, limit=limit)
 
 
-def _period(since: datetime, now: datetime) -> str:
-    return f"{since.date().isoformat()} → {now.date().isoformat()}"
+def _period(since: datetime, now: datetime, timezone: str) -> str:
+    """`2026-12-01 → 2026-12-08`: the team's dates (a digest at 07:30 in Shanghai is yesterday in UTC)."""
+    zone = ZoneInfo(timezone)
+    return f"{as_utc(since).astimezone(zone):%Y-%m-%d} → {as_utc(now).astimezone(zone):%Y-%m-%d}"
 
 
 def _title(kind: str, frequency: str) -> str:
@@ -54,7 +58,15 @@ def _title(kind: str, frequency: str) -> str:
     return f"{en} / {zh}"
 
 
-def build_digest(*, services: Services, since: datetime, now: datetime, frequency: str = WEEKLY) -> Reply:
+def build_digest(
+    *,
+    services: Services,
+    since: datetime,
+    now: datetime,
+    frequency: str = WEEKLY,
+    timezone: str | None = None,
+) -> Reply:
+    """Dated in `timezone` (the schedule's; default `SALESBRIDGE_TIMEZONE`)."""
     announced = read_section(
         services, lambda s: announcements_since(session=s, since=since), name="announcements since"
     )
@@ -80,13 +92,21 @@ def build_digest(*, services: Services, since: datetime, now: datetime, frequenc
     return Reply(
         title=_title("digest", frequency),
         text="\n\n".join(parts),
-        context=[f"{_period(since, now)} · SalesBridge"],
+        context=[f"{_period(since, now, timezone or services.settings.timezone)} · SalesBridge"],
         where="channel",
         color="info",
     )
 
 
-def build_pm_digest(*, services: Services, since: datetime, now: datetime, frequency: str = WEEKLY) -> Reply:
+def build_pm_digest(
+    *,
+    services: Services,
+    since: datetime,
+    now: datetime,
+    frequency: str = WEEKLY,
+    timezone: str | None = None,
+) -> Reply:
+    """Dated in `timezone` (the schedule's; default `SALESBRIDGE_TIMEZONE`)."""
     by_arr = read_section(services, lambda s: requests_by_arr(session=s, limit=10), name="requests by ARR")
     gaps = read_section(services, lambda s: unanswered_questions(session=s), name="unanswered questions")
     asked = read_section(services, lambda s: most_asked(session=s, since=since, limit=5), name="most asked")
@@ -104,7 +124,7 @@ def build_pm_digest(*, services: Services, since: datetime, now: datetime, frequ
     return Reply(
         title=_title("pm-digest", frequency),
         text="\n\n".join(parts),
-        context=[f"{_period(since, now)} · SalesBridge"],
+        context=[f"{_period(since, now, timezone or services.settings.timezone)} · SalesBridge"],
         where="channel",
         color="info",
     )

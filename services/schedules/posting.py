@@ -154,5 +154,9 @@ def compose(*, services: Services, schedule: Schedule, since: datetime, slot: da
             timezone=schedule.timezone,
         )
     if schedule.kind == "pm-digest":
-        return build_pm_digest(services=services, since=since, now=now, frequency=how_often)
-    return build_digest(services=services, since=since, now=now, frequency=how_often)
+        return build_pm_digest(
+            services=services, since=since, now=now, frequency=how_often, timezone=schedule.timezone
+        )
+    return build_digest(
+        services=services, since=since, now=now, frequency=how_often, timezone=schedule.timezone
+    )

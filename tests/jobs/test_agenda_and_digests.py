@@ -273,3 +273,21 @@ def test_agenda_counts_the_next_14_days_from_the_teams_today_not_utc(bot: Harnes
     upcoming = _section(bot.slack.to(conversation="CSYNC")[0].reply.plain_text(), "Upcoming releases")
     assert "Insight 3.1" not in upcoming  # yesterday in Shanghai
     assert "2026-12-14 · release · Insight 3.3 release" in upcoming  # today + 14 in Shanghai
+
+
+@pytest.mark.parametrize("kind", ["digest", "pm-digest", "sync"])
+def test_posts_are_dated_in_the_schedules_timezone(bot: Harness, kind: str) -> None:
+    """A daily 07:30 Shanghai digest on Tuesday 1 December said '2026-11-29 → 2026-11-30' (UTC dates)."""
+    bot.clock.set(datetime(2026, 11, 29, 23, 30, tzinfo=UTC))  # Mon 30 Nov 07:30 Asia/Shanghai
+    schedule = add_schedule(bot, f"{kind} daily 07:30 channels:slack:CD tz:Asia/Shanghai")
+    bot.clock.set(datetime(2026, 11, 30, 23, 30, 5, tzinfo=UTC))  # Tue 1 Dec 07:30
+    assert run_schedule(services=bot.services, schedule_id=schedule.id) == 1
+    assert run_schedule(services=bot.services, schedule_id=schedule.id) == 0
+    bot.clock.set(datetime(2026, 12, 1, 23, 30, 5, tzinfo=UTC))  # Wed 2 Dec 07:30
+    assert run_schedule(services=bot.services, schedule_id=schedule.id) == 1
+    post = bot.slack.to(conversation="CD")[-1].reply
+    if kind == "sync":
+        assert "New feature requests since 2026-12-01 / 新需求" in post.plain_text()
+        assert post.context == [f"Schedule #{schedule.id} · since 2026-12-01 07:30 (Asia/Shanghai)"]
+    else:
+        assert post.context == ["2026-12-01 → 2026-12-02 · SalesBridge"]
