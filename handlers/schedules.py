@@ -60,6 +60,11 @@ OPTION_KEYS = {
     "tz": "tz", "timezone": "tz", "时区": "tz",
     "calendar": "calendar", "cal": "calendar", "日历": "calendar",
 }  # fmt: skip
+OPTION_EXAMPLES = {
+    "channels": "channels:slack:C0123,feishu:oc_abc",
+    "tz": "tz:Asia/Shanghai",
+    "calendar": "calendar:cn",
+}
 SUBCOMMANDS = {
     "list": "list", "ls": "list", "列表": "list", "查看": "list",
     "add": "add", "new": "add", "添加": "add", "新建": "add",
@@ -158,6 +163,14 @@ def add_schedule(msg: IncomingMessage, services: Services, text: str) -> Reply:
         raise UsageError(
             f"Option {parsed.duplicates[0]}: given twice.",
             f"选项 {parsed.duplicates[0]}: 重复出现。",
+            usage=USAGE,
+        )
+    empty = [key for key, value in parsed.options.items() if not value]
+    if empty:
+        example = OPTION_EXAMPLES[empty[0]]
+        raise UsageError(
+            f"Option `{empty[0]}:` has no value; write it without a space, e.g. `{example}`.",
+            f"选项 `{empty[0]}:` 没有值；冒号后直接写值（不要空格），例如 `{example}`。",
             usage=USAGE,
         )
     words = parsed.text.split()

@@ -64,6 +64,11 @@ def test_chinese_alias_and_options(bot: Harness) -> None:
         ("schedule add sync weekly mon 10:00 calendar:narnia", "Unknown holiday calendar"),
         ("schedule add sync weekly mon 10:00 channels:teams:C1", "must look like `slack:C0123`"),
         ("schedule add sync weekly mon 10:00 tz:UTC tz:UTC", "given twice"),
+        # an option with no value used to fall back to the default silently (tz: → Asia/Shanghai)
+        ("schedule add digest daily 09:30 tz:", "Option `tz:` has no value"),
+        ("schedule add digest daily 09:30 calendar: tz:UTC", "Option `calendar:` has no value"),
+        ("提醒 add digest daily 09:30 时区：", "Option `tz:` has no value"),
+        ("schedule add digest daily 09:30 channels:", "Option `channels:` has no value"),
         ("schedule frobnicate", "Unknown subcommand"),
         ("schedule pause", "exactly one schedule id"),
         ("schedule pause abc", "schedule id like #12"),
