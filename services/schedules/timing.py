@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from apscheduler.triggers.cron import CronTrigger
 
@@ -173,15 +174,36 @@ def normalize_weekdays(field: str) -> str:
     return ",".join(name for name in _WEEK_ORDER if _CRON_DAYS.index(name) in days)
 
 
+_OFFSET = re.compile(r"^(?:utc|gmt)?\s*[+\-−]\s*\d{1,2}(?::?\d{2})?$", re.I)
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> dict[str, str]:
+    """Every IANA zone name, by its lower-case spelling (`asia/shanghai` → `Asia/Shanghai`)."""
+    return {name.lower(): name for name in available_timezones()}
+
+
 def parse_timezone(name: str) -> str:
+    """An IANA zone name as the database spells it, whatever the case (`utc`, `asia/shanghai`). A bare
+    offset (`UTC+8`) is refused with a hint: a place follows daylight-saving changes, an offset does not."""
     try:
         ZoneInfo(name)
+        return name
     except Exception as exc:  # ZoneInfoNotFoundError, ValueError for malformed keys
+        canonical = _zone_names().get(name.strip().lower())
+        if canonical is not None:
+            return canonical
+        if _OFFSET.match(name.strip()):
+            raise UsageError(
+                f"{name!r} is an offset, not a time zone: name the place, e.g. `tz:Asia/Shanghai` (UTC+8), "
+                "`tz:Europe/Berlin`, `tz:America/New_York`, so that daylight saving time is followed.",
+                f"{name!r} 是时差而不是时区：请写地点，例如 `tz:Asia/Shanghai`（UTC+8）、`tz:Europe/Berlin`、"
+                "`tz:America/New_York`，这样夏令时也会自动处理。",
+            ) from exc
         raise UsageError(
             f"Unknown timezone {name!r}; use an IANA name such as Asia/Shanghai or America/New_York.",
             f"未知时区 {name!r}；请使用 IANA 名称，例如 Asia/Shanghai 或 America/New_York。",
         ) from exc
-    return name
 
 
 def build_trigger(*, cron: str, timezone: str, calendar: str = "none") -> CronTrigger:

@@ -35,6 +35,18 @@ def test_pm_adds_a_weekly_sync_and_sees_the_next_runs(bot: Harness) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("utc", "UTC"), ("asia/shanghai", "Asia/Shanghai"), ("AMERICA/NEW_YORK", "America/New_York")],
+)
+def test_time_zone_names_are_read_whatever_their_case(bot: Harness, typed: str, stored: str) -> None:
+    """`tz:utc` and `tz:asia/shanghai` were refused as unknown time zones."""
+    reply = bot.say(f"schedule add digest daily 09:30 tz:{typed} channels:slack:C1", user="UPM")[0]
+    assert reply.color == "success" and f"({stored})" in reply.text
+    with bot.services.db.session() as session:
+        assert session.exec(select(Schedule)).one().timezone == stored
+
+
 def test_defaults_to_this_channel_and_the_configured_timezone(bot: Harness) -> None:
     bot.say("schedule add digest daily 09:30", user="UPM", channel="CHERE", platform="feishu")
     with bot.services.db.session() as session:
@@ -61,6 +73,8 @@ def test_chinese_alias_and_options(bot: Harness) -> None:
         ("schedule add sync weekly funday 10:00", "'funday' is not a weekday"),
         ('schedule add sync "61 10 * * 1"', "Invalid cron expression"),
         ("schedule add sync weekly mon 10:00 tz:Mars/Olympus", "Unknown timezone 'Mars/Olympus'"),
+        ("schedule add sync weekly mon 10:00 tz:UTC+8", "is an offset, not a time zone"),
+        ("schedule add sync weekly mon 10:00 tz:GMT-5", "`tz:Asia/Shanghai` (UTC+8)"),
         ("schedule add sync weekly mon 10:00 calendar:narnia", "Unknown holiday calendar"),
         ("schedule add sync weekly mon 10:00 channels:teams:C1", "must look like `slack:C0123`"),
         ("schedule add sync weekly mon 10:00 tz:UTC tz:UTC", "given twice"),
