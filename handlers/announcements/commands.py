@@ -316,9 +316,13 @@ def handle_confirm(msg: IncomingMessage, services: Services) -> Reply:
             f"公告 #{a.id} 已发布到 {len(published.targets)} 个频道：{where}。"
             f"用 `公告 status {a.id}` 查看阅读情况。",
         )
+        if published.targets
+        else both(f"Announcement #{a.id} reached no channel.", f"公告 #{a.id} 没有发布到任何频道。")
     ]
     lines += [both(en, zh) for en, zh in published.notes]
-    return Reply(text="\n".join(lines), where="ephemeral", color="success")
+    return Reply(
+        text="\n".join(lines), where="ephemeral", color="warning" if published.refused else "success"
+    )
 
 
 def _not_pending(a: Announcement, services: Services) -> Reply:

@@ -191,6 +191,7 @@ class Published:
     announcement: Announcement
     targets: list[Target]
     notes: list[tuple[str, str]] = field(default_factory=list)  # (en, zh) about follow-up effects
+    refused: list[Target] = field(default_factory=list)  # channels the platform refused the post in
 
 
 def _claim_for_publishing(*, services: Services, announcement_id: int) -> Announcement | None:
@@ -219,12 +220,17 @@ def publish_announcement(*, services: Services, announcement_id: int) -> Publish
         return None
     reply = announcement_reply(announcement)
     targets = load_targets(announcement.targets)
+    refused: list[Target] = []
     for target in targets:
-        sent = services.send(
+        delivery = services.send(
             Address(platform=target.platform, conversation=target.conversation),
             reply,
             dedupe_key=f"announce:{announcement_id}:post:{target}",
-        ).sent
+        )
+        if delivery.status is DeliveryStatus.REFUSED:  # no such channel, the bot not in it …: nobody to ack
+            refused.append(target)
+            continue
+        sent = delivery.sent
         members = channel_members(services=services, target=target) or []
         try:
             with services.db.session() as session:
@@ -240,7 +246,19 @@ def publish_announcement(*, services: Services, announcement_id: int) -> Publish
                 )
         except IntegrityError:
             logger.info("announcement %s already recorded for %s", announcement_id, target)
-    published = Published(announcement=announcement, targets=targets)
+    published = Published(
+        announcement=announcement, targets=[t for t in targets if t not in refused], refused=refused
+    )
+    if refused:
+        listed = ", ".join(str(t) for t in refused)
+        published.notes.append(
+            (
+                f"⚠️ Not posted to {listed}: the platform refused the message (is the bot a member of that "
+                "channel, does it still exist?). Add the bot there, then announce again to that channel.",
+                f"⚠️ 未能发布到 {listed}：平台拒绝了这条消息（机器人在该频道中吗？频道还存在吗？）。"
+                "把机器人加入该频道后，再向它发布一次。",
+            )
+        )
     if announcement.kind == "release" and load_request_ids(announcement.ships):
         if ships_later(services=services, announcement=announcement):
             listed = ", ".join(f"#{i}" for i in load_request_ids(announcement.ships))
@@ -259,7 +277,9 @@ def publish_announcement(*, services: Services, announcement_id: int) -> Publish
         replaced = _retire_superseded_notices(services=services, announcement=announcement)
         if replaced:
             published.notes.append(replaced)
-    logger.info("announcement %s published to %d channels", announcement_id, len(targets))
+    logger.info(
+        "announcement %s published to %d channels (%d refused)", announcement_id, len(targets), len(refused)
+    )
     return published
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
+from bot.errors import DeliveryError
 from bot.messages import IncomingMessage, Kind
 from bot.models import AnnouncementPost
 from tests.fakes.chat import tokens
@@ -57,6 +58,26 @@ def test_confirm_fans_out_to_every_channel_on_both_platforms(bot: Harness) -> No
         ("feishu", "oc_2"),
     }
     assert all(r.message_id for r in rows)
+
+
+def test_a_channel_the_platform_refuses_is_reported_to_the_pm_not_counted_as_posted(bot: Harness) -> None:
+    # the bot is not in Slack channel C9: chat.postMessage answers not_in_channel, for good
+    preview = draft(bot, release_text(channels="slack:C9,feishu:oc_1"))
+    bot.slack.fail_next.append(DeliveryError("chat.postMessage: not_in_channel", permanent=True))
+    [done] = bot.click(preview.buttons[0], user=PM)
+    assert "Posted announcement #1 to 1 channel(s): feishu:oc_1." in done.text  # was "to 2 channel(s)"
+    assert "⚠️ Not posted to slack:C9: the platform refused the message" in done.text
+    assert "⚠️ 未能发布到 slack:C9" in done.text and done.color == "warning"
+    with bot.services.db.session() as session:
+        rows = list(session.exec(select(AnnouncementPost)))
+    assert [(r.platform, r.conversation) for r in rows] == [("feishu", "oc_1")]  # nobody in C9 to ack
+    # every channel refused: the PM is told it reached none
+    preview = draft(bot, release_text(channels="slack:C7"))
+    bot.slack.fail_next.append(DeliveryError("chat.postMessage: channel_not_found", permanent=True))
+    [none] = bot.click(preview.buttons[0], user=PM)
+    assert (
+        none.text.startswith("Announcement #2 reached no channel.") and "Not posted to slack:C7" in none.text
+    )
 
 
 def test_double_confirm_posts_once(bot: Harness) -> None:
