@@ -38,6 +38,48 @@ def test_parse_when_gives_canonical_crontab(when: str, cron: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("when", "cron"),
+    [
+        # times as people write them: these were "'上午十点' is not a time of day like 10:00"
+        ("每周 周一 上午十点", "0 10 * * mon"),
+        ("每周一 上午10点", "0 10 * * mon"),
+        ("每周一上午十点", "0 10 * * mon"),
+        ("每周 星期五 下午3点半", "30 15 * * fri"),
+        ("每天 晚上8点15分", "15 20 * * *"),
+        ("工作日 9时30分", "30 9 * * mon,tue,wed,thu,fri"),
+        ("每月 1号 中午12点", "0 12 1 * *"),
+        ("每月 十五日 10:00", "0 10 15 * *"),
+        ("weekly mon 9:30am", "30 9 * * mon"),
+        ("weekly fri 3 pm", "0 15 * * fri"),
+        ("daily 12am", "0 0 * * *"),
+        ("daily midnight", "0 0 * * *"),
+        ("weekdays noon", "0 12 * * mon,tue,wed,thu,fri"),
+        ("weekly mon 00:00", "0 0 * * mon"),
+    ],
+)
+def test_times_in_words_and_chinese(when: str, cron: str) -> None:
+    assert parse_when(when) == cron
+
+
+@pytest.mark.parametrize(
+    ("when", "problem"),
+    [
+        ("weekly mon 24:00", "for midnight write 00:00"),
+        ("每周 周一 24点", "for midnight write 00:00"),
+        ("每周 周一 晚上12点", "for midnight write 00:00"),
+        ("weekly mon 7:5", "write the minutes with two digits, e.g. 07:05 or 07:50"),
+        ("daily 13pm", "'13pm' is not a time of day"),
+        ("每天 二十五点", "'二十五点' is not a time of day"),
+        ("daily 09:30 10:00", "'09:30 10:00' is not a time of day"),
+    ],
+)
+def test_odd_times_say_what_to_write(when: str, problem: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_when(when)
+    assert problem in caught.value.en and caught.value.zh
+
+
+@pytest.mark.parametrize(
     ("when", "problem"),
     [
         ("", "When should it run"),
