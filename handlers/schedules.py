@@ -9,7 +9,7 @@ Also the sync reminder's buttons ("Add agenda item" → form, "Can't attend") an
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.chat_text import is_id, mention, parse_id
@@ -31,7 +31,7 @@ from services.schedules.agenda import (
     record_absence,
 )
 from services.schedules.names import schedule_name
-from services.schedules.posting import run_schedule_detailed
+from services.schedules.posting import MISFIRE_GRACE, run_schedule_detailed
 from services.schedules.store import (
     KIND_ALIASES,
     KINDS,
@@ -437,13 +437,33 @@ def handle_agenda_form(msg: IncomingMessage, services: Services) -> Reply:
     )
 
 
+def _meant_occurrence(schedule: Schedule, now: datetime) -> str:
+    """The slot key of the sync someone means by `schedule absent <id>`: the one posted today (local date),
+    else the next one that will post — a rep away on Monday says so on Friday. Before, it was the last slot
+    the schedule went past (its creation time before the first post), so the absence was never listed."""
+    tz = ZoneInfo(schedule.timezone)
+    posted: datetime | None = None
+    if schedule.last_posted_at is not None:
+        posted_at = as_utc(schedule.last_posted_at)
+        slot = as_utc(schedule.last_slot) if schedule.last_slot is not None else None
+        # a scheduled post's buttons carry its slot; a `schedule run` post's carry the minute it was run
+        scheduled = slot is not None and not schedule.last_note and slot <= posted_at <= slot + MISFIRE_GRACE
+        posted = slot if scheduled and slot is not None else posted_at.replace(second=0, microsecond=0)
+        if posted.astimezone(tz).date() == as_utc(now).astimezone(tz).date():
+            return slot_key(posted)
+    upcoming = upcoming_runs(
+        cron=schedule.cron, timezone=schedule.timezone, calendar=schedule.calendar, now=now, count=1
+    )
+    if upcoming and not schedule.paused:
+        return slot_key(upcoming[0])
+    return slot_key(posted) if posted is not None else "next"
+
+
 def handle_cant_attend(msg: IncomingMessage, services: Services) -> Reply:
     schedule_id = _schedule_id_from(msg.action_value)
     schedule = load_schedule(services=services, schedule_id=schedule_id)
-    # the button names its sync; the text command (`schedule absent 3`) means the last one posted
-    slot = msg.action_value.partition(":")[2] or (
-        slot_key(as_utc(schedule.last_slot)) if schedule.last_slot else "next"
-    )
+    # the button names its sync; the text command (`schedule absent 3`) means today's or else the next one
+    slot = msg.action_value.partition(":")[2] or _meant_occurrence(schedule, services.now())
     new = record_absence(
         services=services, schedule_id=schedule_id, slot_key=slot, platform=msg.platform, user=msg.user
     )
@@ -451,18 +471,32 @@ def handle_cant_attend(msg: IncomingMessage, services: Services) -> Reply:
         mention(a.user_id, platform=a.platform)
         for a in absentees(services=services, schedule_id=schedule_id, slot_key=slot)
     )
+    en_when, zh_when = _occurrence_words(slot, schedule.timezone)
     if not new:
         return Reply(
             text=both(
-                f"You're already on the can't-attend list. Can't attend: {names}",
-                f"你已在无法参加名单中。无法参加：{names}",
+                f"You're already on the can't-attend list{en_when}. Can't attend: {names}",
+                f"你已在{zh_when + '的' if zh_when else ''}无法参加名单中。无法参加：{names}",
             ),
             where="ephemeral",
         )
     return Reply(
         text=both(
-            f"{mention(msg.user)} can't attend. Can't attend so far: {names}",
-            f"{mention(msg.user)} 无法参加。目前无法参加：{names}",
+            f"{mention(msg.user)} can't attend{en_when}. Can't attend so far: {names}",
+            f"{mention(msg.user)} 无法参加{zh_when}。目前无法参加：{names}",
         ),
         where="thread",
+    )
+
+
+def _occurrence_words(slot: str, timezone: str) -> tuple[str, str]:
+    """(" the sync of Mon 2026-11-30 10:00", "周一 2026-11-30 10:00 的同步会") for a slot key, in the
+    schedule's time zone; blank if the key names no time."""
+    try:
+        at = datetime.strptime(slot, "%Y%m%dT%H%MZ").replace(tzinfo=UTC).astimezone(ZoneInfo(timezone))
+    except ValueError:
+        return "", ""
+    return (
+        f" the sync of {weekday('en', at)} {at:%Y-%m-%d %H:%M}",
+        f"{weekday('zh', at)} {at:%Y-%m-%d %H:%M} 的同步会",
     )

@@ -291,3 +291,22 @@ def test_posts_are_dated_in_the_schedules_timezone(bot: Harness, kind: str) -> N
         assert post.context == [f"Schedule #{schedule.id} · since 2026-12-01 07:30 (Asia/Shanghai)"]
     else:
         assert post.context == ["2026-12-01 → 2026-12-02 · SalesBridge"]
+
+
+def test_cant_attend_as_text_before_the_sync_counts_for_the_next_one(bot: Harness) -> None:
+    """`schedule absent 1` typed before a sync was posted went to a slot no post ever had (the schedule's
+    creation time): the rep was missing from that sync's can't-attend list."""
+    schedule = add_schedule(bot, "sync weekly mon 10:00 channels:slack:CS")
+    bot.clock.set(datetime(2026, 11, 27, 8, 0, tzinfo=UTC))  # Friday: away next Monday
+    [said] = bot.say(f"schedule absent {schedule.id}", user="U7")
+    assert "the sync of Mon 2026-11-30 10:00" in said.text and "周一 2026-11-30 10:00 的同步会" in said.text
+    bot.clock.set(datetime(2026, 11, 30, 2, 0, 5, tzinfo=UTC))  # Monday 10:00 Shanghai
+    assert run_schedule(services=bot.services, schedule_id=schedule.id) == 1
+    post = bot.slack.to(conversation="CS")[0].reply
+    [clicked] = bot.click(post.buttons[1], user="U8")
+    assert tokens("so far: <@slack:U7>, <@slack:U8>") in clicked.text
+    [again] = bot.say(f"schedule absent {schedule.id}", user="U7")  # the same day: today's sync
+    assert "already" in again.text
+    bot.clock.set(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))  # Tuesday: the next Monday
+    [later] = bot.say(f"schedule absent {schedule.id}", user="U8")
+    assert "Mon 2026-12-07 10:00" in later.text and tokens("so far: <@slack:U8>") in later.text
