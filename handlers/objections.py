@@ -84,7 +84,7 @@ def handle_objection(msg: IncomingMessage, services: Services) -> Reply | list[R
 def _add(msg: IncomingMessage, services: Services, rest: str) -> Reply:
     """Anyone may add: reps are the first to hear new objections."""
     objection, _, area = rest.replace("｜", "|").partition("|")
-    objection, area = objection.strip(), area.strip()
+    objection, area = _unquote(objection.strip()), _unquote(area.strip())
     if not objection or not area:  # the area is required, as the usage and the docs say
         raise UsageError(
             "Write the objection, then `|` and the product area: `objection add Too expensive | pricing`.",
@@ -102,6 +102,17 @@ def _add(msg: IncomingMessage, services: Services, rest: str) -> Reply:
         where="ephemeral",
         color="success",
     )
+
+
+_QUOTE_PAIRS = {'"': '"', "'": "'", "“": "”", "‘": "’", "「": "」", "『": "』"}
+
+
+def _unquote(text: str) -> str:
+    """`"Your price is too high."` → `Your price is too high.`: quotes around the whole text are not part
+    of what the customer said (they were stored and shown as “"…"”)."""
+    if len(text) >= 2 and _QUOTE_PAIRS.get(text[0]) == text[-1]:
+        return text[1:-1].strip()
+    return text
 
 
 def _list(msg: IncomingMessage, services: Services) -> Reply:

@@ -7,6 +7,7 @@ shipped in a later release are added without touching the team's own objections.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -112,8 +113,15 @@ _SPACE = re.compile(r"\s+")
 
 
 def same_text_key(text: str) -> str:
-    """What makes two objections the same: case and spacing do not count ("Too  EXPENSIVE" == "too expensive")."""
-    return _SPACE.sub(" ", text).strip().casefold()
+    """What makes two objections the same: case, spacing and punctuation do not count ("Too  EXPENSIVE!" ==
+    "too expensive.", "你们的价格太高了" == "你们的价格太高了。", quotes around it neither). An apostrophe inside
+    a word stays ("we're" is not "were")."""
+    kept = "".join(
+        " " if unicodedata.category(ch).startswith("P") and ch not in "'’" else ch
+        for ch in text.casefold().replace("’", "'")
+    )
+    kept = re.sub(r"(?<!\w)'|'(?!\w)", " ", kept)  # quotes, not apostrophes
+    return _SPACE.sub(" ", kept).strip()
 
 
 def find_same_objection(*, session: Session, text: str) -> Objection | None:

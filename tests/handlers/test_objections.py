@@ -121,6 +121,32 @@ def test_the_same_objection_twice_is_refused_naming_the_existing_one(bot: Harnes
         assert len(list(session.exec(select(Objection)))) == len(SEEDS) + 1
 
 
+def test_a_seed_typed_without_its_full_stop_or_in_quotes_is_the_same_objection(bot: Harness) -> None:
+    """`objection add Your price is too high | pricing` added a second copy of seed #1 (its text ends with
+    a full stop), and a quoted objection was stored with its quotes, shown as “"Your price is too high."”."""
+    for typed in (
+        "objection add Your price is too high | pricing",
+        'objection add "Your price is too high." | pricing',
+        "objection add “your price is TOO high!” | pricing",
+        "异议 add 你们的价格太高了 | 定价",
+        "异议 add 「你们的价格太高了。」 | 定价",
+    ):
+        reply = bot.say(typed, user="U2")[0]
+        assert reply.color == "warning" and "#1" in reply.text, typed
+    added = bot.say("objection add 'Your rollout plan is too slow.' | timing", user="U2")[0]
+    assert "“Your rollout plan is too slow.”" in added.text
+    assert bot.say("objection add Your rollout plan is too slow | timing", user="U2")[0].color == "warning"
+    assert (
+        bot.say("objection add We’re locked into a 3-year contract | process", user="U2")[0].color
+        == "success"
+    )
+    assert (
+        bot.say("objection add Were locked into a 3-year contract | process", user="U2")[0].color == "success"
+    )
+    with bot.services.db.session() as session:
+        assert len(list(session.exec(select(Objection)))) == len(SEEDS) + 3
+
+
 def test_on_demand_coaching_uses_the_knowledge_base_with_citations(bot: Harness) -> None:
     _seed_kb(bot)
     reply = bot.say("objection Your price is too high", user="U1")[0]
