@@ -277,7 +277,12 @@ def answer_part(
         else:
             if reply.declined:
                 return part("none", "llm")
-            return part("strong", "llm", renumber_model_text(reply.text, reply.cited, hits, start, language))
+            if reply.cited:
+                return part(
+                    "strong", "llm", renumber_model_text(reply.text, reply.cited, hits, start, language)
+                )
+            # an answer citing no source is not grounded in one a rep could check: quote the sources instead
+            logger.warning("LLM answer cites no source, answering extractively")
     candidates = prefer_language(result.hits, language)[:EXTRACTIVE_SECTIONS]
     composed = extractive_body(
         question=query,

@@ -307,6 +307,16 @@ def test_llm_failure_falls_back_to_extractive() -> None:
     assert answer.answered and answer.method == "extractive" and "50 active workflows" in answer.text
 
 
+def test_an_llm_answer_citing_no_source_is_replaced_by_the_quoted_sources() -> None:
+    kb = FakeSearch([section("Growth allows 50 active workflows.", heading="Workflows")])
+    with serve_openai(answer=lambda messages: "Growth has unlimited workflows.") as fake:
+        answer = answer_question(
+            question="How many workflows on Growth?", knowledge=kb, llm=make_llm(fake.base_url), today=TODAY
+        )
+    assert answer.answered and answer.method == "extractive" and "50 active workflows" in answer.text
+    assert "unlimited" not in answer.text and answer.sources
+
+
 def test_llm_is_not_asked_when_evidence_is_weak() -> None:
     kb = FakeSearch([section("Unrelated.")], answerable=False, confidence=0.05)
     with serve_openai() as fake:
