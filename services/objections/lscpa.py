@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.i18n import Language, detect_language, pick
 from bot.messages import Citation, KeyValue, Reply
@@ -40,10 +41,13 @@ STEP_GOALS = {
 _LISTEN = (
     "i hear", "you mentioned", "you said", "you're saying", "you are saying", "if i understand",
     "so you", "let me make sure", "sounds like", "what i'm hearing", "to recap", "you feel",
+    "your concern is", "you're concerned", "you are concerned", "you're worried", "you are worried",
     "您提到", "你提到", "您说", "你说", "您的意思", "你的意思", "我听到", "听起来", "如果我没理解错", "也就是说",
+    "您是说", "你是说", "您是觉得", "你是觉得", "您担心", "你担心",
 )  # fmt: skip
 _SYMPATHIZE = (
-    "understand", "makes sense", "fair point", "that's fair", "totally get", "i get it", "appreciate",
+    "understand", "understood", "makes sense", "fair point", "that's fair", "totally fair", "completely fair",
+    "totally get", "i get it", "appreciate", "i can see why", "i see why",
     "valid", "good question", "many customers", "other customers felt", "not alone", "reasonable",
     "理解", "明白", "确实", "很正常", "能理解", "感谢", "很多客户", "合理", "您的顾虑", "你的顾虑", "不少客户",
 )  # fmt: skip
@@ -70,7 +74,8 @@ _NUMBER = re.compile(
 # a sentence ends at . ! ? followed by a space (never inside "99.95%" or "SAML 2.0"), at 。！？ or a line break
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])|\n+")
 FACT_LENGTH = 300  # characters of a fact quoted in the model answer, in whole sentences
-_WORD = re.compile(r"[a-z]{4,}|[\u4e00-\u9fff]{2}", re.I)
+_WORD = re.compile(r"[a-z]{4,}", re.I)
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
 @dataclass(frozen=True)
@@ -97,9 +102,18 @@ class Assessment:
         return len(self.covered)
 
 
+@lru_cache(maxsize=16)
+def _cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for a cue list: an English cue starts a word ("our" is not the end of "your", "how" not
+    of "show"; "understand" still finds "understandable"), a Chinese cue is found anywhere."""
+    alternatives = [
+        rf"(?<![a-z']){re.escape(cue.strip())}" if cue.isascii() else re.escape(cue) for cue in cues
+    ]
+    return re.compile("|".join(alternatives))
+
+
 def _has(sentence: str, cues: tuple[str, ...]) -> bool:
-    lowered = sentence.lower()
-    return any(cue in lowered for cue in cues)
+    return _cue_pattern(cues).search(sentence.lower().replace("’", "'")) is not None
 
 
 def _is_question(sentence: str) -> bool:
@@ -107,11 +121,18 @@ def _is_question(sentence: str) -> bool:
     return stripped.endswith(("?", "？")) or stripped.endswith(("吗", "呢"))
 
 
+def _content_words(text: str) -> set[str]:
+    """Latin words of 4+ letters and every pair of adjacent Chinese characters ("价格太高" → 价格, 格太, 太高:
+    Chinese has no spaces, so a restatement shares pairs wherever it starts)."""
+    words = {w.lower() for w in _WORD.findall(text) if w.isascii()}
+    for run in _CJK_RUN.findall(text):
+        words.update(run[i : i + 2] for i in range(len(run) - 1))
+    return words
+
+
 def _echoes(sentence: str, objection: str) -> bool:
     """Listen by restating: the sentence repeats at least two content words of the objection."""
-    wanted = {w.lower() for w in _WORD.findall(objection)}
-    said = {w.lower() for w in _WORD.findall(sentence)}
-    return len(wanted & said) >= 2
+    return len(_content_words(objection) & _content_words(sentence)) >= 2
 
 
 def sentences(text: str) -> list[str]:
@@ -132,12 +153,12 @@ def join_sentences(parts: list[str], *, limit: int = FACT_LENGTH) -> str:
 
 def assess(*, answer: str, objection: str) -> Assessment:
     found: dict[str, str] = {}
+    restating_question = ""  # "您是说价格偏高，对吗？": Listen; Clarify only if no other question probes
     parts = sentences(answer)
     for index, sentence in enumerate(parts):
         question = _is_question(sentence)
-        if "listen" not in found and (
-            _has(sentence, _LISTEN) or (not question and _echoes(sentence, objection))
-        ):
+        restates = _has(sentence, _LISTEN)
+        if "listen" not in found and (restates or (not question and _echoes(sentence, objection))):
             found["listen"] = sentence
         if "sympathize" not in found and not question and _has(sentence, _SYMPATHIZE):
             found["sympathize"] = sentence
@@ -146,12 +167,16 @@ def assess(*, answer: str, objection: str) -> Assessment:
             late = index == len(parts) - 1 and "present" in found
             if (moving_on or late) and "ask" not in found:
                 found["ask"] = sentence
+            elif restates and not moving_on:
+                restating_question = restating_question or sentence
             elif "clarify" not in found and (_has(sentence, _CLARIFY) or "present" not in found):
                 found["clarify"] = sentence
         elif "present" not in found and (
             _NUMBER.search(sentence) or (_has(sentence, _PRESENT) and not _has(sentence, _SYMPATHIZE))
         ):
             found["present"] = sentence
+    if "clarify" not in found and restating_question:
+        found["clarify"] = restating_question
     return Assessment(
         steps=tuple(StepResult(step=s, covered=s in found, evidence=found.get(s, "")) for s in STEPS)
     )

@@ -57,6 +57,40 @@ def test_assess_good_and_poor_answers() -> None:
     assert zh.covered == ["listen", "sympathize", "clarify", "present", "ask"]
 
 
+@pytest.mark.parametrize(
+    ("objection", "answer", "covered", "evidence"),
+    [
+        # a restating question is Listen (it was only Clarify, so a rep who did all five got ❌ 倾听)
+        (
+            "你们的价格太高了。",
+            "您是说我们的价格偏高，对吗？我完全理解，很多客户一开始也这么觉得。您主要是和哪家产品比较呢？"
+            "比如某客户上线后一年节省了30%的成本。这样能打消您的顾虑吗？",
+            ["listen", "sympathize", "clarify", "present", "ask"],
+            {"listen": "您是说我们的价格偏高，对吗？", "clarify": "您主要是和哪家产品比较呢？"},
+        ),
+        # restating in Chinese shares character pairs wherever it starts (价格太高)
+        ("你们的价格太高了。", "您觉得价格太高。", ["listen"], {"listen": "您觉得价格太高。"}),
+        # "your" is not the cue "our": hearing the concern is not presenting facts
+        ("Your price is too high.", "I hear your concern.", ["listen"], {}),
+        ("Your price is too high.", "Let me show you around.", [], {}),
+        (
+            "Your price is too high.",
+            "Understood. Totally fair.",
+            ["sympathize"],
+            {"sympathize": "Understood."},
+        ),
+        ("Your price is too high.", "So you think the price is too high?", ["listen", "clarify"], {}),
+    ],
+)
+def test_assess_reads_natural_answers_step_by_step(
+    objection: str, answer: str, covered: list[str], evidence: dict[str, str]
+) -> None:
+    result = assess(answer=answer, objection=objection)
+    assert result.covered == covered
+    for step, sentence in evidence.items():
+        assert next(s.evidence for s in result.steps if s.step == step) == sentence
+
+
 def test_library_is_seeded_bilingual_on_first_use(bot: Harness) -> None:
     reply = bot.say("objection list", user="U1")[0]
     assert f"({len(SEEDS)})" in (reply.title or "") and "Your price is too high." in reply.text
