@@ -373,9 +373,23 @@ def _schedule_id_from(value: str) -> int:
     return int(head)
 
 
+def _load_sync(services: Services, schedule_id: int) -> Schedule:
+    """The sync schedule behind an agenda / can't-attend button or its text: a digest or a practice has no
+    agenda and no meeting, so an item or an absence recorded there would never be shown."""
+    schedule = load_schedule(services=services, schedule_id=schedule_id)
+    if schedule.kind != "sync":
+        en_kind, zh_kind = schedule_name(schedule.kind, schedule.cron)
+        raise UsageError(
+            f"Schedule #{schedule_id} is a {en_kind}, not a sync: it has no agenda or attendance. "
+            "`schedule list` shows the sync reminders.",
+            f"定时任务 #{schedule_id} 是{zh_kind}，不是同步会：没有议程，也无需请假。`提醒 列表` 可查看同步会提醒。",
+        )
+    return schedule
+
+
 def handle_add_item_button(msg: IncomingMessage, services: Services) -> Reply:
     schedule_id = _schedule_id_from(msg.action_value)
-    load_schedule(services=services, schedule_id=schedule_id)
+    _load_sync(services, schedule_id)
     return Reply(form=agenda_form(schedule_id))
 
 
@@ -420,7 +434,7 @@ def validate_agenda_form(msg: IncomingMessage, services: Services) -> None:
 
 def handle_agenda_form(msg: IncomingMessage, services: Services) -> Reply:
     schedule_id = _schedule_id_from(msg.action_value)
-    load_schedule(services=services, schedule_id=schedule_id)
+    _load_sync(services, schedule_id)
     text = (msg.form.get("item") or "").strip()
     if not text:
         raise UsageError("The agenda item is empty; nothing was added.", "议题为空，未添加。")
@@ -461,7 +475,7 @@ def _meant_occurrence(schedule: Schedule, now: datetime) -> str:
 
 def handle_cant_attend(msg: IncomingMessage, services: Services) -> Reply:
     schedule_id = _schedule_id_from(msg.action_value)
-    schedule = load_schedule(services=services, schedule_id=schedule_id)
+    schedule = _load_sync(services, schedule_id)
     # the button names its sync; the text command (`schedule absent 3`) means today's or else the next one
     slot = msg.action_value.partition(":")[2] or _meant_occurrence(schedule, services.now())
     new = record_absence(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot.models import Schedule
+from bot.models import AgendaItem, Schedule, SyncAbsence
 from tests.fakes.harness import Harness
 
 
@@ -221,3 +221,15 @@ def test_chinese_schedule_replies_name_weekdays_in_chinese(bot: Harness) -> None
     assert not any(day in fields["接下来运行"] for day in ("Mon", "Tue", "Fri"))
     [listed] = bot.say("提醒 列表", user="UPM")
     assert "下次 周一 2026-11-30 10:00" in listed.fields[0].value
+
+
+def test_agenda_items_and_absences_only_for_a_sync(bot: Harness) -> None:
+    """`schedule agenda 1 …` on a digest answered 'Added to the next sync agenda' and the item was never
+    shown anywhere; `schedule absent 1` recorded an absence from a digest."""
+    bot.say("schedule add digest daily 09:30 channels:slack:C1", user="UPM")
+    for typed in ("schedule agenda 1 Pricing of the EU plan", "schedule absent 1", "提醒 请假 1"):
+        [reply] = bot.say(typed, user="U3")
+        assert reply.color == "warning" and "is a Daily sales digest, not a sync" in reply.text, typed
+        assert "是销售日报，不是同步会" in reply.text
+    with bot.services.db.session() as session:
+        assert not list(session.exec(select(AgendaItem))) and not list(session.exec(select(SyncAbsence)))
