@@ -136,6 +136,12 @@ def handle_schedule(msg: IncomingMessage, services: Services) -> Reply:
             usage=USAGE,
         )
     if sub == "list":
+        if len(words) > 1:
+            raise UsageError(
+                f"`schedule list` takes nothing after it (it shows every schedule), not {' '.join(words[1:])!r}.",
+                f"`提醒 列表` 后面不需要参数（会列出全部定时任务），而不是 {' '.join(words[1:])!r}。",
+                usage=USAGE,
+            )
         return list_schedules(msg, services)
     services.roles.require(
         platform=msg.platform, user=msg.user, workspace=msg.role_workspace, roles=("pm", "admin")

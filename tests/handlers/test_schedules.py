@@ -84,6 +84,8 @@ def test_chinese_alias_and_options(bot: Harness) -> None:
         ("提醒 add digest daily 09:30 时区：", "Option `tz:` has no value"),
         ("schedule add digest daily 09:30 channels:", "Option `channels:` has no value"),
         ("schedule frobnicate", "Unknown subcommand"),
+        ("schedule list 1", "`schedule list` takes nothing after it"),  # was the whole list, '1' ignored
+        ("提醒 列表 全部", "`schedule list` takes nothing after it"),
         ("schedule pause", "exactly one schedule id"),
         ("schedule pause abc", "schedule id like #12"),
         ("schedule run 99", "no schedule #99"),
