@@ -88,7 +88,7 @@ def run_schedule_detailed(
                 note=day_verdict.reason_en,
             )
             return RunResult(posted=0, slot=slot, skipped_reason=day_verdict.reason_en)
-    since = as_utc(schedule.last_posted_at) if schedule.last_posted_at else now - timedelta(days=7)
+    since = as_utc(schedule.last_posted_at) if schedule.last_posted_at else first_period_start(schedule, slot)
     reply: Reply | None = None
     agenda_ids: list[int] = []
     if schedule.kind != "lscpa":  # one message for every channel, built once
@@ -116,6 +116,21 @@ def run_schedule_detailed(
         services=services, schedule_id=schedule_id, slot=None if force else slot, posted=posted > 0, note=""
     )
     return RunResult(posted=posted, slot=slot)
+
+
+FIRST_PERIOD_LIMIT = timedelta(days=35)  # a monthly schedule's previous slot is at most 31 days back
+
+
+def first_period_start(schedule: Schedule, slot: datetime) -> datetime:
+    """What the first post of a schedule covers: since the slot before this one of its own cron (a daily
+    digest one day, `weekdays` back to Friday on a Monday, a monthly one a month) — it was always the last
+    7 days, so the first Monthly PM digest left out three weeks. A week when there is none within 35 days."""
+    named = build_trigger(cron=schedule.cron, timezone=schedule.timezone)  # the days the cron names
+    for window in (timedelta(days=1), timedelta(days=8), FIRST_PERIOD_LIMIT):  # few steps for any cron
+        previous = latest_slot(named, now=slot - timedelta(seconds=1), not_before=slot - window)
+        if previous is not None:
+            return as_utc(previous)
+    return slot - timedelta(days=7)
 
 
 def _mark(*, services: Services, schedule_id: int, slot: datetime | None, posted: bool, note: str) -> None:

@@ -310,3 +310,22 @@ def test_cant_attend_as_text_before_the_sync_counts_for_the_next_one(bot: Harnes
     bot.clock.set(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))  # Tuesday: the next Monday
     [later] = bot.say(f"schedule absent {schedule.id}", user="U8")
     assert "Mon 2026-12-07 10:00" in later.text and tokens("so far: <@slack:U8>") in later.text
+
+
+@pytest.mark.parametrize(
+    ("when", "posted_at", "period"),
+    [
+        ("monthly 1 10:00", datetime(2026, 12, 1, 2, 0, 5, tzinfo=UTC), "2026-11-01 → 2026-12-01"),
+        ("daily 10:00", datetime(2026, 11, 24, 2, 0, 5, tzinfo=UTC), "2026-11-23 → 2026-11-24"),
+        ("weekdays 10:00", datetime(2026, 11, 30, 2, 0, 5, tzinfo=UTC), "2026-11-27 → 2026-11-30"),
+        ("weekly mon 10:00", datetime(2026, 11, 30, 2, 0, 5, tzinfo=UTC), "2026-11-23 → 2026-11-30"),
+    ],
+)
+def test_the_first_digest_covers_its_own_period(
+    bot: Harness, when: str, posted_at: datetime, period: str
+) -> None:
+    """The first post always covered the last 7 days: the first Monthly PM digest left out three weeks."""
+    schedule = add_schedule(bot, f"pm-digest {when} channels:slack:CPMD calendar:cn")
+    bot.clock.set(posted_at)
+    assert run_schedule(services=bot.services, schedule_id=schedule.id) == 1
+    assert bot.slack.to(conversation="CPMD")[0].reply.context == [f"{period} · SalesBridge"]
