@@ -51,8 +51,6 @@ if TYPE_CHECKING:
     from bot.llm import LLM
 
 logger = logging.getLogger(__name__)
-# Under this share of the sections in the asker's language, a question is judged as a cross-language one
-CROSS_LANGUAGE_SHARE = 0.1
 
 
 class KnowledgeBase:
@@ -78,7 +76,7 @@ class KnowledgeBase:
         )
         self.config = config or RetrievalConfig()
         self._decision = decision  # None: the stored calibration, else the defaults
-        self._closest = closest_decision  # for a question asked across languages (None: not used)
+        self._closest = closest_decision  # judges other-language candidates when `decision` does not answer
         self.version_check_seconds = version_check_seconds
         self._lock = threading.RLock()
         self._lexical: LexicalIndex | None = None
@@ -261,7 +259,7 @@ class KnowledgeBase:
             lexical=lexical,
             dense=dense,
             decision=self._decision_for("hybrid" if dense is not None else "lexical"),
-            closest=self._closest if self._asked_across_languages(lexical, dense, language) else None,
+            closest=self._closest if dense is not None else None,
             config=self.config,
             mask=mask,
             rewrites=self._rewrites(query, language=language),
@@ -278,17 +276,6 @@ class KnowledgeBase:
         if self._decision is not None:
             return self._decision
         return self._stored_decisions.get(mode) or DEFAULTS[mode]
-
-    @staticmethod
-    def _asked_across_languages(lexical: LexicalIndex, dense: DenseIndex | None, language: str) -> bool:
-        """Under CROSS_LANGUAGE_SHARE of the sections in the asker's language (English-only documents, a
-        Chinese question): its words cannot be found, only its meaning (docs/knowledge.md)."""
-        languages = lexical.sections.languages
-        return (
-            dense is not None
-            and len(languages) > 0
-            and bool((languages == language).mean() < CROSS_LANGUAGE_SHARE)
-        )
 
     def decision_mode(self) -> str:
         """ "hybrid" when semantic evidence exists for the decision to weigh (vectors stored), else "lexical"."""

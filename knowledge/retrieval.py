@@ -60,8 +60,9 @@ def retrieve(
 ) -> Retrieved | None:
     """Run the stages for one question; None when the question has no searchable term or the knowledge
     base is empty. `query_vector` embeds the question (None: lexical only, or the embedding failed).
-    `closest`, when `decision` does not answer, decides whether the closest sections are worth showing
-    ("not sure") rather than "I don't know" — for a question in a language the documents do not write."""
+    `closest`, when `decision` does not answer, judges the candidates in another language than the
+    question's: whether they are worth showing ("not sure — the closest sections") rather than "I don't
+    know" — the question's words cannot match them, only its meaning."""
 
     terms = tokens(query, query=True)
     if not terms or lexical.size == 0:
@@ -117,8 +118,10 @@ def retrieve(
     features = dict(decision.best([f for _, f in judged]))
     confidence = decision.confidence(features)
     support = decision.support(confidence, features)
-    if support != "strong" and closest is not None and any(closest.verdict(f) == "strong" for _, f in judged):
-        support = "weak"  # not an answer, but the closest sections are worth showing
+    if support != "strong" and closest is not None:
+        across = [f for number, f in judged if index.languages[number] != language]
+        if any(closest.verdict(f) == "strong" for f in across):
+            support = "weak"  # not an answer, but the closest sections are worth showing
     return Retrieved(
         ranked=ranked,
         lexical_scores=scores,
