@@ -1,8 +1,9 @@
 """Duplicate detection across languages and platforms, over an inverted token index.
 
 Text is tokenised like the knowledge base (`knowledge.tokenize.tokens`: jieba for Chinese, Snowball
-stems for English), then normalised: a small bilingual glossary maps common Chinese product words to their English
-term (登录 → login, 导出 → export …) and filler words (support / 支持, customer / 客户 …) are dropped. So
+stems for English), then normalised: a small bilingual glossary (`data/glossary.txt`, a deployer's to edit) maps
+common Chinese product words to their English term (登录 → login, 导出 → export …) and filler words
+(`data/filler-words.txt`: support / 支持, customer / 客户 …) are dropped. So
 "支持 SAML SSO 登录" and "SAML SSO login" share {saml, sso, login}.
 
 Similarity between a new text q and an open request d:
@@ -29,6 +30,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -46,92 +48,33 @@ CANDIDATE_ROW_BUDGET = 5000  # index rows read to collect candidates
 MAX_TOKENS = 64
 MAX_TOKEN_LENGTH = 64
 
-GLOSSARY = {
-    "登录": "login",
-    "登陆": "login",
-    "单点登录": "sso",
-    "导出": "export",
-    "导入": "import",
-    "报表": "report",
-    "报告": "report",
-    "权限": "permission",
-    "角色": "role",
-    "集成": "integration",
-    "接口": "api",
-    "审计": "audit",
-    "日志": "log",
-    "备份": "backup",
-    "恢复": "restore",
-    "加密": "encryption",
-    "通知": "notification",
-    "搜索": "search",
-    "仪表盘": "dashboard",
-    "看板": "dashboard",
-    "移动端": "mobile",
-    "手机": "mobile",
-    "多租户": "multitenancy",
-    "租户": "tenant",
-    "用户": "user",
-    "同步": "sync",
-    "迁移": "migration",
-    "性能": "performance",
-    "告警": "alert",
-    "报警": "alert",
-    "审批": "approval",
-    "工作流": "workflow",
-    "流程": "workflow",
-    "模板": "template",
-    "批量": "bulk",
-    "自定义": "custom",
-    "字段": "field",
-    "离线": "offline",
-    "双因素": "2fa",
-    "多因素": "mfa",
-    "认证": "authentication",
-    "身份验证": "authentication",
-    "中文": "chinese",
-    "英文": "english",
-    "暗色": "dark",
-    "深色": "dark",
-    "模式": "mode",
-    "主题": "theme",
-    "数据库": "database",
-    "私有化": "onpremise",
-    "部署": "deployment",
-    "对接": "integration",
-    "表格": "spreadsheet",
-    "文件": "file",
-    "附件": "attachment",
-    "上传": "upload",
-    "下载": "download",
-    "日历": "calendar",
-    "邮件": "email",
-    "邮箱": "email",
-    "短信": "sms",
-    "支付": "payment",
-    "发票": "invoice",
-    "合同": "contract",
-    "签名": "signature",
-    "电子签名": "esignature",
-    "logon": "login",
-    "signin": "login",
-}
-_STOPWORD_TEXT = (
-    "a an the to of for in on at by with and or is are be it its this that we they our their my your "
-    "can could should would will please need needs want wants like support supports supported feature "
-    "features request requests customer customers client clients ask asks asked add adding allow allows "
-    "able have has more better new via from into as not no also some any all so do does "
-    "支持 需要 希望 客户 功能 需求 请 能 能够 可以 一个 的 了 和 与 及 在 对 把 吗 呢 也 都 要 想 增加 添加 提供 实现 "
-    "是否 还 就 让 给 用 上 中 个 单点"
-)
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+DATA = Path(__file__).with_name("data")
+
+
+def _data_lines(name: str) -> list[str]:
+    """The entries of `services/requests/data/NAME` (one per line, `#` comment lines)."""
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+@lru_cache(maxsize=1)
+def glossary() -> dict[str, str]:
+    """`data/glossary.txt`: a word as reps write it → the term it counts as (登录 → login, signin → login)."""
+    pairs = (line.split("=", 1) for line in _data_lines("glossary.txt") if "=" in line)
+    return {word.strip(): term.strip() for word, term in pairs if word.strip() and term.strip()}
+
+
+@lru_cache(maxsize=1)
+def filler_words() -> frozenset[str]:
+    """`data/filler-words.txt`: words that say nothing about what is requested (support, 客户 …)."""
+    return frozenset(_data_lines("filler-words.txt"))
 
 
 @lru_cache(maxsize=1)
 def _stop_terms() -> frozenset[str]:
     """The stop words as the tokenizer spells them (English ones stemmed: "features" → "featur")."""
-    terms = set(STOPWORDS)
-    for word in STOPWORDS:
+    terms = set(filler_words())
+    for word in filler_words():
         terms.update(kb_tokens(word, keep_stop_words=True))
     return frozenset(terms)
 
@@ -140,7 +83,7 @@ def _stop_terms() -> frozenset[str]:
 def _glossary_terms() -> dict[str, tuple[str, ...]]:
     """Glossary keys and values in tokenizer spelling: 通知 → ("notif",), signin → ("login",)."""
     mapped: dict[str, tuple[str, ...]] = {}
-    for key, value in GLOSSARY.items():
+    for key, value in glossary().items():
         target = tuple(kb_tokens(value, keep_stop_words=True)) or (value,)
         mapped[key] = target
         for spelled in kb_tokens(key, keep_stop_words=True):
@@ -169,7 +112,7 @@ def text_tokens(text: str) -> list[str]:
     """The normalised token set of a request text (what the index stores)."""
     raw = kb_tokens(text)
     # Glossary terms are often inside longer Chinese words the tokenizer keeps whole ("单点登录功能").
-    extra = [term for term in GLOSSARY if not term.isascii() and term in text]
+    extra = [term for term in glossary() if not term.isascii() and term in text]
     return normalize([*raw, *extra])
 
 
