@@ -28,8 +28,9 @@ from typing import Any
 SUPPORT_ORDER = {"none": 0, "weak": 1, "strong": 2}
 LEXICAL_FEATURES = ("coverage", "unknown", "strength", "unknown_names", "information")
 HYBRID_FEATURES = (*LEXICAL_FEATURES, "dense", "dense_gap", "agreement")
-# A question in a language the knowledge base (almost) does not write: its words cannot be found, only its
-# meaning and the names it shares with the documents — "unknown" says nothing, every word is
+# A section in another language than the question's: the question's words cannot be found in it, only its
+# meaning and the names both write — "unknown" says little (in a knowledge base of the other language, every
+# word of the question is unknown)
 CROSS_LANGUAGE_FEATURES = ("coverage", "strength", "unknown_names", "information", "dense", "dense_gap")
 
 
@@ -105,9 +106,9 @@ DEFAULT_HYBRID = DecisionModel(
 )
 
 # Fitted by `python -m benchmarks.cross_language`: each language folder of the three products alone, asked
-# the questions of the other language. It only decides whether the closest sections are worth showing ("not
-# sure") when the answer decision does not answer: fitted to answer, it quoted no right section for up to
-# half of the questions (docs/knowledge.md).
+# the questions of the other language. It only judges whether sections in the other language are worth
+# showing ("not sure") when the answer decision does not answer: fitted to answer, it quoted no right section
+# for up to half of the questions (docs/knowledge.md).
 DEFAULT_CROSS_LANGUAGE = DecisionModel(
     weights={
         "coverage": 8.8403,
