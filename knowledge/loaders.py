@@ -191,8 +191,10 @@ def load_html(text: str) -> LoadedFile:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(text, "html.parser")
-    for tag in soup(["script", "style", "noscript", "nav", "footer", "header", "template"]):
+    for tag in soup(["script", "style", "noscript", "nav", "footer", "header", "template", "aside"]):
         tag.decompose()
+    for tag in soup.find_all(role=["navigation", "banner", "contentinfo", "search", "complementary"]):
+        tag.decompose()  # a site's menus, sidebars and footers (ARIA landmarks), on every page alike
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     meta: dict[str, str] = {}
     for tag in soup.find_all("meta"):
@@ -200,7 +202,23 @@ def load_html(text: str) -> LoadedFile:
         content = tag.get("content")
         if name and isinstance(content, str):
             meta[name] = content
-    root = soup.body or soup
+    articles = soup.find_all("article")
+    # a documentation site's page: its main content, not the site around it
+    main = soup.find("main") or soup.find(role="main") or (articles[0] if len(articles) == 1 else None)
+    page = soup.body or soup
+    markdown = (_html_markdown(main) if main is not None else "") or _html_markdown(page)
+    return LoadedFile(
+        markdown=markdown,
+        title=title or _first_heading(markdown) or "",
+        summary=meta.get("description", ""),
+        owner=meta.get("author") or None,
+        updated=_as_date(meta.get("date") or meta.get("last-modified") or meta.get("article:modified_time")),
+        language=_html_language(soup),
+    )
+
+
+def _html_markdown(root: Any) -> str:
+    """The block elements under `root` as Markdown: headings, paragraphs, list items, table cells."""
     lines: list[str] = []
     blocks = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "td", "th", "dt", "dd", "blockquote"]
     for element in root.find_all(blocks):
@@ -215,17 +233,7 @@ def load_html(text: str) -> LoadedFile:
             lines.append("- " + content)
         else:
             lines.append(content + "\n")
-    markdown = "\n".join(lines).strip()
-    if not markdown:
-        markdown = root.get_text("\n", strip=True)
-    return LoadedFile(
-        markdown=markdown,
-        title=title or _first_heading(markdown) or "",
-        summary=meta.get("description", ""),
-        owner=meta.get("author") or None,
-        updated=_as_date(meta.get("date") or meta.get("last-modified") or meta.get("article:modified_time")),
-        language=_html_language(soup),
-    )
+    return "\n".join(lines).strip() or root.get_text("\n", strip=True)
 
 
 def _html_language(soup: Any) -> str | None:

@@ -238,3 +238,23 @@ def test_ingest_reads_the_three_formats_and_answers_from_them(tmp_path: Path) ->
     pricing = kb.search("Does Growth include single sign-on?").hits[0].section
     assert (pricing.path, pricing.title, pricing.heading) == ("pricing.mdx", "Plans and pricing", "Pricing")
     assert "TabItem" not in pricing.text
+
+
+def test_a_documentation_site_page_is_its_main_content(tmp_path: Path) -> None:
+    # exported from a documentation site: every page carries the same sidebar, menus and footer
+    page = tmp_path / "sso.html"
+    page.write_text(
+        "<html lang='en'><head><title>Single sign-on | Acme Docs</title></head><body>"
+        "<div role='navigation'><ul><li>Pricing</li><li>Audit logs</li></ul></div>"
+        "<aside class='theme-doc-sidebar'><ul><li>Sandboxes</li><li>Data export</li></ul></aside>"
+        "<main><article><h1>Single sign-on</h1><p>SAML SSO with Okta is on Enterprise.</p>"
+        "<h2>Set-up</h2><p>Upload the IdP metadata in Settings.</p></article></main>"
+        "<div role='contentinfo'><p>© Acme. Careers. Press.</p></div></body></html>"
+    )
+    loaded = load_file(page)
+    assert [c.heading for c in chunk_markdown(loaded.markdown)] == ["Single sign-on", "Set-up"]
+    for chrome in ("Audit logs", "Sandboxes", "Careers"):
+        assert chrome not in loaded.markdown
+    bare = tmp_path / "bare.html"  # no landmarks at all: the whole body, as before
+    bare.write_text("<html><body><h1>Plans</h1><p>Growth and Enterprise.</p></body></html>")
+    assert "Growth and Enterprise." in load_file(bare).markdown
