@@ -16,6 +16,26 @@ def _split_csv(value: str) -> list[str]:
     return [item.strip() for item in value.replace("，", ",").split(",") if item.strip()]
 
 
+class SettingValueError(ValueError):
+    """A setting's value is refused; the English message and its Chinese line (`zh`), which the CLI prints
+    as one bilingual configuration error (salesbridge/cli/startup_errors.py)."""
+
+    def __init__(self, en: str, zh: str) -> None:
+        super().__init__(en)
+        self.en = en
+        self.zh = zh
+
+
+class SettingsConflict(ConfigurationError):
+    """Settings that are each valid but do not fit together (half a platform's credentials), in English
+    (the message) and Chinese (`zh`)."""
+
+    def __init__(self, en: str, zh: str) -> None:
+        super().__init__(en)
+        self.en = en
+        self.zh = zh
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -43,7 +63,9 @@ class Settings(BaseSettings):
     # semantic retrieval: the model bundled in the wheel (default), the endpoint's embeddings, or none
     # query expansion groups (one group of interchangeable words per line); default: the bundled file
     synonyms_file: str | None = Field(default=None, alias="SALESBRIDGE_SYNONYMS_FILE")
-    embeddings: Literal["bundled", "openai", "none"] = Field(default="bundled", alias="SALESBRIDGE_EMBEDDINGS")
+    embeddings: Literal["bundled", "openai", "none"] = Field(
+        default="bundled", alias="SALESBRIDGE_EMBEDDINGS"
+    )
     embedding_threads: int = Field(default=1, ge=1, le=64, alias="SALESBRIDGE_EMBEDDING_THREADS")
     # with a model configured: rewrite each question into documentation-style search queries (fused)
     query_rewrite: bool = Field(default=True, alias="SALESBRIDGE_QUERY_REWRITE")
@@ -65,7 +87,9 @@ class Settings(BaseSettings):
     # signs the dashboard's session cookies; unset: one is generated and kept in the database (shared by
     # every process on that database)
     dashboard_secret: SecretStr | None = Field(default=None, alias="SALESBRIDGE_DASHBOARD_SECRET")
-    log_level: str = Field(default="INFO", alias="SALESBRIDGE_LOG_LEVEL")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        default="INFO", alias="SALESBRIDGE_LOG_LEVEL"
+    )
     replay_window_seconds: int = Field(default=300, alias="SALESBRIDGE_REPLAY_WINDOW_SECONDS")
     # threads that process inbound events in this process; 0: `serve` only acknowledges (writes the inbox)
     # and `salesbridge worker` processes do the work
@@ -95,15 +119,9 @@ class Settings(BaseSettings):
     @property
     def eos_reminder_days(self) -> list[int]:
         """Days before an end-of-sale notice's last-order date on which a reminder is posted."""
-        days = set()
-        for item in _split_csv(self.eos_reminder_days_csv):
-            if not item.isdecimal() or int(item) <= 0:
-                raise ConfigurationError(
-                    f"SALESBRIDGE_EOS_REMINDER_DAYS entry {item!r} must be a positive number of days"
-                )
-            days.add(int(item))
-        return sorted(days, reverse=True)
-    log_format: str = Field(default="text", alias="SALESBRIDGE_LOG_FORMAT")  # text | json
+        return _eos_days(self.eos_reminder_days_csv)
+
+    log_format: Literal["text", "json"] = Field(default="text", alias="SALESBRIDGE_LOG_FORMAT")
     # per-platform outbox rate limits, e.g. "slack:conversation=1/3,feishu:app=16/50" (rate/s / burst); "off"
     outbox_rate_limits: str = Field(default="", alias="SALESBRIDGE_OUTBOX_RATE_LIMITS")
 
@@ -121,12 +139,39 @@ class Settings(BaseSettings):
             }
         return data
 
+    @field_validator("database_url")
+    @classmethod
+    def _usable_database(cls, value: str) -> str:
+        """SQLite or PostgreSQL (`postgres://` as pasted from a host's console is read as psycopg's)."""
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        from bot.database import normalize_url
+
+        usage_en = "give sqlite:///path/to/file.db or postgresql+psycopg://user:password@host:5432/name"
+        usage_zh = "请设为 sqlite:///路径/文件.db 或 postgresql+psycopg://用户:密码@主机:5432/库名"
+        try:
+            backend = make_url(normalize_url(value.strip())).get_backend_name()
+        except ArgumentError:
+            raise SettingValueError(
+                f"not a database URL; {usage_en}", f"不是数据库地址；{usage_zh}"
+            ) from None
+        if backend not in {"sqlite", "postgresql"}:
+            raise SettingValueError(
+                f"SalesBridge runs on SQLite or PostgreSQL, not {backend}; {usage_en}",
+                f"SalesBridge 只支持 SQLite 或 PostgreSQL，不支持 {backend}；{usage_zh}",
+            )
+        return value.strip()
+
     @field_validator("public_url")
     @classmethod
     def _web_address(cls, value: str) -> str:
         address = value.strip().rstrip("/")
         if not address.startswith(("http://", "https://")) or len(address) <= len("https://"):
-            raise ValueError(f"SALESBRIDGE_PUBLIC_URL must start with http:// or https://, got {value!r}")
+            raise SettingValueError(
+                "must start with http:// or https:// (the address people open, e.g. https://bot.example.com)",
+                "必须以 http:// 或 https:// 开头（大家在浏览器中打开的地址，例如 https://bot.example.com）",
+            )
         return address
 
     @field_validator("timezone")
@@ -135,7 +180,38 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except Exception as exc:  # ZoneInfoNotFoundError or ValueError for malformed keys
-            raise ValueError(f"unknown timezone {value!r}") from exc
+            raise SettingValueError(
+                f"unknown timezone {value!r} (an IANA name such as Asia/Shanghai or America/New_York)",
+                f"未知时区 {value!r}（应为 IANA 时区名，例如 Asia/Shanghai 或 America/New_York）",
+            ) from exc
+        return value
+
+    @field_validator("outbox_rate_limits")
+    @classmethod
+    def _readable_rate_limits(cls, value: str) -> str:
+        from bot.rate_limits import parse_limits
+
+        try:
+            parse_limits(value)
+        except ConfigurationError as exc:
+            raise SettingValueError(
+                str(exc).removeprefix("SALESBRIDGE_OUTBOX_RATE_LIMITS "),
+                "应写成 slack:conversation=1/3,feishu:app=16/50（平台:conversation|app=每秒条数/突发条数），或 off",
+            ) from exc
+        return value
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _any_case(cls, value: Any, info: Any) -> Any:
+        """`info`, `Json`: the level is written in capitals, the format in lower case."""
+        if not isinstance(value, str):
+            return value
+        return value.strip().upper() if info.field_name == "log_level" else value.strip().lower()
+
+    @field_validator("eos_reminder_days_csv")
+    @classmethod
+    def _eos_days_readable(cls, value: str) -> str:
+        _eos_days(value)  # refused at start-up, not by the reminder job every minute
         return value
 
     # --- derived values --------------------------------------------------------------------------
@@ -158,8 +234,9 @@ class Settings(BaseSettings):
         for item in _split_csv(self.pm_channels_csv):
             platform, sep, channel = item.partition(":")
             if not sep or platform not in {"slack", "feishu", "console"} or not channel:
-                raise ConfigurationError(
-                    f"SALESBRIDGE_PM_CHANNELS entry {item!r} must look like slack:C0123 or feishu:oc_abc"
+                raise SettingsConflict(
+                    f"SALESBRIDGE_PM_CHANNELS entry {item!r} must look like slack:C0123 or feishu:oc_abc",
+                    f"SALESBRIDGE_PM_CHANNELS 中的 {item!r} 应写成 slack:C0123 或 feishu:oc_abc 的形式",
                 )
             pairs.append((platform, channel))
         return pairs
@@ -204,7 +281,10 @@ class Settings(BaseSettings):
             needed = ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN" if socket_mode else "SLACK_SIGNING_SECRET"]
             missing = [name for name in needed if not slack_given[name]]
             if missing:
-                raise ConfigurationError("Slack is half-configured; missing: " + ", ".join(missing))
+                raise SettingsConflict(
+                    "Slack is half-configured; missing: " + ", ".join(missing),
+                    "Slack 只配置了一部分，缺少：" + "、".join(missing),
+                )
         feishu_given = {
             "FEISHU_APP_ID": self.feishu_app_id,
             "FEISHU_APP_SECRET": self.feishu_app_secret,
@@ -217,8 +297,23 @@ class Settings(BaseSettings):
                 needed += ["FEISHU_VERIFICATION_TOKEN", "FEISHU_ENCRYPT_KEY"]
             missing = [name for name in needed if not feishu_given[name]]
             if missing:
-                raise ConfigurationError("Feishu is half-configured; missing: " + ", ".join(missing))
+                raise SettingsConflict(
+                    "Feishu is half-configured; missing: " + ", ".join(missing),
+                    "飞书只配置了一部分，缺少：" + "、".join(missing),
+                )
         self.pm_channels  # noqa: B018  (validates the format)
+
+
+def _eos_days(text: str) -> list[int]:
+    days = set()
+    for item in _split_csv(text):
+        if not item.isdecimal() or int(item) <= 0:
+            raise SettingValueError(
+                f"entry {item!r} must be a positive number of days (e.g. 60,30,7)",
+                f"其中的 {item!r} 必须是正整数天数（例如 60,30,7）",
+            )
+        days.add(int(item))
+    return sorted(days, reverse=True)
 
 
 def secret(value: SecretStr | None) -> str:

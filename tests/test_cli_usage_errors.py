@@ -230,3 +230,138 @@ def test_a_folder_where_a_file_is_wanted(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert f"错误：参数值无效 '--source'：文件 '{tmp_path}' 是文件夹，这里需要文件。" in result.stderr
     assert runner.invoke(probe, ["paint", "--colour", "blue"]).stdout == "blue 1.0 None\n"
+
+
+# --- what stops a command before it can work: settings, the database (salesbridge/cli/startup_errors.py) ---
+
+
+@pytest.mark.parametrize(
+    ("env", "english", "chinese"),
+    [
+        (
+            {"SALESBRIDGE_EMBEDDINGS": "foo"},
+            "SALESBRIDGE_EMBEDDINGS='foo': Input should be 'bundled', 'openai' or 'none'",
+            "SALESBRIDGE_EMBEDDINGS='foo'：可选值：'bundled', 'openai' 或 'none'",
+        ),
+        (
+            {"SALESBRIDGE_WORKER_THREADS": "abc"},
+            "SALESBRIDGE_WORKER_THREADS='abc': Input should be a valid integer",
+            "SALESBRIDGE_WORKER_THREADS='abc'：不是有效的整数",
+        ),
+        (
+            {"SALESBRIDGE_TIMEZONE": "Mars/Base"},
+            "SALESBRIDGE_TIMEZONE='Mars/Base': unknown timezone 'Mars/Base'",
+            "SALESBRIDGE_TIMEZONE='Mars/Base'：未知时区 'Mars/Base'",
+        ),
+        (
+            {"SALESBRIDGE_PUBLIC_URL": "localhost:3000"},
+            "SALESBRIDGE_PUBLIC_URL='localhost:3000': must start with http:// or https://",
+            "SALESBRIDGE_PUBLIC_URL='localhost:3000'：必须以 http:// 或 https:// 开头",
+        ),
+        (
+            {"SALESBRIDGE_LOG_LEVEL": "LOUD"},
+            "SALESBRIDGE_LOG_LEVEL='LOUD': Input should be 'DEBUG', 'INFO', 'WARNING', 'ERROR' or 'CRITICAL'",
+            "SALESBRIDGE_LOG_LEVEL='LOUD'：可选值：",
+        ),
+        (
+            {"SALESBRIDGE_LOG_FORMAT": "xml"},
+            "SALESBRIDGE_LOG_FORMAT='xml': Input should be 'text' or 'json'",
+            "SALESBRIDGE_LOG_FORMAT='xml'：可选值：'text' 或 'json'",
+        ),
+        (
+            {"SALESBRIDGE_EOS_REMINDER_DAYS": "60,soon"},
+            "SALESBRIDGE_EOS_REMINDER_DAYS='60,soon': entry 'soon' must be a positive number of days",
+            "SALESBRIDGE_EOS_REMINDER_DAYS='60,soon'：其中的 'soon' 必须是正整数天数",
+        ),
+        (
+            {"SALESBRIDGE_OUTBOX_RATE_LIMITS": "fast"},
+            "SALESBRIDGE_OUTBOX_RATE_LIMITS='fast': entry 'fast' must look like slack:conversation=1/3",
+            "SALESBRIDGE_OUTBOX_RATE_LIMITS='fast'：应写成 slack:conversation=1/3",
+        ),
+        (
+            {"DATABASE_URL": "mysql://ann:hunter2@db/sales"},
+            "DATABASE_URL='mysql://ann:***@db/sales': SalesBridge runs on SQLite or PostgreSQL, not mysql",
+            "DATABASE_URL='mysql://ann:***@db/sales'：SalesBridge 只支持 SQLite 或 PostgreSQL",
+        ),
+        (
+            {"DATABASE_URL": "not a url"},
+            "DATABASE_URL: not a database URL; give sqlite:///path/to/file.db",
+            "DATABASE_URL：不是数据库地址",
+        ),
+    ],
+)
+@pytest.mark.parametrize("command", ["kb status", "db upgrade", "serve --port 1"])
+def test_a_setting_that_cannot_be_used_is_one_bilingual_line_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, command: str, env: dict[str, str], english: str, chinese: str
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = runner.invoke(app, command.split(), prog_name="salesbridge")
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    first, second = result.stderr.splitlines()
+    assert first.startswith("configuration error: ") and english in first
+    assert second.startswith("配置错误：") and chinese in second
+    assert "hunter2" not in result.output and "Traceback" not in result.output
+    assert not Path("never.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("env", "english", "chinese"),
+    [
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-1"},
+            "Slack is half-configured; missing: SLACK_SIGNING_SECRET",
+            "Slack 只配置了一部分，缺少：SLACK_SIGNING_SECRET",
+        ),
+        (
+            {"FEISHU_APP_ID": "cli_x", "FEISHU_VERIFICATION_TOKEN": "v", "FEISHU_ENCRYPT_KEY": "k"},
+            "Feishu is half-configured; missing: FEISHU_APP_SECRET",
+            "飞书只配置了一部分，缺少：FEISHU_APP_SECRET",
+        ),
+        (
+            {"SALESBRIDGE_PM_CHANNELS": "teams:x"},
+            "SALESBRIDGE_PM_CHANNELS entry 'teams:x' must look like slack:C0123 or feishu:oc_abc",
+            "SALESBRIDGE_PM_CHANNELS 中的 'teams:x' 应写成 slack:C0123 或 feishu:oc_abc 的形式",
+        ),
+    ],
+)
+def test_serve_half_configured_says_what_is_missing_in_both_languages(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], english: str, chinese: str
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = runner.invoke(app, ["serve", "--port", "1"], prog_name="salesbridge")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [f"configuration error: {english}", f"配置错误：{chinese}"]
+    assert not Path("never.db").exists()
+
+
+def test_a_sqlite_file_in_a_missing_folder_names_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///nonexistent/dir/x.db")
+    result = runner.invoke(app, ["db", "upgrade"], prog_name="salesbridge")
+    assert result.exit_code == 1, result.output
+    folder = tmp_path / "nonexistent" / "dir"
+    assert result.stderr.splitlines() == [
+        f"database error: cannot open sqlite:///nonexistent/dir/x.db ({folder / 'x.db'}): the folder {folder} "
+        "does not exist. Create it, or set DATABASE_URL to a file in an existing folder.",
+        f"数据库错误：无法打开 sqlite:///nonexistent/dir/x.db ({folder / 'x.db'})：文件夹 {folder} 不存在。"
+        "请先创建它，或把 DATABASE_URL 设为已有文件夹中的文件。",
+    ]
+
+
+@pytest.mark.parametrize("command", ["db upgrade", "kb list", "dashboard link console:ann"])
+def test_a_database_server_that_does_not_answer_is_one_bilingual_line_without_the_password(
+    monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    # nothing listens on port 1
+    monkeypatch.setenv("DATABASE_URL", "postgres://ann:hunter2@127.0.0.1:1/sales")
+    result = runner.invoke(app, command.split(), prog_name="salesbridge")
+    assert result.exit_code == 1, result.output
+    first, second = result.stderr.splitlines()
+    assert first.startswith("database error: cannot use postgresql+psycopg://ann:***@127.0.0.1:1/sales: ")
+    assert first.endswith("Check DATABASE_URL and that the database server is running.")
+    assert second.startswith("数据库错误：无法使用 postgresql+psycopg://ann:***@127.0.0.1:1/sales：")
+    assert "hunter2" not in result.output

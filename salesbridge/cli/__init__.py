@@ -15,7 +15,6 @@ import typer
 from bot.clock import OffsetClock
 from bot.config import Settings
 from bot.database import Database, describe_url
-from bot.errors import ConfigurationError
 from bot.logging_setup import configure_logging
 from bot.platforms.console import ConsolePort, ConsoleSession
 from jobs import run_due_jobs
@@ -26,6 +25,7 @@ from salesbridge.cli.dashboard import dashboard_app
 from salesbridge.cli.kb import empty_knowledge_base, kb_app
 from salesbridge.cli.requests import requests_app
 from salesbridge.cli.schedules import jobs_app
+from salesbridge.cli.startup_errors import SalesBridgeGroup
 from salesbridge.cli.usage_errors import BilingualGroup
 from salesbridge.server import create_asgi_app
 from salesbridge.shutdown import serve_http, wait_for_signal
@@ -34,11 +34,12 @@ from salesbridge.socket_runner import run_socket_mode
 logger = logging.getLogger(__name__)
 
 # every group is a BilingualGroup: typer's own usage errors (missing argument, no such command, a value that
-# does not parse…) in English and Chinese, exit code 2 (salesbridge/cli/usage_errors.py)
+# does not parse…) in English and Chinese, exit code 2 (salesbridge/cli/usage_errors.py); the root one also
+# says why a command cannot start — a setting, the database — in both languages (startup_errors.py)
 app = typer.Typer(
     help="SalesBridge: the sales ↔ product chat bot for Slack and Feishu.",
     no_args_is_help=True,
-    cls=BilingualGroup,
+    cls=SalesBridgeGroup,
 )
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 for _name, _group in (
@@ -80,12 +81,8 @@ def serve(
     Every event is written to the database before it is acknowledged. SIGTERM/SIGINT stop it gracefully
     (SALESBRIDGE_SHUTDOWN_GRACE_SECONDS), exit code 0."""
     settings = _settings()
+    settings.validate_platforms(socket_mode=socket)  # half-configured: startup_errors says what is missing
     configure_logging(settings)
-    try:
-        settings.validate_platforms(socket_mode=socket)
-    except ConfigurationError as exc:
-        typer.echo(f"configuration error: {exc}", err=True)
-        raise typer.Exit(2) from exc
     application = build_application(settings)
     application.start_background(workers=workers)
     try:

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from bot.errors import ConfigurationError
 from tests.fakes.harness import make_settings
@@ -75,3 +76,31 @@ def test_healthz_with_a_copied_env_example_reports_no_slack(tmp_path: Path, sqli
     finally:
         application.stop()
     assert body["platforms"] == {"slack": False, "feishu": False}
+
+
+def test_log_level_and_format_in_any_case_and_only_known_ones() -> None:
+    settings = make_settings("sqlite://", SALESBRIDGE_LOG_LEVEL="debug", SALESBRIDGE_LOG_FORMAT="JSON")
+    assert (settings.log_level, settings.log_format) == ("DEBUG", "json")
+    for name, value in (("SALESBRIDGE_LOG_LEVEL", "LOUD"), ("SALESBRIDGE_LOG_FORMAT", "xml")):
+        with pytest.raises(ValidationError, match=name):
+            make_settings("sqlite://", **{name: value})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SALESBRIDGE_EOS_REMINDER_DAYS", "60,soon"),
+        ("SALESBRIDGE_OUTBOX_RATE_LIMITS", "fast"),
+        ("DATABASE_URL", "mysql://db/sales"),
+        ("DATABASE_URL", "not a url"),
+    ],
+)
+def test_values_used_later_are_refused_when_the_settings_are_read(name: str, value: str) -> None:
+    """Not by the job or the first send that reads them, every minute, after start-up said nothing."""
+    with pytest.raises(ValidationError, match=name):
+        make_settings("sqlite://", **{name: value})
+
+
+def test_pasted_postgres_urls_and_sqlite_files_are_databases() -> None:
+    for url in ("postgres://u:p@db/x", "postgresql+psycopg://u:p@db/x", "sqlite:///var/demo.db", "sqlite://"):
+        assert make_settings(url).database_url == url
