@@ -275,6 +275,7 @@ _ADOC_ANCHOR = re.compile(r"^\[\[[^\]]*\]\]\s*$")
 _ADOC_MACRO_LINE = re.compile(r"^(?:include|image|toc|ifdef|ifndef|ifeval|endif|video|audio)::.*\[.*\]\s*$")
 _ADOC_BLOCK_TITLE = re.compile(r"^\.([^\s.].*)$")
 _ADOC_LIST = re.compile(r"^(\*+|-|\.+)\s+(.*)$")
+_ADOC_TERM = re.compile(r"^(\S.*?)(?::{2,4}|;;)(?:\s+(.*))?$")  # a description list: "term:: definition"
 _ADOC_CODE_DELIMITER = re.compile(r"^(-{4,}|\.{4,}|`{3}.*)\s*$")
 _ADOC_OTHER_DELIMITER = re.compile(r"^(={4,}|\*{4,}|_{4,}|\+{4,}|--|\|===|,===|:===|!===)\s*$")
 _ADOC_URL = re.compile(r"(?:link:)?((?:https?|ftp|mailto):[^\s\[]+)\[([^\]]*)\]")
@@ -373,6 +374,10 @@ def asciidoc_to_markdown(text: str) -> str:
             marker = "1." if item.group(1).startswith(".") else "-"
             depth = len(item.group(1)) - 1 if item.group(1) != "-" else 0
             out.append("  " * depth + f"{marker} {_adoc_inline(item.group(2))}")
+            continue
+        term = _ADOC_TERM.match(stripped)
+        if term and not _ADOC_MACRO_LINE.match(stripped):
+            out.append(f"- {_adoc_inline(term.group(1))}: {_adoc_inline(term.group(2) or '')}".rstrip())
             continue
         if stripped.startswith("|"):
             line = " | ".join(cell.strip() for cell in stripped.strip("|").split("|"))

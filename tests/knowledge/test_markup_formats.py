@@ -93,6 +93,8 @@ sso: true
 
 === Audit logs
 
+Retention:: 365 days by default.
+Export;;
 * Kept for 365 days.
 ** Exportable as CSV.
 include::partial.adoc[]
@@ -168,6 +170,7 @@ def test_asciidoc_titles_attributes_and_blocks() -> None:
     assert "Note:\nSSO needs the Enterprise plan." in markdown
     assert "Example configuration:\n```yaml\n# not a heading\nsso: true\n```" in markdown
     assert "- Kept for 365 days.\n  - Exportable as CSV." in markdown
+    assert "- Retention: 365 days by default.\n- Export:\n" in markdown
     for gone in (":toc:", "a comment", "include::", "hidden block", "====", "[NOTE]", "{product}"):
         assert gone not in markdown
 
