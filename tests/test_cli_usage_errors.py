@@ -3,6 +3,7 @@ in Chinese, each with the `--help` hint, exit code 2 (`salesbridge/cli/usage_err
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from enum import StrEnum
@@ -365,3 +366,30 @@ def test_a_database_server_that_does_not_answer_is_one_bilingual_line_without_th
     assert first.endswith("Check DATABASE_URL and that the database server is running.")
     assert second.startswith("数据库错误：无法使用 postgresql+psycopg://ann:***@127.0.0.1:1/sales：")
     assert "hunter2" not in result.output
+
+
+def test_serve_on_a_port_in_use_says_so_in_both_languages_before_starting_anything() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(
+            app, ["serve", "--host", "127.0.0.1", "--port", str(port)], prog_name="salesbridge"
+        )
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        f"Cannot listen on 127.0.0.1:{port}: the port is already in use (another `salesbridge serve`?). "
+        f"Stop that process or choose another port, e.g. --port {port + 1}.",
+        f"无法监听 127.0.0.1:{port}：端口已被占用（另一个 `salesbridge serve`？）。"
+        f"请停止该进程，或换一个端口，例如 --port {port + 1}。",
+    ]
+    assert not Path("never.db").exists()  # no migration, no scheduler started
+
+
+def test_serve_on_an_address_this_machine_does_not_have() -> None:
+    result = runner.invoke(app, ["serve", "--host", "192.0.2.1", "--port", "3000"], prog_name="salesbridge")
+    assert result.exit_code == 2, result.output
+    english, chinese = result.stderr.splitlines()
+    assert english.startswith("Cannot listen on 192.0.2.1:3000: 192.0.2.1 is not an address of this machine.")
+    assert chinese.startswith("无法监听 192.0.2.1:3000：192.0.2.1 不是本机的地址。")
+    assert not Path("never.db").exists()

@@ -26,7 +26,7 @@ from salesbridge.cli.kb import empty_knowledge_base, kb_app
 from salesbridge.cli.requests import requests_app
 from salesbridge.cli.schedules import jobs_app
 from salesbridge.cli.startup_errors import SalesBridgeGroup
-from salesbridge.cli.usage_errors import BilingualGroup
+from salesbridge.cli.usage_errors import BilingualGroup, fail
 from salesbridge.server import create_asgi_app
 from salesbridge.shutdown import serve_http, wait_for_signal
 from salesbridge.socket_runner import run_socket_mode
@@ -68,7 +68,7 @@ def db_upgrade() -> None:
 @app.command()
 def serve(
     host: str = typer.Option("0.0.0.0", help="Interface to listen on (HTTP mode)."),
-    port: int = typer.Option(3000, help="Port to listen on (HTTP mode)."),
+    port: int = typer.Option(3000, min=1, max=65535, help="Port to listen on (HTTP mode)."),
     socket: bool = typer.Option(False, "--socket", help="Slack Socket Mode + Feishu long connection."),
     workers: int = typer.Option(
         None,
@@ -82,6 +82,7 @@ def serve(
     (SALESBRIDGE_SHUTDOWN_GRACE_SECONDS), exit code 0."""
     settings = _settings()
     settings.validate_platforms(socket_mode=socket)  # half-configured: startup_errors says what is missing
+    _refuse_unusable_address(host, port)
     configure_logging(settings)
     application = build_application(settings)
     application.start_background(workers=workers)
@@ -124,6 +125,57 @@ def worker(
         wait_for_signal()
     finally:
         _stop(application)
+
+
+def _refuse_unusable_address(host: str, port: int) -> None:
+    """Before anything starts (migrations, scheduler, workers): the address `serve` is to listen on can be
+    bound. A port another process holds, a privileged port, an address this machine does not have are a
+    bilingual usage exit, not uvicorn's English line (exit 3) after the scheduler had started."""
+    import errno
+    import socket
+
+    where = f"{host}:{port}"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        raise fail(
+            f"Cannot listen on {where}: this machine has no address {host!r} ({exc.strerror}). "
+            "Use --host 0.0.0.0 (every interface) or --host 127.0.0.1 (this machine only).",
+            f"无法监听 {where}：本机没有地址 {host!r}（{exc.strerror}）。"
+            "请用 --host 0.0.0.0（所有网卡）或 --host 127.0.0.1（仅本机）。",
+        ) from exc
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                en = (
+                    f"Cannot listen on {where}: the port is already in use (another `salesbridge serve`?). "
+                    f"Stop that process or choose another port, e.g. --port {port + 1 if port < 65535 else 3000}."
+                )
+                zh = (
+                    f"无法监听 {where}：端口已被占用（另一个 `salesbridge serve`？）。"
+                    f"请停止该进程，或换一个端口，例如 --port {port + 1 if port < 65535 else 3000}。"
+                )
+            elif exc.errno == errno.EACCES:
+                en = (
+                    f"Cannot listen on {where}: this user may not use port {port} (ports below 1024 need "
+                    "privileges). Use --port 3000 behind a reverse proxy."
+                )
+                zh = f"无法监听 {where}：当前用户无权使用端口 {port}（1024 以下的端口需要特权）。请用 --port 3000 并在前面放反向代理。"
+            elif exc.errno == errno.EADDRNOTAVAIL:
+                en = (
+                    f"Cannot listen on {where}: {host} is not an address of this machine. "
+                    "Use --host 0.0.0.0 (every interface) or --host 127.0.0.1 (this machine only)."
+                )
+                zh = f"无法监听 {where}：{host} 不是本机的地址。请用 --host 0.0.0.0（所有网卡）或 --host 127.0.0.1（仅本机）。"
+            else:
+                en = f"Cannot listen on {where}: {exc.strerror or exc}."
+                zh = f"无法监听 {where}：{exc.strerror or exc}。"
+            raise fail(en, zh) from exc
 
 
 def _stop(application: Application) -> None:
