@@ -174,6 +174,16 @@ class Settings(BaseSettings):
             )
         return address
 
+    @field_validator("openai_base_url", "slack_api_url", "feishu_domain")
+    @classmethod
+    def _endpoint_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip().startswith(("http://", "https://")):
+            raise SettingValueError(
+                "must start with http:// or https:// (a web address, e.g. https://api.openai.com/v1)",
+                "必须以 http:// 或 https:// 开头（网址，例如 https://api.openai.com/v1）",
+            )
+        return value.strip() if value is not None else None
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

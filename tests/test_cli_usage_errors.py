@@ -3,6 +3,7 @@ in Chinese, each with the `--help` hint, exit code 2 (`salesbridge/cli/usage_err
 
 from __future__ import annotations
 
+import logging
 import socket
 import subprocess
 import sys
@@ -13,7 +14,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from salesbridge.cli import app
+from bot.config import Settings
+from salesbridge.cli import app, warn_if_llm_unreachable
 from salesbridge.cli.usage_errors import BilingualGroup
 
 runner = CliRunner()
@@ -393,3 +395,39 @@ def test_serve_on_an_address_this_machine_does_not_have() -> None:
     assert english.startswith("Cannot listen on 192.0.2.1:3000: 192.0.2.1 is not an address of this machine.")
     assert chinese.startswith("无法监听 192.0.2.1:3000：192.0.2.1 不是本机的地址。")
     assert not Path("never.db").exists()
+
+
+def test_an_llm_endpoint_that_does_not_answer_is_one_bilingual_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # bound, not listening: connections are refused
+        settings = Settings(_env_file=None, OPENAI_BASE_URL=f"http://127.0.0.1:{port}/v1")  # type: ignore[call-arg]
+        with caplog.at_level(logging.WARNING, logger="salesbridge.cli"):
+            assert warn_if_llm_unreachable(settings, timeout=1) is False
+    (record,) = caplog.records
+    assert record.getMessage() == (
+        f"OPENAI_BASE_URL http://127.0.0.1:{port}/v1 does not answer (Connection refused): answers quote the "
+        "knowledge base (extractive) until it does / "
+        f"OPENAI_BASE_URL http://127.0.0.1:{port}/v1 无法连接（Connection refused）：在其恢复之前，回答将直接摘录知识库原文"
+    )
+
+
+def test_an_llm_endpoint_that_answers_is_not_warned_about(caplog: pytest.LogCaptureFixture) -> None:
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        port = listening.getsockname()[1]
+        settings = Settings(_env_file=None, OPENAI_BASE_URL=f"http://127.0.0.1:{port}/v1")  # type: ignore[call-arg]
+        assert warn_if_llm_unreachable(settings, timeout=1) is True
+    assert not caplog.records
+
+
+def test_an_llm_endpoint_without_its_scheme_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "localhost:11434/v1")
+    result = runner.invoke(app, ["kb", "status"], prog_name="salesbridge")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[0].startswith(
+        "configuration error: OPENAI_BASE_URL='localhost:11434/v1': must start with http:// or https://"
+    )

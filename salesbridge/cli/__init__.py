@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 
 import typer
@@ -86,6 +87,8 @@ def serve(
     configure_logging(settings)
     application = build_application(settings)
     application.start_background(workers=workers)
+    if settings.llm_enabled:  # a few seconds at most, beside the start-up
+        threading.Thread(target=warn_if_llm_unreachable, args=(settings,), daemon=True).start()
     try:
         if socket:
             run_socket_mode(application, host=host, port=port)
@@ -125,6 +128,32 @@ def worker(
         wait_for_signal()
     finally:
         _stop(application)
+
+
+def warn_if_llm_unreachable(settings: Settings, *, timeout: float = 5.0) -> bool:
+    """Whether the chat model's endpoint answers a TCP connection; if not, one bilingual warning in the log.
+    Nothing is sent (no key, no request): an endpoint that is down or mistyped is said at start-up instead of
+    showing only as slower, extractive answers."""
+    import socket
+    from urllib.parse import urlsplit
+
+    base = settings.openai_base_url or "https://api.openai.com/v1"
+    parts = urlsplit(base)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "", port), timeout=timeout):
+            return True
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        logger.warning(
+            "OPENAI_BASE_URL %s does not answer (%s): answers quote the knowledge base (extractive) until it "
+            "does / OPENAI_BASE_URL %s 无法连接（%s）：在其恢复之前，回答将直接摘录知识库原文",
+            base,
+            why,
+            base,
+            why,
+        )
+        return False
 
 
 def _refuse_unusable_address(host: str, port: int) -> None:
