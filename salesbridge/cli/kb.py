@@ -260,7 +260,10 @@ def evaluate(
     k: int = typer.Option(5, "--k", min=1, max=100, help="Cut-off. 截断位置。"),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON. 以 JSON 输出。"),
 ) -> None:
-    """Recall@1/3/5, MRR, abstention and latency on a question set. 评测检索质量。"""
+    """Recall@1/3/5, MRR, abstention and latency on a question set. 评测检索质量。
+
+    QUESTIONS.jsonl: one JSON object a line, {"question": "…", "expected": [{"path": "pricing.md", "heading":
+    "SSO"}]} or {"question": "…", "type": "unanswerable"}."""
     items, kb = _questions_and_knowledge_base(
         questions,
         usage=(
@@ -357,7 +360,14 @@ def _questions_and_knowledge_base(
     try:
         items = load_questions(questions)
     except QuestionFileError as exc:
-        raise fail(str(exc), _question_file_error_zh(questions, exc)) from exc
+        if isinstance(exc.__cause__, OSError):
+            raise fail(str(exc), _question_file_error_zh(questions, exc)) from exc
+        # a line that is not a question, or no questions: the English line is Python's complaint
+        # ("string indices must be integers"), so both say what a line should be
+        raise fail(
+            f"{exc}. {QUESTION_FORMAT_EN}",
+            _question_file_error_zh(questions, exc) + QUESTION_FORMAT_ZH,
+        ) from exc
     except UnicodeDecodeError as exc:  # a binary file given by mistake
         raise fail(
             f"cannot read {questions}: not UTF-8 text (the questions are JSON lines)",
@@ -367,6 +377,17 @@ def _questions_and_knowledge_base(
     require_documents(kb)
     return items, kb
 
+
+QUESTION_FORMAT_EN = (
+    'Each line is one JSON object: {"question": "Does it support SSO?", "expected": [{"path": "pricing.md", '
+    '"heading": "SSO"}]} (path as `kb list` shows it; heading optional), or {"question": "…", "type": '
+    '"unanswerable"}; optional "id" and "lang".'
+)
+QUESTION_FORMAT_ZH = (
+    '每行一个 JSON 对象：{"question": "支持单点登录吗？", "expected": [{"path": "价格.md", "heading": "SSO"}]}'
+    '（"path" 为文档路径，与列出文档时显示的一致；"heading" 可省略），或 {"question": "…", "type": "unanswerable"}；'
+    '可选 "id" 和 "lang"。'
+)
 
 _OS_ERRORS_ZH = {
     errno.ENOENT: "文件不存在",
@@ -385,5 +406,5 @@ def _question_file_error_zh(path: Path, exc: QuestionFileError) -> str:
     if cause is not None:
         line = re.search(r":(\d+): not a question object", str(exc))
         where = f"第 {line.group(1)} 行" if line else "其中一行"
-        return f'问题文件 {path} {where}不是问题对象（每行应是一个含 "question" 字段的 JSON 对象）。'
-    return f"问题文件 {path} 中没有问题（每行一个 JSON 对象）。"
+        return f"问题文件 {path} {where}不是问题对象。"
+    return f"问题文件 {path} 中没有问题。"

@@ -182,6 +182,16 @@ def test_an_unusable_question_file_is_explained_in_english_then_chinese(
             r"[A-Za-z]{3,}",
             re.sub(r'"\w+"|UTF-8|JSON', "", second.replace(str(path), "")),
         ), second
+        if name in ("bad.jsonl", "empty.jsonl"):  # what a line should be, not only Python's complaint
+            assert first.endswith(
+                'Each line is one JSON object: {"question": "Does it support SSO?", "expected": [{"path": '
+                '"pricing.md", "heading": "SSO"}]} (path as `kb list` shows it; heading optional), or '
+                '{"question": "…", "type": "unanswerable"}; optional "id" and "lang".'
+            ), first
+            assert (
+                '每行一个 JSON 对象：{"question": "支持单点登录吗？", "expected": [{"path": "价格.md"'
+                in second
+            )
 
 
 def test_commands_reading_an_empty_knowledge_base_name_the_database_and_how_to_fill_it(
