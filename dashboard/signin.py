@@ -36,14 +36,20 @@ NEW_LINK_ZH = (
 
 def _refused(ctx: Ctx, problem: LinkProblem) -> Response:
     minutes = int(LINK_TTL.total_seconds() // 60)
-    why_en, why_zh = {
-        "used": ("This sign-in link was already used.", "这个登录链接已经用过了。"),
-        "expired": ("This sign-in link has expired.", "这个登录链接已过期。"),
-        "unknown": ("This sign-in link is not valid.", "这个登录链接无效。"),
+    why_en, why_zh, title_en, title_zh = {
+        "used": (
+            "This sign-in link was already used.",
+            "这个登录链接已经用过了。",
+            "Link already used",
+            "链接已用过",
+        ),
+        "expired": ("This sign-in link has expired.", "这个登录链接已过期。", "Link expired", "链接已过期"),
+        "unknown": ("This sign-in link is not valid.", "这个登录链接无效。", "Link not valid", "链接无效"),
     }[problem]
     return ctx.render(
         "link_refused.html",
         status=404 if problem == "unknown" else 410,
+        title=ctx.t(title_en, title_zh),
         problem=problem,
         why=ctx.t(why_en, why_zh),
         how=ctx.t(NEW_LINK_EN.format(minutes=minutes), NEW_LINK_ZH.format(minutes=minutes)),

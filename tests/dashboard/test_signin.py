@@ -64,6 +64,7 @@ def test_a_link_signs_in_once(bot: Harness) -> None:
     again = other.get(f"/app/login?token={token}")
     assert again.status_code == 410 and 'data-problem="used"' in again.text
     assert "already used" in again.text and "dashboard" in message_of(again.text)
+    assert "<title>Link already used · SalesBridge</title>" in again.text
     posted = other.post("/app/login", data={"token": token}, follow_redirects=False)
     assert posted.status_code == 410 and "sb_session" not in posted.headers.get("set-cookie", "")
     assert other.get("/app/requests").status_code == 401
@@ -76,13 +77,15 @@ def test_an_expired_link_is_refused_with_how_to_get_a_new_one(bot: Harness) -> N
     page = web.get(f"/app/login?token={token}", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
     assert page.status_code == 410 and 'data-problem="expired"' in page.text
     assert "已过期" in page.text and "看板" in message_of(page.text)
+    assert "<title>链接已过期 · SalesBridge</title>" in page.text  # not "SalesBridge · SalesBridge"
     assert web.post("/app/login", data={"token": token}).status_code == 410
     assert web.get("/app/requests").status_code == 401
 
 
 def test_an_unknown_link_and_no_link(bot: Harness) -> None:
     web = client(bot)
-    assert web.get("/app/login?token=" + "0" * 64).status_code == 404
+    unknown = web.get("/app/login?token=" + "0" * 64)
+    assert unknown.status_code == 404 and "<title>Link not valid · SalesBridge</title>" in unknown.text
     assert web.get("/app/login?token=" + "x" * 5000).status_code == 404
     helpful = web.get("/app/login")
     assert helpful.status_code == 200 and "/salesbridge dashboard" in helpful.text
