@@ -250,3 +250,13 @@ def test_the_status_box_is_in_the_pages_language_and_the_teams_timezone(kb_bot: 
     en = web.get("/app/knowledge?lang=en").text
     assert 'id="status-semantic">lexical only (SALESBRIDGE_EMBEDDINGS=none)<' in en
     assert ">default thresholds (not calibrated)<" in en
+
+
+def test_no_faq_entries_yet_says_kb_add_is_a_chat_command(kb_bot: Harness) -> None:
+    """There is no `salesbridge kb add`: an operator reading "`kb add`" tried it in the terminal."""
+    web = client(kb_bot)
+    sign_in(kb_bot, web, user="UPM")
+    english = web.get("/app/knowledge?lang=en").text
+    assert "and from `kb add &lt;title&gt; | &lt;text&gt;` sent to the bot in chat." in english
+    chinese = web.get("/app/knowledge?lang=zh").text
+    assert "以及在聊天中发给机器人的 `知识库 添加 &lt;标题&gt; | &lt;内容&gt;`。" in chinese
