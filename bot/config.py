@@ -184,6 +184,20 @@ class Settings(BaseSettings):
             )
         return value.strip() if value is not None else None
 
+    @field_validator("synonyms_file")
+    @classmethod
+    def _synonyms_file_exists(cls, value: str | None) -> str | None:
+        """Refused when the settings are read, not in the index's background build after start-up."""
+        from pathlib import Path
+
+        if value is not None and not Path(value).expanduser().is_file():
+            where = Path(value).expanduser().resolve()
+            raise SettingValueError(
+                f"no such file ({where}); one comma-separated group of words a line, see samples/synonyms.txt",
+                f"文件不存在（{where}）；每行一组以逗号分隔的同义词，格式见 samples/synonyms.txt",
+            )
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

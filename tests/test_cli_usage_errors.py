@@ -431,3 +431,19 @@ def test_an_llm_endpoint_without_its_scheme_is_a_configuration_error(monkeypatch
     assert result.stderr.splitlines()[0].startswith(
         "configuration error: OPENAI_BASE_URL='localhost:11434/v1': must start with http:// or https://"
     )
+
+
+def test_a_synonyms_file_that_is_not_there_stops_the_command_not_the_index_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SALESBRIDGE_SYNONYMS_FILE", "synonyms.txt")
+    result = runner.invoke(app, ["serve", "--port", "1"], prog_name="salesbridge")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        f"configuration error: SALESBRIDGE_SYNONYMS_FILE='synonyms.txt': no such file ({tmp_path / 'synonyms.txt'}); "
+        "one comma-separated group of words a line, see samples/synonyms.txt (from the environment or .env).",
+        f"配置错误：SALESBRIDGE_SYNONYMS_FILE='synonyms.txt'：文件不存在（{tmp_path / 'synonyms.txt'}）；"
+        "每行一组以逗号分隔的同义词，格式见 samples/synonyms.txt（来自环境变量或 .env）。",
+    ]
+    (tmp_path / "synonyms.txt").write_text("sso, single sign-on\n", encoding="utf-8")
+    assert Settings().synonyms_file == "synonyms.txt"
