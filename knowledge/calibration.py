@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.errors import UserFacingError
 from knowledge.base import KnowledgeBase
 from knowledge.decision import HYBRID_FEATURES, LEXICAL_FEATURES, Example, FitReport, fit
 from knowledge.evaluation import UNANSWERABLE, Question, section_hits
@@ -45,14 +46,42 @@ def calibration_examples(
     return examples
 
 
+def _check_examples(questions: Sequence[Question], examples: Sequence[Example]) -> None:
+    """Both kinds of example, or a bilingual reason naming what is missing — a question that found no
+    section, or an answerable one whose section was not among those judged, teaches nothing."""
+    unanswerable = sum(1 for q in questions if q.type == UNANSWERABLE)
+    if not any(not e.answerable for e in examples):
+        if unanswerable:
+            raise UserFacingError(
+                f"none of the {unanswerable} unanswerable questions found a section to weigh (they are declined "
+                "anyway); add unanswerable questions about things near your product, which find sections but "
+                "should not be answered",
+                f"{unanswerable} 个不可回答的问题都没有检索到任何段落（本来就会拒答），无从学习；"
+                "请加入与产品相近、能检索到段落但不应回答的问题",
+            )
+        raise UserFacingError(
+            'the file has no unanswerable questions (`"type": "unanswerable"`, `"expected": []`)',
+            '文件中没有不可回答的问题（`"type": "unanswerable"`、`"expected": []`）',
+        )
+    if not any(e.answerable for e in examples):
+        raise UserFacingError(
+            "no answerable question's expected section was among the sections the search weighs (the first "
+            "three): check the expected paths and headings against `salesbridge kb search`",
+            "没有一个可回答问题的期望段落出现在检索权衡的前三个段落中：请用 `salesbridge kb search` "
+            "核对期望的路径和标题",
+        )
+
+
 def calibrate(
     kb: KnowledgeBase, questions: Sequence[Question], *, save: bool = True, strict: bool = False
 ) -> FitReport:
     """Fit the decision for the retrieval mode in use (hybrid with embeddings, else lexical) and store it."""
     mode = kb.decision_mode()
     hybrid = mode == "hybrid"
+    examples = calibration_examples(kb, questions, strict=strict)
+    _check_examples(questions, examples)
     report = fit(
-        calibration_examples(kb, questions, strict=strict),
+        examples,
         features=HYBRID_FEATURES if hybrid else LEXICAL_FEATURES,
         source=f"kb calibrate ({len(questions)} questions{', strict' if strict else ''})",
     )

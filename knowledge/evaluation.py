@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from bot.i18n import detect_language
 from knowledge.types import SearchResult
 
 UNANSWERABLE = "unanswerable"
@@ -77,12 +78,14 @@ def load_questions(path: Path) -> list[Question]:
                 Expected(path=str(e["path"]), heading=str(e.get("heading", "")))
                 for e in raw.get("expected", [])
             )
+            text = str(raw["question"])
             questions.append(
                 Question(
                     id=str(raw.get("id", number)),
-                    lang=str(raw.get("lang", "")),
-                    question=str(raw["question"]),
-                    type=str(raw.get("type", "")),
+                    # without "lang": the question's own; without "type": unanswerable when nothing is expected
+                    lang=str(raw.get("lang") or detect_language(text)),
+                    question=text,
+                    type=str(raw.get("type") or (UNANSWERABLE if not expected else "question")),
                     expected=expected,
                 )
             )

@@ -16,6 +16,7 @@ from pathlib import Path
 import typer
 
 from bot.database import describe_url
+from bot.errors import UserFacingError
 from knowledge.base import KnowledgeBase, section_json
 from knowledge.calibration import calibrate as fit_decision
 from knowledge.configured import open_knowledge_base
@@ -338,8 +339,8 @@ def calibrate(
     )
     try:
         report = fit_decision(kb, items, save=not dry_run, strict=strict)
-    except ValueError as exc:
-        raise fail(f"Cannot calibrate: {exc}.", "无法校准：问题中需同时包含可回答和不可回答的问题。") from exc
+    except UserFacingError as exc:
+        raise fail(f"Cannot calibrate: {exc.en}.", f"无法校准：{exc.zh}。") from exc
     typer.echo(
         f"Fitted on {report.examples} questions: answered {report.answered:.0%} of answerable, "
         f"declined {report.declined:.0%} of unanswerable (threshold {report.model.threshold:.2f}, "

@@ -94,3 +94,21 @@ def test_percentile() -> None:
     assert percentile([], 95) == 0.0
     assert percentile([1.0, 2.0, 3.0, 4.0, 100.0], 50) == 3.0
     assert percentile([1.0, 2.0, 3.0, 4.0, 100.0], 95) == 100.0
+
+
+def test_a_question_file_without_lang_or_type(tmp_path: Path) -> None:
+    # a team's own file often has only the question and what answers it: the language is the question's,
+    # and a question expecting nothing is one to decline — no report rows labelled "lang:" or "type:"
+    path = tmp_path / "q.jsonl"
+    rows = [
+        {"question": "How many workflows on Growth?", "expected": [{"path": "plans.md"}]},
+        {"question": "成长版能有多少个工作流？", "expected": [{"path": "plans.md"}]},
+        {"question": "Is there a Mars base?"},
+    ]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    questions = load_questions(path)
+    assert [(q.lang, q.type) for q in questions] == [
+        ("en", "question"),
+        ("zh", "question"),
+        ("en", "unanswerable"),
+    ]

@@ -107,7 +107,20 @@ def test_calibrate_needs_both_kinds_of_questions(corpus: Path, tmp_path: Path) -
     only_answerable = tmp_path / "q.jsonl"
     only_answerable.write_text(json.dumps(QUESTIONS[0]), encoding="utf-8")
     result = runner.invoke(app, ["kb", "calibrate", str(only_answerable)])
-    assert result.exit_code == 2 and "Cannot calibrate" in result.output and "无法校准" in result.output
+    assert (
+        result.exit_code == 2 and "Cannot calibrate: the file has no unanswerable questions" in result.output
+    )
+    assert "无法校准：文件中没有不可回答的问题" in result.output
+    # an unanswerable question that finds no section at all is declined anyway: it teaches nothing, and
+    # the message says so instead of "needs answerable and unanswerable questions"
+    nothing_near = tmp_path / "nothing.jsonl"
+    nothing_near.write_text(
+        json.dumps(QUESTIONS[0]) + "\n" + json.dumps({"question": "Zyxw qqqq?", "type": "unanswerable"}),
+        encoding="utf-8",
+    )
+    found_nothing = runner.invoke(app, ["kb", "calibrate", str(nothing_near), "--dry-run"])
+    assert found_nothing.exit_code == 2, found_nothing.output
+    assert "none of the 1 unanswerable questions found a section" in found_nothing.output
     usage = runner.invoke(app, ["kb", "calibrate"])
     assert usage.exit_code == 2 and "Usage: salesbridge kb calibrate" in usage.output
 
