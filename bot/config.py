@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cached_property
+from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -342,3 +344,26 @@ def _eos_days(text: str) -> list[int]:
 
 def secret(value: SecretStr | None) -> str:
     return value.get_secret_value() if value is not None else ""
+
+
+def unknown_settings(names: Iterable[str]) -> list[tuple[str, str | None]]:
+    """The `SALESBRIDGE_*` names among `names` (the environment, the .env file's keys) that are no setting —
+    a typo is otherwise ignored without a word — each with the closest real one, if any."""
+    import difflib
+
+    known = sorted(str(field.alias) for field in Settings.model_fields.values() if field.alias)
+    return [
+        (name, next(iter(difflib.get_close_matches(name, known, n=1, cutoff=0.8)), None))
+        for name in sorted(set(names))
+        if name.startswith("SALESBRIDGE_") and name not in known
+    ]
+
+
+def env_file_names(path: str = ".env") -> list[str]:
+    """The variable names a .env file sets (`NAME=value` lines; comments and blank lines skipped)."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+    names = (line.split("=", 1)[0].strip().removeprefix("export ").strip() for line in lines if "=" in line)
+    return [name for name in names if name and not name.startswith("#")]

@@ -4,6 +4,7 @@ in Chinese, each with the `--help` hint, exit code 2 (`salesbridge/cli/usage_err
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import typer
 from typer.testing import CliRunner
 
 from bot.config import Settings
-from salesbridge.cli import app, warn_if_llm_unreachable
+from salesbridge.cli import app, warn_about_unknown_settings, warn_if_llm_unreachable
 from salesbridge.cli.usage_errors import BilingualGroup
 
 runner = CliRunner()
@@ -447,3 +448,28 @@ def test_a_synonyms_file_that_is_not_there_stops_the_command_not_the_index_build
     ]
     (tmp_path / "synonyms.txt").write_text("sso, single sign-on\n", encoding="utf-8")
     assert Settings().synonyms_file == "synonyms.txt"
+
+
+def test_a_mistyped_setting_is_warned_about_not_ignored_silently(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    for name in [n for n in os.environ if n.startswith("SALESBRIDGE_")]:
+        monkeypatch.delenv(name)  # CI's own (SALESBRIDGE_TEST_POSTGRES_URL)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("# comment\nexport SALESBRIDGE_TIMEZON=Asia/Shanghai\nSLACK_BOT_TOKEN=x\n")
+    monkeypatch.setenv("SALESBRIDGE_PM_USER", "U1")
+    monkeypatch.setenv("SALESBRIDGE_PM_USERS", "U2")  # a real one: not warned about
+    monkeypatch.setenv("SALESBRIDGE_SOMETHING_ELSE", "1")
+    with caplog.at_level(logging.WARNING, logger="salesbridge.cli"):
+        assert warn_about_unknown_settings() == [
+            "SALESBRIDGE_PM_USER",
+            "SALESBRIDGE_SOMETHING_ELSE",
+            "SALESBRIDGE_TIMEZON",
+        ]
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages[0] == (
+        "SALESBRIDGE_PM_USER is not a SalesBridge setting and is ignored; did you mean SALESBRIDGE_PM_USERS? / "
+        "SALESBRIDGE_PM_USER 不是 SalesBridge 的设置，已被忽略；是否应为 SALESBRIDGE_PM_USERS？"
+    )
+    assert messages[1].startswith("SALESBRIDGE_SOMETHING_ELSE is not a SalesBridge setting and is ignored / ")
+    assert "did you mean SALESBRIDGE_TIMEZONE?" in messages[2]

@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 
 from bot.clock import OffsetClock
-from bot.config import Settings
+from bot.config import Settings, env_file_names, unknown_settings
 from bot.database import Database, describe_url
 from bot.logging_setup import configure_logging
 from bot.platforms.console import ConsolePort, ConsoleSession
@@ -85,6 +85,7 @@ def serve(
     settings.validate_platforms(socket_mode=socket)  # half-configured: startup_errors says what is missing
     _refuse_unusable_address(host, port)
     configure_logging(settings)
+    warn_about_unknown_settings()
     application = build_application(settings)
     application.start_background(workers=workers)
     if settings.llm_enabled:  # a few seconds at most, beside the start-up
@@ -114,6 +115,7 @@ def worker(
     Stops gracefully on SIGTERM/SIGINT: work in flight finishes or goes back to the inbox, exit code 0."""
     settings = _settings()
     configure_logging(settings)
+    warn_about_unknown_settings()
     count = settings.worker_threads if threads is None else threads
     if count < 1:
         typer.echo("a worker needs at least one thread / 工作进程至少需要一个线程 (--threads 4)", err=True)
@@ -128,6 +130,23 @@ def worker(
         wait_for_signal()
     finally:
         _stop(application)
+
+
+def warn_about_unknown_settings() -> list[str]:
+    """One bilingual warning per `SALESBRIDGE_*` variable (environment or .env) that is no setting — a typo
+    (SALESBRIDGE_PM_USER) would otherwise be ignored without a word. Returns the names warned about."""
+    unknown = unknown_settings([*os.environ, *env_file_names()])
+    for name, closest in unknown:
+        hint_en = f"; did you mean {closest}?" if closest else ""
+        hint_zh = f"；是否应为 {closest}？" if closest else ""
+        logger.warning(
+            "%s is not a SalesBridge setting and is ignored%s / %s 不是 SalesBridge 的设置，已被忽略%s",
+            name,
+            hint_en,
+            name,
+            hint_zh,
+        )
+    return [name for name, _ in unknown]
 
 
 def warn_if_llm_unreachable(settings: Settings, *, timeout: float = 5.0) -> bool:
