@@ -70,20 +70,22 @@ def run_job(
             f"A job id is a schedule number or system:<name>, not {job_id!r}.",
             f"任务编号应为定时任务编号或 system:<名称>，而不是 {job_id!r}。",
         )
+    function = SYSTEM_JOBS.get(job_id.removeprefix("system:"))
+    if job_id.startswith("system:") and function is None:
+        raise _usage_exit(f"There is no system job {job_id!r}.", f"没有名为 {job_id!r} 的系统任务。")
     services = _services()
-    try:
-        if job_id.startswith("system:"):
-            function = SYSTEM_JOBS.get(job_id.removeprefix("system:"))
-            if function is None:
-                raise _usage_exit(f"There is no system job {job_id!r}.", f"没有名为 {job_id!r} 的系统任务。")
-            typer.echo(f"{job_id}: {function(services)}")
-            return
+    if function is None:
         try:
             load_schedule(services=services, schedule_id=int(raw))
         except NotFound as exc:
+            services.db.dispose()
             raise _usage_exit(exc.en, exc.zh) from exc
-        posted = run_schedule(services=services, schedule_id=int(raw), force=True)
-        typer.echo(f"schedule:{raw}: posted to {posted} channel(s)")
+    try:  # what it queued for a platform this process has no connection to is said below
+        if function is not None:
+            typer.echo(f"{job_id}: {function(services)}")
+        else:
+            posted = run_schedule(services=services, schedule_id=int(raw), force=True)
+            typer.echo(f"schedule:{raw}: posted to {posted} channel(s) / 已发布到 {posted} 个频道")
     finally:
         services.outbox.flush()
         waiting = services.outbox.waiting_elsewhere()

@@ -77,6 +77,11 @@ def test_jobs_cli_list_and_run(cli_env: str) -> None:
     assert "schedule:1: posted to" in ran.output
     housekeeping = runner.invoke(app, ["jobs", "run", "system:housekeeping.forget_events"])
     assert housekeeping.exit_code == 0 and "system:housekeeping.forget_events: 0" in housekeeping.output
+    # the schedule's post waits for a process connected to Slack; a failed run then says only its error
+    assert "not sent from here" in ran.output
+    for wrong in ("system:nope", "999"):
+        failed = runner.invoke(app, ["jobs", "run", wrong])
+        assert failed.exit_code == 2 and len(failed.output.splitlines()) == 2, failed.output
 
 
 @pytest.mark.parametrize(
