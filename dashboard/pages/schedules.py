@@ -67,7 +67,8 @@ def list_schedules(ctx: Ctx) -> Response:
                     if schedule.last_posted_at
                     else ""
                 ),
-                "missing_years": missing_years,
+                # (English, Chinese): what still counts without the year's official arrangement
+                "missing_note": calendars.missing_data_note(missing_years) if missing_years else None,
             }
         )
     return ctx.render(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.models import Schedule
 from tests.dashboard.helpers import client, message_of, sign_in
 from tests.fakes.harness import Harness
@@ -95,3 +97,18 @@ def test_no_schedules_says_how_to_add_one(bot: Harness) -> None:
     sign_in(bot, web, user="UPM")
     page = web.get("/app/schedules")
     assert 'id="schedules-empty"' in page.text and "schedule add sync" in page.text
+
+
+def test_a_year_without_chinese_holiday_data_says_what_still_counts(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services import calendars
+
+    seed(bot)
+    monkeypatch.setattr(calendars, "china_covers", lambda year: year < 2026)  # as if 2026 were not installed
+    web = client(bot)
+    sign_in(bot, web, user="UPM")
+    page = web.get("/app/schedules").text
+    # was "Monday–Friday are treated as working days", though statutory holidays are still skipped
+    assert "weekends and statutory public holidays are skipped" in page and "Monday–Friday" not in page
+    assert "周末和法定节假日照常跳过" in web.get("/app/schedules?lang=zh").text
