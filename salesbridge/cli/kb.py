@@ -299,15 +299,20 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print as JSON. �
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    typer.echo(f"database: {data['database']}")
-    typer.echo(f"documents: {len(documents)}  sections: {sections}")
-    typer.echo(f"semantic retrieval: {data['semantic_retrieval']}")
+    typer.echo(f"database / 数据库: {data['database']}")
+    typer.echo(f"documents / 文档: {len(documents)}  sections / 段落: {sections}")
+    typer.echo(f"semantic retrieval / 语义检索: {data['semantic_retrieval']}")
     if progress is not None:
         typer.echo(
-            f"embedded: {progress.embedded}/{progress.total} passages ({progress.share:.0%})"
-            + ("" if progress.share == 1 else " — `salesbridge kb embed` or a running `serve` completes it")
+            f"embedded / 已向量化: {progress.embedded}/{progress.total} passages ({progress.share:.0%})"
+            + (
+                ""
+                if progress.share == 1
+                else " — `salesbridge kb embed` or a running `serve` completes it / 运行 `salesbridge kb embed` "
+                "或 `serve` 即可补全"
+            )
         )
-    typer.echo(f"answer decision: {decision.source}")
+    typer.echo(f"answer decision / 回答判断: {decision.source}")
     if not documents:
         typer.echo(
             "The knowledge base is empty — run `salesbridge kb ingest PATH`.\n知识库为空——请先运行 `salesbridge kb ingest 路径`。"

@@ -89,7 +89,7 @@ def test_status_embed_and_calibrate(corpus: Path, tmp_path: Path) -> None:
     assert embedded.exit_code == 0 and f"Embedded {before['sections']} passages" in embedded.output
     assert "Embedded 0 passages" in runner.invoke(app, ["kb", "embed"]).output  # resumable, incremental
     status = runner.invoke(app, ["kb", "status"]).output
-    assert f"embedded: {before['sections']}/{before['sections']} passages (100%)" in status
+    assert f"embedded / 已向量化: {before['sections']}/{before['sections']} passages (100%)" in status
 
     questions = write_questions(tmp_path, QUESTIONS)
     dry = runner.invoke(app, ["kb", "calibrate", str(questions), "--dry-run"])
