@@ -21,6 +21,7 @@ from bot.markup import mention_token
 from bot.models import RoleGrant
 
 ROLES = ("admin", "pm", "sales")
+ROLE_ZH = {"admin": "管理员", "pm": "产品经理", "sales": "销售"}
 
 
 def _configured(ids: list[str], platform: str, user: str, workspace: str = "") -> bool:

@@ -9,6 +9,7 @@ from bot.commands import tokenize
 from bot.errors import UsageError
 from bot.i18n import pick
 from bot.messages import IncomingMessage, KeyValue, Reply
+from bot.roles import ROLE_ZH
 from bot.router import Router
 from services.context import Services
 
@@ -24,7 +25,6 @@ ROLE_WORDS = {
     "pm": "pm", "产品经理": "pm", "产品": "pm", "product": "pm",
     "sales": "sales", "销售": "sales", "rep": "sales",
 }  # fmt: skip
-ROLE_ZH = {"admin": "管理员", "pm": "产品经理", "sales": "销售"}
 
 
 def register(router: Router) -> None:
@@ -66,9 +66,13 @@ def handle_role(msg: IncomingMessage, services: Services) -> Reply:
                 f"未知角色 {words[2]!r}；可选：管理员(admin)、产品经理(pm)、销售(sales)。",
                 usage=USAGE,
             )
-        services.roles.require(platform=msg.platform, user=msg.user, workspace=msg.role_workspace, roles=("admin",))
+        services.roles.require(
+            platform=msg.platform, user=msg.user, workspace=msg.role_workspace, roles=("admin",)
+        )
         user = parse_user(words[1])
-        services.roles.grant(platform=msg.platform, user=user, workspace=msg.workspace, role=granted, by=msg.user)
+        services.roles.grant(
+            platform=msg.platform, user=user, workspace=msg.workspace, role=granted, by=msg.user
+        )
         return _now_reply(msg, services, user)
     if sub == "revoke":
         if len(words) != 2:
@@ -77,12 +81,16 @@ def handle_role(msg: IncomingMessage, services: Services) -> Reply:
                 "`角色 撤销` 需要一个用户：`角色 撤销 @ann`。",
                 usage=USAGE,
             )
-        services.roles.require(platform=msg.platform, user=msg.user, workspace=msg.role_workspace, roles=("admin",))
+        services.roles.require(
+            platform=msg.platform, user=msg.user, workspace=msg.role_workspace, roles=("admin",)
+        )
         user = parse_user(words[1])
         services.roles.revoke(platform=msg.platform, user=user, workspace=msg.workspace, by=msg.user)
         return _now_reply(msg, services, user)
     if sub == "list":
-        services.roles.require(platform=msg.platform, user=msg.user, workspace=msg.role_workspace, roles=("admin",))
+        services.roles.require(
+            platform=msg.platform, user=msg.user, workspace=msg.role_workspace, roles=("admin",)
+        )
         fields = [
             KeyValue(label=mention(g.user_id, platform=g.platform), value=g.role)
             for g in services.roles.granted()

@@ -473,3 +473,20 @@ def test_a_mistyped_setting_is_warned_about_not_ignored_silently(
     )
     assert messages[1].startswith("SALESBRIDGE_SOMETHING_ELSE is not a SalesBridge setting and is ignored / ")
     assert "did you mean SALESBRIDGE_TIMEZONE?" in messages[2]
+
+
+def test_dashboard_link_says_whose_role_it_signs_in_with(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'd.db'}")
+    monkeypatch.setenv("SALESBRIDGE_PM_USERS", "console:pat")
+    pm = runner.invoke(app, ["dashboard", "link", "console:pat"], prog_name="salesbridge")
+    assert pm.exit_code == 0 and "/app/login?token=" in pm.stdout, pm.output
+    assert (
+        "signs in console:pat (pm) once, within 10 minutes / console:pat（产品经理）可在 10 分钟内用它登录一次"
+        in (pm.stderr)
+    )
+    sales = runner.invoke(app, ["dashboard", "link", "console:ann"], prog_name="salesbridge")
+    assert (
+        "(sales)" in sales.stderr and "SALESBRIDGE_PM_USERS" in sales.stderr and "角色 授予" in sales.stderr
+    )

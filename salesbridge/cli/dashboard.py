@@ -9,6 +9,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.database import Database
 from bot.errors import UsageError
+from bot.roles import ROLE_ZH, Roles
 from salesbridge.cli.usage_errors import fail
 from services.dashboard_access import LINK_TTL, create_link, parse_identity, sign_in_url
 
@@ -34,7 +35,21 @@ def link(
     database.upgrade()
     with database.session() as session:
         token = create_link(session=session, identity=identity, now=Clock().now())
+    role = Roles(settings=settings, db=database).role_of(
+        platform=identity.platform, user=identity.user, workspace=identity.workspace
+    )
     database.dispose()
     typer.echo(sign_in_url(public_url=settings.public_url, token=token))
     minutes = int(LINK_TTL.total_seconds() // 60)
-    typer.echo(f"signs in {identity.label} once, within {minutes} minutes", err=True)
+    typer.echo(
+        f"signs in {identity.label} ({role}) once, within {minutes} minutes / "
+        f"{identity.label}（{ROLE_ZH[role]}）可在 {minutes} 分钟内用它登录一次",
+        err=True,
+    )
+    if role == "sales":
+        typer.echo(
+            "As sales they see requests and announcements but cannot triage or post: give the PM role with "
+            "SALESBRIDGE_PM_USERS, or `role grant @person pm` in chat. / 销售角色只能查看，不能分流或发布："
+            "请用 SALESBRIDGE_PM_USERS 或在聊天中用 `角色 授予 @某人 产品经理` 授予产品经理角色。",
+            err=True,
+        )
