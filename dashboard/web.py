@@ -271,7 +271,16 @@ class Ctx:
             title=self.t(title_en or default_en, title_zh or default_zh),
             text=self.t(en, zh),
             code=status,
+            back=self._back(),
         )
+
+    def _back(self) -> str:
+        """Where "Back" goes: for a form, the page it was on (`/app/requests/3/triage` → `/app/requests/3`);
+        otherwise the home of the section the page belongs to."""
+        if self.request.method == "POST":
+            return self.request.url.path.rsplit("/", 1)[0]
+        home = next((p.home for p in self.dashboard.pages if p.key == self.page), "requests")
+        return self.url(home)
 
     def redirect(self, url: str) -> Response:
         return RedirectResponse(url, status_code=303)
