@@ -220,6 +220,7 @@ def test_merge_and_triage_from_the_dashboard(bot: Harness) -> None:
     assert (
         tiny.status_code == 400 and "from 0.1 to 520" in tiny.text
     )  # the dashboard's own words, not the service's
+    assert 'id="message-back" href="/app/requests/4"' in tiny.text  # back to the request, not the list
 
 
 def test_csv_export_for_pms(bot: Harness) -> None:
