@@ -22,25 +22,10 @@ from typer._click.core import Context
 
 from bot.config import SettingsConflict, SettingValueError
 from bot.errors import ConfigurationError
-from salesbridge.cli.usage_errors import BilingualGroup
+from salesbridge.cli.usage_errors import VALUE_ERRORS_ZH, BilingualGroup
 
 # settings whose value is never printed (the database URL is printed without its password)
 _SECRET_WORDS = ("TOKEN", "SECRET", "KEY", "PASSWORD")
-
-# pydantic's error types for a setting's value, said in Chinese
-_VALUE_ERRORS_ZH = {
-    "int_parsing": "不是有效的整数",
-    "int_type": "不是有效的整数",
-    "float_parsing": "不是有效的数字",
-    "float_type": "不是有效的数字",
-    "bool_parsing": "不是有效的布尔值（true / false）",
-    "bool_type": "不是有效的布尔值（true / false）",
-    "greater_than_equal": "必须大于或等于 {ge}",
-    "greater_than": "必须大于 {gt}",
-    "less_than_equal": "必须小于或等于 {le}",
-    "less_than": "必须小于 {lt}",
-    "literal_error": "可选值：{expected}",
-}
 
 
 class SalesBridgeGroup(BilingualGroup):
@@ -90,7 +75,7 @@ def settings_error(exc: ValidationError) -> tuple[str, str]:
             continue
         message = str(error["msg"]).removeprefix("Value error, ")
         english.append(f"{shown}: {message}")
-        template = _VALUE_ERRORS_ZH.get(error["type"])
+        template = VALUE_ERRORS_ZH.get(error["type"])
         zh = template.format(**(error.get("ctx") or {})) if template else f"{message}（详见上一行英文说明）"
         chinese.append(f"{shown}：{zh.replace(' or ', ' 或 ')}")
     where = " (from the environment or .env)"

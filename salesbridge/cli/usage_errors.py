@@ -160,8 +160,8 @@ def _choices(param: Any) -> str:
     return f"可选值：{', '.join(str(value) for value in values)}。"
 
 
-# pydantic's error types (typer converts values with pydantic), said in Chinese
-_VALUE_ERRORS = {
+# pydantic's error types (typer converts values with pydantic, and so do the settings), said in Chinese
+VALUE_ERRORS_ZH = {
     "int_parsing": "不是有效的整数",
     "int_type": "不是有效的整数",
     "int_from_float": "不是整数",
@@ -173,6 +173,7 @@ _VALUE_ERRORS = {
     "greater_than": "必须大于 {gt}",
     "less_than_equal": "必须小于或等于 {le}",
     "less_than": "必须小于 {lt}",
+    "literal_error": "可选值：{expected}",
 }
 _PATH_PROBLEMS = {
     "does not exist": "不存在",
@@ -194,7 +195,7 @@ def _bad_value(exc: BadParameter) -> str:
         choices = _choices(exc.param)
         if choices and error["type"] == "value_error":
             return f"{value!r} 不在可选范围内。{choices.removesuffix('。')}"
-        template = _VALUE_ERRORS.get(error["type"])
+        template = VALUE_ERRORS_ZH.get(error["type"])
         if template is not None:
             return f"{value!r} " + template.format(**error.get("ctx", {}))
         return f"{value!r} 不符合要求（详见上一行英文说明）"
