@@ -147,9 +147,13 @@ def refuse_unknown_options(source: str, keys: Mapping[str, str] | Iterable[str],
     )
 
 
+_LEADING_MENTIONS = re.compile(r"^(?:<@[^>\s]+>\s*)+")
+
+
 def split_command_word(text: str) -> tuple[str, str]:
-    """`/Request foo bar` → ("request", "foo bar"). The word is lower-cased, a leading `/` dropped."""
-    stripped = text.strip()
+    """`/Request foo bar` → ("request", "foo bar"). The word is lower-cased, a leading `/` dropped. Mentions
+    of other people before it are skipped: "@Ann @bot role" addresses both, the command is `role`."""
+    stripped = _LEADING_MENTIONS.sub("", text.strip())
     if not stripped:
         return "", ""
     head, _, rest = stripped.partition(" ")

@@ -35,6 +35,9 @@ def test_split_command_word() -> None:
     assert split_command_word("/Request foo bar") == ("request", "foo bar")
     assert split_command_word("需求\u3000登录") == ("需求", "登录")
     assert split_command_word("   ") == ("", "")
+    # "@Ann @bot role": the message addresses both; the command is the first word after the mentions
+    assert split_command_word("<@U2> <@ou_3>role") == ("role", "")
+    assert split_command_word("<@U2> request SSO for <@U3>") == ("request", "SSO for <@U3>")
 
 
 def test_tokenize_keeps_quoted_runs() -> None:

@@ -36,6 +36,11 @@ def test_dm_is_answered_without_mention(bot: Harness) -> None:
     assert "SalesBridge" in (reply.title or "")
 
 
+def test_a_command_after_a_mention_of_someone_else_is_the_command(bot: Harness) -> None:
+    [reply] = bot.say("<@U2> role")  # was answered as the question "<@U2> role"
+    assert reply.text.startswith("Your role:")
+
+
 def test_leading_slash_and_aliases_resolve(bot: Harness) -> None:
     assert bot.say("/help")[0].title == bot.say("help")[0].title
 
