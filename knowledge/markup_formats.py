@@ -10,13 +10,14 @@ Product documentation comes from documentation-site generators as often as from 
   their adornment styles first appear; admonitions, version notes ("Added in version 2.3") and the
   content of unknown directives are kept; toctrees, images, comments and link targets are dropped; literal
   blocks (`::`) and code directives become fenced code, so a `# comment` inside them is not a heading;
-  roles and links keep their text.
+  roles and links keep their text. `rst_fields`: the field list at the top (`:audience: internal`).
 - **AsciiDoc** (Antora, Asciidoctor): `=` titles become headings; attribute entries, block attributes,
   anchors, comments and include/conditional macros are dropped; `{attribute}` references are replaced by
-  the values the file defines; listing and literal blocks become fenced code; links and cross references
-  keep their text.
+  the values the file defines; listing and literal blocks become fenced code; description lists, links and
+  cross references keep their text. `asciidoc_attributes`: the header's attributes and author line.
 
-Each converter is a plain function of the text; what it cannot recognise it keeps as text.
+Each converter is a plain function of the text; what it cannot recognise it keeps as text. The metadata
+readers give the loader what Markdown's front matter gives it (`knowledge.loaders.load_markdown`).
 """
 
 from __future__ import annotations
