@@ -11,31 +11,21 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.errors import ConfigurationError
+from bot.errors import ConfigurationError, UserFacingError
 
 
 def _split_csv(value: str) -> list[str]:
     return [item.strip() for item in value.replace("，", ",").split(",") if item.strip()]
 
 
-class SettingValueError(ValueError):
-    """A setting's value is refused; the English message and its Chinese line (`zh`), which the CLI prints
-    as one bilingual configuration error (salesbridge/cli/startup_errors.py)."""
-
-    def __init__(self, en: str, zh: str) -> None:
-        super().__init__(en)
-        self.en = en
-        self.zh = zh
+class SettingValueError(UserFacingError, ValueError):
+    """A setting's value is refused (a ValueError, as pydantic's validators need), in English and Chinese;
+    the CLI prints it as one bilingual configuration error (salesbridge/cli/startup_errors.py)."""
 
 
-class SettingsConflict(ConfigurationError):
-    """Settings that are each valid but do not fit together (half a platform's credentials), in English
-    (the message) and Chinese (`zh`)."""
-
-    def __init__(self, en: str, zh: str) -> None:
-        super().__init__(en)
-        self.en = en
-        self.zh = zh
+class SettingsConflict(ConfigurationError, UserFacingError):
+    """Settings that are each valid but do not fit together (half a platform's credentials), in English and
+    Chinese."""
 
 
 class Settings(BaseSettings):
