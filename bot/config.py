@@ -180,8 +180,6 @@ class Settings(BaseSettings):
     @classmethod
     def _synonyms_file_exists(cls, value: str | None) -> str | None:
         """Refused when the settings are read, not in the index's background build after start-up."""
-        from pathlib import Path
-
         if value is not None and not Path(value).expanduser().is_file():
             where = Path(value).expanduser().resolve()
             raise SettingValueError(
