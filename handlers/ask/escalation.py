@@ -16,7 +16,7 @@ from services.context import Services
 from services.questions.buttons import feedback_buttons
 from services.questions.escalating import escalate_question
 from services.questions.escalation import get_escalation, get_question
-from services.questions.pm_answers import answer_escalation
+from services.questions.pm_answers import answer_escalation, has_words
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +141,12 @@ def handle_answer_form(msg: IncomingMessage, services: Services) -> Reply:
 
 def deliver_answer(msg: IncomingMessage, services: Services, *, escalation_id: int, text: str) -> Reply:
     """The PM's answer, recorded and delivered (`answer_escalation`); the reply tells the PM where it went."""
+    if not has_words(text):
+        raise UsageError(
+            f"The answer to #{escalation_id} has no words ({text.strip()!r}); nothing was sent or saved.",
+            f"对 #{escalation_id} 的回答没有文字（{text.strip()!r}），未发送也未保存。",
+            usage=USAGE_ANSWER,
+        )
     delivered = answer_escalation(
         services=services,
         escalation_id=escalation_id,

@@ -15,6 +15,7 @@ from services.context import Services
 from services.questions.buttons import ask_pm_button
 from services.questions.escalation import knowledge_gaps
 from services.questions.feedback import add_faq_entry, faq_entry_path, rate_answer
+from services.questions.pm_answers import has_words
 
 USAGE_KB = "kb add <title> | <text>\nkb gaps [days]\n知识库 添加 <标题> | <内容>\n知识库 缺口 [天数]"
 GAPS_DAYS = 30
@@ -95,6 +96,12 @@ def kb_add(msg: IncomingMessage, services: Services, rest: str) -> Reply:
         )
     if faq_entry_path(title) is None:
         raise UsageError("The title needs some words.", "标题需要包含文字。", usage=USAGE_KB)
+    if not has_words(text):
+        raise UsageError(
+            f"The text needs some words, not only {text!r}; nothing was saved.",
+            f"内容需要包含文字，而不只是 {text!r}；未保存。",
+            usage=USAGE_KB,
+        )
     today = services.now().astimezone(services.settings.tz).date()
     document_id = add_faq_entry(
         knowledge=services.knowledge, title=title, text=text, owner=msg.user, today=today

@@ -8,10 +8,11 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from bot.errors import NotFound
+from bot.errors import NotFound, UsageError
 from knowledge.base import KnowledgeBase
 from services.questions.escalation import VoteOutcome, get_question, normalize_question, vote
 from services.questions.faq import faq_verify_by
+from services.questions.pm_answers import has_words
 
 MAX_SLUG = 200
 
@@ -31,7 +32,9 @@ def rate_answer(
     if question is None:
         raise NotFound(f"No answer #{question_id}.", f"没有编号为 {question_id} 的回答。")
     language, escalated = question.language, question.escalation_id is not None
-    outcome = vote(session=session, question_id=question_id, platform=platform, user=user, value=value, now=now)
+    outcome = vote(
+        session=session, question_id=question_id, platform=platform, user=user, value=value, now=now
+    )
     return Rating(language=language, escalated=escalated, outcome=outcome)
 
 
@@ -48,6 +51,11 @@ def add_faq_entry(*, knowledge: KnowledgeBase, title: str, text: str, owner: str
     path = faq_entry_path(title)
     if path is None:
         raise ValueError("an FAQ entry's title needs words")
+    if not has_words(text):
+        raise UsageError(
+            f"The text of the FAQ entry has no words ({text.strip()!r}); nothing was saved.",
+            f"FAQ 条目的内容没有文字（{text.strip()!r}），未保存。",
+        )
     return knowledge.add_document(
         path=path,
         title=title,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.chat_text import mention
-from bot.errors import NotFound
+from bot.errors import NotFound, UsageError
 from bot.i18n import both, pick
 from bot.messages import Address, Reply
 from bot.models.qa import QaEscalation, QaQuestion
@@ -24,6 +24,12 @@ from services.questions.escalation import (
     record_answer,
 )
 from services.questions.faq import faq_verify_by
+
+
+def has_words(text: str) -> bool:
+    """An answer or FAQ text says something: at least one letter, digit or CJK character ("." or "👍" does
+    not — sent to every asker and saved in the knowledge base it would replace a real answer)."""
+    return any(ch.isalnum() for ch in text)
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,11 @@ def answer_escalation(
     The same answer again is a double submit — unless the first delivery broke off before the FAQ entry was
     saved: then this retry completes it (the outbox dedupe keys keep askers from getting it twice)."""
     text = text.strip()
+    if not has_words(text):
+        raise UsageError(
+            f"The answer to #{escalation_id} has no words ({text!r}); nothing was sent or saved.",
+            f"对 #{escalation_id} 的回答没有文字（{text!r}），未发送也未保存。",
+        )
     now = services.now()
     today = now.astimezone(services.settings.tz).date()
     with services.db.session() as session:

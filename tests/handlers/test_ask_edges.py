@@ -1,0 +1,68 @@
+"""Questions, PM answers and FAQ entries at their edges: answers without words, odd ids, several asks with a
+part the knowledge base does not cover, re-verification by answering again. Over the sample knowledge base."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.models.qa import QaEscalation
+from tests.fakes.harness import Harness
+from tests.handlers.test_ask import (
+    PAYPAL_ANSWER,
+    UNKNOWN,
+    build_sample_database,
+    copy_database,
+    only,
+)
+
+
+@pytest.fixture(scope="module")
+def sample_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_sample_database(tmp_path_factory.mktemp("kb"))
+
+
+@pytest.fixture
+def kb_bot(sample_database: Path, tmp_path: Path) -> Iterator[Harness]:
+    harness = Harness.create(copy_database(sample_database, tmp_path), migrate=False)
+    yield harness
+    harness.close()
+
+
+def answers_sent(bot: Harness) -> list[str]:
+    return [p.reply.text for p in bot.slack.posted if "product team" in (p.reply.title or "")]
+
+
+# --- answers and FAQ entries without words ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["answer 1 .", "回答 1 。", "answer 1 👍", "answer 1 ?!"])
+def test_an_answer_without_words_is_refused_and_replaces_nothing(kb_bot: Harness, text: str) -> None:
+    kb_bot.say(UNKNOWN, user="U1", channel="C1")
+    only(kb_bot.say(f"answer 1 {PAYPAL_ANSWER}", user="UPM"))
+    refused = only(kb_bot.say(text, user="UPM"))
+    assert refused.where == "ephemeral" and "no words" in refused.text and "没有文字" in refused.text
+    assert "answer <id> <text>" in refused.text  # the usage
+    assert answers_sent(kb_bot) == [answers_sent(kb_bot)[0]]  # no "Corrected answer"
+    with kb_bot.services.db.session() as session:
+        escalation = session.get(QaEscalation, 1)
+        assert escalation is not None and escalation.answer == PAYPAL_ANSWER
+    assert "PayPal" in only(kb_bot.say("Can customers pay with PayPal?", user="U9")).text
+
+
+def test_an_answer_form_without_words_is_refused(kb_bot: Harness) -> None:
+    kb_bot.say(UNKNOWN, user="U1", channel="C1")
+    refused = only(kb_bot.submit("kb.answer", {"answer": "..."}, private_value="1", user="UPM"))
+    assert "no words" in refused.text and not answers_sent(kb_bot)
+    with kb_bot.services.db.session() as session:
+        escalation = session.get(QaEscalation, 1)
+        assert escalation is not None and escalation.status == "open"
+
+
+def test_kb_add_without_words_in_the_text_saves_nothing(kb_bot: Harness) -> None:
+    refused = only(kb_bot.say(f"kb add {UNKNOWN} | .", user="UPM"))
+    assert refused.where == "ephemeral" and "needs some words" in refused.text and "未保存" in refused.text
+    answer = only(kb_bot.say("Can customers pay with PayPal?"))
+    assert not any(c.source.startswith("faq:") for c in answer.citations)
