@@ -43,7 +43,7 @@ def handle_question(msg: IncomingMessage, services: Services) -> Reply:
 
 def answer_message(msg: IncomingMessage, services: Services, *, question: str) -> Reply:
     question = question.strip()
-    if not question:
+    if not any(ch.isalnum() for ch in question):  # "", "?", "？", "🙂": nothing to look up, in no language
         raise UsageError("What would you like to know?", "你想了解什么？", usage=USAGE_ASK)
     if len(question) > MAX_QUESTION:
         raise UsageError(

@@ -15,6 +15,7 @@ from tests.handlers.test_ask import (
     UNKNOWN,
     build_sample_database,
     copy_database,
+    escalation_posts,
     only,
 )
 
@@ -66,3 +67,14 @@ def test_kb_add_without_words_in_the_text_saves_nothing(kb_bot: Harness) -> None
     assert refused.where == "ephemeral" and "needs some words" in refused.text and "未保存" in refused.text
     answer = only(kb_bot.say("Can customers pay with PayPal?"))
     assert not any(c.source.startswith("faq:") for c in answer.citations)
+
+
+# --- questions without words ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["ask ?", "提问 ？", "ask 🙂", "提问 。。。"])
+def test_a_question_without_words_gets_the_bilingual_usage(kb_bot: Harness, text: str) -> None:
+    reply = only(kb_bot.say(text))
+    assert "What would you like to know" in reply.text and "你想了解什么" in reply.text
+    assert "提问 <问题>" in reply.text  # the usage
+    assert not escalation_posts(kb_bot)
