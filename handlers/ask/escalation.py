@@ -5,6 +5,7 @@ delivering it to every asker's thread and into the knowledge base is `services.q
 from __future__ import annotations
 
 import logging
+import re
 
 from bot.chat_text import mention, parse_id
 from bot.commands import split_command_word
@@ -85,8 +86,13 @@ def handle_escalate_button(msg: IncomingMessage, services: Services) -> Reply:
 # --- PM answers -----------------------------------------------------------------------------------------
 
 
+# "12 text", "#12: text", "12：内容", "#12，内容" — the id, then the answer after an optional colon or comma
+_ID_THEN_TEXT = re.compile(r"^([#＃]?\d+)(?:\s*[:：,，]\s*|\s+|$)(.*)$", re.DOTALL)
+
+
 def handle_answer_command(msg: IncomingMessage, services: Services) -> Reply:
-    head, text = split_command_word(msg.args)
+    found = _ID_THEN_TEXT.match(msg.args.strip())
+    head, text = (found.group(1), found.group(2)) if found else split_command_word(msg.args)
     if not head:
         raise UsageError(
             "Which question, and what is the answer?", "回答哪个问题？内容是什么？", usage=USAGE_ANSWER

@@ -78,3 +78,28 @@ def test_a_question_without_words_gets_the_bilingual_usage(kb_bot: Harness, text
     assert "What would you like to know" in reply.text and "你想了解什么" in reply.text
     assert "提问 <问题>" in reply.text  # the usage
     assert not escalation_posts(kb_bot)
+
+
+# --- the id of `answer` ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [f"answer #1: {PAYPAL_ANSWER}", f"answer 1, {PAYPAL_ANSWER}", "回答 1：可以，支持 PayPal。", "回答 #1，可以。"],
+)
+def test_an_answer_may_follow_the_id_after_a_colon_or_comma(kb_bot: Harness, text: str) -> None:
+    kb_bot.say(UNKNOWN, user="U1", channel="C1")
+    reply = only(kb_bot.say(text, user="UPM"))
+    assert "1 asker" in reply.text or "1 位提问人" in reply.text
+    sent = answers_sent(kb_bot)
+    assert len(sent) == 1 and not sent[0].rstrip().endswith((":", "：", ",", "，"))
+    with kb_bot.services.db.session() as session:
+        escalation = session.get(QaEscalation, 1)
+        assert escalation is not None and escalation.answer[:1] not in ":：,，"
+
+
+@pytest.mark.parametrize(("text", "expected"), [("answer 1abc text", "'1abc'"), ("answer 1:", "missing")])
+def test_a_glued_or_answerless_id_is_still_a_usage_error(kb_bot: Harness, text: str, expected: str) -> None:
+    kb_bot.say(UNKNOWN, user="U1", channel="C1")
+    reply = only(kb_bot.say(text, user="UPM"))
+    assert expected in reply.text and "answer <id> <text>" in reply.text and not answers_sent(kb_bot)
