@@ -85,7 +85,12 @@ def test_a_question_without_words_gets_the_bilingual_usage(kb_bot: Harness, text
 
 @pytest.mark.parametrize(
     "text",
-    [f"answer #1: {PAYPAL_ANSWER}", f"answer 1, {PAYPAL_ANSWER}", "回答 1：可以，支持 PayPal。", "回答 #1，可以。"],
+    [
+        f"answer #1: {PAYPAL_ANSWER}",
+        f"answer 1, {PAYPAL_ANSWER}",
+        "回答 1：可以，支持 PayPal。",
+        "回答 #1，可以。",
+    ],
 )
 def test_an_answer_may_follow_the_id_after_a_colon_or_comma(kb_bot: Harness, text: str) -> None:
     kb_bot.say(UNKNOWN, user="U1", channel="C1")
