@@ -23,7 +23,7 @@ from knowledge.tokenize import tokens
 from services.announcements.followups import published_eos_notices
 from services.announcements.workflow import get_announcement
 from services.context import Services
-from services.questions.asking import record_asked_question
+from services.questions.asking import record_asked_question, record_uncovered_asks
 from services.questions.buttons import ask_pm_button, feedback_buttons
 from services.questions.escalation import thread_question
 
@@ -82,11 +82,26 @@ def answer_message(msg: IncomingMessage, services: Services, *, question: str) -
             thread=thread,
             now=services.now(),
         )
+        uncovered_id = (
+            record_uncovered_asks(
+                session=session,
+                answer=answer,
+                platform=msg.platform,
+                user=msg.user,
+                address=address,
+                thread=thread,
+                now=services.now(),
+            )
+            if answer.support == "strong"
+            else None
+        )
     if answer.support == "none":
         reply = escalate(services, question_id=question_id, language=answer.language)
         notes = eos_notes(services, answer)
         return reply.model_copy(update={"text": "\n".join([*notes, reply.text])}) if notes else reply
-    return answer_reply(answer, question_id=question_id, eos_notes=eos_notes(services, answer))
+    return answer_reply(
+        answer, question_id=question_id, eos_notes=eos_notes(services, answer), uncovered_id=uncovered_id
+    )
 
 
 def pm_memory(services: Services) -> PmMemory | None:
@@ -121,8 +136,11 @@ def small_talk_reply(language: str) -> Reply:
     )
 
 
-def answer_reply(answer: Answer, *, question_id: int, eos_notes: list[str] | None = None) -> Reply:
-    """An answer (👍/👎, and Ask a PM for the asks it could not answer), or "not sure" (Ask a PM)."""
+def answer_reply(
+    answer: Answer, *, question_id: int, eos_notes: list[str] | None = None, uncovered_id: int | None = None
+) -> Reply:
+    """An answer (👍/👎, and Ask a PM for the asks it could not answer — question `uncovered_id`, those asks
+    alone), or "not sure" (Ask a PM)."""
     text = "\n".join([*(eos_notes or []), answer.text])
     if answer.support == "weak":
         return Reply(
@@ -135,7 +153,7 @@ def answer_reply(answer: Answer, *, question_id: int, eos_notes: list[str] | Non
         )
     buttons = feedback_buttons(question_id, answer.language)
     if answer.uncovered:
-        buttons.append(ask_pm_button(question_id, answer.language))
+        buttons.append(ask_pm_button(uncovered_id or question_id, answer.language))
     warn = answer.internal or any(s.stale for s in answer.sources)
     return Reply(
         text=text,

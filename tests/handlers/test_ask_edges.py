@@ -108,3 +108,38 @@ def test_a_glued_or_answerless_id_is_still_a_usage_error(kb_bot: Harness, text: 
     kb_bot.say(UNKNOWN, user="U1", channel="C1")
     reply = only(kb_bot.say(text, user="UPM"))
     assert expected in reply.text and "answer <id> <text>" in reply.text and not answers_sent(kb_bot)
+
+
+# --- several asks, one not covered ----------------------------------------------------------------------
+
+SEVERAL = "Does Enterprise include SSO? And does LumenCRM integrate with Splunk?"
+
+
+def test_ask_a_pm_under_several_asks_escalates_only_the_uncovered_one(kb_bot: Harness) -> None:
+    reply = only(kb_bot.say(SEVERAL, user="U1", channel="C1"))
+    assert "does not cover this part" in reply.text
+    ask_pm = next(b for b in reply.buttons if b.action_id == "kb.escalate")
+    only(kb_bot.click(ask_pm, user="U1", channel="C1"))
+    posts = escalation_posts(kb_bot)
+    assert len(posts) == 2 and all(p.text == "> Does LumenCRM integrate with Splunk?" for p in posts)
+    only(kb_bot.say("answer 1 No native Splunk integration; use the webhook API.", user="UPM"))
+    sent = answers_sent(kb_bot)
+    assert len(sent) == 1 and "Does LumenCRM integrate with Splunk?_" in sent[0] and "SSO" not in sent[0]
+    # The FAQ entry answers the Splunk ask alone: the same question again gets both parts answered,
+    # the SSO one still from the product documentation.
+    again = only(kb_bot.say(SEVERAL, user="U2"))
+    sso, splunk = again.text.split("**2.", 1)
+    assert "Single sign-on" in sso and "faq:escalation-1" not in [
+        c.source for c in again.citations if f"[{c.index}]" in sso
+    ]
+    assert "webhook API" in splunk
+    with kb_bot.services.db.session() as session:
+        escalation = session.get(QaEscalation, 1)
+        assert escalation is not None and escalation.question == "Does LumenCRM integrate with Splunk?"
+
+
+def test_the_uncovered_chinese_ask_is_escalated_without_its_conjunction(kb_bot: Harness) -> None:
+    reply = only(kb_bot.say("企业版支持单点登录吗？另外能接入 Splunk 吗？", user="U1"))
+    ask_pm = next(b for b in reply.buttons if b.action_id == "kb.escalate")
+    assert "产品经理" in only(kb_bot.click(ask_pm, user="U1")).text
+    assert escalation_posts(kb_bot)[0].text == "> 能接入 Splunk 吗？"
