@@ -166,14 +166,12 @@ def deliver_answer(msg: IncomingMessage, services: Services, *, escalation_id: i
         escalation = delivered.escalation
         who = escalation.answered_by or msg.user
         where = escalation.answered_platform or msg.platform
-        return Reply(
-            text=pick(
-                language,
-                f"#{escalation_id} already has this answer (from {mention(who, platform=where)}); nothing was sent again.",
-                f"#{escalation_id} 已经有这个回答（来自 {mention(who, platform=where)}），没有重复发送。",
-            ),
-            where="ephemeral",
-        )
+        en = f"#{escalation_id} already has this answer (from {mention(who, platform=where)}); nothing was sent again."
+        zh = f"#{escalation_id} 已经有这个回答（来自 {mention(who, platform=where)}），没有重复发送。"
+        if delivered.verify_by is not None:
+            en += f" Its FAQ entry is re-verified until {delivered.verify_by.isoformat()}."
+            zh += f"FAQ 条目已复核，有效期至 {delivered.verify_by.isoformat()}。"
+        return Reply(text=pick(language, en, zh), where="ephemeral")
     sent = delivered.askers
     if delivered.corrected:
         en = f"Updated the answer to #{escalation_id}: sent the correction to {sent} asker(s) and updated the FAQ entry."

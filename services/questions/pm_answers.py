@@ -9,6 +9,7 @@ delivery never reaches anyone twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from bot.chat_text import mention
 from bot.errors import NotFound, UsageError
@@ -39,6 +40,7 @@ class PmAnswer:
     corrected: bool  # it replaced an earlier, different answer
     revision: int
     askers: int  # askers the answer was sent to
+    verify_by: date | None = None  # the FAQ entry's new re-verification date (a repeat re-verifies it)
 
 
 def answer_escalation(
@@ -73,9 +75,20 @@ def answer_escalation(
                 f"No escalated question #{escalation_id}.", f"没有编号为 {escalation_id} 的转交问题。"
             )
         escalation = outcome.escalation
+    verify_by = faq_verify_by(settings=services.settings, answered=today)
     if not outcome.changed and escalation.faq_document_id is not None:
+        # the PM stated the same answer again: it still holds — the FAQ entry is re-verified (answers quoting
+        # it stop saying "unverified since …"), nothing is sent again
+        reverified = services.knowledge.set_verify_by(
+            document_id=escalation.faq_document_id, verify_by=verify_by
+        )
         return PmAnswer(
-            escalation=escalation, repeated=True, corrected=False, revision=outcome.revision, askers=0
+            escalation=escalation,
+            repeated=True,
+            corrected=False,
+            revision=outcome.revision,
+            askers=0,
+            verify_by=verify_by if reverified else None,
         )
     document_id = services.knowledge.add_document(
         path=f"faq:escalation-{escalation_id}",
@@ -85,7 +98,7 @@ def answer_escalation(
         owner=by,
         updated=today,
         kind="faq",
-        verify_by=faq_verify_by(settings=services.settings, answered=today),
+        verify_by=verify_by,
     )
     with services.db.session() as session:
         link_faq(session=session, escalation_id=escalation_id, document_id=document_id)

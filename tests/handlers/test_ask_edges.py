@@ -4,6 +4,7 @@ part the knowledge base does not cover, re-verification by answering again. Over
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,19 @@ def test_the_uncovered_chinese_ask_is_escalated_without_its_conjunction(kb_bot: 
     ask_pm = next(b for b in reply.buttons if b.action_id == "kb.escalate")
     assert "产品经理" in only(kb_bot.click(ask_pm, user="U1")).text
     assert escalation_posts(kb_bot)[0].text == "> 能接入 Splunk 吗？"
+
+
+# --- re-verifying by answering again ---------------------------------------------------------------------
+
+
+def test_the_same_answer_again_re_verifies_an_overdue_faq_entry(kb_bot: Harness) -> None:
+    kb_bot.say(UNKNOWN, user="U1", channel="C1")
+    only(kb_bot.say(f"answer 1 {PAYPAL_ANSWER}", user="UPM"))
+    kb_bot.clock.advance(timedelta(days=200))  # past SALESBRIDGE_FAQ_VERIFY_DAYS (180)
+    overdue = only(kb_bot.say("Can customers pay with PayPal?", user="U9"))
+    assert any("unverified since" in note for note in overdue.context)
+    repeat = only(kb_bot.say(f"answer 1 {PAYPAL_ANSWER}", user="UPM"))
+    assert "nothing was sent again" in repeat.text and "re-verified until 2027-12-08" in repeat.text
+    assert len(answers_sent(kb_bot)) == 1
+    again = only(kb_bot.say("Can customers pay with PayPal?", user="U9"))
+    assert "PayPal" in again.text and not any("unverified" in note for note in again.context)
