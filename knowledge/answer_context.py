@@ -26,12 +26,13 @@ FOLLOW_UP_TERMS = 2  # a question with this few content terms leans on the one b
 
 def is_follow_up(question: str) -> bool:
     """ "And on Enterprise?", "what about Growth", "那企业版呢？" — questions that lean on the previous one."""
+    return says_follow_up(question) or len(tokens(question)) <= FOLLOW_UP_TERMS
+
+
+def says_follow_up(question: str) -> bool:
+    """The question opens like a follow-up ("and", "what about", "那") or ends on 呢."""
     stripped = question.strip().rstrip("?？!！。. ")
-    return (
-        bool(_FOLLOW_UP.match(stripped))
-        or stripped.endswith("呢")
-        or len(tokens(question)) <= FOLLOW_UP_TERMS
-    )
+    return bool(_FOLLOW_UP.match(stripped)) or stripped.endswith("呢")
 
 
 def search_with_context(
@@ -47,7 +48,9 @@ def search_with_context(
         return own, question
     combined_query = f"{context} {question}"
     combined = knowledge.search(combined_query, k=k)
-    if is_follow_up(question):
+    # a short question is a follow-up only when it says so or cannot be answered alone: "How many
+    # sandboxes does Enterprise have?" is short, and complete
+    if says_follow_up(question) or (is_follow_up(question) and not own.answerable):
         if combined.answerable or combined.confidence >= own.confidence:
             return combined, combined_query
         return own, question

@@ -253,6 +253,19 @@ def test_follow_up_searches_with_thread_context() -> None:
     assert "3 years" in answer.text
 
 
+def test_a_short_complete_question_in_a_thread_is_answered_alone() -> None:
+    # two content terms make "How many sandboxes does Enterprise have?" look like a follow-up; answerable on
+    # its own, it is one, and the thread's earlier question does not ride along (nor grow with each ask)
+    kb = FakeSearch([section("Enterprise includes 3 sandboxes.", heading="Sandboxes")])
+    answer = answer_question(
+        question="How many sandboxes does Enterprise have?",
+        knowledge=kb,
+        today=TODAY,
+        context="Can customers pay with Alipay?",
+    )
+    assert answer.search_query == "How many sandboxes does Enterprise have?" and "3 sandboxes" in answer.text
+
+
 # --- LLM path -------------------------------------------------------------------------------------------
 
 
