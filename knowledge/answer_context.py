@@ -22,6 +22,7 @@ _FOLLOW_UP = re.compile(
     re.IGNORECASE,
 )
 FOLLOW_UP_TERMS = 2  # a question with this few content terms leans on the one before it
+EVIDENCE_HITS = 3  # the sections a follow-up's own word must appear in, read with its thread
 
 
 def is_follow_up(question: str) -> bool:
@@ -51,12 +52,25 @@ def search_with_context(
     # a short question is a follow-up only when it says so or cannot be answered alone: "How many
     # sandboxes does Enterprise have?" is short, and complete
     if says_follow_up(question) or (is_follow_up(question) and not own.answerable):
-        if combined.answerable or combined.confidence >= own.confidence:
+        if (combined.answerable or combined.confidence >= own.confidence) and _speaks_of(combined, own):
             return combined, combined_query
         return own, question
     if not own.answerable and combined.answerable:
         return combined, combined_query
     return own, question
+
+
+def _speaks_of(combined: SearchResult, own: SearchResult) -> bool:
+    """The sections found for the question with its context mention the follow-up's own most informative
+    word ("Starter" in "what about Starter?"): "支持 WhatsApp 吗？" after a question about Alipay is a new
+    question, not to be answered from the Alipay sections. Without term weights: yes."""
+    if not own.term_weights:
+        return True
+    key = max(own.term_weights, key=lambda term: own.term_weights[term])
+    return any(
+        key in tokens(f"{hit.section.title}\n{hit.section.heading}\n{hit.section.text}")
+        for hit in combined.hits[:EVIDENCE_HITS]
+    )
 
 
 def prefer_language(hits: Sequence[Hit], language: str) -> list[Hit]:

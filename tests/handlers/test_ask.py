@@ -271,6 +271,15 @@ def test_follow_up_in_thread_uses_earlier_question(kb_bot: Harness) -> None:
     assert "90 days" in only(kb_bot.say("What about Growth?", thread=first.thread)).text
 
 
+def test_a_new_short_question_in_a_thread_is_not_answered_from_the_earlier_one(kb_bot: Harness) -> None:
+    first = kb_bot.message("How long is the audit log kept on Growth?")
+    kb_bot.app.router.handle(first, kb_bot.services)
+    # short, like a follow-up, but about something else the knowledge base never mentions: read with the
+    # thread it was answered from the audit-log sections
+    reply = only(kb_bot.say("LumenCRM 支持 WhatsApp 吗？", thread=first.thread))
+    assert "审计" not in reply.text and "audit" not in reply.text.lower(), reply.text
+
+
 # --- kb add ---------------------------------------------------------------------------------------------
 
 

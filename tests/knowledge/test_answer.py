@@ -3,7 +3,7 @@ citations and staleness, language preference, follow-up context, and the LLM pat
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from bot.llm import LLM
@@ -251,6 +251,28 @@ def test_follow_up_searches_with_thread_context() -> None:
     assert kb.queries == ["And on Enterprise?", "How long are audit logs kept? And on Enterprise?"]
     assert answer.search_query.startswith("How long are audit logs kept?")
     assert "3 years" in answer.text
+
+
+def test_a_follow_up_is_not_answered_from_sections_that_never_mention_its_subject() -> None:
+    # "支持 WhatsApp 吗？" after a question about Alipay: read with the thread, retrieval finds the Alipay
+    # section again (the earlier words carry it) — which says nothing about WhatsApp, the follow-up's own
+    # most informative word. The question is answered alone: here, "I don't know".
+    class Thread(FakeSearch):
+        def search(self, query: str, *, k: int = 5) -> SearchResult:
+            result = super().search(query, k=k)
+            alone = query == "那 WhatsApp 呢？"
+            return replace(
+                result,
+                answerable=not alone,
+                support="none" if alone else "strong",
+                term_weights={"whatsapp": 4.0, "alipay": 3.0},
+            )
+
+    kb = Thread([section("Alipay and WeChat Pay are available for accounts billed in CNY.", heading="Pay")])
+    answer = answer_question(
+        question="那 WhatsApp 呢？", knowledge=kb, today=TODAY, context="Can customers pay with Alipay?"
+    )
+    assert not answer.answered and "Alipay" not in answer.text and answer.search_query == "那 WhatsApp 呢？"
 
 
 def test_a_short_complete_question_in_a_thread_is_answered_alone() -> None:
