@@ -150,10 +150,15 @@ def refuse_unknown_options(source: str, keys: Mapping[str, str] | Iterable[str],
 _LEADING_MENTIONS = re.compile(r"^(?:<@[^>\s]+>\s*)+")
 
 
+def without_leading_mentions(text: str) -> str:
+    """`text`, stripped, without the mentions of people it opens with."""
+    return _LEADING_MENTIONS.sub("", text.strip())
+
+
 def split_command_word(text: str) -> tuple[str, str]:
     """`/Request foo bar` → ("request", "foo bar"). The word is lower-cased, a leading `/` dropped. Mentions
     of other people before it are skipped: "@Ann @bot role" addresses both, the command is `role`."""
-    stripped = _LEADING_MENTIONS.sub("", text.strip())
+    stripped = without_leading_mentions(text)
     if not stripped:
         return "", ""
     head, _, rest = stripped.partition(" ")

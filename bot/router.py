@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from bot.chat_text import is_id
-from bot.commands import split_command_word
+from bot.commands import split_command_word, without_leading_mentions
 from bot.context import Core
 from bot.database import transient_database_error
 from bot.errors import PermissionDenied, UsageError, UserFacingError
@@ -66,9 +66,11 @@ class ButtonText:
             value = self.value(words)
         else:
             if not words or not is_id(words[0].lstrip("#＃")):
+                command, number = self.example.rsplit(" ", 1)
+                typed = without_leading_mentions(msg.text).removesuffix(rest.strip()).strip() or command
                 raise UsageError(
-                    f"`{self.example.rsplit(' ', 1)[0]}` needs an id, like `{self.example}`.",
-                    f"`{self.example.rsplit(' ', 1)[0]}` 需要编号，例如 `{self.example}`。",
+                    f"`{command}` needs an id, like `{self.example}`.",
+                    f"`{typed}` 需要编号，例如 `{typed} {number}`。",  # as they typed it: `反馈 有帮助 12`
                     usage=self.example,
                 )
             value = words[0].lstrip("#＃")

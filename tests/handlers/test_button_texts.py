@@ -55,6 +55,10 @@ def test_text_command_without_an_id_gets_a_bilingual_usage_message(bot: Harness)
     assert any("\u4e00" <= ch <= "\u9fff" for ch in reply.text)
     [join] = bot.say("requests join 3", user="U1")
     assert "requests join 12 7" in join.text and "需要" in join.text
+    # the Chinese line quotes the command as it was typed, not its English spelling
+    [chinese] = bot.say("反馈 有帮助", user="U1")
+    assert "`反馈 有帮助` 需要编号，例如 `反馈 有帮助 12`。" in chinese.text
+    assert "`feedback up` needs an id, like `feedback up 12`." in chinese.text
     with bot.services.db.session() as session:
         assert session.exec(select(Acknowledgement)).first() is None
 
