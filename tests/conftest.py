@@ -12,6 +12,7 @@ import pytest
 from tests.database_templates import PostgresServer, PostgresTemplate, SqliteTemplate
 from tests.database_templates import sqlite_template as shared_sqlite_template
 from tests.fakes.harness import Harness
+from tests.sample_kb import build_sample_database, copy_database
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 POSTGRES_URL = os.environ.get("SALESBRIDGE_TEST_POSTGRES_URL", "")
@@ -98,5 +99,19 @@ def bot(sqlite_url: str) -> Iterator[Harness]:
 def any_db_bot(database_url: str) -> Iterator[Harness]:
     """Like `bot`, once on SQLite and once on PostgreSQL."""
     harness = Harness.create(database_url, migrate=False)
+    yield harness
+    harness.close()
+
+
+@pytest.fixture(scope="session")
+def sample_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample knowledge base (lexical), ingested once per session; tests copy it (`kb_bot`)."""
+    return build_sample_database(tmp_path_factory.mktemp("kb"))
+
+
+@pytest.fixture
+def kb_bot(sample_database: Path, tmp_path: Path) -> Iterator[Harness]:
+    """A bot over its own copy of the sample knowledge base."""
+    harness = Harness.create(copy_database(sample_database, tmp_path), migrate=False)
     yield harness
     harness.close()

@@ -5,9 +5,7 @@ as from chat), FAQ entries with owner and verify-by date, re-verification, and "
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +14,6 @@ from knowledge.store import last_changed
 from tests.dashboard.helpers import client, message_of, sign_in
 from tests.fakes.harness import Harness
 from tests.handlers.requests.fake_embedder import FakeEmbedder
-from tests.handlers.test_ask import build_sample_database, copy_database
 
 PAYPAL = "Can customers pay their invoices with PayPal?"
 PAYPAL_AGAIN = "Can customers pay invoices with PayPal?"
@@ -24,18 +21,6 @@ MAINFRAME = "Does LumenCRM run on IBM mainframes?"
 ANSWER = (
     "Yes. Since November 2026 invoices can be paid with PayPal in USD and EUR; card and wire work as before."
 )
-
-
-@pytest.fixture(scope="module")
-def sample_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_sample_database(tmp_path_factory.mktemp("kb"))
-
-
-@pytest.fixture
-def kb_bot(sample_database: Path, tmp_path: Path) -> Iterator[Harness]:
-    harness = Harness.create(copy_database(sample_database, tmp_path), migrate=False)
-    yield harness
-    harness.close()
 
 
 def only(replies: list[Reply]) -> Reply:

@@ -4,8 +4,6 @@ thread follow-ups, permissions and usage messages. Uses the real KnowledgeBase o
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,52 +12,14 @@ from sqlmodel import col, select
 from bot.messages import Button, Reply
 from bot.models.qa import QaQuestion
 from knowledge.ingest import ingest_paths
-from knowledge.vectors import embed_pending_sections
-from tests.database_templates import migrated_sqlite
 from tests.fakes.chat import tokens
 from tests.fakes.harness import Harness
+from tests.sample_kb import SAMPLES, copy_database
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "knowledge"
 UNKNOWN = "Can customers pay their invoices with PayPal?"
 PAYPAL_ANSWER = (
     "Yes. Since November 2026 invoices can be paid with PayPal in USD and EUR; card and wire work as before."
 )
-
-
-def build_sample_database(folder: Path, *, embedded: bool = False) -> Path:
-    """The sample knowledge base ingested into a SQLite file (tests copy it instead of re-ingesting), its
-    sections embedded with the bundled model when `embedded`."""
-    path = folder / "samples.db"
-    harness = Harness.create(
-        migrated_sqlite(path), migrate=False, SALESBRIDGE_EMBEDDINGS="bundled" if embedded else "none"
-    )
-    knowledge = harness.services.knowledge
-    report = ingest_paths(knowledge, [SAMPLES])
-    assert report.added == 14, report.summary()
-    if embedded:
-        assert knowledge.embedder is not None
-        assert embed_pending_sections(db=knowledge.db, embedder=knowledge.embedder) == report.chunks
-    harness.close()
-    return path
-
-
-@pytest.fixture(scope="module")
-def sample_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_sample_database(tmp_path_factory.mktemp("kb"))
-
-
-@pytest.fixture
-def kb_bot(sample_database: Path, tmp_path: Path) -> Iterator[Harness]:
-    harness = Harness.create(copy_database(sample_database, tmp_path), migrate=False)
-    yield harness
-    harness.close()
-
-
-def copy_database(source: Path, folder: Path) -> str:
-    for suffix in ("", "-wal", "-shm"):
-        if Path(f"{source}{suffix}").exists():
-            shutil.copy(f"{source}{suffix}", folder / f"test.db{suffix}")
-    return f"sqlite:///{folder / 'test.db'}"
 
 
 def only(replies: list[Reply]) -> Reply:

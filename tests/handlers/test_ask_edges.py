@@ -3,9 +3,7 @@ part the knowledge base does not cover, re-verification by answering again. Over
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -14,23 +12,9 @@ from tests.fakes.harness import Harness
 from tests.handlers.test_ask import (
     PAYPAL_ANSWER,
     UNKNOWN,
-    build_sample_database,
-    copy_database,
     escalation_posts,
     only,
 )
-
-
-@pytest.fixture(scope="module")
-def sample_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_sample_database(tmp_path_factory.mktemp("kb"))
-
-
-@pytest.fixture
-def kb_bot(sample_database: Path, tmp_path: Path) -> Iterator[Harness]:
-    harness = Harness.create(copy_database(sample_database, tmp_path), migrate=False)
-    yield harness
-    harness.close()
 
 
 def answers_sent(bot: Harness) -> list[str]:

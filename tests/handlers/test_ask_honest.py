@@ -13,7 +13,8 @@ from knowledge.embedding import bundled_unavailable_reason
 from tests.fakes.chat import tokens
 from tests.fakes.harness import Harness
 from tests.handlers.announcements.helpers import eos_text, publish
-from tests.handlers.test_ask import build_sample_database, copy_database, escalation_posts, only
+from tests.handlers.test_ask import escalation_posts, only
+from tests.sample_kb import build_sample_database, copy_database
 
 needs_model = pytest.mark.skipif(bundled_unavailable_reason() is not None, reason="bundled model unavailable")
 

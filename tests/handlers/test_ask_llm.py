@@ -6,17 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from bot.llm import LLM
 from tests.fakes.harness import Harness
 from tests.fakes.openai_api import serve_openai
-from tests.handlers.test_ask import build_sample_database, copy_database, escalation_posts, only
-
-
-@pytest.fixture(scope="module")
-def sample_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_sample_database(tmp_path_factory.mktemp("kb"))
+from tests.handlers.test_ask import escalation_posts, only
+from tests.sample_kb import copy_database
 
 
 def cite_first(messages: list[dict[str, Any]]) -> str:

@@ -17,16 +17,12 @@ from tests.fakes.feishu_api import serve_feishu_api
 from tests.fakes.harness import make_settings
 from tests.fakes.servers import serve_asgi
 from tests.fakes.slack_api import FakeSlackApi, serve_slack_api
-from tests.handlers.test_ask import PAYPAL_ANSWER, UNKNOWN, build_sample_database, copy_database
+from tests.handlers.test_ask import PAYPAL_ANSWER, UNKNOWN
+from tests.sample_kb import copy_database
 from tests.wire.test_feishu_webhook import KEY, TOKEN, FeishuWire, group_message, load
 from tests.wire.test_slack_wire import SlackBot, payload, serve_slack_bot
 
 pytestmark = pytest.mark.wire
-
-
-@pytest.fixture(scope="module")
-def sample_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_sample_database(tmp_path_factory.mktemp("kb"))
 
 
 @pytest.fixture

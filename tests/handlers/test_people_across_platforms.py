@@ -19,7 +19,8 @@ from tests.fakes.chat import FakePort, tokens
 from tests.fakes.feishu_api import FeishuFake, serve_feishu_api
 from tests.fakes.harness import make_settings
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi, serve_slack_api
-from tests.handlers.test_ask import PAYPAL_ANSWER, UNKNOWN, build_sample_database, copy_database
+from tests.handlers.test_ask import PAYPAL_ANSWER, UNKNOWN
+from tests.sample_kb import copy_database
 
 pytestmark = pytest.mark.wire
 
@@ -60,11 +61,6 @@ class TwoPlatforms:
     def feishu_cards(self) -> list[str]:
         return [self.feishu.card_text(r) for r in self.feishu.recorder.requests if r.method in ("POST", "PATCH")
                 and ("/im/v1/messages" in r.path) and r.body]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def sample_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_sample_database(tmp_path_factory.mktemp("kb"))
 
 
 @pytest.fixture
@@ -144,7 +140,9 @@ def test_localize_mentions_natively_at_home_and_by_name_or_label_elsewhere() -> 
     slack, feishu = FakePort(platform="slack"), FakePort(platform="feishu")
     slack.names["UPM"] = "Pat Lee"
     people = People(ports={"slack": slack, "feishu": feishu})
-    reply = Reply(text=tokens("by <@slack:UPM> for <@feishu:ou_x>"), context=[tokens("由 <@feishu:ou_x> 提交")])
+    reply = Reply(
+        text=tokens("by <@slack:UPM> for <@feishu:ou_x>"), context=[tokens("由 <@feishu:ou_x> 提交")]
+    )
     on_slack = people.localize(reply, platform="slack")
     assert on_slack.text == tokens("by <@UPM> for a Feishu user / 一位飞书用户")
     on_feishu = people.localize(reply, platform="feishu")
