@@ -380,3 +380,9 @@ def test_a_chinese_answer_cites_in_chinese(kb_bot: Harness) -> None:
     reply = only(kb_bot.say("LumenCRM 和 HubSpot Sales Hub 相比怎么样？"))
     assert reply.citations and {c.language for c in reply.citations} == {"zh"}
     assert any(c.stale for c in reply.citations)  # the comparison is older than the threshold
+
+
+def test_each_and_per_say_nothing_in_chinese_as_in_english(kb_bot: Harness) -> None:
+    # 每个 ("each") was a rare, heavy word: it picked the Starter row ("每个组织 10 GB") over Growth's price
+    reply = only(kb_bot.say("成长版每个用户多少钱？"))
+    assert "成长版 59 美元" in reply.text, reply.text
