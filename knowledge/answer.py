@@ -36,6 +36,7 @@ from knowledge.answer_text import (
     extractive_lead,
     internal_flag,
     is_pm_answer,
+    never_mentioned_note,
     not_covered,
     not_sure_lead,
     pm_answer_body,
@@ -171,6 +172,7 @@ class Part:
     search_query: str
     numbers: list[int] = field(default_factory=list)  # each hit's citation number
     evidence: list[str] = field(default_factory=list)  # paths of retrieval's best sections
+    unknown_names: tuple[str, ...] = ()  # what it asks about that the knowledge base never writes
 
 
 def answer_question(
@@ -244,6 +246,7 @@ def answer_part(
             query,
             numbers,
             evidence,
+            result.unknown_names,
         )
 
     if support != "strong" and recalled is not None:  # a likely translation of a PM's question: not sure
@@ -384,14 +387,19 @@ def assemble(*, question: str, language: str, parts: list[Part], today: date, st
         method=method,
         sources=sources,
         search_query=search_query,
-        notes=answer_notes(
-            sources,
-            hits,
-            methods={p.method for p in answered},
-            language=language,
-            stale_days=stale_days,
-            today=today,
-        ),
+        notes=[
+            *answer_notes(
+                sources,
+                hits,
+                methods={p.method for p in answered},
+                language=language,
+                stale_days=stale_days,
+                today=today,
+            ),
+            *never_mentioned_note(
+                list(dict.fromkeys(name for p in answered for name in p.unknown_names)), language=language
+            ),
+        ],
         support=support,
         uncovered=uncovered,
         evidence=evidence,

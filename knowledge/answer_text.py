@@ -211,6 +211,22 @@ def is_cjk(character: str) -> bool:
     return bool(character) and ("\u3000" <= character <= "\u9fff" or "\uff00" <= character <= "\uffef")
 
 
+def never_mentioned_note(names: Sequence[str], *, language: str) -> list[str]:
+    """Under an answer to a question about names the knowledge base never writes ("Does it integrate with
+    WhatsApp?"): whatever the quoted sections say, they do not speak of those names by name."""
+    if not names:
+        return []
+    listed = ", ".join(names)
+    return [
+        pick(
+            language,
+            f"⚠️ The knowledge base never mentions {listed}: check that the quoted sections answer for it, "
+            "or ask a PM.",
+            f"⚠️ 知识库中从未提到 {'、'.join(names)}：请确认以上引用确实适用，或咨询产品经理。",
+        )
+    ]
+
+
 def answer_notes(
     sources: Sequence[Any],
     hits: Sequence[Hit],

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from knowledge.synonyms import NO_SYNONYMS, SynonymGroups
-from knowledge.tokenize import asked_sentences, chinese_characters, named_words, tokens
+from knowledge.tokenize import asked_sentences, chinese_characters, named_word_forms, tokens
 
 if TYPE_CHECKING:
     from knowledge.index import SectionIndex
@@ -121,10 +121,19 @@ def unknown_subject_names(query: str, *, vocabulary: Any) -> list[str]:
     Names in a context sentence do not count unless the asking sentences only refer back ("… Is it?").
     A compound name is known when its parts are ("RAM-based")."""
 
+    return [term for _, term in _unknown_subject_forms(query, vocabulary=vocabulary)]
+
+
+def unknown_subject_words(query: str, *, vocabulary: Any) -> list[str]:
+    """`unknown_subject_names` as the question writes them ("WhatsApp"), each once."""
+    return list(dict.fromkeys(word for word, _ in _unknown_subject_forms(query, vocabulary=vocabulary)))
+
+
+def _unknown_subject_forms(query: str, *, vocabulary: Any) -> list[tuple[str, str]]:
     asked = asked_sentences(query)
     subject = asked if len(set(tokens(asked, query=True))) >= MIN_ASKED_TERMS else query
     return [
-        name
-        for name, parts in named_words(subject)
+        (word, name)
+        for word, name, parts in named_word_forms(subject)
         if name not in vocabulary and (not parts or any(part not in vocabulary for part in parts))
     ]

@@ -253,9 +253,14 @@ def named_words(text: str) -> list[tuple[str, tuple[str, ...]]]:
     words in a Chinese sentence: the products, companies and features a question is about — each as its
     term and the terms of its parts ("RAM-based" → ("ram-based", ("ram", "base")); no parts for one piece).
     A plural acronym is taken in the singular ("CSVs" → "csv")."""
+    return [(term, parts) for _, term, parts in named_word_forms(text)]
+
+
+def named_word_forms(text: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    """`named_words`, each name also as `text` writes it: ("WhatsApp", "whatsapp", ())."""
     chinese = detect_language(text) == "zh"
     text = strip_chat_phrases(text)
-    names: list[tuple[str, tuple[str, ...]]] = []
+    names: list[tuple[str, str, tuple[str, ...]]] = []
     for match in _NAME_WORD.finditer(text):
         word = match.group(0)
         inner_capitals = any(c.isupper() for c in word[1:])
@@ -266,7 +271,7 @@ def named_words(text: str) -> list[tuple[str, tuple[str, ...]]]:
             word = word[:-1]
         terms = _english_terms(word, keep_stop_words=False)
         if terms:
-            names.append((terms[0], tuple(terms[1:])))
+            names.append((word, terms[0], tuple(terms[1:])))
     return names
 
 

@@ -49,3 +49,6 @@ class SearchResult:
     # ids of the sections whose own evidence supports an answer (of those the decision weighed): an
     # extractive answer quotes each of them before any other section's sentences compete
     supporting: frozenset[int] = frozenset()
+    # names the question asks about that the knowledge base never writes ("WhatsApp"), as the question wrote
+    # them: an answer says so, whatever it quotes
+    unknown_names: tuple[str, ...] = ()

@@ -386,3 +386,4 @@ def test_each_and_per_say_nothing_in_chinese_as_in_english(kb_bot: Harness) -> N
     # 每个 ("each") was a rare, heavy word: it picked the Starter row ("每个组织 10 GB") over Growth's price
     reply = only(kb_bot.say("成长版每个用户多少钱？"))
     assert "成长版 59 美元" in reply.text, reply.text
+

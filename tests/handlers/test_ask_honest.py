@@ -161,3 +161,12 @@ def test_the_products_own_name_does_not_keep_a_pm_answer_from_its_translation(kb
     reply = only(kb_bot.say("Does LumenCRM support WhatsApp?", user="U2"))
     assert reply.text.startswith("From the knowledge base:") and answer in reply.text
     assert "WeChat" not in reply.text
+
+
+def test_an_answer_about_a_name_the_knowledge_base_never_writes_says_so(kb_bot: Harness) -> None:
+    # the integrations list is the right place to look, but it does not name WhatsApp: the rep is told
+    reply = only(kb_bot.say("Does LumenCRM support WhatsApp integration?"))
+    assert "Native integrations with Slack" in reply.text, reply.text
+    assert any(line.startswith("⚠️ The knowledge base never mentions WhatsApp") for line in reply.context)
+    slack = only(kb_bot.say("Does LumenCRM integrate with Slack?"))
+    assert not any("never mentions" in line for line in slack.context)
