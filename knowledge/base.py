@@ -27,7 +27,6 @@ from knowledge.chunking import Chunk, chunk_markdown, split_front_matter
 from knowledge.decision import DEFAULT_CROSS_LANGUAGE, DEFAULTS, DecisionModel
 from knowledge.dense import DenseIndex
 from knowledge.embedding import Embedder, EmbeddingStatus
-from knowledge.evidence import unknown_subject_words
 from knowledge.lexical import LexicalIndex, build_lexical_index
 from knowledge.query_rewrite import QueryRewriter
 from knowledge.retrieval import RetrievalConfig, Retrieved, retrieve
@@ -247,7 +246,7 @@ class KnowledgeBase:
             support=retrieved.support,
             term_weights={term: lexical.sections.idf(term) for term in tokens(query)},
             supporting=frozenset(sections[number].id for number in retrieved.supporting),
-            unknown_names=tuple(unknown_subject_words(query, vocabulary=lexical.sections.vocabulary)),
+            unknown_names=retrieved.unknown_names,
         )
 
     def retrieve(self, query: str, *, language: str, mask: Any | None = None) -> Retrieved | None:

@@ -31,12 +31,14 @@ def question_evidence(
     compounds = known_compound_parts(distinct, known)
     for term in compounds:
         known[term] = True
+    unknown = unknown_subject_forms(query, vocabulary=index.vocabulary)
     return {
         "terms": distinct,
         "idf": {term: index.idf(term) for term in distinct},
         "known": known,
         "compounds": compounds,
-        "unknown_names": unknown_subject_names(query, vocabulary=index.vocabulary),
+        "unknown_names": [term for _, term in unknown],
+        "unknown_words": tuple(dict.fromkeys(word for word, _ in unknown)),  # as the question writes them
         "related": related,
     }
 
@@ -121,15 +123,11 @@ def unknown_subject_names(query: str, *, vocabulary: Any) -> list[str]:
     Names in a context sentence do not count unless the asking sentences only refer back ("… Is it?").
     A compound name is known when its parts are ("RAM-based")."""
 
-    return [term for _, term in _unknown_subject_forms(query, vocabulary=vocabulary)]
+    return [term for _, term in unknown_subject_forms(query, vocabulary=vocabulary)]
 
 
-def unknown_subject_words(query: str, *, vocabulary: Any) -> list[str]:
-    """`unknown_subject_names` as the question writes them ("WhatsApp"), each once."""
-    return list(dict.fromkeys(word for word, _ in _unknown_subject_forms(query, vocabulary=vocabulary)))
-
-
-def _unknown_subject_forms(query: str, *, vocabulary: Any) -> list[tuple[str, str]]:
+def unknown_subject_forms(query: str, *, vocabulary: Any) -> list[tuple[str, str]]:
+    """`unknown_subject_names`, each with the word as the question writes it: ("WhatsApp", "whatsapp")."""
     asked = asked_sentences(query)
     subject = asked if len(set(tokens(asked, query=True))) >= MIN_ASKED_TERMS else query
     return [

@@ -43,6 +43,7 @@ class Retrieved:
     features: dict[str, float] = field(default_factory=dict)  # of the section the decision judged
     judged: list[tuple[int, dict[str, float]]] = field(default_factory=list)  # every weighed candidate
     supporting: list[int] = field(default_factory=list)  # the judged sections whose own evidence is strong
+    unknown_names: tuple[str, ...] = ()  # names asked about that the knowledge base never writes ("WhatsApp")
 
 
 def retrieve(
@@ -131,6 +132,7 @@ def retrieve(
         features=features,
         judged=judged,
         supporting=[number for number, f in judged if decision.verdict(f) == "strong"],
+        unknown_names=question["unknown_words"],
     )
 
 
