@@ -227,6 +227,25 @@ def never_mentioned_note(names: Sequence[str], *, language: str) -> list[str]:
     ]
 
 
+def stale_note(stale: Sequence[Any], *, stale_days: int, language: str) -> str:
+    """One line for every cited document older than `stale_days` (a doc set copied on one day shares its
+    date: said once, not once per citation)."""
+    dates = sorted({s.updated for s in stale})
+    if len(dates) == 1:
+        listed = ", ".join(f"[{s.index}]" for s in stale)
+        en_when, zh_when = f" on {dates[0].isoformat()}", f"于 {dates[0].isoformat()}"
+    else:
+        listed = ", ".join(f"[{s.index}] ({s.updated.isoformat()})" for s in stale)
+        en_when, zh_when = "", ""
+    one = len(stale) == 1
+    return pick(
+        language,
+        f"⚠️ {listed} {'was' if one else 'were'} last updated{en_when} (more than {stale_days} days ago) — "
+        f"double-check with a PM before quoting {'it' if one else 'them'} to a customer.",
+        f"⚠️ {listed} 最后更新{zh_when}（超过 {stale_days} 天），对客户引用前请先与产品经理确认。",
+    )
+
+
 def answer_notes(
     sources: Sequence[Any],
     hits: Sequence[Hit],
@@ -250,17 +269,10 @@ def answer_notes(
                 f"{internal_flag(language)}：{listed} 引自标记为内部的文档。",
             )
         )
+    stale = [s for s in sources if s.stale and s.updated]
+    if stale:
+        notes.append(stale_note(stale, stale_days=stale_days, language=language))
     for s, hit in zip(sources, hits, strict=True):
-        if s.stale and s.updated:
-            notes.append(
-                pick(
-                    language,
-                    f"⚠️ [{s.index}] was last updated on {s.updated.isoformat()} (more than {stale_days} days "
-                    "ago) — double-check with a PM before quoting it to a customer.",
-                    f"⚠️ [{s.index}] 最后更新于 {s.updated.isoformat()}（超过 {stale_days} 天），"
-                    "对客户引用前请先与产品经理确认。",
-                )
-            )
         if is_pm_answer(hit.section):
             notes.append(pm_answer_note(hit.section, number=s.index, language=language))
             unverified = (

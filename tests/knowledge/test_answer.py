@@ -209,6 +209,40 @@ def test_stale_sources_are_flagged_with_a_note() -> None:
     assert not fresh.citations[0].stale
 
 
+def test_stale_sources_share_one_note() -> None:
+    # a doc set copied on one day: "⚠️ [1] …", "⚠️ [2] …", "⚠️ [3] …" said the same thing three times
+    same_day = [
+        section(
+            f"Salesforce plan {n} lists at {n}0 USD per user.", heading=f"Plan {n}", updated=date(2024, 1, 10)
+        )
+        for n in (1, 2, 3)
+    ]
+    answer = answer_question(
+        question="Salesforce plan price per user?",
+        knowledge=FakeSearch(same_day),
+        today=TODAY,
+        stale_days=365,
+    )
+    stale = [note for note in answer.notes if "365 days" in note]
+    cited = ", ".join(f"[{n}]" for n in range(1, len(answer.citations) + 1))
+    assert len(answer.citations) > 1
+    assert stale == [
+        f"⚠️ {cited} were last updated on 2024-01-10 (more than 365 days ago) — double-check with a PM "
+        "before quoting them to a customer."
+    ]
+    dated = [
+        section("Salesforce lists at 165 USD per user.", heading="List", updated=date(2024, 1, 10)),
+        section(
+            "Salesforce per user price is 150 USD with a discount.", heading="Deal", updated=date(2023, 5, 2)
+        ),
+    ]
+    answer = answer_question(
+        question="Salesforce 每个用户多少钱？", knowledge=FakeSearch(dated), today=TODAY, stale_days=365
+    )
+    stale = [note for note in answer.notes if "365 天" in note]
+    assert len(stale) == 1 and "(2024-01-10)" in stale[0] and "(2023-05-02)" in stale[0]
+
+
 def test_weak_evidence_is_not_answered() -> None:
     kb = FakeSearch([section("Something else entirely.")], answerable=False, confidence=0.1)
     answer = answer_question(question="Who is the CEO?", knowledge=kb, today=TODAY)
