@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
+from knowledge.chunking import TABLE_RULE, code_fence
 from knowledge.tokenize import tokens
 from knowledge.types import Hit
 
@@ -32,7 +33,6 @@ _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Split after Chinese sentence punctuation, or after . ! ? followed by whitespace (not "8.5", not "e.g. x").
 _SENTENCE_END = re.compile(rf"(?<=[。！？；!?])\s*|(?<=[.;])\s+(?=[A-Z0-9\"'“(\[{_CJK}*_`])")
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)、])\s+")
-_TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _FRONT_MATTER_KEY = re.compile(r"^[a-z_]+:\s")
 _MARKUP = re.compile(r"\*\*|__|`")
 
@@ -135,7 +135,7 @@ def split_units(text: str) -> list[tuple[str, str]]:
     units: list[tuple[str, str]] = []
     paragraph: list[str] = []
     table: list[list[str]] = []
-    in_fence = False
+    fence = ""
 
     def flush_paragraph() -> None:
         if paragraph:
@@ -149,16 +149,14 @@ def split_units(text: str) -> list[tuple[str, str]]:
 
     for raw in text.splitlines():
         line = raw.strip()
-        if line.startswith("```"):
+        inside, fence = fence, code_fence(line, fence)
+        if inside or fence:  # code, or the fence opening or closing it: no sentences
             flush_paragraph()
             flush_table()
-            in_fence = not in_fence
-            continue
-        if in_fence:
             continue
         if line.startswith("|"):
             flush_paragraph()
-            if _TABLE_SEPARATOR.match(line):
+            if TABLE_RULE.match(line):
                 continue
             table.append([plain_text(c) for c in line.strip("|").split("|")])
             continue

@@ -12,11 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
 _ANCHOR = re.compile(r"\s*\{#[^}]*\}\s*$")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")  # ### **Producer** (not __: `__init__`)
+TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")  # | --- | :-: |
+_CELL_PADDING = re.compile(r"[ \t]{2,}")
+_RULE_DASHES = re.compile(r"-{3,}")
 
 MAX_SECTION_CHARS = 1800
 OVERLAP_CHARS = 300
@@ -44,10 +48,32 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     return (data if isinstance(data, dict) else {}), text[match.end() :]
 
 
+def code_fence(line: str, opened: str) -> str:
+    """The code fence open after `line` ("" outside code), given the one open before it, by CommonMark's
+    rules: "```java" inside a block is code, not its end (only a bare fence at least as long closes it),
+    and a line "```namesrv.addr:port```" is inline code, not a block — either mistake swallowed the rest of
+    a page as code."""
+    match = _FENCE.match(line)
+    if match is None:
+        return opened
+    marker, info = match.groups()
+    if not opened:
+        return "" if marker[0] == "`" and "`" in info else marker
+    closes = marker[0] == opened[0] and len(marker) >= len(opened) and not info.strip()
+    return "" if closes else opened
+
+
+def compact_table_row(line: str) -> str:
+    """A table row without its alignment padding, a rule with three dashes a column: neither is content,
+    and a wide settings table spent half a section's room on them."""
+    line = _CELL_PADDING.sub(" ", line.strip())
+    return _RULE_DASHES.sub("---", line) if TABLE_RULE.match(line) else line
+
+
 def clean_heading(raw: str) -> str:
     heading = _ANCHOR.sub("", raw)
     heading = _HTML_TAG.sub("", heading)
-    return heading.strip()
+    return _BOLD.sub(r"\1", heading).strip()
 
 
 def chunk_markdown(
@@ -60,7 +86,7 @@ def chunk_markdown(
     current_trail: tuple[str, ...] = ()
     lines: list[str] = []
     raw: list[Chunk] = []
-    in_fence = False
+    fence = ""
 
     def flush() -> None:
         body = "\n".join(lines).strip()
@@ -68,11 +94,11 @@ def chunk_markdown(
             raw.append(Chunk(heading=current_heading, headings=current_trail, text=body, level=current_level))
 
     for line in text.split("\n"):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-        match = None if in_fence else _HEADING.match(line)
+        fence = code_fence(line, fence)
+        match = None if fence else _HEADING.match(line)
         if match is None:
-            lines.append(line)
+            table_row = not fence and line.lstrip().startswith("|")
+            lines.append(compact_table_row(line) if table_row else line)
             continue
         flush()
         lines = []
@@ -103,13 +129,15 @@ def chunk_plain_text(
 
 
 def split_long(text: str, *, max_chars: int = MAX_SECTION_CHARS, overlap: int = OVERLAP_CHARS) -> list[str]:
-    """Split at paragraph, then line, then sentence boundaries into parts ≤ max_chars, overlapping."""
+    """Split at paragraph, then line, then sentence boundaries into parts ≤ max_chars, overlapping. A part
+    that goes on with a table starts with the table's header row (its rows would mean nothing without)."""
     if len(text) <= max_chars:
         return [text]
     units = _units(text, max_chars=max(1, max_chars - overlap - 1))  # room for the carried-over overlap
     parts: list[str] = []
     current: list[str] = []
     size = 0
+    header: list[str] = []  # the header row and rule of the table being split, while inside one
     for unit in units:
         if current and size + len(unit) > max_chars:
             parts.append("\n".join(current).strip())
@@ -125,7 +153,14 @@ def split_long(text: str, *, max_chars: int = MAX_SECTION_CHARS, overlap: int = 
                 cut = tail.find(" ")
                 tail = tail[cut + 1 :] if 0 <= cut < len(tail) // 2 else tail
                 kept, kept_size = [tail], len(tail) + 1
+            header_size = sum(len(line) + 1 for line in header)
+            if header and unit.lstrip().startswith("|") and header_size <= overlap:  # instead of the overlap
+                kept, kept_size = list(header), header_size
             current, size = kept, kept_size
+        if not unit.lstrip().startswith("|"):
+            header = []
+        elif TABLE_RULE.match(unit.strip()) and current and current[-1].lstrip().startswith("|"):
+            header = [current[-1], unit]
         current.append(unit)
         size += len(unit) + 1
     if current:

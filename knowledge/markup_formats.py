@@ -25,8 +25,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-_FENCE = re.compile(r"^\s*(```|~~~)")
-
+from knowledge.chunking import code_fence
 
 # ---- Markdown site syntax and MDX -------------------------------------------------------------------
 
@@ -37,11 +36,10 @@ _SHORTCODE = re.compile(r"\{\{[<%].*?[>%]\}\}")
 def markdown_site_syntax(text: str) -> str:
     """Docusaurus admonitions keep their type and title as a line of text; Hugo shortcodes go."""
     out: list[str] = []
-    in_fence = False
+    fence = ""
     for line in text.split("\n"):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-        if in_fence:
+        fence = code_fence(line, fence)
+        if fence:
             out.append(line)
             continue
         match = _ADMONITION.match(line)
@@ -66,13 +64,12 @@ _JSX_TAG = re.compile(r"</?[A-Z][\w.]*(?:\s+[^<>]*?)?/?>")
 def mdx_to_markdown(text: str) -> str:
     """MDX → Markdown: module lines, MDX comments and component tags go; the text components wrap stays."""
     out: list[str] = []
-    in_fence = False
+    fence = ""
     open_brackets = 0  # of a statement (`export const … = {`, `import {`) or a tag going on below
     in_tag = False
     for line in _MDX_COMMENT.sub("", text).split("\n"):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-        if in_fence:
+        fence = code_fence(line, fence)
+        if fence:
             out.append(line)
             continue
         if in_tag:

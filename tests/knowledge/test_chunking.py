@@ -1,3 +1,4 @@
+from knowledge.answer_extractive import split_sentences
 from knowledge.chunking import chunk_markdown, chunk_plain_text, split_front_matter, split_long
 
 
@@ -57,3 +58,58 @@ Run the standalone server.
 """
     chunks = chunk_markdown(page)
     assert [(c.heading, c.text) for c in chunks] == [("Quick start", "Run the standalone server.")]
+
+
+def test_a_split_table_repeats_its_header_and_loses_its_padding() -> None:
+    # the RocketMQ client settings: a wide padded table, split in the middle, quoted the previous row's
+    # values as column names ("maxMessageSize — 发送的结果如果不是SEND_OK状态…: 客户端验证…; boolean: int")
+    header = (
+        "| 名称          | 描述          | 默认值      |\n| ------------- | ------------- | ----------- |"
+    )
+    rows = "\n".join(
+        f"| param{i}        | 第{i}个参数的说明，" + "很长" * 20 + f" | {i}          |" for i in range(40)
+    )
+    chunks = chunk_markdown(
+        f"# 客户端配置\n\n前言。\n\n{header}\n{rows}\n\n后记。", max_chars=800, overlap=200
+    )
+    assert len(chunks) > 3
+    tables = [c.text for c in chunks if "| param" in c.text]
+    assert all(
+        text.startswith("| 名称 | 描述 | 默认值 |\n| --- | --- | --- |\n| param") for text in tables[1:]
+    )
+    assert all(len(c.text) <= 800 for c in chunks)
+    assert "  " not in "".join(line for c in chunks for line in c.text.split("\n") if line.startswith("|"))
+    every_row = [line for text in tables for line in text.split("\n") if line.startswith("| param")]
+    assert {row.split(" | ")[0] for row in every_row} == {f"| param{i}" for i in range(40)}
+    assert chunks[-1].text.endswith("后记。")
+
+
+def test_padding_inside_a_code_fence_is_kept() -> None:
+    text = "# A\n\n```\n| col   | x |\n```\n\n| a   | b |\n| --- | --- |\n| 1   | 2 |"
+    assert chunk_markdown(text)[0].text == "```\n| col   | x |\n```\n\n| a | b |\n| --- | --- |\n| 1 | 2 |"
+    assert (
+        chunk_markdown("| a | b |\n|:-------|------:|\n| 1 | 2 |")[0].text
+        == "| a | b |\n|:---|---:|\n| 1 | 2 |"
+    )
+
+
+def test_bold_headings_lose_their_markers() -> None:
+    chunks = chunk_markdown(
+        "# Architecture\n\n### **Producer**\n\nSends.\n\n## 名字服务器 **NameServer**\n\n路由。\n\n## `__init__` hook\n\nx"
+    )
+    assert [c.heading for c in chunks] == ["Producer", "名字服务器 NameServer", "`__init__` hook"]
+
+
+def test_a_fence_line_with_an_info_string_does_not_close_a_block() -> None:
+    # RocketMQ's exporter page shows code with a second ```java line inside: every heading after it was lost
+    text = "# A\n\n```java\nclass X {}\n```java\nmore code\n```\n\n## B\n\nAfter.\n\n~~~\n# no heading\n~~~~\n\n## C\n\nEnd."
+    assert [c.heading for c in chunk_markdown(text)] == ["A", "B", "C"]
+
+
+def test_triple_backticks_on_one_line_are_inline_code_not_a_block() -> None:
+    # RocketMQ's dashboard page: "```namesrv.addr:port```" swallowed the rest of the page as code
+    text = "# Deploy\n\nSet ```namesrv.addr:port``` first.\n```namesrv.addr:port```\n\n## Tutorial\n\nReset offsets here."
+    chunks = chunk_markdown(text)
+    assert [c.heading for c in chunks] == ["Deploy", "Tutorial"]
+    assert split_sentences(chunks[0].text) == ["Set namesrv.addr:port first. namesrv.addr:port"]
+    assert split_sentences("Intro.\n```sh\nrun it\n```java\nstill code\n```\nOutro.") == ["Intro.", "Outro."]
