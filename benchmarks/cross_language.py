@@ -23,7 +23,7 @@ import sqlite3
 from datetime import date
 from typing import Any
 
-from benchmarks.retrieval import BENCH, CORPORA, CachedQueries
+from benchmarks.retrieval import BENCH, CORPORA, HELD_OUT, CachedQueries
 from bot.database import Database
 from knowledge.answer import answer_question
 from knowledge.base import KnowledgeBase
@@ -138,12 +138,15 @@ def measure(kb: KnowledgeBase, questions: list[Question]) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--corpus", action="append", choices=sorted(CORPORA), help="default: every prepared one"
+        "--corpus",
+        action="append",
+        choices=sorted(set(CORPORA) - HELD_OUT),
+        help="default: every prepared one but the held-out",
     )
     parser.add_argument("--strict", action="store_true", help="fit with missed questions as 'do not answer'")
     args = parser.parse_args(argv)
     embedder = CachedQueries(BundledEmbedder(), BENCH / "query-vectors.npz")
-    names = args.corpus or [name for name in CORPORA if (BENCH / f"{name}.db").exists()]
+    names = args.corpus or [n for n in CORPORA if n not in HELD_OUT and (BENCH / f"{n}.db").exists()]
     examples: dict[tuple[str, str], list[Any]] = {}
     asked: dict[tuple[str, str], tuple[KnowledgeBase, list[Question]]] = {}
     for name in names:

@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from benchmarks.retrieval import BENCH, CORPORA, CachedQueries
+from benchmarks.retrieval import BENCH, CORPORA, HELD_OUT, CachedQueries
 from bot.database import Database
 from knowledge.base import KnowledgeBase
 from knowledge.calibration import calibration_examples
@@ -36,7 +36,10 @@ def examples_for(name: str, *, embedder: Any, strict: bool = False) -> list[Any]
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--corpus", action="append", choices=sorted(CORPORA), help="default: every prepared one"
+        "--corpus",
+        action="append",
+        choices=sorted(CORPORA),
+        help="default: every prepared one but the held-out",
     )
     parser.add_argument("--strict", action="store_true", help="missed questions count as 'do not answer'")
     parser.add_argument(
@@ -44,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     embedder = CachedQueries(BundledEmbedder(), BENCH / "query-vectors.npz")
-    names = args.corpus or [name for name in CORPORA if (BENCH / f"{name}.db").exists()]
+    names = args.corpus or [n for n in CORPORA if n not in HELD_OUT and (BENCH / f"{n}.db").exists()]
     for mode, features, model in (("hybrid", HYBRID_FEATURES, embedder), ("lexical", LEXICAL_FEATURES, None)):
         by_corpus = {name: examples_for(name, embedder=model, strict=args.strict) for name in names}
         everything = [e for examples in by_corpus.values() for e in examples]
