@@ -97,6 +97,8 @@ def retrieve(
         )
     if not ranked:
         return None
+    if config.one_part_per_section:
+        ranked = one_part_per_section(ranked, index.sections)
     question = question_evidence(index=index, query=query, terms=terms, synonyms=lexical.synonyms)
     agreeing = set(lists[0].numbers[:AGREEMENT_DEPTH]) & set(dense_list[:AGREEMENT_DEPTH])
     judged = [
@@ -170,6 +172,21 @@ def standard_score_fusion(lists: Sequence[Candidates]) -> list[int]:
             standard = np.where(candidates.known[pool], standard, 0.0)
         fused += candidates.weight * standard
     return [pool[i] for i in np.argsort(-fused, kind="stable")]
+
+
+def one_part_per_section(ranked: Sequence[int], sections: Sequence[Any]) -> list[int]:
+    """The ranking with each split section once, where its best part ranks; its other parts go to the end
+    (two parts of one long FAQ answer took two of a rep's five citations and two of the decision's three
+    candidates)."""
+    seen: set[tuple[Any, ...]] = set()
+    first: list[int] = []
+    later: list[int] = []
+    for number in ranked:
+        section = sections[number]
+        key = (section.document_id, section.headings, section.heading)
+        (later if key in seen else first).append(number)
+        seen.add(key)
+    return first + later
 
 
 def reciprocal_rank_fusion(

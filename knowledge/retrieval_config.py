@@ -17,3 +17,5 @@ class RetrievalConfig:
     fusion: str = "standard"  # "standard": standard scores over each list (default); "rrf": reciprocal rank
     rrf_k: int = 60
     support_candidates: int = 3  # fused sections whose evidence the decision weighs
+    # a long section split into parts ranks once, by its best part (the others go to the end of the ranking)
+    one_part_per_section: bool = True

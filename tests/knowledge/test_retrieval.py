@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -133,3 +134,26 @@ def test_markdown_document_is_chunked_by_headings(kb: KnowledgeBase) -> None:
     assert (top.heading, top.headings, top.text) == ("Replacement", ("End of sale: X1",), "Offer X2 instead.")
     with pytest.raises(ValueError):
         kb.add_document(path=" ", title="x", text="y")
+
+
+def test_a_split_section_ranks_once_by_its_best_part(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path)
+    faq = "\n\n".join(
+        f"Q{i}: The audit log keeps entry type {i} for ninety days before it rotates the audit archive."
+        for i in range(40)
+    )
+    root = write_corpus(
+        tmp_path / "docs",
+        {
+            "en/faq.md": f"# FAQ\n\n## Audit log retention\n\n{faq}\n",
+            "en/security.md": "# Security\n\n## Audit archive export\n\nExport the audit log archive to S3.\n",
+        },
+    )
+    ingest_paths(kb, [root])
+    parts = [s for s in kb.indexes().sections.sections if s.heading == "Audit log retention"]
+    assert len(parts) > 2  # the long section was split
+    hits = kb.search("How long is the audit log archive kept?", k=3).hits
+    assert [h.section.heading for h in hits][:2] == ["Audit log retention", "Audit archive export"]
+    kb.config = replace(kb.config, one_part_per_section=False)  # before: two parts of one answer first
+    hits = kb.search("How long is the audit log archive kept?", k=3).hits
+    assert [h.section.heading for h in hits][:2] == ["Audit log retention", "Audit log retention"]
