@@ -493,3 +493,17 @@ def test_a_chinese_question_word_inside_a_longer_word_of_the_sentence_is_shared(
     faq = section("部署前请阅读存储说明。TiDB 中默认的最大列数为 1017。", heading="限制", language="zh")
     quotes = select_quotes("单表最多多少列？", [Hit(section=faq, score=9.0, rank=1)])
     assert quotes and quotes[0].sentences == ("TiDB 中默认的最大列数为 1017。",)
+
+
+def test_html_tags_are_not_quoted_but_placeholders_are() -> None:
+    # APISIX / TiDB tables break lines with <br/>; RocketMQ folds tables into <details><summary>
+    text = (
+        "<details>\n<summary>Connection-related parameters</summary>\n\n| Name | Meaning |\n|---|---|\n"
+        "| timeout | Read timeout<br/>in <b>seconds</b>, default 3 |\n</details>\n\n"
+        "Call `/routes/<id>` with <username> to change it."
+    )
+    assert split_sentences(text) == [
+        "Connection-related parameters",
+        "timeout — Meaning: Read timeout in seconds, default 3",
+        "Call /routes/<id> with <username> to change it.",
+    ]
