@@ -21,7 +21,7 @@ from knowledge.chunking import split_front_matter
 from knowledge.markup_formats import (
     asciidoc_attributes,
     asciidoc_to_markdown,
-    markdown_site_syntax,
+    markdown_or_mdx,
     mdx_to_markdown,
     rst_fields,
     rst_to_markdown,
@@ -160,7 +160,7 @@ def _as_str(value: Any) -> str | None:
 def load_markdown(
     text: str,
     *,
-    convert: Callable[[str], str] = markdown_site_syntax,
+    convert: Callable[[str], str] = markdown_or_mdx,
     header: Callable[[str], dict[str, str]] | None = None,
 ) -> LoadedFile:
     """Markdown, or another markup `convert`ed to Markdown after its YAML front matter is read; `header`

@@ -61,6 +61,21 @@ _MDX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.DOTALL)
 _JSX_TAG = re.compile(r"</?[A-Z][\w.]*(?:\s+[^<>]*?)?/?>")
 
 
+_MDX_MARKER = re.compile(r"^(?:import\s.+?\sfrom\s+['\"]|\s*</?[A-Z][\w.]*(?:[\s/>]|$))")
+
+
+def markdown_or_mdx(text: str) -> str:
+    """A Markdown page, or an MDX one saved as `.md` — Docusaurus reads `.md` as MDX, and many sites import
+    and use components there (`import Tabs from '@theme/Tabs'`, `<TabItem value="yaml">`): those are read
+    as MDX. Only a line outside code that imports or opens a component decides."""
+    fence = ""
+    for line in text.split("\n"):
+        fence = code_fence(line, fence)
+        if not fence and _MDX_MARKER.match(line):
+            return mdx_to_markdown(text)
+    return markdown_site_syntax(text)
+
+
 def mdx_to_markdown(text: str) -> str:
     """MDX → Markdown: module lines, MDX comments and component tags go; the text components wrap stays."""
     out: list[str] = []

@@ -261,3 +261,32 @@ def test_a_documentation_site_page_is_its_main_content(tmp_path: Path) -> None:
     bare = tmp_path / "bare.html"  # no landmarks at all: the whole body, as before
     bare.write_text("<html><body><h1>Plans</h1><p>Growth and Enterprise.</p></body></html>")
     assert "Growth and Enterprise." in load_file(bare).markdown
+
+
+def test_a_markdown_page_that_uses_components_is_read_as_mdx(tmp_path: Path) -> None:
+    # Docusaurus reads .md as MDX: RocketMQ's and APISIX's pages import Tabs, TiDB's wrap text in
+    # <CustomContent>; the tags and imports were indexed as words ("customcont", "platform", "tabitem")
+    page = tmp_path / "install.md"
+    page.write_text(
+        "---\ntitle: Install\n---\n\nimport Tabs from '@theme/Tabs';\nimport TabItem from '@theme/TabItem';\n\n"
+        '# Install\n\n<Tabs groupId="os">\n<TabItem value="linux" label="Linux" default>\n\nRun the installer.\n\n'
+        '</TabItem>\n</Tabs>\n\n<CustomContent platform="tidb">\n\nSelf-managed only.\n\n</CustomContent>\n\n'
+        "```js\nimport Tabs from '@theme/Tabs';\n<Tabs />\n```\n",
+        encoding="utf-8",
+    )
+    text = load_file(page).markdown
+    assert "Run the installer." in text and "Self-managed only." in text
+    assert (
+        "TabItem" not in text.split("```")[0]
+        and "CustomContent" not in text
+        and "@theme" not in text.split("```")[0]
+    )
+    assert "```js\nimport Tabs from '@theme/Tabs';\n<Tabs />\n```" in text  # code stays code
+    plain = tmp_path / "plain.md"
+    plain.write_text(
+        "# Plain\n\nexport the table, then <br> import it.\n\n    export PATH=/opt/bin\n", encoding="utf-8"
+    )
+    assert (
+        load_file(plain).markdown.strip()
+        == "# Plain\n\nexport the table, then <br> import it.\n\n    export PATH=/opt/bin"
+    )
