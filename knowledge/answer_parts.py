@@ -10,7 +10,8 @@ The rules follow question structure only, never a corpus's vocabulary:
 - in Chinese, 另外 / 还有 / 以及 / 此外 / 同时 / 并且 / 而且 / 再问 after a clause boundary (，。；、 or a
   space) start a new part.
 A piece is an ask of its own when it has a content term and asks (a question mark, an opening question word,
-a Chinese question word) without leaning on the part before ("and on Enterprise?", "那企业版呢？"); after a
+a Chinese question word) without leaning on the part before ("and on Enterprise?", "那企业版呢？", or a pronoun
+with no name of its own: "…, and how long does it wait between tries?"); after a
 question mark, "And how many sandboxes does Enterprise have?" (a conjunction, a question word and at least two
 content terms) asks anew, while "And is it on Growth?" leans — as does any ask after a question mark with at
 most two content terms ("TiDB 能接入 Splunk 吗？有没有现成插件？": the plug-in is Splunk's).
@@ -23,7 +24,7 @@ from __future__ import annotations
 import re
 
 from knowledge.answer_context import FOLLOW_UP_TERMS
-from knowledge.tokenize import tokens
+from knowledge.tokenize import named_words, tokens
 
 MAX_PARTS = 4  # a longer list of asks is answered as one question
 
@@ -47,6 +48,9 @@ _LEANS = re.compile(
 )
 
 
+# "…, and how long does it wait between tries?": a pronoun for the part before's subject, and no name of its own
+_REFERS_BACK = re.compile(r"\b(?:it|its|they|them|their)\b|它", re.IGNORECASE)
+
 # "And how many sandboxes does Enterprise have?" asks anew: a conjunction, a question word and two content terms
 _CONJUNCTION_ASK = re.compile(rf"^(?:and|also|plus|but)\s+(?=(?:{_QUESTION_WORDS})\b)", re.IGNORECASE)
 
@@ -55,6 +59,8 @@ def _own_ask(piece: str) -> bool:
     terms = tokens(piece)
     if not terms or not _ASKS.search(_CONJUNCTION_ASK.sub("", piece)):
         return False
+    if _REFERS_BACK.search(piece) and not named_words(piece):
+        return False  # searched alone, "how long does it wait" found any waiting time of the product
     if _CONJUNCTION_ASK.match(piece):
         return len(set(terms)) >= 2
     return not _LEANS.search(piece)

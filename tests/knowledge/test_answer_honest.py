@@ -120,6 +120,17 @@ def test_questions_split_on_their_structure() -> None:
     # after a question mark, an ask of two content terms or fewer is about the one before (Splunk's plug-in)
     assert len(split_question("TiDB 的监控告警能直接接入 Splunk 吗？有没有现成插件？")) == 1
     assert len(split_question("Does TiDB support vector search? Is it GA?")) == 1
+    # a pronoun and no name of its own: searched alone, "how long does it wait" found any waiting time
+    assert (
+        len(
+            split_question(
+                "How many times will RocketMQ redeliver it, and how long does it wait between tries?"
+            )
+        )
+        == 1
+    )
+    assert len(split_question("支持单点登录吗？它的审计日志保存多久？")) == 1
+    assert len(split_question("Does Growth have SSO and can they also get SCIM?")) == 2  # a name of its own
     # a conjunction, a question word and its own subject: a second ask
     assert split_question("Does LumenCRM support HIPAA? And how many sandboxes does Enterprise have?") == [
         "Does LumenCRM support HIPAA?",
