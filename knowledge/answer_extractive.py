@@ -35,6 +35,7 @@ _SENTENCE_END = re.compile(rf"(?<=[。！？；!?])\s*|(?<=[.;])\s+(?=[A-Z0-9\"'
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)、])\s+")
 _FRONT_MATTER_KEY = re.compile(r"^[a-z_]+:\s")
 _MARKUP = re.compile(r"\*\*|__|`")
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _HTML_BREAK = re.compile(r"</?(?:br|div|li|p)\b[^<>]*>", re.IGNORECASE)  # between words: a space
 _HTML_TAG = re.compile(
     r"</?(?:a|abbr|b|br|center|code|del|details|div|em|font|hr|i|img|ins|kbd|li|mark|ol|p|pre|s|small|span|"
@@ -89,11 +90,12 @@ class Quote:
 
 
 def plain_text(line: str) -> str:
-    """A Markdown line as plain text: no emphasis or code marks, no HTML tags (`<br/>` in a table cell,
+    """A Markdown line as plain text: no emphasis or code marks, no images, no HTML tags (`<br/>` in a table cell,
     `<details><summary>`), links as their label, spaces collapsed. Placeholders such as `<id>` are no HTML
     tags and stay."""
     line = _HTML_TAG.sub("", _HTML_BREAK.sub(" ", line))
     line = _MARKUP.sub("", line)
+    line = _IMAGE.sub("", line)  # ![diagram](a.png): nothing a rep can forward
     line = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line)  # [label](url) → label
     return re.sub(r"\s+", " ", line).strip()
 

@@ -507,3 +507,8 @@ def test_html_tags_are_not_quoted_but_placeholders_are() -> None:
         "timeout — Meaning: Read timeout in seconds, default 3",
         "Call /routes/<id> with <username> to change it.",
     ]
+    # an image quoted "See !" as a sentence, and an image without alt text as "[](a.png)"
+    assert split_sentences("See ![architecture](img/a.png) below.\n\n![](img/b.png)\n\nNext.") == [
+        "See below.",
+        "Next.",
+    ]
