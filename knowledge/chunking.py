@@ -130,7 +130,9 @@ def chunk_plain_text(
 
 def split_long(text: str, *, max_chars: int = MAX_SECTION_CHARS, overlap: int = OVERLAP_CHARS) -> list[str]:
     """Split at paragraph, then line, then sentence boundaries into parts ≤ max_chars, overlapping. A part
-    that goes on with a table starts with the table's header row (its rows would mean nothing without)."""
+    that goes on with a table starts with the table's header row (its rows would mean nothing without); a
+    part that stops inside a code block closes it, and the next opens it again (else the next part's code
+    read as prose, and its closing fence opened a block that hid the prose after it)."""
     if len(text) <= max_chars:
         return [text]
     units = _units(text, max_chars=max(1, max_chars - overlap - 1))  # room for the carried-over overlap
@@ -138,29 +140,25 @@ def split_long(text: str, *, max_chars: int = MAX_SECTION_CHARS, overlap: int = 
     current: list[str] = []
     size = 0
     header: list[str] = []  # the header row and rule of the table being split, while inside one
+    fence, opener = "", ""  # the code fence open before the unit, and the line that opened it
     for unit in units:
-        if current and size + len(unit) > max_chars:
-            parts.append("\n".join(current).strip())
-            kept: list[str] = []
-            kept_size = 0
-            for previous in reversed(current):  # carry the tail over as overlap
-                if kept_size + len(previous) > overlap:
-                    break
-                kept.insert(0, previous)
-                kept_size += len(previous) + 1
-            if not kept and overlap > 0:  # the last unit alone is longer than the overlap: carry its tail
-                tail = current[-1][-overlap:]
-                cut = tail.find(" ")
-                tail = tail[cut + 1 :] if 0 <= cut < len(tail) // 2 else tail
-                kept, kept_size = [tail], len(tail) + 1
+        closing = len(fence) + 1 if fence else 0
+        if current and size + len(unit) + closing > max_chars:
+            kept, kept_size = _overlap(current, overlap)
+            parts.append("\n".join([*current, fence] if fence else current).strip())
             header_size = sum(len(line) + 1 for line in header)
             if header and unit.lstrip().startswith("|") and header_size <= overlap:  # instead of the overlap
                 kept, kept_size = list(header), header_size
+            if fence and not any(line is opener for line in kept):
+                kept, kept_size = [opener, *kept], kept_size + len(opener) + 1
             current, size = kept, kept_size
         if not unit.lstrip().startswith("|"):
             header = []
         elif TABLE_RULE.match(unit.strip()) and current and current[-1].lstrip().startswith("|"):
             header = [current[-1], unit]
+        opened, fence = fence, code_fence(unit, fence)
+        if fence and not opened:
+            opener = unit
         current.append(unit)
         size += len(unit) + 1
     if current:
@@ -168,6 +166,23 @@ def split_long(text: str, *, max_chars: int = MAX_SECTION_CHARS, overlap: int = 
         if tail and (not parts or tail not in parts[-1]):
             parts.append(tail)
     return [p for p in parts if p]
+
+
+def _overlap(lines: list[str], overlap: int) -> tuple[list[str], int]:
+    """The tail of a part carried over to the next (its lines, their size)."""
+    kept: list[str] = []
+    size = 0
+    for previous in reversed(lines):
+        if size + len(previous) > overlap:
+            break
+        kept.insert(0, previous)
+        size += len(previous) + 1
+    if not kept and overlap > 0:  # the last line alone is longer than the overlap: carry its tail
+        tail = lines[-1][-overlap:]
+        cut = tail.find(" ")
+        tail = tail[cut + 1 :] if 0 <= cut < len(tail) // 2 else tail
+        kept, size = [tail], len(tail) + 1
+    return kept, size
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？；;])\s*")

@@ -113,3 +113,21 @@ def test_triple_backticks_on_one_line_are_inline_code_not_a_block() -> None:
     assert [c.heading for c in chunks] == ["Deploy", "Tutorial"]
     assert split_sentences(chunks[0].text) == ["Set namesrv.addr:port first. namesrv.addr:port"]
     assert split_sentences("Intro.\n```sh\nrun it\n```java\nstill code\n```\nOutro.") == ["Intro.", "Outro."]
+
+
+def test_a_part_that_stops_inside_code_closes_it_and_the_next_reopens_it() -> None:
+    # APISIX: a long section split inside a ```shell block quoted '{ "role": "user", "content": …' as prose,
+    # and the block's closing fence, read as an opening one, hid the prose after it
+    code = "\n".join(f'  {{ "role": "user", "content": "question {i}" }},' for i in range(60))
+    text = f"# Chat\n\nSend the request.\n\n```shell\ncurl -d '{{\n{code}\n}}'\n```\n\nYou should receive a reply.\n"
+    chunks = chunk_markdown(text, max_chars=800, overlap=200)
+    assert len(chunks) > 3
+    for chunk in chunks:
+        lines = chunk.text.split("\n")
+        assert sum(line.startswith("```") for line in lines) % 2 == 0, chunk.text
+        assert len(chunk.text) <= 800
+    assert all(c.text.startswith("```shell") for c in chunks[1:-1])
+    assert [s for c in chunks for s in split_sentences(c.text)] == [
+        "Send the request.",
+        "You should receive a reply.",
+    ]
