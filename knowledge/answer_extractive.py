@@ -164,6 +164,8 @@ def split_units(text: str) -> list[tuple[str, str]]:
         if inside or fence:  # code, or the fence opening or closing it: no sentences
             flush_paragraph()
             flush_table()
+            if fence and not inside and units and units[-1][0].endswith((":", "：")):
+                units.pop()  # "Create a Route configured as such:" says nothing without its code
             continue
         if line.startswith("|"):
             flush_paragraph()
@@ -185,7 +187,11 @@ def split_units(text: str) -> list[tuple[str, str]]:
         paragraph.append(plain_text(line))
     flush_paragraph()
     flush_table()
-    return [u for u in units if len(u[0]) > 1]
+    kept: dict[str, tuple[str, str]] = {}  # a sentence repeated (the same steps under each tab) counts once
+    for unit in units:
+        if len(unit[0]) > 1:
+            kept.setdefault(unit[0], unit)
+    return list(kept.values())
 
 
 def _split_paragraph(paragraph: str) -> list[str]:

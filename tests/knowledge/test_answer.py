@@ -512,3 +512,14 @@ def test_html_tags_are_not_quoted_but_placeholders_are() -> None:
         "See below.",
         "Next.",
     ]
+
+
+def test_a_sentence_that_only_introduces_code_is_not_quoted_and_repeats_count_once() -> None:
+    # APISIX quoted "Create a Consumer … configured as such: Synchronize the configuration to the gateway: Create
+    # a Consumer … configured as such:" — introductions of code blocks, the same under each tab of the page
+    text = (
+        "JWT authenticates consumers.\n\nCreate a Consumer configured as such:\n\n```shell\ncurl x\n```\n\n"
+        "Synchronize the configuration to the gateway:\n\n```yaml\na: 1\n```\n\nJWT authenticates consumers.\n\n"
+        "Options are:\n\n- one\n- two"
+    )
+    assert split_sentences(text) == ["JWT authenticates consumers.", "Options are:", "one", "two"]
