@@ -41,6 +41,7 @@ from knowledge.answer_text import (
     not_sure_lead,
     pm_answer_body,
     section_trail,
+    see_above,
     similar_pm_answer_body,
 )
 from knowledge.memory import Recall, names_agree
@@ -366,9 +367,10 @@ def assemble(*, question: str, language: str, parts: list[Part], today: date, st
         text = only.body if only.method == "llm" else f"{lead}\n{only.body}"
     else:
         blocks = [lead] if len(answered) == len(parts) or support == "weak" else [extractive_lead(language)]
+        shown: set[str] = set()  # lines an earlier part quoted: the same quote twice says nothing new
         for number, p in enumerate(parts, start=1):
             if p.support == "strong":
-                body = p.body
+                body = _unless_shown(p, shown, language)
             elif p.support == "weak" and support == "strong":
                 body = f"{not_sure_lead(language)}\n{p.body}"
             elif p.support == "weak":
@@ -404,6 +406,17 @@ def assemble(*, question: str, language: str, parts: list[Part], today: date, st
         uncovered=uncovered,
         evidence=evidence,
     )
+
+
+def _unless_shown(part: Part, shown: set[str], language: str) -> str:
+    """An answered part's lines that no earlier part showed; "See [1] above." when it has none of its own."""
+    lines = part.body.split("\n")
+    fresh = [line for line in lines if line not in shown]
+    shown.update(lines)
+    if fresh:
+        return "\n".join(fresh)
+    cited = sorted({int(n) for n in re.findall(r"\[(\d+)\]", part.body)})
+    return see_above(cited or part.numbers, language)
 
 
 def _sources(hits: Sequence[Hit], numbers: Sequence[int], *, today: date, stale_days: int) -> list[Source]:

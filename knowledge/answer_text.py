@@ -47,6 +47,11 @@ def not_covered(language: str) -> str:
     return pick(language, "The knowledge base does not cover this part.", "知识库没有涵盖这一部分。")
 
 
+def see_above(numbers: Sequence[int], language: str) -> str:
+    listed = ", ".join(f"[{n}]" for n in numbers)
+    return pick(language, f"See {listed} above.", f"见上文 {listed}。")
+
+
 def extractive_lead(language: str) -> str:
     return pick(language, "From the knowledge base:", "知识库中的相关内容：")
 

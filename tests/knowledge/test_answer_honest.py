@@ -274,3 +274,19 @@ def test_internal_sections_are_flagged_in_llm_answers() -> None:
     )
     assert [s.internal for s in answer.sources] == [False, True]
     assert "INTERNAL" in prompt  # the model is told which source is not for customers
+
+
+def test_a_part_that_would_quote_what_an_earlier_part_quoted_points_to_it() -> None:
+    # RocketMQ: "…能不能一次拿一批消息？默认一次给几条？" quoted the same batch-consumption paragraph under both asks
+    batch = section(
+        "批量消费可提高吞吐量，consumeMessageBatchMaxSize 默认是 1，即一次只消费一条消息。",
+        heading="批量方式消费",
+        language="zh",
+    )
+    kb = ByQuery({"一批": ([batch], "strong"), "几条": ([batch], "strong")})
+    answer = answer_question(
+        question="消费端能不能一次拿一批消息？默认一次最多给几条消息？", knowledge=kb, today=TODAY
+    )
+    first, second = answer.text.split("**2.")
+    assert "默认是 1" in first and "[1]" in first
+    assert "默认是 1" not in second and second.endswith("见上文 [1]。"), answer.text
