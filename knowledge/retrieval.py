@@ -4,7 +4,8 @@
    and, when a chat model is configured, its rewrites) and the dense
    generator (`knowledge.dense`: cosine similarity of the multilingual embeddings);
 2. fusion — the weighted sum of each generator's standard scores over its own candidates
-   (`standard_score_fusion`; reciprocal rank fusion as the alternative);
+   (`standard_score_fusion`; reciprocal rank fusion as the alternative), a split section then ranking once
+   (`one_part_per_section`);
 3. decision — the calibrated answer / not sure / don't know decision (`knowledge.decision`) over the
    evidence of the first few fused sections (`knowledge.evidence`), the best of them counting.
 
