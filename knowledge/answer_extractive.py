@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
-from knowledge.chunking import TABLE_RULE, code_fence
+from knowledge.chunking import TABLE_RULE, code_fence, strip_html_tags
 from knowledge.tokenize import tokens
 from knowledge.types import Hit
 
@@ -36,12 +36,6 @@ _BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)、])\s+")
 _FRONT_MATTER_KEY = re.compile(r"^[a-z_]+:\s")
 _MARKUP = re.compile(r"\*\*|__|`")
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_HTML_BREAK = re.compile(r"</?(?:br|div|li|p)\b[^<>]*>", re.IGNORECASE)  # between words: a space
-_HTML_TAG = re.compile(
-    r"</?(?:a|abbr|b|br|center|code|del|details|div|em|font|hr|i|img|ins|kbd|li|mark|ol|p|pre|s|small|span|"
-    r"strike|strong|sub|summary|sup|table|tbody|td|th|thead|tr|u|ul)\b[^<>]*>",
-    re.IGNORECASE,
-)
 
 MAX_SENTENCES = 4
 MIN_SHARE = 0.5  # a sentence is quoted when it scores at least this share of the best one
@@ -93,8 +87,7 @@ def plain_text(line: str) -> str:
     """A Markdown line as plain text: no emphasis or code marks, no images, no HTML tags (`<br/>` in a table cell,
     `<details><summary>`), links as their label, spaces collapsed. Placeholders such as `<id>` are no HTML
     tags and stay."""
-    line = _HTML_TAG.sub("", _HTML_BREAK.sub(" ", line))
-    line = _MARKUP.sub("", line)
+    line = _MARKUP.sub("", strip_html_tags(line))
     line = _IMAGE.sub("", line)  # ![diagram](a.png): nothing a rep can forward
     line = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line)  # [label](url) → label
     return re.sub(r"\s+", " ", line).strip()

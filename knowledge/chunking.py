@@ -21,6 +21,13 @@ _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")  # ### **Producer** (not __: `
 TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")  # | --- | :-: |
 _CELL_PADDING = re.compile(r"[ \t]{2,}")
 _RULE_DASHES = re.compile(r"-{3,}")
+_HTML_BREAK = re.compile(r"</?(?:br|div|li|p)\b[^<>]*>", re.IGNORECASE)  # between words: a space
+_HTML_TAG = re.compile(
+    r"</?(?:a|abbr|b|br|center|code|del|details|div|em|font|hr|i|img|ins|kbd|li|mark|ol|p|pre|s|small|span|"
+    r"strike|strong|sub|summary|sup|table|tbody|td|th|thead|tr|u|ul)\b[^<>]*>",
+    re.IGNORECASE,
+)
+_CODE_SPAN = re.compile(r"(`[^`]*`)")
 
 MAX_SECTION_CHARS = 1800
 OVERLAP_CHARS = 300
@@ -63,6 +70,18 @@ def code_fence(line: str, opened: str) -> str:
     return "" if closes else opened
 
 
+def strip_html_tags(line: str) -> str:
+    """A line without HTML tags outside its code spans (`<br/>` in a table cell, `<img src=…>`,
+    `<details><summary>`): their names and paths are no content. Placeholders such as `<id>` are no HTML
+    tags and stay."""
+    if "<" not in line:
+        return line
+    pieces = _CODE_SPAN.split(line)
+    return "".join(
+        piece if n % 2 else _HTML_TAG.sub("", _HTML_BREAK.sub(" ", piece)) for n, piece in enumerate(pieces)
+    )
+
+
 def compact_table_row(line: str) -> str:
     """A table row without its alignment padding, a rule with three dashes a column: neither is content,
     and a wide settings table spent half a section's room on them."""
@@ -97,6 +116,8 @@ def chunk_markdown(
         fence = code_fence(line, fence)
         match = None if fence else _HEADING.match(line)
         if match is None:
+            if not fence:
+                line = strip_html_tags(line)
             table_row = not fence and line.lstrip().startswith("|")
             lines.append(compact_table_row(line) if table_row else line)
             continue

@@ -131,3 +131,15 @@ def test_a_part_that_stops_inside_code_closes_it_and_the_next_reopens_it() -> No
         "Send the request.",
         "You should receive a reply.",
     ]
+
+
+def test_html_tags_are_not_indexed_but_code_and_placeholders_are_kept() -> None:
+    # DolphinScheduler's pages show screenshots as <img src="/img/new_ui/dev/…">: its path was indexed as words
+    text = (
+        '# UI\n\nOpen the page <img src="/img/new_ui/dev/alert.png" width="60%"/> and save.\n\n'
+        "| a | b |\n| --- | --- |\n| x | one<br/>two |\n\nCall `<br>` or /routes/<id>.\n\n```html\n<img src=a.png>\n```"
+    )
+    assert chunk_markdown(text)[0].text == (
+        "Open the page  and save.\n\n| a | b |\n| --- | --- |\n| x | one two |\n\nCall `<br>` or /routes/<id>.\n\n"
+        "```html\n<img src=a.png>\n```"
+    )
