@@ -36,6 +36,7 @@ _BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)、])\s+")
 _FRONT_MATTER_KEY = re.compile(r"^[a-z_]+:\s")
 _MARKUP = re.compile(r"\*\*|__|`")
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_LABEL = re.compile(r"^\*\*([^*]+?)[:：]?\*\*\s*[:：]?$")  # "**原因**", "**Solution:**" alone on a line
 
 MAX_SENTENCES = 4
 MIN_SHARE = 0.5  # a sentence is quoted when it scores at least this share of the best one
@@ -140,11 +141,17 @@ def split_units(text: str) -> list[tuple[str, str]]:
     paragraph: list[str] = []
     table: list[list[str]] = []
     fence = ""
+    label: list[str] = []  # a bold line standing alone ("- **原因**"): it leads the next sentence
 
     def flush_paragraph() -> None:
         if paragraph:
-            units.extend((s, s) for s in _split_paragraph(_join(paragraph)))
+            sentences = _split_paragraph(_join(paragraph))
+            if label and sentences:
+                colon = "：" if re.search(f"[{_CJK}]", label[0]) else ": "
+                sentences[0] = f"{label[0]}{colon}{sentences[0]}"
+            units.extend((s, s) for s in sentences)
             paragraph.clear()
+            label.clear()
 
     def flush_table() -> None:
         if table:
@@ -157,18 +164,28 @@ def split_units(text: str) -> list[tuple[str, str]]:
         if inside or fence:  # code, or the fence opening or closing it: no sentences
             flush_paragraph()
             flush_table()
+            label.clear()
             if fence and not inside and units and units[-1][0].endswith((":", "：")):
                 units.pop()  # "Create a Route configured as such:" says nothing without its code
             continue
         if line.startswith("|"):
             flush_paragraph()
+            label.clear()
             if TABLE_RULE.match(line):
                 continue
             table.append([plain_text(c) for c in line.strip("|").split("|")])
             continue
         flush_table()
-        if not line or line.startswith("#") or line == "---":
+        if not line:
             flush_paragraph()
+            continue
+        if line.startswith("#") or line == "---":
+            flush_paragraph()
+            label.clear()
+            continue
+        if (bold := _LABEL.match(_BULLET.sub("", line))) is not None:
+            flush_paragraph()
+            label[:] = [plain_text(bold.group(1))]
             continue
         if _BULLET.match(line):
             flush_paragraph()

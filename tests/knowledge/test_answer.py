@@ -523,3 +523,18 @@ def test_a_sentence_that_only_introduces_code_is_not_quoted_and_repeats_count_on
         "Options are:\n\n- one\n- two"
     )
     assert split_sentences(text) == ["JWT authenticates consumers.", "Options are:", "one", "two"]
+
+
+def test_a_bold_label_alone_on_a_line_leads_the_sentence_after_it() -> None:
+    # RocketMQ's FAQ lists "- **原因**" / "- **解决方案**": quoted as "原因。 1）Consumer 参数校验失败。解决方案"
+    text = (
+        "除此之外，还有其他异常。\n\n   - **原因**\n\n     1）Consumer 参数校验失败。\n\n   - **解决方案**\n\n"
+        "     1）请参考客户端配置。\n\n**Solution:**\nRestart the broker.\n\n**Example**\n\n```sh\nrun\n```\n\nAfter."
+    )
+    assert split_sentences(text) == [
+        "除此之外，还有其他异常。",
+        "原因：1）Consumer 参数校验失败。",
+        "解决方案：1）请参考客户端配置。",
+        "Solution: Restart the broker.",
+        "After.",
+    ]
