@@ -16,13 +16,12 @@ _FENCE = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
 _ANCHOR = re.compile(r"\s*\{#[^}]*\}\s*$")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
-_HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")  # ### **Producer** (not __: `__init__`)
 TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")  # | --- | :-: |
 _CELL_PADDING = re.compile(r"[ \t]{2,}")
 _RULE_DASHES = re.compile(r"-{3,}")
 _HTML_BREAK = re.compile(r"</?(?:br|div|li|p)\b[^<>]*>", re.IGNORECASE)  # between words: a space
-_HTML_TAG = re.compile(
+_HTML_TAG = re.compile(  # only these: a placeholder such as <id> or <alias>.<column> is content
     r"</?(?:a|abbr|b|br|center|code|del|details|div|em|font|hr|i|img|ins|kbd|li|mark|ol|p|pre|s|small|span|"
     r"strike|strong|sub|summary|sup|table|tbody|td|th|thead|tr|u|ul)\b[^<>]*>",
     re.IGNORECASE,
@@ -91,7 +90,7 @@ def compact_table_row(line: str) -> str:
 
 def clean_heading(raw: str) -> str:
     heading = _ANCHOR.sub("", raw)
-    heading = _HTML_TAG.sub("", heading)
+    heading = strip_html_tags(heading)
     return _BOLD.sub(r"\1", heading).strip()
 
 

@@ -143,3 +143,16 @@ def test_html_tags_are_not_indexed_but_code_and_placeholders_are_kept() -> None:
         "Open the page  and save.\n\n| a | b |\n| --- | --- |\n| x | one two |\n\nCall `<br>` or /routes/<id>.\n\n"
         "```html\n<img src=a.png>\n```"
     )
+
+
+def test_headings_lose_html_tags_but_keep_placeholders() -> None:
+    # one rule for headings and text: TiDB's "### The `Unknown column '<alias>.<column>'` error …" keeps its
+    # placeholders, an anchor tag goes
+    chunks = chunk_markdown(
+        "# Errors\n\n### The `Unknown column '<alias>.<column>'` error\n\nUse the alias.\n\n"
+        '## <a id="dr"></a>Disaster recovery <sup>beta</sup>\n\nTwo regions.'
+    )
+    assert [c.heading for c in chunks] == [
+        "The `Unknown column '<alias>.<column>'` error",
+        "Disaster recovery beta",
+    ]
