@@ -27,7 +27,7 @@ from knowledge.ingest import ingest_paths
 from knowledge.store import count_sections
 from knowledge.store import list_documents as stored_documents
 from knowledge.types import SearchResult
-from knowledge.vectors import embed_pending_sections, embedding_progress
+from knowledge.vectors import EmbeddingProgress, embed_pending_sections, embedding_progress
 from salesbridge.cli.kb_answers import register as register_answer_commands
 from salesbridge.cli.kb_shared import empty_knowledge_base, require_documents
 from salesbridge.cli.usage_errors import fail
@@ -79,16 +79,14 @@ def ingest(
     else:
         report = ingest_paths(kb, paths, prune=prune)
     typer.echo(report.summary())
-    if kb.embedder is not None:
-        with kb.db.session() as session:
-            progress = embedding_progress(session=session, model=kb.embedder.name)
-        if progress.embedded < progress.total:
-            waiting = progress.total - progress.embedded
-            typer.echo(
-                f"Answering now from the lexical index; {waiting} passages of sections wait for their semantic vectors — "
-                "a running `salesbridge serve` computes them in the background, or run `salesbridge kb embed`.\n"
-                f"已可用词法索引回答；{waiting} 个段落片段等待计算语义向量——运行中的 serve 会在后台完成，或运行 `salesbridge kb embed`。"
-            )
+    progress = _embedding_progress(kb)
+    if progress is not None and progress.embedded < progress.total:
+        waiting = progress.total - progress.embedded
+        typer.echo(
+            f"Answering now from the lexical index; {waiting} passages of sections wait for their semantic vectors — "
+            "a running `salesbridge serve` computes them in the background, or run `salesbridge kb embed`.\n"
+            f"已可用词法索引回答；{waiting} 个段落片段等待计算语义向量——运行中的 serve 会在后台完成，或运行 `salesbridge kb embed`。"
+        )
     if report.files == 0 and report.skipped:
         raise typer.Exit(1)
 
@@ -272,8 +270,20 @@ def evaluate(
             "用法：salesbridge kb eval 问题.jsonl [--k 5] [--json]",
         ),
     )
+    progress = _embedding_progress(kb)
+    if progress is not None and progress.share < 1:
+        typer.echo(
+            f"Note: semantic vectors cover {progress.embedded} of {progress.total} passages ({progress.share:.0%}); "
+            "these figures are for a partly embedded knowledge base — run `salesbridge kb embed` first for the "
+            "full hybrid figures.\n"
+            f"注意：语义向量仅覆盖 {progress.total} 个段落片段中的 {progress.embedded} 个（{progress.share:.0%}），"
+            "以下结果基于部分向量化的知识库——请先运行 `salesbridge kb embed`。",
+            err=True,
+        )
     outcomes = evaluate_questions(items, lambda q: kb.search(q, k=k), k=k)
     data = evaluation_report(outcomes, k=k)
+    if progress is not None:
+        data["embedded"] = {"done": progress.embedded, "of": progress.total}
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2) if as_json else format_report(data))
 
 
@@ -284,9 +294,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print as JSON. �
     with kb.db.session() as session:
         documents = stored_documents(session=session)
         sections = count_sections(session=session)
-        progress = (
-            embedding_progress(session=session, model=kb.embedder.name) if kb.embedder is not None else None
-        )
+    progress = _embedding_progress(kb)
     decision = kb.decision()
     data = {
         "database": describe_url(kb.db.url),
@@ -342,6 +350,15 @@ def calibrate(
             "用法：salesbridge kb calibrate 问题.jsonl [--dry-run] [--strict]（与 `kb eval` 相同的格式，需包含 unanswerable 问题）",
         ),
     )
+    progress = _embedding_progress(kb)
+    if progress is not None and progress.share < 1:
+        # a decision fitted while most sections have no vector yet would misjudge every answer after
+        raise fail(
+            f"Cannot calibrate yet: semantic vectors cover {progress.embedded} of {progress.total} passages "
+            f"({progress.share:.0%}). Run `salesbridge kb embed` first, then calibrate.",
+            f"暂时无法校准：语义向量仅覆盖 {progress.total} 个段落片段中的 {progress.embedded} 个（{progress.share:.0%}）。"
+            "请先运行 `salesbridge kb embed`，再进行校准。",
+        )
     try:
         report = fit_decision(kb, items, save=not dry_run, strict=strict)
     except UserFacingError as exc:
@@ -355,6 +372,14 @@ def calibrate(
     typer.echo(
         "Not saved (--dry-run). 未保存。" if dry_run else "Saved: every process uses it from now on. 已保存。"
     )
+
+
+def _embedding_progress(kb: KnowledgeBase) -> EmbeddingProgress | None:
+    """How many of the knowledge base's passages have a vector of its model (None: semantic retrieval off)."""
+    if kb.embedder is None:
+        return None
+    with kb.db.session() as session:
+        return embedding_progress(session=session, model=kb.embedder.name)
 
 
 def _questions_and_knowledge_base(

@@ -102,8 +102,36 @@ def test_status_embed_and_calibrate(corpus: Path, tmp_path: Path) -> None:
     assert after["decision"] == "kb calibrate (5 questions)"
 
 
-def test_calibrate_needs_both_kinds_of_questions(corpus: Path, tmp_path: Path) -> None:
+def test_eval_and_calibrate_on_a_partly_embedded_knowledge_base(corpus: Path, tmp_path: Path) -> None:
+    # right after an ingest only the lexical index answers: `kb eval` says its figures are partial, and
+    # `kb calibrate` refuses to fit (and store) a decision every later answer would be judged by
     assert runner.invoke(app, ["kb", "ingest", str(corpus)]).exit_code == 0
+    questions = write_questions(tmp_path, QUESTIONS)
+    evaluated = runner.invoke(app, ["kb", "eval", str(questions), "--json"])
+    assert evaluated.exit_code == 0, evaluated.output
+    assert (
+        "semantic vectors cover 0 of" in evaluated.stderr
+        and "请先运行 `salesbridge kb embed`" in evaluated.stderr
+    )
+    report = json.loads(evaluated.stdout)
+    assert report["embedded"]["done"] == 0 and report["embedded"]["of"] > 0
+    refused = runner.invoke(app, ["kb", "calibrate", str(questions)])
+    assert refused.exit_code == 2 and "Cannot calibrate yet: semantic vectors cover 0 of" in refused.output
+    assert "暂时无法校准" in refused.output
+    assert json.loads(runner.invoke(app, ["kb", "status", "--json"]).output)["decision"] == "default"
+
+    assert runner.invoke(app, ["kb", "embed"]).exit_code == 0
+    complete = runner.invoke(app, ["kb", "eval", str(questions), "--json"])
+    assert complete.exit_code == 0 and "semantic vectors cover" not in complete.stderr
+    assert json.loads(complete.stdout)["embedded"]["done"] == report["embedded"]["of"]
+    assert runner.invoke(app, ["kb", "calibrate", str(questions), "--dry-run"]).exit_code == 0
+
+
+def test_calibrate_needs_both_kinds_of_questions(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert runner.invoke(app, ["kb", "ingest", str(corpus)]).exit_code == 0
+    assert runner.invoke(app, ["kb", "embed"]).exit_code == 0
     only_answerable = tmp_path / "q.jsonl"
     only_answerable.write_text(json.dumps(QUESTIONS[0]), encoding="utf-8")
     result = runner.invoke(app, ["kb", "calibrate", str(only_answerable)])
@@ -111,8 +139,10 @@ def test_calibrate_needs_both_kinds_of_questions(corpus: Path, tmp_path: Path) -
         result.exit_code == 2 and "Cannot calibrate: the file has no unanswerable questions" in result.output
     )
     assert "无法校准：文件中没有不可回答的问题" in result.output
-    # an unanswerable question that finds no section at all is declined anyway: it teaches nothing, and
-    # the message says so instead of "needs answerable and unanswerable questions"
+    # an unanswerable question that finds no section at all (lexical only: the model finds a closest one
+    # for every question) is declined anyway: it teaches nothing, and the message says so instead of
+    # "needs answerable and unanswerable questions"
+    monkeypatch.setenv("SALESBRIDGE_EMBEDDINGS", "none")
     nothing_near = tmp_path / "nothing.jsonl"
     nothing_near.write_text(
         json.dumps(QUESTIONS[0]) + "\n" + json.dumps({"question": "Zyxw qqqq?", "type": "unanswerable"}),
@@ -127,6 +157,7 @@ def test_calibrate_needs_both_kinds_of_questions(corpus: Path, tmp_path: Path) -
 
 def test_strict_calibration_counts_missed_questions_as_do_not_answer(corpus: Path, tmp_path: Path) -> None:
     assert runner.invoke(app, ["kb", "ingest", str(corpus)]).exit_code == 0
+    assert runner.invoke(app, ["kb", "embed"]).exit_code == 0
     missed = {  # answerable, but its expected section is not in the knowledge base: the search misses it
         "id": "6",
         "lang": "en",
