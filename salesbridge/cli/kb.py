@@ -1,15 +1,14 @@
 """`salesbridge kb …`: ingest, list, remove, search, embed, evaluate and calibrate the knowledge base from a
-terminal; `kb ask` and `kb gaps` live in `kb_answers.py`, the helpers both use in `kb_shared.py`.
+terminal; `kb ask` and `kb gaps` live in `kb_answers.py`, the question files of `kb eval` and `kb calibrate`
+in `kb_questions.py`, the helpers they share in `kb_shared.py`.
 
 Project modules are imported at the top; only `rich.progress` (drawn on a terminal only) waits for its command.
 """
 
 from __future__ import annotations
 
-import errno
 import json
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -20,8 +19,8 @@ from bot.errors import UserFacingError
 from knowledge.base import KnowledgeBase, section_json
 from knowledge.calibration import calibrate as fit_decision
 from knowledge.configured import open_knowledge_base
-from knowledge.evaluation import Question, QuestionFileError, format_report, load_questions
 from knowledge.evaluation import evaluate as evaluate_questions
+from knowledge.evaluation import format_report
 from knowledge.evaluation import report as evaluation_report
 from knowledge.ingest import ingest_paths
 from knowledge.store import count_sections
@@ -29,6 +28,7 @@ from knowledge.store import list_documents as stored_documents
 from knowledge.types import SearchResult
 from knowledge.vectors import EmbeddingProgress, embed_pending_sections, embedding_progress
 from salesbridge.cli.kb_answers import register as register_answer_commands
+from salesbridge.cli.kb_questions import questions_and_knowledge_base
 from salesbridge.cli.kb_shared import empty_knowledge_base, require_documents
 from salesbridge.cli.usage_errors import fail
 
@@ -263,7 +263,7 @@ def evaluate(
 
     QUESTIONS.jsonl: one JSON object a line, {"question": "…", "expected": [{"path": "pricing.md", "heading":
     "SSO"}]} or {"question": "…", "type": "unanswerable"}."""
-    items, kb = _questions_and_knowledge_base(
+    items, kb = questions_and_knowledge_base(
         questions,
         usage=(
             "Usage: salesbridge kb eval QUESTIONS.jsonl [--k 5] [--json]",
@@ -342,7 +342,7 @@ def calibrate(
 ) -> None:
     """Fit the answer / not sure / don't know decision to this knowledge base (needs answerable and
     unanswerable questions, as for `kb eval`). 用标注问题校准"回答 / 不确定 / 不知道"的判断。"""
-    items, kb = _questions_and_knowledge_base(
+    items, kb = questions_and_knowledge_base(
         questions,
         usage=(
             "Usage: salesbridge kb calibrate QUESTIONS.jsonl [--dry-run] [--strict]  (the `kb eval` format, with some "
@@ -380,62 +380,3 @@ def _embedding_progress(kb: KnowledgeBase) -> EmbeddingProgress | None:
         return None
     with kb.db.session() as session:
         return embedding_progress(session=session, model=kb.embedder.name)
-
-
-def _questions_and_knowledge_base(
-    questions: Path | None, *, usage: tuple[str, str]
-) -> tuple[list[Question], KnowledgeBase]:
-    """The question file's questions and a knowledge base with documents, or a bilingual usage exit."""
-    if questions is None:
-        raise fail(*usage)
-    try:
-        items = load_questions(questions)
-    except QuestionFileError as exc:
-        if isinstance(exc.__cause__, OSError):
-            raise fail(str(exc), _question_file_error_zh(questions, exc)) from exc
-        # a line that is not a question, or no questions: the English line is Python's complaint
-        # ("string indices must be integers"), so both say what a line should be
-        raise fail(
-            f"{exc}. {QUESTION_FORMAT_EN}",
-            _question_file_error_zh(questions, exc) + QUESTION_FORMAT_ZH,
-        ) from exc
-    except UnicodeDecodeError as exc:  # a binary file given by mistake
-        raise fail(
-            f"cannot read {questions}: not UTF-8 text (the questions are JSON lines)",
-            f"无法读取问题文件 {questions}：不是 UTF-8 文本（问题文件应每行一个 JSON 对象）。",
-        ) from exc
-    kb = open_knowledge_base()
-    require_documents(kb)
-    return items, kb
-
-
-QUESTION_FORMAT_EN = (
-    'Each line is one JSON object: {"question": "Does it support SSO?", "expected": [{"path": "pricing.md", '
-    '"heading": "SSO"}]} (path as `kb list` shows it; heading optional), or {"question": "…", "type": '
-    '"unanswerable"}; optional "id" and "lang".'
-)
-QUESTION_FORMAT_ZH = (
-    '每行一个 JSON 对象：{"question": "支持单点登录吗？", "expected": [{"path": "价格.md", "heading": "SSO"}]}'
-    '（"path" 为文档路径，与列出文档时显示的一致；"heading" 可省略），或 {"question": "…", "type": "unanswerable"}；'
-    '可选 "id" 和 "lang"。'
-)
-
-_OS_ERRORS_ZH = {
-    errno.ENOENT: "文件不存在",
-    errno.EACCES: "没有读取权限",
-    errno.EISDIR: "这是一个文件夹，请给出问题文件",
-}
-
-
-def _question_file_error_zh(path: Path, exc: QuestionFileError) -> str:
-    """The Chinese line for a question file `load_questions` refused (its message is the English line):
-    unreadable (why), a line that is not a question object (which), or no questions at all."""
-    cause = exc.__cause__
-    if isinstance(cause, OSError):
-        reason = _OS_ERRORS_ZH.get(cause.errno or 0, "读取出错")
-        return f"无法读取问题文件 {path}：{reason}。"
-    if cause is not None:
-        line = re.search(r":(\d+): not a question object", str(exc))
-        where = f"第 {line.group(1)} 行" if line else "其中一行"
-        return f"问题文件 {path} {where}不是问题对象。"
-    return f"问题文件 {path} 中没有问题。"
