@@ -11,7 +11,7 @@ about something else.
 
 A verdict ("Yes." / "No, …" / "可以。" / "不支持，…") answers the question of the heading it sits under. It is
 quoted only when that heading states the question asked (the question's most distinctive term and most of
-its weight); otherwise a bare verdict is left out and a leading one is cut from its sentence, so an answer
+its weight) and is mostly about it (the question holds most of the heading's own weight); otherwise a bare verdict is left out and a leading one is cut from its sentence, so an answer
 never opens with a "Yes" that belongs to another question. When no sentence shares a term with the
 question, nothing is quoted (the caller says it is not sure) — the lead of a section about something else
 is not an answer.
@@ -36,6 +36,7 @@ _BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)、])\s+")
 _FRONT_MATTER_KEY = re.compile(r"^[a-z_]+:\s")
 _MARKUP = re.compile(r"\*\*|__|`")
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_OUTLINE_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*[.)、]?\s+")  # "1.1.12 TiDB 中列数…": numbering, no topic
 _LABEL = re.compile(r"^\*\*([^*]+?)[:：]?\*\*\s*[:：]?$")  # "**原因**", "**Solution:**" alone on a line
 
 MAX_SENTENCES = 4
@@ -45,7 +46,9 @@ LIST_ITEMS = 4  # items brought along by a sentence ending with ":"
 SHORT = 25  # a bare "No." / "可以。" shorter than this brings the next sentence along (its reason)
 MAX_CHARS = 700
 LEAD_SECTIONS = 3  # without the decision's word, the retrieval's first sections are the supporting ones
-LEAD_SHARE = 0.2  # a supporting section speaks when its best sentence scores this share of the best one
+LEAD_SHARE = 0.3  # a supporting section speaks when its best sentence scores this share of the best one
+STATES_SHARE = 0.5  # a heading states the question when it holds this share of the question's weight, and
+# the question this share of the heading's own
 
 # A verdict word followed by punctuation (or nothing): "Yes." "No —" "Correct," "可以。" "不支持，"
 _VERDICT = re.compile(
@@ -259,15 +262,22 @@ def select_quotes(
             )
     if not candidates:
         return []
-    weights = _weights(query_terms, [c[2] | c[3] for c in candidates], term_weights)
+    own_headings = [set(tokens(_OUTLINE_NUMBER.sub("", hit.section.heading))) for hit in hits]
+    all_weights = _weights(query_terms.union(*own_headings), [c[2] | c[3] for c in candidates], term_weights)
+    weights = {t: all_weights[t] for t in query_terms}
     chinese_terms = {t for t in query_terms if re.fullmatch(f"[{_CJK}]+", t)}
     query_weight = sum(weights.values()) or 1.0
     # The question's most distinctive term ("SSO" in "Does LumenCRM support SSO?"): a heading that lacks it
-    # states a different question ("Does LumenCRM support HIPAA?"), however many other words it shares.
+    # states a different question ("Does LumenCRM support HIPAA?"), however many other words it shares. And
+    # the heading must be mostly about what is asked: "Does TiDB have a function like the Flashback Query in
+    # Oracle?" shares "TiDB" and "Oracle" with "Does TiDB support Oracle as a source for DM?", but its "Yes"
+    # is about flashback queries.
     focus = max(sorted(query_terms), key=lambda t: weights[t]) if query_terms else ""
     states = [
-        focus in heading and sum(weights[t] for t in heading) >= 0.5 * query_weight
-        for heading in heading_terms_of
+        focus in heading
+        and sum(weights[t] for t in heading) >= STATES_SHARE * query_weight
+        and sum(all_weights[t] for t in own & query_terms) >= STATES_SHARE * sum(all_weights[t] for t in own)
+        for heading, own in zip(heading_terms_of, own_headings, strict=True)
     ]
     if not all(states):  # under a heading asking something else, a verdict is not this question's answer
         candidates = [

@@ -89,6 +89,30 @@ def test_a_verdict_is_quoted_only_under_a_heading_that_states_the_question() -> 
     assert "Yes" not in answer.text and "REST API" in answer.text
 
 
+def test_a_heading_sharing_the_question_s_names_but_asking_something_else_lends_no_verdict() -> None:
+    """Tried on TiDB's docs: "Does TiDB support Oracle as a source for DM?" got "Yes, it does." from the FAQ
+    "Does TiDB have a function like the Flashback Query in Oracle?" — same product, same rare name, another ask."""
+    faq = section(
+        "Yes, it does. Restore points keep 30 days of history.",
+        heading="1.2 Does LumenCRM have a feature like Restore Points in Salesforce?",
+        title="Sales FAQ",
+    )
+    sync = section(
+        "Deals sync to HubSpot every 15 minutes; Salesforce sync is on the roadmap.",
+        heading="Integrations",
+        title="Features",
+    )
+    hits = [Hit(section=faq, score=6.0), Hit(section=sync, score=5.0)]
+    asked = select_quotes("Can LumenCRM sync deals with Salesforce?", hits)
+    assert asked and not any(s.startswith(("Yes", "It does")) for q in asked for s in q.sentences)
+    # the heading's own question, or its paraphrase, keeps its verdict
+    for question in (
+        "Does LumenCRM have a feature like Restore Points in Salesforce?",
+        "Is there something like Salesforce restore points in LumenCRM?",
+    ):
+        assert select_quotes(question, hits)[0].sentences[0] == "Yes, it does.", question
+
+
 def test_strip_verdict_keeps_sentences_that_only_begin_with_the_word() -> None:
     assert (
         strip_verdict("Yes.") == "" and strip_verdict("可以。") == "" and strip_verdict("是的，支持。") == ""
