@@ -162,7 +162,9 @@ def split_units(text: str) -> list[tuple[str, str]]:
             table.clear()
 
     for raw in text.splitlines():
-        line = raw.strip()
+        # a quoted block ("> **Note:**", "> - According to …") reads like the page's own lines: its list items
+        # are sentences of their own, not glued to the line before
+        line = raw.strip().lstrip("> ").strip() if raw.lstrip().startswith(">") else raw.strip()
         inside, fence = fence, code_fence(line, fence)
         if inside or fence:  # code, or the fence opening or closing it: no sentences
             flush_paragraph()
@@ -195,8 +197,6 @@ def split_units(text: str) -> list[tuple[str, str]]:
             paragraph.append(plain_text(_BULLET.sub("", line)))
             flush_paragraph()
             continue
-        if line.startswith(">"):
-            line = line.lstrip("> ")
         paragraph.append(plain_text(line))
     flush_paragraph()
     flush_table()

@@ -68,6 +68,23 @@ def test_split_english_keeps_versions_and_abbreviations() -> None:
     ]
 
 
+def test_a_list_inside_a_quoted_note_is_split_into_its_items() -> None:
+    # TiDB's requirements page: the two items of a "> **Note:**" list were quoted as one sentence joined by " - "
+    text = """    > **Note:**
+    >
+    > - Starting from v8.5.1, CentOS Linux 7 is supported again.
+    > - The maintenance support for Red Hat Enterprise Linux 7 ended on June 30, 2024.
+    >
+    > ```shell
+    > uname -a
+    > ```
+"""
+    assert split_sentences(text) == [
+        "Note: Starting from v8.5.1, CentOS Linux 7 is supported again.",
+        "The maintenance support for Red Hat Enterprise Linux 7 ended on June 30, 2024.",
+    ]
+
+
 def test_split_chinese_and_wrapped_lines() -> None:
     text = "销售预测在 5.2 中推出。仅企业版包含！\n支持经理调整，\n以及 AI 预测；完毕"
     assert split_sentences(text) == [
