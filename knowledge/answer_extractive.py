@@ -11,10 +11,10 @@ about something else.
 
 A verdict ("Yes." / "No, …" / "可以。" / "不支持，…") answers the question of the heading it sits under. It is
 quoted only when that heading states the question asked (the question's most distinctive term and most of
-its weight) and is mostly about it (the question holds most of the heading's own weight); otherwise a bare verdict is left out and a leading one is cut from its sentence, so an answer
-never opens with a "Yes" that belongs to another question. When no sentence shares a term with the
-question, nothing is quoted (the caller says it is not sure) — the lead of a section about something else
-is not an answer.
+its weight) and is mostly about it (the question holds most of the heading's own weight); otherwise a bare
+verdict is left out and a leading one is cut from its sentence, so an answer never opens with a "Yes" that
+belongs to another question. When no sentence shares a term with the question, nothing is quoted (the
+caller says it is not sure) — the lead of a section about something else is not an answer.
 """
 
 from __future__ import annotations
@@ -162,9 +162,9 @@ def split_units(text: str) -> list[tuple[str, str]]:
             table.clear()
 
     for raw in text.splitlines():
-        # a quoted block ("> **Note:**", "> - According to …") reads like the page's own lines: its list items
-        # are sentences of their own, not glued to the line before
-        line = raw.strip().lstrip("> ").strip() if raw.lstrip().startswith(">") else raw.strip()
+        line = raw.strip()
+        if line.startswith(">"):  # a quoted note reads like the page's own lines: its list items, its code
+            line = line.lstrip("> ")
         inside, fence = fence, code_fence(line, fence)
         if inside or fence:  # code, or the fence opening or closing it: no sentences
             flush_paragraph()
