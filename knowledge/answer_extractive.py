@@ -47,8 +47,9 @@ SHORT = 25  # a bare "No." / "可以。" shorter than this brings the next sente
 MAX_CHARS = 700
 LEAD_SECTIONS = 3  # without the decision's word, the retrieval's first sections are the supporting ones
 LEAD_SHARE = 0.3  # a supporting section speaks when its best sentence scores this share of the best one
-STATES_SHARE = 0.5  # a heading states the question when it holds this share of the question's weight, and
-# the question this share of the heading's own
+# a heading states the question when it holds this share of the question's weight and the question this
+# share of the heading's own
+STATES_SHARE = 0.5
 
 # A verdict word followed by punctuation (or nothing): "Yes." "No —" "Correct," "可以。" "不支持，"
 _VERDICT = re.compile(
@@ -276,8 +277,9 @@ def select_quotes(
     states = [
         focus in heading
         and sum(weights[t] for t in heading) >= STATES_SHARE * query_weight
-        and sum(all_weights[t] for t in own & query_terms) >= STATES_SHARE * sum(all_weights[t] for t in own)
-        for heading, own in zip(heading_terms_of, own_headings, strict=True)
+        and sum(all_weights[t] for t in words & query_terms)
+        >= STATES_SHARE * sum(all_weights[t] for t in words)
+        for heading, words in zip(heading_terms_of, own_headings, strict=True)
     ]
     if not all(states):  # under a heading asking something else, a verdict is not this question's answer
         candidates = [
