@@ -12,8 +12,9 @@ vectors are embedded once — the first run of TiDB takes ~30 min on 2 cores). Q
 `var/bench/query-vectors.npz` so experiments re-run in seconds; the latency figures embed live.
 
 Reported per corpus and language: section R@1 / R@5 / MRR over answerable questions, answered (confident
-answers among answerable questions), declined (unanswerable questions not answered confidently), and
-"weak" (the share of all questions answered "not sure — closest sections"); query latency p50/p95
+answers among answerable questions, as the bot answers: "not sure" when what it would quote is not about
+the question, even where the search's decision was sure), declined (unanswerable questions not answered
+confidently), what a rep would forward (right / cited / wrong, `answer_quality`); query latency p50/p95
 including the question's embedding; ingest and embedding time per 1,000 sections.
 """
 
@@ -206,11 +207,18 @@ def evaluate_corpus(
         "index_load_seconds": round(load_seconds, 2),
     }
     rows: dict[str, Any] = {}
-    for label, search in [
-        *[(n, lambda q, kb=kb: kb.search(q, k=k)) for n, kb in systems.items()],
-        ("plain BM25", lambda q: baseline.search(q, k=k)),
+    for label, search, answers in [
+        *[
+            (
+                n,
+                lambda q, kb=kb: kb.search(q, k=k),
+                lambda q, kb=kb: answer_question(question=q, knowledge=kb, today=date.today(), k=k).answered,
+            )
+            for n, kb in systems.items()
+        ],
+        ("plain BM25", lambda q: baseline.search(q, k=k), None),
     ]:
-        outcomes = evaluate(questions, search, k=k)
+        outcomes = evaluate(questions, search, k=k, answers=answers)
         for language in ("en", "zh"):
             subset = [
                 o for o in outcomes if o.question.lang == language and o.question.type != "faq_verbatim"

@@ -205,7 +205,11 @@ def answer_part(
         leads=result.supporting or None,  # None: a result without the decision's word
         cited=cited,
     )
-    if not composed.body:  # retrieval is sure, but no sentence says anything the question asks
+    # retrieval is sure, but no sentence says anything the question asks, or what they say is about
+    # something else by meaning
+    if not composed.body or (
+        result.about_question is not None and not result.about_question(composed.quoted, composed.hits)
+    ):
         return part(
             "weak", "none", closest_body(hits=result.hits, language=language, start=start, cited=cited)
         )

@@ -78,6 +78,7 @@ class Composed:
     body: str
     hits: list[Hit]
     numbers: list[int] | None = None  # the citation number of each hit, when not consecutive
+    quoted: str = ""  # an extractive body's quotes as plain text after their headings, without marks or notes
 
 
 def citation_numbers(hits: Sequence[Hit], *, start: int, cited: Mapping[int, int] | None = None) -> list[int]:
@@ -115,11 +116,12 @@ def extractive_body(
     if not quotes:
         return Composed(body="", hits=[])
     numbers = citation_numbers([q.hit for q in quotes], start=start, cited=cited)
-    lines = []
+    lines, quoted = [], []
     for number, quote in zip(numbers, quotes, strict=True):
         section = quote.hit.section
         body = join_sentences(quote.sentences, section.language)
         heading = plain_text(section.heading)  # "**未来计划**" would otherwise be wrapped in bold twice
+        quoted.append(f"{heading}: {body}" if heading else body)
         if heading and heading != section.title.strip():
             chinese = detect_language(body) == "zh"
             separator = "" if heading.endswith(("?", "？")) else ("：" if chinese else ":")
@@ -130,7 +132,9 @@ def extractive_body(
     foreign = {detect_language(" ".join(q.sentences)) for q in quotes} - {language}
     if foreign:
         lines.append(pick(language, "_(Quoted from the Chinese documentation.)_", "_（以上摘自英文文档。）_"))
-    return Composed(body="\n".join(lines), hits=[q.hit for q in quotes], numbers=numbers)
+    return Composed(
+        body="\n".join(lines), hits=[q.hit for q in quotes], numbers=numbers, quoted="\n".join(quoted)
+    )
 
 
 def pm_answer_body(*, hit: Hit, language: str, today: date, start: int = 1) -> Composed:

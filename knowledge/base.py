@@ -14,7 +14,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -247,6 +247,7 @@ class KnowledgeBase:
             term_weights={term: lexical.sections.idf(term) for term in tokens(query)},
             supporting=frozenset(sections[number].id for number in retrieved.supporting),
             unknown_names=retrieved.unknown_names,
+            about_question=self._about_question(retrieved),
         )
 
     def retrieve(self, query: str, *, language: str, mask: Any | None = None) -> Retrieved | None:
@@ -281,6 +282,28 @@ class KnowledgeBase:
     def decision_mode(self) -> str:
         """ "hybrid" when semantic evidence exists for the decision to weigh (vectors stored), else "lexical"."""
         return "hybrid" if self._current_dense() is not None else "lexical"
+
+    def _about_question(self, retrieved: Retrieved) -> Callable[[str, Sequence[Hit]], bool] | None:
+        """Whether what an answer quotes is about the question by meaning: the first section it quotes, or
+        the quoted text itself, at least `min_quote_gap` more similar to the question than the question's
+        10th most similar section (None without the question's embedding). A quote sharing the question's
+        words can still say something else: "Rest Api" in a table of services is no answer to how a CI
+        pipeline gets an API token."""
+        embedder, vector = self.embedder, retrieved.vector
+        if embedder is None or vector is None:
+            return None
+        least = retrieved.dense_floor + self.config.min_quote_gap
+
+        def about(text: str, hits: Sequence[Hit]) -> bool:
+            if hits and hits[0].signals.get("dense", -1.0) >= least:
+                return True
+            try:
+                return float(embedder.passages([text])[0] @ vector) >= least
+            except Exception:
+                logger.warning("quote embedding failed; not checking the quote", exc_info=True)
+                return True
+
+        return about
 
     def _query_vector(self, query: str) -> Any | None:
         if self.embedder is None:

@@ -130,7 +130,10 @@ def evaluate(
     search: Callable[[str], SearchResult],
     *,
     k: int = 5,
+    answers: Callable[[str], bool] | None = None,
 ) -> list[Outcome]:
+    """Each question searched; `answers`: whether the bot answers it confidently (default: the search's
+    decision — an answer may still say "not sure" when what it would quote is not about the question)."""
     outcomes = []
     for question in questions:
         started = time.perf_counter()
@@ -148,7 +151,7 @@ def evaluate(
                 question=question,
                 section_rank=section_rank,
                 document_rank=document_rank,
-                answerable=result.answerable,
+                answerable=answers(question.question) if answers is not None else result.answerable,
                 confidence=result.confidence,
                 seconds=seconds,
             )

@@ -45,6 +45,8 @@ class Retrieved:
     judged: list[tuple[int, dict[str, float]]] = field(default_factory=list)  # every weighed candidate
     supporting: list[int] = field(default_factory=list)  # the judged sections whose own evidence is strong
     unknown_names: tuple[str, ...] = ()  # names asked about that the knowledge base never writes ("WhatsApp")
+    vector: Any | None = None  # the question's embedding (None: lexical only)
+    dense_floor: float = 0.0  # the question's 10th highest similarity to a section
 
 
 def retrieve(
@@ -136,6 +138,8 @@ def retrieve(
         judged=judged,
         supporting=[number for number, f in judged if decision.verdict(f) == "strong"],
         unknown_names=question["unknown_words"],
+        vector=vector if similarities is not None else None,
+        dense_floor=floor,
     )
 
 

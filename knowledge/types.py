@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -52,3 +53,6 @@ class SearchResult:
     # names the question asks about that the knowledge base never writes ("WhatsApp"), as the question wrote
     # them: an answer says so, whatever it quotes
     unknown_names: tuple[str, ...] = ()
+    # whether what an answer would quote (its text, and the hits it quotes) is about the question by meaning;
+    # None without a model
+    about_question: Callable[[str, Sequence[Hit]], bool] | None = None

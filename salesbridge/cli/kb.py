@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 import typer
 
 from bot.database import describe_url
 from bot.errors import UserFacingError
+from knowledge.answer import answer_question
 from knowledge.base import KnowledgeBase, section_json
 from knowledge.calibration import calibrate as fit_decision
 from knowledge.configured import open_knowledge_base
@@ -261,6 +263,9 @@ def evaluate(
 ) -> None:
     """Recall@1/3/5, MRR, abstention and latency on a question set. 评测检索质量。
 
+    Answered / declined are as the bot answers (extractively): a confident answer, or not. 回答率与拒答率按
+    机器人实际的（抽取式）回答计算。
+
     QUESTIONS.jsonl: one JSON object a line, {"question": "…", "expected": [{"path": "pricing.md", "heading":
     "SSO"}]} or {"question": "…", "type": "unanswerable"}."""
     items, kb = questions_and_knowledge_base(
@@ -280,7 +285,12 @@ def evaluate(
             "以下结果基于部分向量化的知识库——请先运行 `salesbridge kb embed`。",
             err=True,
         )
-    outcomes = evaluate_questions(items, lambda q: kb.search(q, k=k), k=k)
+    outcomes = evaluate_questions(
+        items,
+        lambda q: kb.search(q, k=k),
+        k=k,
+        answers=lambda q: answer_question(question=q, knowledge=kb, today=date.today(), k=k).answered,
+    )
     data = evaluation_report(outcomes, k=k)
     if progress is not None:
         data["embedded"] = {"done": progress.embedded, "of": progress.total}

@@ -3,6 +3,7 @@ answered part by part, PM answers quoted whole with who/when/language, internal 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -70,6 +71,43 @@ def test_no_sentence_sharing_a_term_means_not_sure_even_when_retrieval_is_sure()
     answer = answer_question(question="客户能用 Teams 吗", knowledge=kb, today=TODAY)
     assert answer.support == "weak" and not answer.answered
     assert "可以。" not in answer.text
+
+
+@dataclass
+class JudgingQuotes:
+    """A sure retriever whose results judge by meaning whether a quote is about the question."""
+
+    about: bool
+    quotes: list[str] = field(default_factory=list)
+    quoted: list[list[str]] = field(default_factory=list)
+
+    def search(self, query: str, *, k: int = 5) -> SearchResult:
+        result = ByQuery({"": ([SSO, EXPORT_FAQ], "strong")}).search(query, k=k)
+        return replace(result, about_question=self.judge)
+
+    def judge(self, text: str, hits: Sequence[Hit]) -> bool:
+        self.quotes.append(text)
+        self.quoted.append([hit.section.heading for hit in hits])
+        return self.about
+
+
+def test_a_quote_not_about_the_question_by_meaning_is_not_sure() -> None:
+    """Sure retrieval and shared words, but what the answer would quote says something else: the rep gets
+    the closest sections and the Ask-a-PM button, not a confident quote."""
+    kb = JudgingQuotes(about=False)
+    answer = answer_question(question="Does Growth have single sign-on?", knowledge=kb, today=TODAY)
+    assert answer.support == "weak" and not answer.answered
+    assert answer.text.startswith("I'm not sure — these are the closest sections I found:")
+    assert "SAML" not in answer.text  # listed, not quoted
+    # the quote as plain text after its heading, and the sections it quotes
+    assert (
+        kb.quotes[0].startswith("Security: Single sign-on (SSO) with SAML 2.0") and "[1]" not in kb.quotes[0]
+    )
+    assert kb.quoted == [["Security"]]
+    sure = answer_question(
+        question="Does Growth have single sign-on?", knowledge=JudgingQuotes(about=True), today=TODAY
+    )
+    assert sure.answered and "SAML 2.0" in sure.text
 
 
 def test_a_verdict_is_quoted_only_under_a_heading_that_states_the_question() -> None:

@@ -4,6 +4,7 @@ Skipped where the model cannot run (not Linux x86-64 with AVX2)."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 
 import knowledge.embedding as embedding
 from bot.database import Database
+from knowledge.answer import answer_question
 from knowledge.base import KnowledgeBase
 from knowledge.decision import DecisionModel
 from knowledge.embedding import BundledEmbedder, bundled_unavailable_reason, open_embedder
@@ -189,3 +191,26 @@ def test_asked_across_languages_the_closest_sections_are_offered_not_i_dont_know
     assert support("客户可以用支付宝付款吗？", closest_decision=None) == "none"
     # same-language candidates are the answer decision's alone: it said no, so "I don't know"
     assert support("Can customers pay with Alipay?") == "none"
+
+
+def test_a_quote_is_judged_by_meaning_against_the_question(kb: KnowledgeBase) -> None:
+    """What an answer would quote must be about the question: as similar to it as the question's closest
+    sections are, not merely sharing its words."""
+    assert kb.embedder is not None
+    embed_pending_sections(db=kb.db, embedder=kb.embedder)
+    result = kb.search("How long is the audit log kept?")
+    audit = result.hits[0]
+    assert audit.section.heading == "Audit trail" and result.about_question is not None
+    # judged by the first section quoted (above the question's 10th most similar: here the least similar of
+    # five), or else by the quote's own text
+    assert result.about_question(
+        "Audit trail: every change to a record is written to the audit log.", [audit]
+    )
+    assert result.about_question("Audit trail: the audit log is kept for 400 days.", [])
+    assert not result.about_question("Bananas ripen faster next to apples in a paper bag.", [])
+    answer = answer_question(
+        question="How long is the audit log kept?", knowledge=kb, today=date(2026, 12, 1)
+    )
+    assert answer.answered and "400 days" in answer.text
+    lexical = KnowledgeBase(db=kb.db, settings=kb.settings)
+    assert lexical.search("How long is the audit log kept?").about_question is None  # nothing to judge by
