@@ -75,6 +75,10 @@ def test_metrics_on_a_tiny_fixture(tmp_path: Path) -> None:
     assert [m["id"] for m in data["misses"]] == ["2"]
     assert {e["id"] for e in data["abstention_errors"]} == {"2", "3"}
     assert set(data["latency_ms"]) == {"p50", "p95"}
+    # answered / declined as the bot answers: a sure search whose answer says "not sure" is not answered
+    as_answered = report(evaluate(questions, search, k=5, answers=lambda q: q == "q2"), k=5)["groups"]["all"]
+    assert as_answered["section_mrr"] == 0.25  # the ranking is the search's either way
+    assert as_answered["answered"] == 0.5 and as_answered["declined"] == 1.0
 
 
 def test_bad_question_files(tmp_path: Path) -> None:
