@@ -19,6 +19,6 @@ class RetrievalConfig:
     support_candidates: int = 3  # fused sections whose evidence the decision weighs
     # a long section split into parts ranks once, by its best part (the others go to the end of the ranking)
     one_part_per_section: bool = True
-    # what an extractive answer quotes must be about the question by meaning: its similarity to the question
-    # at least this far above the question's 10th most similar section, else "not sure — the closest sections"
+    # what an extractive answer quotes must be about the question by meaning: its first section, or else the
+    # quoted text, at least this far above the question's 10th most similar section — else "not sure"
     min_quote_gap: float = 0.0
