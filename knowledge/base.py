@@ -26,7 +26,7 @@ from bot.models.knowledge import KnowledgeDocument, KnowledgeSection
 from knowledge.chunking import Chunk, chunk_markdown, split_front_matter
 from knowledge.decision import DEFAULT_CROSS_LANGUAGE, DEFAULTS, DecisionModel
 from knowledge.dense import DenseIndex
-from knowledge.embedding import Embedder, EmbeddingStatus
+from knowledge.embedding import SECTION_TOKEN_BUDGET, Embedder, EmbeddingStatus, truncate_to_tokens
 from knowledge.lexical import LexicalIndex, build_lexical_index
 from knowledge.query_rewrite import QueryRewriter
 from knowledge.retrieval import RetrievalConfig, Retrieved, retrieve
@@ -298,7 +298,8 @@ class KnowledgeBase:
             if hits and hits[0].signals.get("dense", -1.0) >= least:
                 return True
             try:
-                return float(embedder.passages([text])[0] @ vector) >= least
+                quote = truncate_to_tokens(text, SECTION_TOKEN_BUDGET)  # as long as a passage at most
+                return float(embedder.passages([quote])[0] @ vector) >= least
             except Exception:
                 logger.warning("quote embedding failed; not checking the quote", exc_info=True)
                 return True
