@@ -138,7 +138,7 @@ def retrieve(
         judged=judged,
         supporting=[number for number, f in judged if decision.verdict(f) == "strong"],
         unknown_names=question["unknown_words"],
-        vector=vector if similarities is not None else None,
+        vector=vector,
         dense_floor=floor,
     )
 
