@@ -27,6 +27,9 @@ _HTML_TAG = re.compile(  # only these: a placeholder such as <id> or <alias>.<co
     re.IGNORECASE,
 )
 _CODE_SPAN = re.compile(r"(`[^`]*`)")
+# an element holding a page's metadata or code for the browser, opened on a line of its own (Docusaurus
+# `<head><link rel="canonical" …/></head>`): none of it is content
+_METADATA_OPEN = re.compile(r"^\s*<(head|script|style)\b[^<>]*(?<!/)>", re.IGNORECASE)
 
 MAX_SECTION_CHARS = 1800
 OVERLAP_CHARS = 300
@@ -81,6 +84,40 @@ def strip_html_tags(line: str) -> str:
     )
 
 
+def drop_metadata_elements(text: str) -> str:
+    """The text without `<head>`, `<script>` and `<style>` elements outside code: APISIX opens every plugin
+    page with `<head><link rel="canonical" href=…/></head>`, which became a section of its own, quoted and
+    indexed as words. An element is dropped only when it closes before the next code fence (an unclosed
+    one would otherwise swallow the rest of the page)."""
+    if "<" not in text:
+        return text
+    lines = text.split("\n")
+    kept: list[str] = []
+    fence, skip_to = "", -1
+    for number, line in enumerate(lines):
+        if number <= skip_to:
+            continue
+        opened = _METADATA_OPEN.match(line) if not fence else None
+        end = _element_end(lines, number, opened.group(1)) if opened else -1
+        if end >= 0:
+            skip_to = end
+            continue
+        fence = code_fence(line, fence)
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def _element_end(lines: list[str], start: int, name: str) -> int:
+    """The line that closes the element `name` opened on line `start`, -1 when a code fence comes first."""
+    closing = re.compile(rf"</{name}\s*>", re.IGNORECASE)
+    for number in range(start, len(lines)):
+        if closing.search(lines[number]):
+            return number
+        if number > start and _FENCE.match(lines[number]):
+            return -1
+    return -1
+
+
 def compact_table_row(line: str) -> str:
     """A table row without its alignment padding, a rule with three dashes a column: neither is content,
     and a wide settings table spent half a section's room on them."""
@@ -98,7 +135,7 @@ def chunk_markdown(
     text: str, *, max_chars: int = MAX_SECTION_CHARS, overlap: int = OVERLAP_CHARS
 ) -> list[Chunk]:
     """Sections of a Markdown document (without front matter), long ones split with overlap."""
-    text = _COMMENT.sub("", text.replace("\r\n", "\n"))
+    text = drop_metadata_elements(_COMMENT.sub("", text.replace("\r\n", "\n")))
     stack: list[tuple[int, str]] = []
     current_heading, current_level = "", 0
     current_trail: tuple[str, ...] = ()

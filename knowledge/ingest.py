@@ -34,7 +34,7 @@ from knowledge.tokenize import add_terms, detect_language
 logger = logging.getLogger(__name__)
 
 # Mixed into every content hash: bump it when chunking or tokenisation changes so re-ingest re-indexes.
-INDEX_FORMAT = "sections-v19"
+INDEX_FORMAT = "sections-v20"
 # Folders that name a language, as documentation sites lay them out (`zh/`, Docusaurus `i18n/zh-Hans/`,
 # Sphinx `locale/zh_CN/`)
 LANGUAGE_FOLDERS = {

@@ -156,3 +156,22 @@ def test_headings_lose_html_tags_but_keep_placeholders() -> None:
         "The `Unknown column '<alias>.<column>'` error",
         "Disaster recovery beta",
     ]
+
+
+def test_head_script_and_style_elements_are_no_content_but_code_keeps_them() -> None:
+    # APISIX opens every plugin page with <head><link rel="canonical" …/></head>: it became a section of its
+    # own, quoted and indexed as words ("canonical", "api7")
+    page = (
+        '<head>\n  <link rel="canonical" href="https://docs.api7.ai/hub/limit-count" />\n</head>\n\n'
+        "## Description\n\nLimits requests.\n\n"
+        "```html\n<head>\n<title>502 Bad Gateway</title>\n</head>\n```\n\n"
+        "<script>track();</script>\nAfter.\n\n<style>\np { color: red }\n"
+    )
+    chunks = chunk_markdown(page)
+    assert [c.heading for c in chunks] == ["Description"]
+    # the example page in the code block stays; an element never closed is left as it is, not the rest
+    # of the page swallowed
+    assert chunks[0].text == (
+        "Limits requests.\n\n```html\n<head>\n<title>502 Bad Gateway</title>\n</head>\n```\n\n"
+        "After.\n\n<style>\np { color: red }"
+    )
