@@ -23,7 +23,14 @@ from typing import Protocol
 
 from bot.i18n import detect_language
 from bot.llm import LLM, LLMError
-from knowledge.answer_context import Searcher, is_follow_up, prefer_language, search_with_context, support_of
+from knowledge.answer_context import (
+    Searcher,
+    is_follow_up,
+    prefer_language,
+    search_ask,
+    search_with_context,
+    support_of,
+)
 from knowledge.answer_llm import ask_model
 from knowledge.answer_parts import split_question
 from knowledge.answer_text import (
@@ -114,6 +121,7 @@ def answer_question(
                 memory=memory,
                 start=start,
                 cited=cited,
+                within=question if len(asks) > 1 else None,
             )
         )
     return assemble(question=question, language=language, parts=parts, today=today, stale_days=stale_days)
@@ -131,13 +139,19 @@ def answer_part(
     memory: Memory | None,
     start: int,
     cited: dict[int, int] | None = None,
+    within: str | None = None,
 ) -> Part:
-    """One ask: a PM's answer it matches, else retrieval and an answer as strong as the evidence."""
+    """One ask (of the question `within`, when it has several): a PM's answer it matches, else retrieval and
+    an answer as strong as the evidence."""
     recalled = memory.lookup(question) if memory is not None else None
     if recalled is not None and recalled.sure:
         composed = pm_answer_body(hit=recalled.hit, language=language, today=today, start=start)
         return Part(question, "strong", "pm", composed.body, composed.hits, 1.0, question, [start])
-    result, query = search_with_context(knowledge=knowledge, question=question, context=context, k=k)
+    result, query = (
+        search_ask(knowledge=knowledge, ask=question, question=within, context=context, k=k)
+        if within
+        else search_with_context(knowledge=knowledge, question=question, context=context, k=k)
+    )
     support = support_of(result)
 
     def part(support: str, method: str, composed: Composed | None = None) -> Part:

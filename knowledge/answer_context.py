@@ -23,6 +23,8 @@ _FOLLOW_UP = re.compile(
 )
 FOLLOW_UP_TERMS = 2  # a question with this few content terms leans on the one before it
 EVIDENCE_HITS = 3  # the sections a follow-up's own word must appear in, read with its thread
+# an ask is answered within its whole question when the first section found holds this share of its words
+ASK_COVERAGE_FLOOR = 0.5
 
 
 def is_follow_up(question: str) -> bool:
@@ -58,6 +60,37 @@ def search_with_context(
     if not own.answerable and combined.answerable:
         return combined, combined_query
     return own, question
+
+
+def search_ask(
+    *, knowledge: Searcher, ask: str, question: str, context: str | None, k: int
+) -> tuple[SearchResult, str]:
+    """One ask of a question with several: searched on its own (with the thread's context), or within the
+    whole question when the section found first that way says at least half of what the ask asks, and as
+    much as the ask's own first section. Reps leave the subject out of later asks — "How do we push HTTP
+    traffic to HTTPS? What status is returned, and is the query string kept?" — and searched alone, "is the
+    query string kept?" quoted any API's query parameters; an ask about something else ("… and how long are
+    audit logs kept?") finds no such section there and is searched alone, answered or said to be uncovered.
+    Returns the result and the text its quotes answer."""
+    own, query = search_with_context(knowledge=knowledge, question=ask, context=context, k=k)
+    weights = own.term_weights
+    if not weights:  # nothing to weigh the sections by
+        return own, query
+    within = knowledge.search(f"{question} {ask}", k=k)  # the ask's words count more (repeated terms do)
+    said = first_coverage(within, weights)
+    if within.answerable and said >= max(ASK_COVERAGE_FLOOR, first_coverage(own, weights)):
+        return within, ask  # the whole question finds the sections, the ask's own words pick the quotes
+    return own, query
+
+
+def first_coverage(result: SearchResult, weights: dict[str, float]) -> float:
+    """The share of the term weight `weights` gives that the result's first section holds (0: none)."""
+    total = sum(weights.values())
+    if total <= 0 or not result.hits:
+        return 0.0
+    section = result.hits[0].section
+    words = set(tokens(f"{section.title}\n{' '.join(section.headings)}\n{section.heading}\n{section.text}"))
+    return sum(weight for term, weight in weights.items() if term in words) / total
 
 
 def _speaks_of(combined: SearchResult, own: SearchResult) -> bool:
