@@ -337,6 +337,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config = replace(RetrievalConfig(), **parse_overrides(args.set))
     names = args.corpus or [n for n, (corpus, _) in CORPORA.items() if corpus.is_dir()]
+    missing = [str(CORPORA[name][0]) for name in names if not CORPORA[name][0].is_dir()]
+    if missing:
+        print(f"corpus not found: {', '.join(missing)} (see benchmarks/corpora/README.md)", file=sys.stderr)
+        return 2
     if len(names) > 1:  # one process per corpus, as in a deployment: jieba learns each corpus's words
         results = {name: run_alone(name, argv if argv is not None else sys.argv[1:]) for name in names}
         print(json.dumps(results, ensure_ascii=False, indent=2)) if args.json else print_table(results)
