@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from knowledge.tokenize import tokens
-from knowledge.types import Hit, SearchResult
+from knowledge.types import Hit, SearchResult, Section
 
 SAME_LANGUAGE_RATIO = 0.5  # prefer sections in the asker's language scoring at least this share of the best
 
@@ -88,9 +88,13 @@ def first_coverage(result: SearchResult, weights: dict[str, float]) -> float:
     total = sum(weights.values())
     if total <= 0 or not result.hits:
         return 0.0
-    section = result.hits[0].section
-    words = set(tokens(f"{section.title}\n{' '.join(section.headings)}\n{section.heading}\n{section.text}"))
+    words = section_words(result.hits[0].section)
     return sum(weight for term, weight in weights.items() if term in words) / total
+
+
+def section_words(section: Section) -> set[str]:
+    """The terms of a section's title, heading trail, heading and text."""
+    return set(tokens(f"{section.title}\n{' '.join(section.headings)}\n{section.heading}\n{section.text}"))
 
 
 def _speaks_of(combined: SearchResult, own: SearchResult) -> bool:
@@ -100,10 +104,7 @@ def _speaks_of(combined: SearchResult, own: SearchResult) -> bool:
     if not own.term_weights:
         return True
     key = max(own.term_weights, key=lambda term: own.term_weights[term])
-    return any(
-        key in tokens(f"{hit.section.title}\n{hit.section.heading}\n{hit.section.text}")
-        for hit in combined.hits[:EVIDENCE_HITS]
-    )
+    return any(key in section_words(hit.section) for hit in combined.hits[:EVIDENCE_HITS])
 
 
 def prefer_language(hits: Sequence[Hit], language: str) -> list[Hit]:
