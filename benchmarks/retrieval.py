@@ -40,7 +40,7 @@ from knowledge.answer import answer_question  # noqa: E402
 from knowledge.base import KnowledgeBase  # noqa: E402
 from knowledge.decision import DecisionModel  # noqa: E402
 from knowledge.embedding import BundledEmbedder, _normalised, bundled_unavailable_reason, text_hash  # noqa: E402
-from knowledge.evaluation import evaluate, load_questions, percentile, report, section_hits  # noqa: E402
+from knowledge.evaluation import bot_answers, evaluate, load_questions, percentile, report, section_hits  # noqa: E402
 from knowledge.index import PLAIN_PARAMS, IndexedSection, SectionIndex  # noqa: E402
 from knowledge.ingest import ingest_paths  # noqa: E402
 from knowledge.memory import PmMemory  # noqa: E402
@@ -216,7 +216,7 @@ def evaluate_corpus(
             (
                 n,
                 lambda q, kb=kb: kb.search(q, k=k),
-                lambda q, kb=kb: answer_question(question=q, knowledge=kb, today=date.today(), k=k).answered,
+                bot_answers(kb, k=k),
             )
             for n, kb in systems.items()
         ],

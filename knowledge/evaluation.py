@@ -14,10 +14,13 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
 from bot.i18n import detect_language
+from knowledge.answer import answer_question
+from knowledge.answer_context import Searcher
 from knowledge.types import SearchResult
 
 UNANSWERABLE = "unanswerable"
@@ -123,6 +126,14 @@ def section_hits(section: Located, expected: Iterable[Expected]) -> bool:
         if not wanted or any(wanted in heading for heading in trail):
             return True
     return False
+
+
+def bot_answers(knowledge: Searcher, *, k: int = 5) -> Callable[[str], bool]:
+    """Whether the bot answers a question confidently, as it would in chat (extractively) — for
+    `evaluate(..., answers=…)`."""
+    return lambda question: (
+        answer_question(question=question, knowledge=knowledge, today=date.today(), k=k).answered
+    )
 
 
 def evaluate(

@@ -10,19 +10,17 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import date
 from pathlib import Path
 
 import typer
 
 from bot.database import describe_url
 from bot.errors import UserFacingError
-from knowledge.answer import answer_question
 from knowledge.base import KnowledgeBase, section_json
 from knowledge.calibration import calibrate as fit_decision
 from knowledge.configured import open_knowledge_base
+from knowledge.evaluation import bot_answers, format_report
 from knowledge.evaluation import evaluate as evaluate_questions
-from knowledge.evaluation import format_report
 from knowledge.evaluation import report as evaluation_report
 from knowledge.ingest import ingest_paths
 from knowledge.store import count_sections
@@ -289,7 +287,7 @@ def evaluate(
         items,
         lambda q: kb.search(q, k=k),
         k=k,
-        answers=lambda q: answer_question(question=q, knowledge=kb, today=date.today(), k=k).answered,
+        answers=bot_answers(kb, k=k),
     )
     data = evaluation_report(outcomes, k=k)
     if progress is not None:
